@@ -1,0 +1,59 @@
+"""factcomment: tell reported fact from editorial commentary in news text.
+
+>>> from factcomment import split_document
+>>> [(s.kind, s.text) for s in split_document("Police said he was charged.\\nComment: About time.")]
+[('report', 'Police said he was charged.'), ('comment', 'About time.')]
+
+Names are imported lazily so that ``import factcomment`` (and the CLI's cold start) stays cheap: the
+classifier's inference path is pure Python and never imports scikit-learn.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "split_document": "factcomment.segment",
+    "split_sentences": "factcomment.segment",
+    "split_paragraphs": "factcomment.segment",
+    "Segment": "factcomment.segment",
+    "Span": "factcomment.segment",
+    "classify": "factcomment.api",
+    "classify_document": "factcomment.api",
+    "Prediction": "factcomment.results",
+    "SegmentPrediction": "factcomment.results",
+    "Explanation": "factcomment.results",
+    "load_model": "factcomment.persist",
+    "Model": "factcomment.persist",
+    "FactcommentError": "factcomment.errors",
+    "InputError": "factcomment.errors",
+    "ModelError": "factcomment.errors",
+    "OutputError": "factcomment.errors",
+    "TrainingDataError": "factcomment.errors",
+    "UsageError": "factcomment.errors",
+}
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from factcomment.api import classify, classify_document
+    from factcomment.results import Explanation, Prediction, SegmentPrediction
+    from factcomment.errors import (FactcommentError, InputError, ModelError, OutputError, TrainingDataError,
+                                    UsageError)
+    from factcomment.persist import Model, load_model
+    from factcomment.segment import Segment, Span, split_document, split_paragraphs, split_sentences
+
+
+def __getattr__(name: str):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'factcomment' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,152 @@
+"""The library's front door: classify texts, documents and streams of input units.
+
+>>> from factcomment import classify
+>>> [p.label for p in classify(["The court heard evidence on Monday.", "Frankly, this is a disgrace."])]
+['report', 'comment']
+"""
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from factcomment.errors import UsageError
+from factcomment.persist import Model, load_model
+from factcomment.readers import Unit
+from factcomment.results import Prediction, SegmentPrediction
+from factcomment.segment import DEFAULT_MARKER, split_document
+
+# Rows are classified in chunks: large enough to amortise per-call costs (and inter-process traffic with
+# jobs > 1), small enough that memory stays flat on endless streams.
+CHUNK = 2048
+
+ModelLike = Model | str | os.PathLike[str] | None
+
+
+def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float | None = None,
+             explain: int = 0, jobs: int = 1) -> list[Prediction]:
+    """Label each text ``report`` or ``comment``, in input order.
+
+    Parameters
+    ----------
+    texts
+        The paragraphs or sentences to label (a list of strings; a lone string is refused, since iterating it
+        would classify single characters).
+    model
+        A :class:`~factcomment.persist.Model`, a model directory, or ``None`` for the shipped model.
+    threshold
+        Label ``comment`` when ``p_comment >= threshold``; default: the threshold stored with the model.
+    explain
+        When > 0, attach the ``explain`` strongest features each way to every prediction.
+    jobs
+        Worker processes; the result is identical whatever the number.
+
+    Examples
+    --------
+    >>> p = classify(["He said the plan would cost £3bn."])[0]
+    >>> p.label, 0.0 <= p.p_comment <= 1.0
+    ('report', True)
+    """
+    if isinstance(texts, (str, bytes)):
+        raise UsageError("classify() takes a list of texts; for one text write classify([text])")
+    texts = list(texts)
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise UsageError(f"texts[{index}] is {type(text).__name__}, not str; pass text only")
+    resolved = resolve_model(model)
+    _check_options(threshold, explain, jobs)
+    if jobs == 1 or len(texts) <= CHUNK:
+        return resolved.predict(texts, threshold=threshold, explain=explain)
+    from factcomment.parallel import predict_chunks
+
+    chunks = ((None, texts[i:i + CHUNK]) for i in range(0, len(texts), CHUNK))
+    return [p for _, chunk in predict_chunks(chunks, resolved, threshold, explain, jobs) for p in chunk]
+
+
+def classify_document(text: str, *, unit: str = "paragraph", model: ModelLike = None,
+                      threshold: float | None = None, marker: str | None = DEFAULT_MARKER,
+                      literal_marker: bool = False, explain: int = 0) -> list[SegmentPrediction]:
+    """Split a document and label each paragraph (or sentence), with offsets into ``text``.
+
+    Asides the writer marked (``Comment: ...`` by default) keep the label ``comment`` with
+    ``source="marker"``; everything else is labelled by the model, ``source="model"``.
+
+    Examples
+    --------
+    >>> doc = "The Met said it was reviewing claims.\\nComment: Too little, too late."
+    >>> [(r.label, r.source, r.start) for r in classify_document(doc)]
+    [('report', 'model', 0), ('comment', 'marker', 47)]
+    """
+    if not isinstance(text, str):
+        raise UsageError(f"classify_document() takes a str, not {type(text).__name__}")
+    segments = split_document(text, marker=marker, unit=unit, literal=literal_marker)
+    units = [Unit(file="", text=s.text, segment=s, label=s.kind) for s in segments]
+    return [SegmentPrediction(u.segment, p) for u, p in classify_units(units, model=model, threshold=threshold,
+                                                                         explain=explain)]
+
+
+def classify_units(units: Iterable[Unit], *, model: ModelLike = None, threshold: float | None = None,
+                   explain: int = 0, jobs: int = 1, dask: str | None = None) -> Iterator[tuple[Unit, Prediction]]:
+    """Stream ``(unit, prediction)`` pairs in input order, chunk by chunk; what the CLI's classify runs.
+
+    Units from text documents that are marked asides are labelled by the marker; the rest by the model.
+    """
+    resolved = resolve_model(model)
+    _check_options(threshold, explain, jobs)
+    items = ((chunk, _model_texts(chunk)) for chunk in _chunks(iter(units)))
+    if dask is not None:
+        from factcomment.cluster import predict_chunks_dask
+
+        predicted = predict_chunks_dask(items, resolved, threshold, explain, dask)
+    elif jobs > 1:
+        from factcomment.parallel import predict_chunks
+
+        predicted = predict_chunks(items, resolved, threshold, explain, jobs)
+    else:
+        predicted = ((chunk, resolved.predict(texts, threshold=threshold, explain=explain)) for chunk, texts in items)
+    for chunk, predictions in predicted:
+        it = iter(predictions)
+        for unit in chunk:
+            yield unit, (MARKED if _is_marked(unit) else next(it))
+
+
+MARKED = Prediction("comment", 1.0, source="marker")
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_model() -> Model:
+    return load_model()
+
+
+def resolve_model(model: ModelLike) -> Model:
+    """A loaded model from a Model, a path, or ``None`` (the shipped model, loaded once per process)."""
+    if model is None:
+        return _shipped_model()
+    if isinstance(model, Model):
+        return model
+    if isinstance(model, (str, os.PathLike)):
+        return load_model(model)
+    raise UsageError(f"model must be a Model, a path or None, not {type(model).__name__}")
+
+
+def _check_options(threshold: float | None, explain: int, jobs: int) -> None:
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise UsageError(f"threshold must lie between 0 and 1, not {threshold}")
+    if explain < 0:
+        raise UsageError(f"explain must be 0 or more, not {explain}")
+    if jobs < 1:
+        raise UsageError(f"jobs must be 1 or more, not {jobs}")
+
+
+def _is_marked(unit: Unit) -> bool:
+    return unit.segment is not None and unit.segment.kind == "comment"
+
+
+def _model_texts(chunk: list[Unit]) -> list[str]:
+    return [u.text for u in chunk if not _is_marked(u)]
+
+
+def _chunks(units: Iterator[Unit]) -> Iterator[list[Unit]]:
+    while chunk := list(islice(units, CHUNK)):
+        yield chunk

@@ -1,0 +1,60 @@
+"""The readable model card (``model/README.md``), rendered from ``card.json``."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def render_card(card: dict[str, Any]) -> str:
+    """Markdown for a model card dict as written by :func:`factcomment.persist.save_model`."""
+    lines = [
+        "# factcomment model card",
+        "",
+        "A linear TF-IDF classifier that labels a news paragraph or sentence `report` (reported fact, including",
+        "quoted or attributed opinions of others) or `comment` (the writer's own editorial view), with a calibrated",
+        f"probability `p_comment`. A text is labelled `comment` when `p_comment >= {card['threshold']:.4f}`",
+        "(the threshold that maximised cross-validated macro-F1).",
+        "",
+        f"Created {card.get('created', '?')} with factcomment {card['versions'].get('factcomment')}, "
+        f"scikit-learn {card['versions'].get('scikit-learn')}, Python {card['versions'].get('python')}; "
+        f"seed {card.get('seed')}; training took {card.get('training_seconds', '?')} s.",
+        "",
+        "## Training data",
+        "",
+        "| file | rows | labels | SHA-256 | licence | source |",
+        "|---|---:|---|---|---|---|",
+    ]
+    for entry in card.get("training_data", []):
+        labels = ", ".join(f"{k} {v}" for k, v in entry.get("labels", {}).items())
+        lines.append(f"| {entry['file']} | {entry['rows']} | {labels} | `{entry.get('sha256', '-')[:16]}…` | "
+                     f"{entry.get('licence', 'project data')} | {entry.get('attribution', 'factcomment seeds')} |")
+    credited = {e["attribution"]: e for e in card.get("training_data", []) if "attribution" in e}
+    for attribution, entry in credited.items():
+        lines += ["", f"Contains data from *{attribution}*, licensed {entry['licence']}; obtain it from "
+                      f"{entry['obtain']}. The data itself is not distributed with factcomment."]
+    metrics = card.get("metrics", {})
+    cv = metrics.get("cross_validation", {})
+    lines += ["", "## Quality", ""]
+    if cv:
+        lines.append(f"- Cross-validated (out-of-fold) macro-F1 on the training data: **{cv.get('macro_f1', 0):.3f}**"
+                     f" ({cv.get('folds', '?')} folds, n={cv.get('n', '?')}).")
+    held = metrics.get("heldout")
+    if held:
+        names = ", ".join(f["file"] for f in held["files"])
+        lines.append(f"- Held-out ({names}), same recipe trained without it: macro-F1 **{held['macro_f1']:.3f}**, "
+                     f"accuracy {held['accuracy']:.3f}.")
+        for label, s in held["per_class"].items():
+            lines.append(f"  - {label}: precision {s['precision']:.3f}, recall {s['recall']:.3f}, "
+                         f"F1 {s['f1']:.3f}, support {s['support']}")
+    lines += ["", "## Settings", "", "```json"]
+    import json
+
+    lines += [json.dumps(card.get("settings", {}), indent=2, sort_keys=True), "```", "",
+              "## Files", "", "| file | bytes | SHA-256 |", "|---|---:|---|"]
+    for name, info in card["files"].items():
+        lines.append(f"| {name} | {info['bytes']} | `{info['sha256']}` |")
+    lines += ["", "## Use and limits", "",
+              "- Trained on English news sentences and a few reposted articles; expect lower accuracy on other",
+              "  genres and languages. The label is a hint for a human reviewer, not a verdict.",
+              "- `model.joblib` is a pickle: loading it runs code. factcomment checks its SHA-256 against this card",
+              "  before loading, which catches damage, not tampering. Only load models you trained or trust.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,43 @@
+"""Labelled data for training and evaluation: any input the readers understand, with labels mapped.
+
+Text documents are labelled by their markers (asides ``comment``, everything else ``report``), so a folder of
+reposts with ``Comment:`` asides is training data as it is. JSON lines, CSV and TSV carry a label column
+(``label`` or ``kind`` by default); raw labels are mapped to ``report``/``comment`` by the label map, which by
+default knows our own labels and CheckThat's ``OBJ``/``SUBJ``.
+
+A file with a bad row contributes nothing (unless ``skip_bad_rows``, when only the bad rows are dropped):
+training or scoring on the first half of a broken file would be worse than leaving it out and saying so.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from factcomment.errors import UsageError
+from factcomment.readers import InputOptions, Tally, Unit, iter_units
+from factcomment.results import LABELS
+
+DEFAULT_LABEL_MAP = {"report": "report", "comment": "comment", "obj": "report", "subj": "comment"}
+
+
+def parse_label_map(pairs: Iterable[str]) -> dict[str, str]:
+    """``["OBJ=report", "SUBJ=comment"]`` → a mapping, on top of the defaults; raw labels match case-blind."""
+    mapping = dict(DEFAULT_LABEL_MAP)
+    for pair in pairs:
+        raw, sep, label = pair.partition("=")
+        if not sep or label.strip() not in LABELS:
+            raise UsageError(f"--label-map {pair!r}: write RAW=report or RAW=comment")
+        mapping[raw.strip().lower()] = label.strip()
+    return mapping
+
+
+def read_labelled(paths: Iterable[str], options: InputOptions, problems: Tally) -> list[Unit]:
+    """Every labelled unit of ``paths``, each ``label`` mapped to ``report`` or ``comment``."""
+    if options.label_map is None:
+        options = dataclasses.replace(options, label_map=DEFAULT_LABEL_MAP)
+    before = len(problems.errors)
+    units = list(iter_units(paths, options, problems))
+    if options.skip_bad_rows:
+        return units
+    failed = {e.file for e in problems.errors[before:]}
+    return [u for u in units if u.file not in failed]

@@ -1,0 +1,76 @@
+"""Typed results: what classification returns. Only the writers turn these into text."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from factcomment.segment import Segment
+
+LABELS = ("report", "comment")
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why the model scored a text as it did.
+
+    The model is linear, so ``intercept + sum of every feature's contribution == decision``; the lists hold
+    the ``k`` largest contributions each way as ``(feature, contribution)`` pairs, largest first, and
+    ``rest`` the sum of all the others.
+    """
+
+    toward_comment: tuple[tuple[str, float], ...]
+    toward_report: tuple[tuple[str, float], ...]
+    intercept: float
+    rest: float
+    decision: float
+
+    def phrase(self) -> str:
+        """A short human phrase, e.g. ``+ 'i think' 'should' / - 'said'``."""
+        plus = " ".join(repr(name) for name, _ in self.toward_comment) or "-"
+        minus = " ".join(repr(name) for name, _ in self.toward_report) or "-"
+        return f"comment: {plus}; report: {minus}"
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The label of one text, the probability that it is commentary, and who decided it.
+
+    ``source`` is ``"model"`` when the classifier labelled the text and ``"marker"`` when the writer marked
+    it as an aside (then ``label`` is ``"comment"`` and ``p_comment`` is 1.0).
+    """
+
+    label: str
+    p_comment: float
+    source: str = "model"
+    explanation: Explanation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentPrediction:
+    """A prediction for one paragraph or sentence of a document, with its offsets."""
+
+    segment: Segment
+    prediction: Prediction
+
+    @property
+    def label(self) -> str:
+        return self.prediction.label
+
+    @property
+    def p_comment(self) -> float:
+        return self.prediction.p_comment
+
+    @property
+    def source(self) -> str:
+        return self.prediction.source
+
+    @property
+    def start(self) -> int:
+        return self.segment.start
+
+    @property
+    def end(self) -> int:
+        return self.segment.end
+
+    @property
+    def text(self) -> str:
+        return self.segment.text

@@ -1,0 +1,190 @@
+"""Writers: typed results in, text out (JSON lines, CSV, TSV or a plain table), one row at a time.
+
+Only this module turns results into text. ``open_output`` gives the stream to write to: stdout, or a file
+written through a temporary file and renamed into place when the run completes, so that an interrupted run
+leaves neither a partial file nor temporary litter.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from factcomment.errors import OutputError, UsageError
+
+OUTPUT_FORMATS = ("table", "jsonl", "csv", "tsv")
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def choose_format(requested: str | None, stream: IO[str]) -> str:
+    """The requested format, or a table on a terminal and JSON lines anywhere else."""
+    if requested is None:
+        return "table" if _isatty(stream) else "jsonl"
+    if requested not in OUTPUT_FORMATS:
+        raise UsageError(f"unknown format {requested!r}; use one of {', '.join(OUTPUT_FORMATS)}")
+    return requested
+
+
+class RowWriter:
+    """Write dict rows in one format; ``columns`` fixes the order (and the CSV/TSV header)."""
+
+    def __init__(self, stream: IO[str], fmt: str, columns: Sequence[str]) -> None:
+        self.stream, self.fmt, self.columns = stream, fmt, list(columns)
+        self._started = False
+        if fmt == "csv":
+            self._csv = csv.writer(stream, lineterminator="\n")
+        if fmt == "table":
+            self._widths = _table_widths(self.columns, shutil.get_terminal_size((120, 24)).columns)
+
+    def write(self, row: dict[str, Any]) -> None:
+        if not self._started:
+            self._started = True
+            self._header()
+        if self.fmt == "jsonl":
+            # None fields are left out: a row from JSON lines has no offsets, one from a document no id.
+            kept = {key: row[key] for key in self.columns if row.get(key) is not None}
+            self.stream.write(json.dumps(kept, ensure_ascii=False) + "\n")
+        elif self.fmt == "csv":
+            self._csv.writerow([_cell(row.get(key)) for key in self.columns])
+        elif self.fmt == "tsv":
+            self.stream.write("\t".join(_cell(row.get(key)).translate(_TSV_ESCAPES) for key in self.columns) + "\n")
+        else:
+            cells = [_short(row.get(key)) for key in self.columns]
+            self.stream.write(_table_line(cells, self._widths, self.columns) + "\n")
+
+    def _header(self) -> None:
+        if self.fmt == "csv":
+            self._csv.writerow(self.columns)
+        elif self.fmt == "tsv":
+            self.stream.write("\t".join(self.columns) + "\n")
+        elif self.fmt == "table":
+            self.stream.write(_table_line(self.columns, self._widths, self.columns) + "\n")
+            self.stream.write(_table_line(["-" * w for w in self._widths], self._widths, self.columns) + "\n")
+
+
+@contextlib.contextmanager
+def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None = None) -> Iterator[IO[str]]:
+    """Yield a text stream for ``path`` (``None`` or ``-`` for stdout), committed atomically on success.
+
+    The file is written to a temporary file beside the target and renamed over it only when the ``with``
+    block ends without an exception; on any exception (including ``KeyboardInterrupt``) the temporary file
+    is removed and the target is left as it was.
+    """
+    if path is None or path == "-":
+        yield stdout if stdout is not None else _stdout()
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"{path}: is a directory; give a file name for --output")
+    if target.exists() and not force:
+        raise OutputError(f"{path}: already exists; pass --force to overwrite it")
+    directory = target.parent if str(target.parent) else Path(".")
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write here ({error.strerror}); check the directory") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _stdout() -> IO[str]:
+    import sys
+
+    return sys.stdout
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return " ".join(_cell(value).split())
+
+
+def _table_widths(columns: Sequence[str], width: int) -> list[int]:
+    # Every column but the last gets a fixed width; the last (text) takes what is left of the terminal.
+    fixed = {"file": 24, "id": 12, "kind": 7, "label": 7, "source": 6, "marker": 10, "explanation": 40}
+    widths = [fixed.get(c, max(len(c), 8)) for c in columns]
+    used = sum(widths[:-1]) + 2 * (len(columns) - 1)
+    widths[-1] = max(20, width - used - 1)
+    return widths
+
+
+def _table_line(cells: Sequence[str], widths: Sequence[int], columns: Sequence[str]) -> str:
+    out = []
+    for cell, width, column in zip(cells, widths, columns):
+        if len(cell) > width:
+            # A path's end (the file name) says more than its start.
+            cell = "…" + cell[-(width - 1):] if column == "file" else cell[: width - 1] + "…"
+        out.append(cell.ljust(width))
+    return "  ".join(out).rstrip()
+
+
+SPLIT_COLUMNS = ("file", "paragraph", "sentence", "start", "end", "kind", "marker", "text")
+CLASSIFY_COLUMNS = ("file", "id", "line", "paragraph", "sentence", "start", "end", "label", "p_comment", "source",
+                    "text")
+# A table is for reading: the columns a person scans, with the text last so it can take the rest of the line.
+TABLE_COLUMNS = {
+    "split": ("file", "paragraph", "sentence", "kind", "text"),
+    "classify": ("file", "id", "paragraph", "sentence", "label", "p_comment", "source", "text"),
+}
+
+
+def split_row(unit: Any) -> dict[str, Any]:
+    """A ``split`` output row for a :class:`~factcomment.readers.Unit` read from a document."""
+    s = unit.segment
+    if s is None:  # a row from JSON lines/CSV: one segment, the row itself
+        return {"file": unit.file, "id": unit.id, "line": unit.line, "kind": unit.label, "text": unit.text}
+    return {"file": unit.file, "paragraph": s.paragraph, "sentence": s.sentence, "start": s.start, "end": s.end,
+            "kind": s.kind, "marker": s.marker, "text": s.text}
+
+
+def classify_row(unit: Any, prediction: Any, fmt: str) -> dict[str, Any]:
+    """A ``classify`` output row: where the text came from, then its label, probability and source."""
+    s = unit.segment
+    row = {"file": unit.file, "id": unit.id, "line": unit.line,
+           "paragraph": s and s.paragraph, "sentence": s and s.sentence, "start": s and s.start, "end": s and s.end,
+           "label": prediction.label, "p_comment": prediction.p_comment, "source": prediction.source,
+           "text": unit.text}
+    e = prediction.explanation
+    if e is not None:
+        row["explanation"] = e.phrase() if fmt == "table" else {
+            "comment": [[name, value] for name, value in e.toward_comment],
+            "report": [[name, value] for name, value in e.toward_report],
+            "intercept": e.intercept, "rest": e.rest, "decision": e.decision}
+    return row
+
+
+def columns_for(command: str, fmt: str, explain: bool = False) -> tuple[str, ...]:
+    if fmt == "table":
+        columns = TABLE_COLUMNS[command]
+        return columns[:-1] + ("explanation", "text") if explain else columns
+    columns = SPLIT_COLUMNS if command == "split" else CLASSIFY_COLUMNS
+    return columns + ("explanation",) if explain else columns

@@ -1,0 +1,102 @@
+"""The split command end to end, and the exit codes every command shares."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from factcomment.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def test_split_seeds_gives_27_paragraphs_with_the_asides():
+    result = run("split", ROOT / "seeds", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 27
+    asides = [(r["file"].rsplit("/", 1)[-1], r["paragraph"]) for r in rows if r["kind"] == "comment"]
+    assert asides == [("000_a373fa732a2b7b85.txt", i) for i in (8, 16, 23, 25)]
+    assert rows[-1]["file"].endswith("002_ff69a33de5c09e39.txt") and rows[-1]["kind"] == "report"
+
+
+def test_split_stdin_sentences_csv():
+    result = run("split", "-", "--unit", "sentence", "--format", "csv", input="Mr. Smith left. He said so.\n")
+    assert result.exit_code == 0
+    assert result.stdout == ("file,paragraph,sentence,start,end,kind,marker,text\n"
+                             "-,0,0,0,15,report,,Mr. Smith left.\n"
+                             "-,0,1,16,27,report,,He said so.\n")
+
+
+def test_split_custom_literal_marker(write):
+    path = write("n.txt", "Report.\nEditor's note: ours.\n")
+    result = run("split", path, "--marker", "Editor's note:", "--literal-marker", "-f", "jsonl")
+    kinds = [json.loads(line)["kind"] for line in result.stdout.splitlines()]
+    assert kinds == ["report", "comment"]
+
+
+def test_mixed_good_and_bad_inputs_exit_1_with_good_output(write, tmp_path):
+    good = write("d/good.txt", "Fine.")
+    bad = write("d/bad.txt", b"\x00\x01binary")
+    result = run("split", tmp_path / "d", "-f", "jsonl")
+    assert result.exit_code == 1
+    assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == ["Fine."]
+    assert result.stderr.splitlines() == [
+        f"factcomment: error: {bad}: binary data (NUL byte at byte 0); factcomment reads text files",
+        "factcomment: 1 problem(s) in 1 of 2 input(s); everything else was processed"]
+    del good
+
+
+def test_nothing_processed_exits_2(tmp_path):
+    result = run("split", tmp_path / "missing.txt")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"factcomment: error: {tmp_path / 'missing.txt'}: no such file or directory",
+        "factcomment: 1 problem(s) in 1 of 1 input(s); nothing could be processed"]
+
+
+def test_usage_errors_exit_2_without_traceback(write):
+    path = write("a.txt", "Fine.")
+    result = run("split", path, "--unit", "word")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("factcomment: error: ") and "paragraph" in result.stderr
+
+
+def test_output_file_refuses_overwrite_then_forces(write, tmp_path):
+    path = write("a.txt", "Fine.")
+    out = tmp_path / "out.jsonl"
+    out.write_text("old")
+    result = run("split", path, "-o", out)
+    assert result.exit_code == 2 and out.read_text() == "old"
+    assert result.stderr == f"factcomment: error: {out}: already exists; pass --force to overwrite it\n"
+    assert run("split", path, "-o", out, "--force").exit_code == 0
+    assert json.loads(out.read_text())["text"] == "Fine."
+
+
+def test_closed_pipe_ends_quietly(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("A line of report.\n" * 200_000)
+    command = f"{sys.executable} -m factcomment split {big} -f jsonl | head -n 1"
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=60)
+    assert done.stdout.count("\n") == 1
+    assert done.stderr == "" and done.returncode == 0
+
+
+def test_python_dash_m_works():
+    done = subprocess.run([sys.executable, "-m", "factcomment", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0 and "split" in done.stdout
+
+
+def test_seeds_jsonl_is_reproducible():
+    result = subprocess.run([sys.executable, "-m", "factcomment", "split", "seeds/", "--format", "jsonl"],
+                            capture_output=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout == (ROOT / "data" / "seeds.jsonl").read_bytes()

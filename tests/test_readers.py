@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from factcomment.errors import InputError, UsageError
+from factcomment.readers import InputOptions, Tally, decode, iter_units
+
+
+def read(paths, **options):
+    tally = Tally()
+    units = list(iter_units(paths, InputOptions(**options), tally))
+    return units, tally
+
+
+def test_text_document_paragraphs_and_asides(write):
+    path = write("a.txt", "Police said he was charged.\nComment: About time.\n")
+    units, tally = read([path])
+    assert [(u.text, u.label, u.segment.paragraph) for u in units] == [
+        ("Police said he was charged.", "report", 0), ("About time.", "comment", 1)]
+    assert tally.errors == [] and tally.files == 1 and tally.units == 2
+
+
+def test_directory_is_searched_recursively_in_sorted_order(write, tmp_path):
+    write("d/b.txt", "B.")
+    write("d/sub/a.txt", "A.")
+    write("d/skip.md", "not a txt")
+    units, _ = read([str(tmp_path / "d")])
+    assert [u.text for u in units] == ["B.", "A."]
+
+
+def test_jsonl_rows_keep_id_and_line(write):
+    path = write("r.jsonl", '{"id": 7, "text": "One."}\n\n{"id": "x", "text": "Two."}\n')
+    units, _ = read([path])
+    assert [(u.id, u.line, u.text) for u in units] == [("7", 1, "One."), ("x", 3, "Two.")]
+
+
+def test_jsonl_bad_line_fails_the_file_naming_the_line(write):
+    path = write("r.jsonl", '{"text": "One."}\n{"text": oops}\n{"text": "Three."}\n')
+    units, tally = read([path])
+    assert [u.text for u in units] == ["One."]
+    assert len(tally.errors) == 1
+    assert str(tally.errors[0]).startswith(f"{path}:2: not valid JSON")
+    assert "--skip-bad-rows" in str(tally.errors[0])
+
+
+def test_jsonl_skip_bad_rows_goes_on(write):
+    path = write("r.jsonl", '{"text": "One."}\n[1]\n{"text": "Three."}\n')
+    units, tally = read([path], skip_bad_rows=True)
+    assert [u.text for u in units] == ["One.", "Three."]
+    assert [str(e) for e in tally.errors] == [f"{path}:2: expected a JSON object with a text field"]
+
+
+def test_csv_with_columns_named(write):
+    path = write("r.csv", 'key,body\n1,"Hello, world."\n2,"Line\nbreak"\n')
+    units, _ = read([path], text_column="body", id_column="key")
+    assert [(u.id, u.text) for u in units] == [("1", "Hello, world."), ("2", "Line\nbreak")]
+
+
+def test_csv_missing_text_column_fails_the_file_once(write):
+    path = write("r.csv", "a,b\n1,2\n3,4\n")
+    units, tally = read([path], skip_bad_rows=True)
+    assert units == []
+    assert [str(e) for e in tally.errors] == [
+        f"{path}:1: no text column 'text' or 'sentence' (columns: a, b); pass --text-column"]
+
+
+def test_tsv_reads_unquoted_fields_like_checkthat(write):
+    path = write("r.tsv", 'sentence_id\tsentence\tlabel\nab-1\tHe said "no" twice.\tOBJ\n')
+    units, _ = read([path])
+    assert [(u.id, u.text, u.label) for u in units] == [("ab-1", 'He said "no" twice.', "OBJ")]
+
+
+def test_label_map_rejects_unknown_labels(write):
+    path = write("r.tsv", "text\tlabel\nFine.\tOBJ\nOdd.\tMAYBE\n")
+    units, tally = read([path], label_map={"obj": "report"})
+    assert [u.label for u in units] == ["report"]
+    assert "unknown label 'MAYBE'" in str(tally.errors[0]) and f"{path}:3" in str(tally.errors[0])
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data (NUL byte at byte 8)"),
+    (b"caf\xc3\xa9 ok, then \xff bad", "not valid utf-8 at byte 15"),
+])
+def test_bad_bytes_name_the_file_and_byte(write, content, message):
+    path = write("bad.txt", content)
+    units, tally = read([path])
+    assert units == []
+    assert str(tally.errors[0]).startswith(f"{path}: {message}")
+
+
+def test_errors_replace_keeps_going(write):
+    path = write("bad.txt", b"caf\xff ok.")
+    units, tally = read([path], errors="replace")
+    assert [u.text for u in units] == ["caf\ufffd ok."] and tally.errors == []
+
+
+@pytest.mark.parametrize("bom, codec", [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                                        (codecs.BOM_UTF16_BE, "utf-16-be")])
+def test_boms_pick_the_encoding(write, bom, codec):
+    path = write("b.txt", bom + "Hello.\r\nComment: Hi.".encode(codec))
+    units, _ = read([path])
+    assert [(u.text, u.label) for u in units] == [("Hello.", "report"), ("Hi.", "comment")]
+
+
+def test_empty_and_whitespace_files_warn_but_do_not_fail(write):
+    empty, blank = write("e.txt", ""), write("w.txt", " \n\t\n")
+    units, tally = read([empty, blank])
+    assert units == [] and tally.errors == []
+    assert tally.warnings == [f"{empty}: no text in this input (empty or whitespace only)",
+                              f"{blank}: no text in this input (empty or whitespace only)"]
+
+
+def test_missing_and_good_inputs(write, tmp_path):
+    good = write("g.txt", "Fine.")
+    units, tally = read([str(tmp_path / "nope.txt"), good])
+    assert [u.text for u in units] == ["Fine."]
+    assert [str(e) for e in tally.errors] == [f"{tmp_path / 'nope.txt'}: no such file or directory"]
+    assert tally.files == 2 and tally.failed_files == {str(tmp_path / "nope.txt")}
+
+
+def test_unreadable_file_is_reported(write, tmp_path):
+    import os
+
+    path = write("locked.txt", "Secret.")
+    os.chmod(path, 0)
+    try:
+        if os.access(path, os.R_OK):
+            pytest.skip("running as a user who can read anything (root)")
+        units, tally = read([path])
+        assert units == [] and "cannot read" in str(tally.errors[0])
+    finally:
+        os.chmod(path, 0o644)
+
+
+def test_decode_utf16_without_bom_needs_the_encoding():
+    data = "Hi.".encode("utf-16-le")
+    with pytest.raises(InputError, match="binary data"):
+        decode(data, "x.txt")
+    assert decode(data, "x.txt", encoding="utf-16-le") == "Hi."
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(input_format="xml"), "unknown input format 'xml'"),
+    (dict(errors="ignore"), "unknown --errors 'ignore'"),
+    (dict(encoding="klingon"), "unknown encoding 'klingon'"),
+])
+def test_bad_options_are_usage_errors(options, message):
+    with pytest.raises(UsageError, match=message):
+        InputOptions(**options)
+
+
+def test_permission_error_is_reported_even_as_root(write, monkeypatch):
+    import builtins
+
+    path = write("locked.txt", "Secret.")
+    real_open = builtins.open
+
+    def deny(file, *args, **kwargs):
+        if str(file) == path:
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", deny)
+    good = write("ok.txt", "Fine.")
+    units, tally = read([path, good])
+    assert [u.text for u in units] == ["Fine."]
+    assert [str(e) for e in tally.errors] == [f"{path}: cannot read (Permission denied); check the path and permissions"]

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+
+from factcomment.errors import OutputError, UsageError
+from factcomment.writers import RowWriter, choose_format, open_output
+
+ROWS = [{"file": "a.txt", "paragraph": 0, "text": "Tab\there", "p_comment": 0.25},
+        {"file": "a.txt", "paragraph": 1, "text": 'Quote "x", new\nline', "p_comment": None}]
+
+
+def render(fmt, rows=ROWS, columns=("file", "paragraph", "p_comment", "text")):
+    out = io.StringIO()
+    writer = RowWriter(out, fmt, columns)
+    for row in rows:
+        writer.write(row)
+    return out.getvalue()
+
+
+def test_jsonl_leaves_out_missing_fields():
+    assert render("jsonl") == (
+        '{"file": "a.txt", "paragraph": 0, "p_comment": 0.25, "text": "Tab\\there"}\n'
+        '{"file": "a.txt", "paragraph": 1, "text": "Quote \\"x\\", new\\nline"}\n')
+
+
+def test_csv_quotes_and_keeps_blank_cells():
+    assert render("csv") == ('file,paragraph,p_comment,text\na.txt,0,0.25,Tab\there\n'
+                             'a.txt,1,,"Quote ""x"", new\nline"\n')
+
+
+def test_tsv_escapes_tabs_and_newlines():
+    assert render("tsv") == ('file\tparagraph\tp_comment\ttext\na.txt\t0\t0.25\tTab\\there\n'
+                             'a.txt\t1\t\tQuote "x", new\\nline\n')
+
+
+def test_table_is_aligned_and_folds_whitespace():
+    lines = render("table").splitlines()
+    assert lines[0].split() == ["file", "paragraph", "p_comment", "text"]
+    assert lines[2].split() == ["a.txt", "0", "0.250", "Tab", "here"]
+
+
+def test_no_rows_no_header():
+    assert render("csv", rows=[]) == ""
+
+
+def test_choose_format_defaults_by_terminal():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert choose_format(None, io.StringIO()) == "jsonl"
+    assert choose_format(None, Tty()) == "table"
+    with pytest.raises(UsageError, match="unknown format 'xml'"):
+        choose_format("xml", io.StringIO())
+
+
+def test_open_output_commits_atomically(tmp_path):
+    target = tmp_path / "out.jsonl"
+    with open_output(str(target)) as stream:
+        stream.write("one\n")
+        assert not target.exists()
+    assert target.read_text() == "one\n"
+    assert os.listdir(tmp_path) == ["out.jsonl"]
+
+
+def test_open_output_interrupted_leaves_nothing(tmp_path):
+    target = tmp_path / "out.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        with open_output(str(target)) as stream:
+            stream.write("partial")
+            raise KeyboardInterrupt
+    assert os.listdir(tmp_path) == []
+
+
+def test_open_output_refuses_to_overwrite_without_force(tmp_path):
+    target = tmp_path / "out.jsonl"
+    target.write_text("keep")
+    with pytest.raises(OutputError, match="already exists; pass --force"):
+        with open_output(str(target)):
+            pass
+    with open_output(str(target), force=True) as stream:
+        stream.write("new")
+    assert target.read_text() == "new"
