@@ -1,0 +1,215 @@
+"""Speed, memory and training-time figures for factcomment, each against a baseline measured in the same run.
+
+    python bench/speed.py                 # everything (the 1 GB memory run takes a few minutes)
+    python bench/speed.py --gb 0.1        # a smaller file for the memory run
+    python bench/speed.py --skip memory,train
+
+Texts are CheckThat! 2025 English sentences read from ../shared (never copied into the repo), cycled to
+50,000 sentences and grouped five at a time into 20,000 paragraphs; without ../shared the seeds' sentences
+are used instead (and the script says so). Throughputs are medians of --repeats runs; ratios compare
+figures measured in this run on this machine.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from itertools import cycle, islice
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "checkthat2025-en"
+SPLITS = ("train_en.tsv", "dev_en.tsv", "dev_test_en.tsv")
+
+
+def load_sentences(data: Path) -> tuple[list[str], list[str], list[str], str]:
+    """All sentences, plus the train+dev texts and labels the plain baseline is fitted on."""
+    if not (data / SPLITS[0]).is_file():
+        from factcomment import split_document, split_sentences
+
+        texts = [s.text for f in sorted((ROOT / "seeds").glob("*.txt"))
+                 for p in split_document(f.read_text(encoding="utf-8")) for s in split_sentences(p.text)]
+        labels = ["report" if i % 3 else "comment" for i in range(len(texts))]
+        return texts, texts, labels, "seeds (../shared missing)"
+    rows = {}
+    for name in SPLITS:
+        with open(data / name, encoding="utf-8", newline="") as f:
+            rows[name] = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    every = [r["sentence"] for name in SPLITS for r in rows[name]]
+    fit = [r for name in SPLITS[:2] for r in rows[name]]
+    return every, [r["sentence"] for r in fit], ["comment" if r["label"] == "SUBJ" else "report" for r in fit], \
+        "CheckThat 2025 en (train+dev+dev_test)"
+
+
+def median_rate(fn, n: int, repeats: int) -> float:
+    """Median items per second of ``fn()`` over ``repeats`` runs (after one warm-up run)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - began)
+    return n / statistics.median(times)
+
+
+def median_wall(command: list[str], repeats: int, **kwargs) -> float:
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, **kwargs)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def throughput(sentences, paragraphs, fit_texts, fit_labels, repeats, out):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    import factcomment
+
+    plain = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)),
+                          LogisticRegression(class_weight="balanced", max_iter=1000)).fit(fit_texts, fit_labels)
+    model = factcomment.load_model()
+    for name, texts in (("sentences", sentences), ("paragraphs", paragraphs)):
+        base = median_rate(lambda: plain.predict_proba(texts), len(texts), repeats)
+        ours = median_rate(lambda: factcomment.classify(texts, model=model), len(texts), repeats)
+        two = median_rate(lambda: factcomment.classify(texts, model=model, jobs=2), len(texts), repeats)
+        out(f"{name:<11} {len(texts):>7,}  plain sklearn {base:>10,.0f}/s   factcomment {ours:>10,.0f}/s "
+            f"({ours / base:.2f}x plain)   jobs=2 {two:>10,.0f}/s ({two / ours:.2f}x one process)")
+        out.figures[f"{name}_plain_per_s"] = base
+        out.figures[f"{name}_factcomment_per_s"] = ours
+        out.figures[f"{name}_jobs2_per_s"] = two
+
+
+def cli_jobs(sentences, repeats, out, tmp: Path):
+    path = tmp / "sentences.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for i, text in enumerate(sentences):
+            f.write(json.dumps({"id": i, "text": text}) + "\n")
+    walls = {}
+    for jobs in (1, 2):
+        command = [sys.executable, "-m", "factcomment", "classify", str(path), "--jobs", str(jobs), "-f", "jsonl"]
+        walls[jobs] = median_wall(command, repeats)
+    outputs = [subprocess.run([sys.executable, "-m", "factcomment", "classify", str(path), "--jobs", str(j)],
+                              capture_output=True, check=True).stdout for j in (1, 2)]
+    out(f"CLI classify {len(sentences):,} sentences (wall, incl. start-up): --jobs 1 {walls[1]:.2f} s "
+        f"({len(sentences) / walls[1]:,.0f}/s), --jobs 2 {walls[2]:.2f} s ({len(sentences) / walls[2]:,.0f}/s), "
+        f"{walls[1] / walls[2]:.2f}x; outputs identical: {outputs[0] == outputs[1]}")
+    out.figures.update(cli_jobs1_s=walls[1], cli_jobs2_s=walls[2], cli_identical=outputs[0] == outputs[1])
+
+
+def cold_start(repeats, out, tmp: Path):
+    one = tmp / "one.txt"
+    one.write_text("The Met said it had reviewed 1,000 claims, but critics said that was far too little.\n")
+    python = median_wall([sys.executable, "-c", "pass"], repeats)
+    cli = median_wall([sys.executable, "-m", "factcomment", "classify", str(one)], repeats)
+    script = Path(sys.executable).with_name("factcomment")
+    console = median_wall([str(script), "classify", str(one)], repeats) if script.exists() else float("nan")
+    library = median_wall([sys.executable, "-c", "from factcomment import classify; classify(['One paragraph.'])"],
+                          repeats)
+    out(f"cold start (median of {repeats}): `factcomment classify one.txt` {console:.3f} s; "
+        f"`python -m factcomment classify` {cli:.3f} s; first library classify() in a fresh interpreter "
+        f"{library:.3f} s; bare `python -c pass` {python:.3f} s")
+    out.figures.update(cold_cli_s=console, cold_module_s=cli, cold_library_s=library, python_s=python)
+
+
+def memory(sentences, gb: float, out, tmp: Path):
+    """Classify a ~``gb`` GB JSON-lines file disk to disk; peak RSS, and the output checked row by row."""
+    from factcomment import classify
+
+    path, result = tmp / "big.jsonl", tmp / "big.out.jsonl"
+    target, size, rows = int(gb * 1e9), 0, 0
+    with open(path, "w", encoding="utf-8") as f:
+        for text in cycle(sentences):
+            line = json.dumps({"id": f"r{rows}", "text": text}, ensure_ascii=False) + "\n"
+            f.write(line)
+            size += len(line.encode())
+            rows += 1
+            if size >= target:
+                break
+    began = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "factcomment", "classify", str(path), "-o", str(result), "-q"])
+    # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would report the largest child of the whole run).
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - began
+    assert child.returncode == 0, f"classify exited {child.returncode}"
+    peak_mb = usage.ru_maxrss / 1024
+    expected = [p.p_comment for p in classify(sentences)]  # the same rows, in memory
+    checked = 0
+    with open(result, encoding="utf-8") as f:
+        for checked, (line, want) in enumerate(zip(f, cycle(expected)), start=1):
+            row = json.loads(line)
+            assert row["id"] == f"r{checked - 1}" and row["p_comment"] == want, f"row {checked} differs"
+    out(f"memory: {size / 1e9:.2f} GB JSON lines, {rows:,} rows, disk to disk in {seconds:.1f} s "
+        f"({rows / seconds:,.0f} rows/s); peak RSS {peak_mb:.0f} MB; output rows {checked:,} of {rows:,}, "
+        f"all identical to the in-memory run: {checked == rows}")
+    out.figures.update(memory_rows=rows, memory_peak_mb=peak_mb, memory_complete=checked == rows,
+                       memory_seconds=seconds)
+    path.unlink()
+    result.unlink()
+
+
+def training(out, tmp: Path, data: Path):
+    if not (data / SPLITS[0]).is_file():
+        out("training: skipped (../shared missing)")
+        return
+    command = [sys.executable, "-m", "factcomment", "train", str(ROOT / "data" / "seeds.jsonl"),
+               str(data / SPLITS[0]), str(data / SPLITS[1]), str(data / SPLITS[2]), "--out", str(tmp / "model"),
+               "--force", "-q"]
+    began = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - began
+    out(f"training the shipped recipe (seeds + 3 CheckThat splits, incl. CV threshold search): {seconds:.1f} s")
+    out.figures["train_s"] = seconds
+
+
+class Out:
+    def __init__(self):
+        self.figures: dict = {}
+
+    def __call__(self, line: str) -> None:
+        print(line, flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--gb", type=float, default=1.0, help="size of the memory run's input")
+    parser.add_argument("--skip", default="", help="comma-separated: throughput,cli,cold,memory,train")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    every, fit_texts, fit_labels, source = load_sentences(args.data)
+    sentences = list(islice(cycle(every), 50_000))
+    pool = list(islice(cycle(every), 100_000))
+    paragraphs = [" ".join(pool[i * 5:i * 5 + 5]) for i in range(20_000)]
+    out = Out()
+    out(f"factcomment speed bench: {platform.python_version()}, {os.cpu_count()} cores, texts from {source}")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if "throughput" not in skip:
+            throughput(sentences, paragraphs, fit_texts, fit_labels, args.repeats, out)
+        if "cli" not in skip:
+            cli_jobs(sentences, args.repeats, out, tmp)
+        if "cold" not in skip:
+            cold_start(max(args.repeats, 11), out, tmp)
+        if "memory" not in skip:
+            memory(every, args.gb, out, tmp)
+        if "train" not in skip:
+            training(out, tmp, args.data)
+    if args.json:
+        args.json.write_text(json.dumps(out.figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

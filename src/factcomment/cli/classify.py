@@ -1,0 +1,63 @@
+"""``factcomment classify``: a label and p_comment for every paragraph, sentence or row."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from factcomment.cli.app import app
+from factcomment.cli.options import (
+    AllowMismatch,
+    Debug,
+    Encoding,
+    Errors,
+    Force,
+    Format,
+    Glob,
+    IdColumn,
+    InputFormat,
+    Literal,
+    Marker,
+    ModelPath,
+    Output,
+    Paths,
+    Quiet,
+    SkipBad,
+    TextColumn,
+    Threshold,
+    Unit_,
+)
+from factcomment.cli.session import emit, progress, session
+from factcomment.readers import InputOptions, Tally, iter_units
+from factcomment.segment import DEFAULT_MARKER
+
+
+@app.command()
+def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, output: Output = None,
+             force: Force = False, model: ModelPath = None, threshold: Threshold = None,
+             explain: Annotated[int, typer.Option("--explain", help="Add the K strongest features each way.", min=0)] = 0,
+             jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (output is identical).", min=1)] = 1,
+             dask: Annotated[Optional[str], typer.Option(
+                 "--dask", help="Run on a Dask cluster: a tcp:// scheduler address, or 'local'.")] = None,
+             text_column: TextColumn = None, id_column: IdColumn = None, marker: Marker = DEFAULT_MARKER,
+             literal_marker: Literal = False, glob: Glob = "*.txt", input_format: InputFormat = "auto",
+             encoding: Encoding = "utf-8", errors: Errors = "strict", skip_bad_rows: SkipBad = False,
+             allow_version_mismatch: AllowMismatch = False, quiet: Quiet = False, debug: Debug = False) -> None:
+    """Label each paragraph, sentence or row 'report' or 'comment', with p_comment.
+
+    Documents are split first; asides marked by the writer keep the label comment (source=marker), the rest
+    is labelled by the model (source=model). JSON lines and CSV/TSV rows are classified as they are, one
+    output row per input row, in input order, carrying the row's id.
+    """
+    tally = Tally()
+    with session(debug, quiet, tally):
+        from factcomment.api import classify_units
+        from factcomment.persist import load_model
+
+        options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
+                               text_column=text_column, id_column=id_column, skip_bad_rows=skip_bad_rows,
+                               unit=unit, marker=marker, literal_marker=literal_marker)
+        loaded = load_model(model, allow_version_mismatch=allow_version_mismatch)
+        units = progress(iter_units(paths, options, tally), quiet)
+        pairs = classify_units(units, model=loaded, threshold=threshold, explain=explain, jobs=jobs, dask=dask)
+        emit("classify", None, output, format, force, explain=bool(explain), pairs=pairs)

@@ -1,0 +1,67 @@
+"""``factcomment evaluate``: score a model against labelled inputs."""
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+
+from factcomment.cli.app import app
+from factcomment.cli.options import (
+    AllowMismatch,
+    Debug,
+    Encoding,
+    Errors,
+    Glob,
+    InputFormat,
+    LabelColumn,
+    LabelMap,
+    Literal,
+    Marker,
+    ModelPath,
+    Paths,
+    Quiet,
+    SkipBad,
+    TextColumn,
+    Threshold,
+    Unit_,
+)
+from factcomment.cli.session import session, usage_error
+from factcomment.readers import InputOptions, Tally
+from factcomment.segment import DEFAULT_MARKER
+
+
+@app.command()
+def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
+             format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+             plot: Annotated[Optional[str], typer.Option(
+                 "--plot", help="Also draw the confusion matrix and precision-recall curve to this PNG "
+                                "(needs matplotlib: pip install 'factcomment[plot]').")] = None,
+             text_column: TextColumn = None, label_column: LabelColumn = None, label_map: LabelMap = None,
+             unit: Unit_ = "paragraph", marker: Marker = DEFAULT_MARKER, literal_marker: Literal = False,
+             glob: Glob = "*.txt", input_format: InputFormat = "auto", encoding: Encoding = "utf-8",
+             errors: Errors = "strict", skip_bad_rows: SkipBad = False,
+             allow_version_mismatch: AllowMismatch = False, quiet: Quiet = False, debug: Debug = False) -> None:
+    """Score a model on labelled inputs: macro-F1, per-class precision/recall/F1, confusion matrix.
+
+    Marked asides in documents count as gold 'comment' and are scored by the model with the marker removed,
+    so the figures measure the model, not the markers.
+    """
+    tally = Tally()
+    with session(debug, quiet, tally):
+        from factcomment.evaluation import evaluate_files, render_table
+        from factcomment.labelled import parse_label_map
+
+        if format not in ("table", "json"):
+            raise usage_error(f"unknown --format {format!r}; use table or json")
+        options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
+                               text_column=text_column, label_column=label_column, skip_bad_rows=skip_bad_rows,
+                               label_map=parse_label_map(label_map or []), unit=unit, marker=marker,
+                               literal_marker=literal_marker)
+        result = evaluate_files(paths, options, tally, model=model, threshold=threshold,
+                                allow_version_mismatch=allow_version_mismatch)
+        typer.echo(json.dumps(result.as_dict(), indent=2) if format == "json" else render_table(result))
+        if plot:
+            from factcomment.plots import plot_evaluation
+
+            plot_evaluation(result, plot)

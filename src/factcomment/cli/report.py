@@ -1,0 +1,53 @@
+"""``factcomment report``: one self-contained HTML page for moderators."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from factcomment.cli.app import app
+from factcomment.cli.options import (
+    AllowMismatch,
+    Debug,
+    Encoding,
+    Errors,
+    Force,
+    Glob,
+    Literal,
+    Marker,
+    ModelPath,
+    Paths,
+    Quiet,
+    Threshold,
+    Unit_,
+)
+from factcomment.cli.session import session
+from factcomment.readers import InputOptions, Tally
+from factcomment.segment import DEFAULT_MARKER
+from factcomment.writers import open_output
+
+
+@app.command()
+def report(paths: Paths,
+           output: Annotated[str, typer.Option("--output", "-o", help="The HTML file to write (self-contained).")],
+           force: Force = False, unit: Unit_ = "paragraph", model: ModelPath = None, threshold: Threshold = None,
+           explain: Annotated[int, typer.Option("--explain", help="Terms to highlight and list per paragraph.",
+                                                min=0)] = 5,
+           marker: Marker = DEFAULT_MARKER, literal_marker: Literal = False, glob: Glob = "*.txt",
+           encoding: Encoding = "utf-8", errors: Errors = "strict", allow_version_mismatch: AllowMismatch = False,
+           quiet: Quiet = False, debug: Debug = False) -> None:
+    """Write one self-contained HTML page showing each document with its commentary highlighted.
+
+    Every paragraph (or sentence) is shaded by p_comment; editor-marked asides are set apart from
+    model-detected commentary; the terms that decided each label are highlighted; each document gets a summary.
+    """
+    tally = Tally()
+    with session(debug, quiet, tally):
+        from factcomment.report import build_report
+
+        options = InputOptions(input_format="text", pattern=glob, encoding=encoding, errors=errors, unit=unit,
+                               marker=marker, literal_marker=literal_marker)
+        page = build_report(paths, options, tally, model=model, threshold=threshold, explain=explain,
+                            allow_version_mismatch=allow_version_mismatch)
+        with open_output(output, force=force) as stream:
+            stream.write(page)

@@ -1,0 +1,102 @@
+"""What every command shares around its one library call: error mapping, exit codes, progress, output."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import typer
+
+from factcomment.cli.app import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
+from factcomment.errors import FactcommentError, UsageError
+from factcomment.readers import Tally, Unit
+from factcomment.writers import RowWriter, choose_format, classify_row, columns_for, open_output
+
+
+def emit(command: str, rows: Iterable[dict] | None, output: str | None, format: str | None, force: bool,
+          explain: bool = False, pairs: Iterable[tuple[Unit, Any]] | None = None) -> None:
+    with open_output(output, force=force) as stream:
+        fmt = choose_format(format, stream)
+        writer = RowWriter(stream, fmt, columns_for(command, fmt, explain))
+        if pairs is not None:
+            rows = (classify_row(unit, prediction, fmt) for unit, prediction in pairs)
+        for row in rows or ():
+            writer.write(row)
+
+
+def progress(units: Iterator[Unit], quiet: bool) -> Iterator[Unit]:
+    """Count rows on stderr while they stream, only for a person watching a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return units
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    def counted() -> Iterator[Unit]:
+        with Progress(SpinnerColumn(), TextColumn("{task.completed} units · {task.description}"),
+                      TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("", total=None)
+            for count, unit in enumerate(units, 1):
+                if count % 512 == 0:
+                    bar.update(task, completed=count, description=unit.file)
+                yield unit
+
+    return counted()
+
+
+class _Interrupted(BaseException):
+    """SIGTERM, turned into an exception so that ``finally`` blocks clean up as they do on Ctrl-C."""
+
+
+def usage_error(message: str) -> FactcommentError:
+    return UsageError(message)
+
+
+@contextlib.contextmanager
+def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
+    """Run a command body: map errors to exit codes and one-line messages, then summarise the inputs."""
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise _Interrupted()
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    except FactcommentError as error:
+        fail(debug, f"error: {error}", EXIT_USAGE)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_OK)
+    except (KeyboardInterrupt, _Interrupted):
+        fail(debug, "interrupted; no output file was written", EXIT_INTERRUPTED)
+    except typer.Exit:
+        raise
+    except Exception as error:  # a bug, not a user error: say so, briefly
+        fail(debug, f"internal error: {type(error).__name__}: {error} (rerun with --debug and report it)", EXIT_USAGE)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    summarise(tally, quiet)
+
+
+def fail(debug: bool, message: str, code: int) -> None:
+    if debug:
+        raise
+    typer.echo(f"factcomment: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def summarise(tally: Tally, quiet: bool) -> None:
+    if not quiet:
+        for warning in tally.warnings:
+            typer.echo(f"factcomment: warning: {warning}", err=True)
+    if not tally.errors:
+        return
+    for error in tally.errors:
+        typer.echo(f"factcomment: error: {error}", err=True)
+    nothing = tally.units == 0
+    typer.echo(f"factcomment: {len(tally.errors)} problem(s) in {len(tally.failed_files)} of {tally.files} input(s); "
+               + ("nothing could be processed" if nothing else "everything else was processed"), err=True)
+    raise typer.Exit(EXIT_USAGE if nothing else EXIT_SOME_FAILED)

@@ -1,0 +1,100 @@
+"""Classification on a Dask cluster (``pip install 'factcomment[dask]'``).
+
+Two ways in:
+
+- ``factcomment classify --dask ADDRESS`` (and :func:`predict_chunks_dask`): the client reads the inputs,
+  sends chunks of texts to the workers in a bounded window and writes results in input order, so the
+  output is byte-identical to a single process. The model is sent to every worker once.
+- :func:`classify_partition`, for your own Dask code: map it over the partitions of a ``dask.bag`` of texts
+  or a ``dask.dataframe`` with a text column. Each worker process loads the model once and reuses it.
+
+>>> import dask.bag as db                                         # doctest: +SKIP
+>>> db.from_sequence(texts, npartitions=8).map_partitions(classify_partition).compute()  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import functools
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from factcomment.errors import UsageError
+from factcomment.persist import Model, load_model
+from factcomment.results import Prediction
+
+K = TypeVar("K")
+_WINDOW_PER_WORKER = 3
+
+
+def predict_chunks_dask(items: Iterable[tuple[K, list[str]]], model: Model, threshold: float | None, explain: int,
+                        address: str) -> Iterator[tuple[K, list[Prediction]]]:
+    """Yield ``(key, predictions)`` for each ``(key, texts)``, in order, computed on a Dask cluster.
+
+    ``address`` is a scheduler address (``tcp://host:8786``) or ``local`` for a LocalCluster on this machine
+    with one single-threaded worker process per core.
+    """
+    client, cluster = _connect(address)
+    try:
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        shared = client.scatter(model, broadcast=True)
+        pending: deque = deque()
+        for key, texts in items:
+            pending.append((key, client.submit(_predict, shared, texts, threshold, explain, pure=False)))
+            if len(pending) >= workers * _WINDOW_PER_WORKER:
+                key, future = pending.popleft()
+                yield key, future.result()
+        while pending:
+            key, future = pending.popleft()
+            yield key, future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def classify_partition(partition: Any, *, text_column: str = "text", model_path: str | None = None,
+                       threshold: float | None = None) -> Any:
+    """Classify one partition: a list of texts, or a pandas DataFrame with a ``text_column``.
+
+    A list gives a list of ``{"label", "p_comment"}`` dicts; a DataFrame gives a copy with ``label`` and
+    ``p_comment`` columns added. The model (``model_path``, default the shipped one) is loaded once per
+    worker process and reused for every partition that worker handles.
+    """
+    model = _worker_model(model_path)
+    if hasattr(partition, "columns"):
+        if text_column not in partition.columns:
+            raise UsageError(f"no column {text_column!r} in the partition; pass text_column=")
+        predictions = model.predict(partition[text_column].astype(str).tolist(), threshold=threshold)
+        out = partition.copy()
+        out["label"] = [p.label for p in predictions]
+        out["p_comment"] = [p.p_comment for p in predictions]
+        return out
+    predictions = model.predict([str(t) for t in partition], threshold=threshold)
+    return [{"label": p.label, "p_comment": p.p_comment} for p in predictions]
+
+
+@functools.lru_cache(maxsize=4)
+def _worker_model(path: str | None) -> Model:
+    return load_model(path)
+
+
+def _predict(model: Model, texts: list[str], threshold: float | None, explain: int) -> list[Prediction]:
+    return model.predict(texts, threshold=threshold, explain=explain)
+
+
+def _connect(address: str):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UsageError("--dask needs Dask: pip install 'factcomment[dask]'") from None
+    if address == "local":
+        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        return Client(cluster), cluster
+    if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise UsageError(f"--dask {address!r}: give a scheduler address like tcp://host:8786, or 'local'")
+    try:
+        return Client(address, timeout="10s"), None
+    except OSError as error:
+        raise UsageError(f"--dask {address}: cannot reach the scheduler ({error}); is `dask scheduler` running?") from None

@@ -1,0 +1,78 @@
+"""Interrupted runs, help and docs, and random bytes: the CLI never leaves litter or prints a traceback."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from factcomment.cli import app
+
+runner = CliRunner()
+COMMANDS = ["split", "classify", "train", "evaluate", "report"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_interrupted_run_leaves_no_file_and_no_litter(tmp_path, signum):
+    out = tmp_path / "out" / "rows.jsonl"
+    out.parent.mkdir()
+    # stdin stays open, so the run is still reading when the signal arrives.
+    child = subprocess.Popen([sys.executable, "-m", "factcomment", "split", "-", "-o", str(out)],
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child.stdin.write("A first paragraph.\n")
+    child.stdin.flush()
+    deadline = time.monotonic() + 30
+    while not os.listdir(out.parent) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert os.listdir(out.parent), "the run never opened its temporary file"
+    child.send_signal(signum)
+    _, err = child.communicate(timeout=30)
+    assert child.returncode == 130
+    assert err == "factcomment: interrupted; no output file was written\n"
+    assert os.listdir(out.parent) == []
+
+
+def test_top_level_help_documents_exit_codes():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "Exit codes: 0 all inputs processed; 1 some inputs failed" in text
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_and_is_in_the_readme(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.stdout
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"factcomment {command}" in readme
+
+
+def test_readme_lists_every_command():
+    names = {c.name or c.callback.__name__ for c in app.registered_commands}
+    assert names == set(COMMANDS)
+
+
+def test_readme_documents_the_exit_codes():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code in ("| 0 |", "| 1 |", "| 2 |", "| 130 |"):
+        assert code in readme
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400))
+def test_random_bytes_never_traceback(tmp_path, data):
+    path = tmp_path / "fuzz.txt"
+    path.write_bytes(data)
+    for args in (["split", str(path), "-f", "jsonl"], ["split", str(path), "--unit", "sentence", "-f", "csv"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code in (0, 1, 2), result.output
+        assert "Traceback" not in result.output and not re.search(r"internal error", result.stderr)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
