@@ -24,3 +24,49 @@ def write(tmp_path):
         return str(path)
 
     return _write
+
+
+# A tiny labelled corpus (our own sentences), enough to train a real model in a second.
+TINY_REPORT = [
+    "The council said the road would reopen on Monday.", "Police arrested two men on Tuesday night.",
+    "The minister announced a review of the rules.", "Prices rose by 3.5 per cent in March, figures showed.",
+    "The court heard that the company had lost £2m.", "A spokesman said the firm would appeal.",
+    "The report was published on Friday.", "Officials confirmed that 40 people were evacuated.",
+    "The bill passed by 312 votes to 250.", "Shares fell 4% after the announcement.",
+    "She told reporters: \"We will fight this decision in every court.\"", "The trial is expected to last six weeks.",
+]
+TINY_COMMENT = [
+    "Frankly, this is an utter disgrace.", "I think they should all resign.", "What a shameful failure this is!",
+    "Surely nobody believes this nonsense any more?", "It is obvious that the system is rotten.",
+    "This is exactly what we warned about, and nobody listened.", "Clearly the government has lost its mind.",
+    "How much longer must we put up with this?", "The whole scheme is a ridiculous waste of money.",
+    "We should be outraged by this.", "Sadly, this was entirely predictable.", "It is hard to imagine a worse outcome.",
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A model trained on the tiny corpus with the real recipe, saved and loaded like any other."""
+    import json
+
+    from factcomment.persist import load_model
+    from factcomment.readers import InputOptions, Tally
+    from factcomment.training import train_files
+
+    folder = tmp_path_factory.mktemp("tiny")
+    data = folder / "tiny.jsonl"
+    rows = [{"text": t, "label": "report"} for t in TINY_REPORT] + [{"text": t, "label": "comment"} for t in TINY_COMMENT]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    train_files([str(data)], InputOptions(), Tally(), folder / "model", folds=3)
+    return load_model(folder / "model")
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    from factcomment.persist import default_model_dir, load_model
+
+    try:
+        default_model_dir()
+    except Exception as error:  # the model is committed; its absence is a broken checkout
+        pytest.fail(f"the shipped model is missing: {error}")
+    return load_model()

@@ -65,6 +65,9 @@ def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
     try:
         yield
     except FactcommentError as error:
+        # The inputs' problems usually explain the fatal error ("no labelled texts"), so they come first.
+        for problem in tally.errors:
+            typer.echo(f"factcomment: error: {problem}", err=True)
         fail(debug, f"error: {error}", EXIT_USAGE)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.

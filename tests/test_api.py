@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import factcomment
+from conftest import SEEDS
+from factcomment import classify, classify_document, split_document
+from factcomment.errors import UsageError
+
+SEED_000 = (SEEDS / "000_a373fa732a2b7b85.txt").read_text(encoding="utf-8")
+
+
+def test_classify_returns_predictions_in_order(tiny_model):
+    texts = ["Police arrested two men on Tuesday.", "Frankly, this is an utter disgrace!"]
+    predictions = classify(texts, model=tiny_model)
+    assert [p.label for p in predictions] == ["report", "comment"]
+    assert all(p.source == "model" and p.explanation is None for p in predictions)
+
+
+def test_threshold_moves_the_labels(tiny_model):
+    p = classify(["Police arrested two men."], model=tiny_model)[0].p_comment
+    assert classify(["Police arrested two men."], model=tiny_model, threshold=p)[0].label == "comment"
+    assert classify(["Police arrested two men."], model=tiny_model, threshold=min(1.0, p + 1e-6))[0].label == "report"
+
+
+@pytest.mark.parametrize("texts, message", [
+    ("one string", r"takes a list of texts; for one text write classify\(\[text\]\)"),
+    (["ok", 3], r"texts\[1\] is int, not str"),
+])
+def test_bad_texts_are_usage_errors(tiny_model, texts, message):
+    with pytest.raises(UsageError, match=message):
+        classify(texts, model=tiny_model)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(threshold=1.5), "threshold must lie between 0 and 1"),
+    (dict(jobs=0), "jobs must be 1 or more"),
+    (dict(explain=-1), "explain must be 0 or more"),
+])
+def test_bad_options_are_usage_errors(tiny_model, kwargs, message):
+    with pytest.raises(UsageError, match=message):
+        classify(["x"], model=tiny_model, **kwargs)
+
+
+def test_classify_document_keeps_marked_asides(shipped_model):
+    results = classify_document(SEED_000, model=shipped_model)
+    assert len(results) == 26
+    marked = [(r.segment.paragraph, r.label, r.p_comment) for r in results if r.source == "marker"]
+    assert marked == [(8, "comment", 1.0), (16, "comment", 1.0), (23, "comment", 1.0), (25, "comment", 1.0)]
+    assert all(SEED_000[r.start:r.end] == r.text for r in results)
+
+
+def test_document_equals_its_paragraphs_one_by_one(tiny_model):
+    segments = [s for s in split_document(SEED_000) if s.kind == "report"]
+    whole = [r.p_comment for r in classify_document(SEED_000, model=tiny_model) if r.source == "model"]
+    one_by_one = [classify([s.text], model=tiny_model)[0].p_comment for s in segments]
+    assert whole == one_by_one
+
+
+def test_sentence_unit(tiny_model):
+    results = classify_document("Rates rose. I think that is absurd!\nComment: Ha.", unit="sentence", model=tiny_model)
+    assert [(r.segment.paragraph, r.segment.sentence, r.source) for r in results] == [
+        (0, 0, "model"), (0, 1, "model"), (1, 0, "marker")]
+
+
+def test_results_do_not_depend_on_batch_size_or_workers(tiny_model, monkeypatch):
+    import factcomment.api as api
+
+    texts = [f"Sentence {i} says the council {'should resign' if i % 3 else 'met'} today." for i in range(700)]
+    base = classify(texts, model=tiny_model)
+    monkeypatch.setattr(api, "CHUNK", 64)
+    assert classify(texts, model=tiny_model) == base
+    assert classify(texts, model=tiny_model, jobs=2) == base
+    assert [classify([t], model=tiny_model)[0] for t in texts[:50]] == base[:50]
+
+
+def test_explanations_sum_to_the_decision(tiny_model):
+    p = classify(["I think this is a shameful disgrace, police said."], model=tiny_model, explain=3)[0]
+    e = p.explanation
+    assert len(e.toward_comment) <= 3 and len(e.toward_report) <= 3
+    total = e.intercept + sum(c for _, c in e.toward_comment) + sum(c for _, c in e.toward_report) + e.rest
+    assert total == pytest.approx(e.decision, abs=1e-9)
+    assert all(c > 0 for _, c in e.toward_comment) and all(c < 0 for _, c in e.toward_report)
+
+
+def test_shipped_model_is_the_default(shipped_model):
+    assert classify(["The bill passed."]) == shipped_model.predict(["The bill passed."])
+
+
+def test_lazy_package_exports():
+    assert factcomment.Segment is factcomment.segment.Segment
+    with pytest.raises(AttributeError):
+        factcomment.nothing_here  # noqa: B018
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts=st.lists(st.text(max_size=300), max_size=8))
+def test_any_unicode_gives_valid_probabilities(tiny_model, texts):
+    predictions = classify(texts, model=tiny_model)
+    assert len(predictions) == len(texts)
+    for p in predictions:
+        assert p.label in ("report", "comment") and 0.0 <= p.p_comment <= 1.0 and not math.isnan(p.p_comment)
+    assert classify(texts, model=tiny_model) == predictions
+
+
+def test_huge_and_empty_strings(tiny_model):
+    predictions = classify(["", " " * 10, "word " * 200_000], model=tiny_model)
+    assert all(0.0 <= p.p_comment <= 1.0 for p in predictions)

@@ -1,0 +1,127 @@
+"""classify, train and evaluate end to end through the CLI."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT, TINY_COMMENT, TINY_REPORT
+from factcomment import classify_document
+from factcomment.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def rows(result):
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_classify_seeds_matches_the_library(shipped_model):
+    result = run("classify", ROOT / "seeds", "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    out = rows(result)
+    assert len(out) == 27
+    assert [(r["paragraph"], r["source"]) for r in out if r["source"] == "marker"] == [
+        (8, "marker"), (16, "marker"), (23, "marker"), (25, "marker")]
+    text = (ROOT / "seeds" / "000_a373fa732a2b7b85.txt").read_text(encoding="utf-8")
+    library = classify_document(text, model=shipped_model)
+    assert [(r["label"], r["p_comment"]) for r in out[:26]] == [(r.label, r.p_comment) for r in library]
+    assert set(out[0]) == {"file", "paragraph", "start", "end", "label", "p_comment", "source", "text"}
+
+
+def test_classify_jsonl_rows_keep_ids_in_order(tiny_model, write):
+    path = write("in.jsonl", '{"id": "a", "text": "Police said so."}\n{"id": "b", "text": "What a disgrace!"}\n')
+    result = run("classify", path, "--model", tiny_model.path, "-f", "jsonl")
+    assert [(r["id"], r["line"], r["label"]) for r in rows(result)] == [("a", 1, "report"), ("b", 2, "comment")]
+
+
+def test_classify_csv_columns_and_csv_output(tiny_model, write):
+    path = write("in.csv", "post,body\n7,The bill passed by 312 votes.\n")
+    result = run("classify", path, "--model", tiny_model.path, "--text-column", "body", "--id-column", "post",
+                 "-f", "csv")
+    header, line = result.stdout.splitlines()
+    assert header == "file,id,line,paragraph,sentence,start,end,label,p_comment,source,text"
+    assert line.startswith(f"{path},7,2,,,,,report,") and line.endswith(",model,The bill passed by 312 votes.")
+
+
+def test_jobs_2_output_is_byte_identical(tiny_model, write):
+    lines = "".join(json.dumps({"id": i, "text": t}) + "\n"
+                    for i, t in enumerate((TINY_REPORT + TINY_COMMENT) * 250))
+    path = write("many.jsonl", lines)
+    one = run("classify", path, "--model", tiny_model.path, "-f", "jsonl")
+    two = run("classify", path, "--model", tiny_model.path, "-f", "jsonl", "--jobs", "2")
+    assert one.exit_code == two.exit_code == 0
+    assert one.stdout == two.stdout and len(one.stdout.splitlines()) == 6000
+
+
+def test_explain_in_jsonl_and_table(tiny_model, write):
+    path = write("a.txt", "I think this is a disgrace.")
+    out = rows(run("classify", path, "--model", tiny_model.path, "--explain", "2", "-f", "jsonl"))[0]
+    assert set(out["explanation"]) == {"comment", "report", "intercept", "rest", "decision"}
+    assert len(out["explanation"]["comment"]) <= 2
+    table = run("classify", path, "--model", tiny_model.path, "--explain", "2", "-f", "table").stdout
+    assert "comment: '" in table
+
+
+def test_missing_model_is_exit_2(tmp_path, write):
+    path = write("a.txt", "Fine.")
+    result = run("classify", path, "--model", tmp_path / "nope")
+    assert result.exit_code == 2
+    assert result.stderr == (f"factcomment: error: {tmp_path / 'nope'}: no card.json; not a factcomment model "
+                             "directory (see factcomment train)\n")
+
+
+def test_train_then_evaluate(tmp_path, write):
+    data = write("train.tsv", "sentence\tlabel\n" + "".join(f"{t}\tOBJ\n" for t in TINY_REPORT)
+                 + "".join(f"{t}\tSUBJ\n" for t in TINY_COMMENT))
+    out = tmp_path / "model"
+    result = run("train", data, "--out", out, "--folds", "3", "-q")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["counts"] == {"comment": 12, "report": 12}
+    again = run("train", data, "--out", out, "-q")
+    assert again.exit_code == 2 and "already holds a model; pass --force" in again.stderr
+    scored = run("evaluate", data, "--model", out, "--format", "json")
+    assert scored.exit_code == 0 and json.loads(scored.stdout)["n"] == 24
+    table = run("evaluate", data, "--model", out)
+    assert table.stdout.startswith("n=24  threshold=")
+
+
+def test_train_with_one_class_is_refused(tmp_path, write):
+    data = write("one.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT))
+    result = run("train", data, "--out", tmp_path / "m", "-q")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("factcomment: error: ") and "comment" in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_unknown_label_names_the_row_and_the_fix(tmp_path, write):
+    data = write("odd.tsv", "text\tlabel\nFine.\tOBJ\nOdd.\tMAYBE\n")
+    result = run("train", data, "--out", tmp_path / "m", "-q")
+    assert result.exit_code == 2
+    assert f"{data}:3: unknown label 'MAYBE'" in result.stderr and "--label-map" in result.stderr
+
+
+def test_label_map_option(tmp_path, write):
+    data = write("mine.csv", "text,tag\n" + "".join(f'"{t}",fact\n' for t in TINY_REPORT)
+                 + "".join(f'"{t}",opinion\n' for t in TINY_COMMENT))
+    result = run("train", data, "--out", tmp_path / "m", "--label-column", "tag", "--label-map", "fact=report",
+                 "--label-map", "opinion=comment", "--folds", "3", "-q")
+    assert result.exit_code == 0, result.stderr
+    bad = run("train", data, "--out", tmp_path / "m2", "--label-map", "fact=maybe", "-q")
+    assert bad.exit_code == 2 and "write RAW=report or RAW=comment" in bad.stderr
+
+
+def test_evaluate_plot_writes_png(tiny_model, tmp_path, write):
+    pytest.importorskip("matplotlib", reason="--plot needs the plot extra")
+    data = write("gold.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT)
+                 + "".join(json.dumps({"text": t, "label": "comment"}) + "\n" for t in TINY_COMMENT))
+    png = tmp_path / "eval.png"
+    result = run("evaluate", data, "--model", tiny_model.path, "--plot", png)
+    assert result.exit_code == 0, result.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,61 @@
+"""Dask: a real LocalCluster with two worker processes gives the same output as one process."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import TINY_COMMENT, TINY_REPORT
+from factcomment.cli import app
+
+distributed = pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as local:
+        yield local
+
+
+def test_cli_dask_output_is_identical_to_serial(cluster, tiny_model, tmp_path):
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n"
+                            for i, t in enumerate((TINY_REPORT + TINY_COMMENT) * 300)))
+    runner = CliRunner()
+    serial = runner.invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "-f", "jsonl"])
+    spread = runner.invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "-f", "jsonl",
+                                 "--dask", cluster.scheduler_address])
+    assert serial.exit_code == spread.exit_code == 0, spread.stderr
+    assert spread.stdout == serial.stdout and len(serial.stdout.splitlines()) == 7200
+
+
+def test_classify_partition_on_a_bag_loads_the_model_per_worker(cluster, tiny_model):
+    import dask.bag as db
+
+    from factcomment.cluster import classify_partition
+
+    texts = (TINY_REPORT + TINY_COMMENT) * 10
+    with distributed.Client(cluster) as client:
+        bag = db.from_sequence(texts, npartitions=6)
+        got = bag.map_partitions(classify_partition, model_path=str(tiny_model.path)).compute(scheduler=client)
+    expected = [{"label": p.label, "p_comment": p.p_comment} for p in tiny_model.predict(texts)]
+    assert got == expected
+
+
+def test_classify_partition_on_a_dataframe(tiny_model):
+    pd = pytest.importorskip("pandas", reason="dask.dataframe needs pandas")
+    from factcomment.cluster import classify_partition
+
+    frame = pd.DataFrame({"body": TINY_REPORT[:2], "n": [1, 2]})
+    out = classify_partition(frame, text_column="body", model_path=str(tiny_model.path))
+    assert list(out.columns) == ["body", "n", "label", "p_comment"] and list(out["label"]) == ["report", "report"]
+
+
+def test_bad_dask_address_is_a_usage_error(tiny_model, tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Fine.")
+    result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", "nowhere"])
+    assert result.exit_code == 2
+    assert "give a scheduler address like tcp://host:8786, or 'local'" in result.stderr

@@ -1,0 +1,85 @@
+"""The pure-Python scorer equals the Pipeline, imports no numerical library and explains exactly."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from factcomment.model import train
+from factcomment.scorer import Scorer, compile_scorer
+
+TEXTS = ["The council approved the budget on Tuesday.", "Police said two men were arrested.",
+         "Shares fell 3% after the announcement.", 'The minister said: "We will not resign over this."',
+         "This is a disgrace and everyone knows it.", "Surely nobody believes this nonsense?",
+         "We must stop pretending the plan works.", "What a \u2018shameful\u2019 way to treat voters!"]
+LABELS = ["report"] * 4 + ["comment"] * 4
+PROBES = ["", "   ", "Police said it was a disgrace.", "\u201cWe must act now,\u201d she said on 3 May 2021.",
+          "Is this really the best they can do?", "caf\u00e9 na\u00efve \u00fcber \u4e2d\u6587 \U0001f600 _quote_"]
+
+
+@pytest.fixture(scope="module", params=[{}, {"cue_weight": 0.2, "suffix": 3, "prefix": 4}], ids=["default", "cues"])
+def fitted(request):
+    result = train(TEXTS, LABELS, folds=2, settings=request.param)
+    compiled = json.loads(json.dumps(compile_scorer(result.pipeline, result.threshold)))
+    return result, Scorer.from_dict(compiled)
+
+
+def _pipeline_p_comment(pipeline, texts):
+    column = list(pipeline.classes_).index("comment")
+    return pipeline.predict_proba(texts)[:, column].tolist()
+
+
+def test_scorer_equals_pipeline_on_sentences(fitted):
+    result, scorer = fitted
+    texts = TEXTS + PROBES
+    for ours, theirs in zip(scorer.p_comment(texts), _pipeline_p_comment(result.pipeline, texts)):
+        assert ours == pytest.approx(theirs, abs=1e-9)
+    assert scorer.threshold == result.threshold
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=80) | st.sampled_from(TEXTS + PROBES), min_size=1, max_size=4))
+def test_scorer_equals_pipeline_on_any_text(fitted, texts):
+    result, scorer = fitted
+    for ours, theirs in zip(scorer.p_comment(texts), _pipeline_p_comment(result.pipeline, texts)):
+        assert 0.0 <= ours <= 1.0
+        assert ours == pytest.approx(theirs, abs=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=120) | st.sampled_from(TEXTS + PROBES))
+def test_explanation_sums_to_the_decision(fitted, text):
+    _, scorer = fitted
+    toward_comment, toward_report, intercept, decision = scorer.explain(text, k=1000)
+    assert all(c > 0 for _, c in toward_comment) and all(c < 0 for _, c in toward_report)
+    total = intercept + sum(c for _, c in toward_comment) + sum(c for _, c in toward_report)
+    assert total == pytest.approx(decision, abs=1e-9)
+    assert decision == pytest.approx(scorer.decision_function([text])[0], abs=1e-9)
+
+
+def test_explain_limits_to_k(fitted):
+    _, scorer = fitted
+    toward_comment, toward_report, _, _ = scorer.explain("Surely this disgrace, officials said, is absurd?", k=2)
+    assert len(toward_comment) <= 2 and len(toward_report) <= 2
+
+
+def test_scorer_imports_no_numerical_library(fitted, tmp_path):
+    _, scorer = fitted
+    result, _ = fitted
+    path = tmp_path / "scorer.json"
+    path.write_text(json.dumps(compile_scorer(result.pipeline, result.threshold)))
+    code = ("import json, sys; from factcomment.scorer import Scorer; "
+            f"s = Scorer.from_dict(json.load(open({str(path)!r}))); s.p_comment(['We must act.']); "
+            "s.explain('We must act.', 3); "
+            "print(sorted(m for m in ('numpy', 'scipy', 'sklearn') if m in sys.modules))")
+    src = os.path.join(os.path.dirname(os.path.dirname(__file__)), "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_wrong_format_is_refused():
+    with pytest.raises(ValueError, match="format"):
+        Scorer.from_dict({"format": "something-else"})
