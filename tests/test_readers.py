@@ -167,3 +167,16 @@ def test_permission_error_is_reported_even_as_root(write, monkeypatch):
     units, tally = read([path, good])
     assert [u.text for u in units] == ["Fine."]
     assert [str(e) for e in tally.errors] == [f"{path}: cannot read (Permission denied); check the path and permissions"]
+
+
+def test_short_rows_are_padded_long_rows_are_bad(write):
+    path = write("r.tsv", "id\ttext\tlabel\textra\n1\tShort row.\tOBJ\n2\tFull row.\tSUBJ\tTrue\n3\tLong.\tOBJ\tx\ty\n")
+    units, tally = read([path], skip_bad_rows=True)
+    assert [(u.id, u.label) for u in units] == [("1", "OBJ"), ("2", "SUBJ")]
+    assert [str(e) for e in tally.errors] == [f"{path}:4: 5 fields where the header has 4"]
+
+
+def test_row_without_its_text_is_bad(write):
+    path = write("r.tsv", "id\tlabel\ttext\n1\tOBJ\n")
+    units, tally = read([path], skip_bad_rows=True)
+    assert units == [] and str(tally.errors[0]) == f"{path}:2: no value in column 'text'"

@@ -233,9 +233,12 @@ def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems
         if not any(v.strip() for v in values):
             continue
         try:
-            if len(values) != len(header):
+            # Short rows are padded, as csv.DictReader does: CheckThat's dev split leaves a trailing column
+            # empty on half its rows. A missing text or label is still caught, by _unit_from_row.
+            if len(values) > len(header):
                 raise InputError(f"{name}:{number}: {len(values)} fields where the header has {len(header)}")
-            yield _unit_from_row(name, number, dict(zip(header, values)), options)
+            yield _unit_from_row(name, number, dict(zip(header, values + [None] * (len(header) - len(values)))),
+                                 options)
         except InputError as error:
             _bad_row(name, error, options, problems)
 
@@ -256,6 +259,8 @@ def _lines_checked(text: Iterable[str], name: str) -> Iterator[str]:
 def _unit_from_row(name: str, number: int, row: dict, options: InputOptions) -> Unit:
     text_key = _column(row, options.text_column, TEXT_COLUMNS, name, number, "text")
     text = row[text_key]
+    if text is None:
+        raise InputError(f"{name}:{number}: no value in column {text_key!r}")
     if not isinstance(text, str):
         raise InputError(f"{name}:{number}: column {text_key!r} is {type(text).__name__}, not text")
     id_key = _column(row, options.id_column, ID_COLUMNS, name, number, "id", required=options.id_column is not None)

@@ -74,10 +74,10 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         "threshold": result.threshold,
         "settings": result.settings,
         "seed": seed,
-        "training_data": _describe(paths, units) + (_describe(heldout, held) if refit_with_heldout else []),
+        "training_data": _describe(units),
         "metrics": {
             "cross_validation": result.cv_metrics,
-            **({"heldout": {"files": _describe(heldout, held), "trained_without_them": True,
+            **({"heldout": {"files": _describe(held), "trained_without_them": True,
                             **evaluation.as_dict()}} if evaluation else {}),
         },
         "training_seconds": round(seconds, 2),
@@ -87,7 +87,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     return TrainSummary(Path(out), counts, result.threshold, result.cv_metrics, evaluation, seconds)
 
 
-def _describe(paths: Sequence[str], units: list[Unit]) -> list[dict]:
+def _describe(units: list[Unit]) -> list[dict]:
     per_file: dict[str, Counter] = {}
     for unit in units:
         per_file.setdefault(unit.file, Counter())[unit.label] += 1
