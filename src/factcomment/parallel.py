@@ -29,11 +29,18 @@ def predict_chunks(items: Iterable[tuple[K, list[str]]], model: Model, threshold
         for key, texts in items:
             pending.append((key, pool.apply_async(_predict, (texts, threshold, explain))))
             if len(pending) >= jobs * _WINDOW_PER_JOB:
-                key, result = pending.popleft()
-                yield key, result.get()
+                yield _collect(pending.popleft(), model, threshold)
         while pending:
-            key, result = pending.popleft()
-            yield key, result.get()
+            yield _collect(pending.popleft(), model, threshold)
+
+
+def _collect(item, model: Model, threshold: float | None):
+    key, result = item
+    predicted = result.get()
+    # Plain probabilities travel back far cheaper than Prediction objects; labels are made here.
+    if predicted and isinstance(predicted[0], float):
+        return key, model.label(predicted, threshold=threshold)
+    return key, predicted
 
 
 def _start_worker(model: Model) -> None:
@@ -41,6 +48,8 @@ def _start_worker(model: Model) -> None:
     _model = model
 
 
-def _predict(texts: list[str], threshold: float | None, explain: int) -> list[Prediction]:
+def _predict(texts: list[str], threshold: float | None, explain: int) -> list[float] | list[Prediction]:
     assert _model is not None, "worker started without a model"
+    if not explain:
+        return _model.scorer.p_comment(texts)
     return _model.predict(texts, threshold=threshold, explain=explain)

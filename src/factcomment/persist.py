@@ -60,14 +60,19 @@ class Model:
 
     def predict(self, texts: list[str], *, threshold: float | None = None, explain: int = 0) -> list[Prediction]:
         """Label ``texts`` in order; ``p_comment >= threshold`` means comment."""
-        cut = self.threshold if threshold is None else threshold
         probabilities = self.scorer.p_comment(texts)
         if not explain:
-            return [Prediction("comment" if p >= cut else "report", p) for p in probabilities]
+            return self.label(probabilities, threshold=threshold)
+        cut = self.threshold if threshold is None else threshold
         return [
             Prediction("comment" if p >= cut else "report", p, explanation=self.explain(text, explain))
             for text, p in zip(texts, probabilities)
         ]
+
+    def label(self, probabilities: list[float], *, threshold: float | None = None) -> list[Prediction]:
+        """Predictions for probabilities computed elsewhere (say, in a worker process)."""
+        cut = self.threshold if threshold is None else threshold
+        return [Prediction("comment" if p >= cut else "report", p) for p in probabilities]
 
     def explain(self, text: str, k: int) -> Explanation:
         """The ``k`` features that pushed ``text`` hardest toward each label, with exact contributions."""

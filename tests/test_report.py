@@ -1,0 +1,332 @@
+"""The HTML report: rendering from hand-made predictions, building from files, and the page in a real browser."""
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+
+from factcomment.persist import Model
+from factcomment.readers import InputOptions, Tally
+from factcomment.report import DocumentReport, build_report, render_report, shade, word_spans
+from factcomment.results import Explanation, Prediction, SegmentPrediction
+from factcomment.segment import Segment, split_document
+
+from conftest import ROOT, SEEDS
+
+# -- hand-made inputs -----------------------------------------------------------------------------------------
+
+TEXT = ("Police said the minister resigned.\n"
+        "I think this is a Disgrace, frankly; I think so.\n"
+        "Comment: <script>alert('x')</script> & more")
+
+
+def _doc(file: str = "a.txt") -> DocumentReport:
+    """Three paragraphs: reporting, model-detected commentary (explained), and a marked aside."""
+    explained = Explanation(toward_comment=(("i think", 0.9), ("disgrace", 0.6), ("cue:first_person", 0.3)),
+                            toward_report=(("said", -0.4),), intercept=-0.5, rest=0.1, decision=1.0)
+    report_expl = Explanation(toward_comment=(), toward_report=(("said", -0.8), ("police", -0.3), ("minister", -0.2)),
+                              intercept=-0.5, rest=0.0, decision=-1.5)
+    aside_start = TEXT.index("<script>")
+    results = [
+        SegmentPrediction(Segment(0, None, "report", TEXT[:34], 0, 34), Prediction("report", 0.1234, "model",
+                                                                                  report_expl)),
+        SegmentPrediction(Segment(1, None, "report", TEXT[35:83], 35, 83), Prediction("comment", 0.87, "model",
+                                                                                     explained)),
+        SegmentPrediction(Segment(2, None, "comment", TEXT[aside_start:], aside_start, len(TEXT), "Comment:", 84),
+                          Prediction("comment", 1.0, "marker")),
+    ]
+    return DocumentReport(file, TEXT, results)
+
+
+def _element(page: str, ident: str) -> str:
+    """The opening tag and content of the element with ``id=ident`` up to its closing tag."""
+    match = re.search(rf'<(li|div) class="[^"]*" id="{ident}".*?</\1>', page, re.S)
+    assert match, ident
+    return match.group(0)
+
+
+def _text_of(page: str, ident: str) -> str:
+    return re.search(r'<p class="text">(.*?)</p>', _element(page, ident), re.S).group(1)
+
+
+def test_segments_carry_data_attributes_ids_and_badges():
+    page = render_report([_doc()], threshold=0.5)
+    assert re.findall(r'id="(d0-p\d)" data-kind="(\w+)" data-source="(\w+)" data-p="([\d.]+)"', page) == [
+        ("d0-p0", "report", "model", "0.123"),
+        ("d0-p1", "comment", "model", "0.870"),
+        ("d0-p2", "comment", "marker", "1.000"),
+    ]
+    assert '<span class="badge report">report 0.12</span>' in _element(page, "d0-p0")
+    assert '<span class="badge comment">Comment 0.87</span>' in _element(page, "d0-p1")
+    assert '<span class="badge aside">Aside (marked)</span>' in _element(page, "d0-p2")
+    assert f'style="background-color:{shade(0.87)}"' in _element(page, "d0-p1")
+
+
+def test_hostile_text_is_escaped_once_and_the_marker_is_shown_dimmed():
+    page = render_report([_doc("<img src=x onerror=alert(1)>.txt")], threshold=0.5)
+    assert "<script" not in page and "<img" not in page
+    assert _text_of(page, "d0-p2") == ('<span class="aside-marker">Comment:</span> '
+                                       "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more")
+    assert "&lt;img src=x onerror=alert(1)&gt;.txt</h2>" in page
+    assert "&amp;amp;" not in page and "&amp;lt;" not in page
+
+
+def test_word_features_are_marked_at_their_words_and_cues_only_listed():
+    # "minister" (-0.2) is weaker than 0.3 x the strongest (-0.8): listed, not underlined.
+    page = render_report([_doc()], threshold=0.5)
+    assert _text_of(page, "d0-p1") == (
+        '<mark class="to-comment" title="pushes toward commentary">I think</mark> this is a '
+        '<mark class="to-comment" title="pushes toward commentary">Disgrace</mark>, frankly; '
+        '<mark class="to-comment" title="pushes toward commentary">I think</mark> so.')
+    assert _text_of(page, "d0-p0") == (
+        '<mark class="to-report" title="pushes toward reporting">Police</mark> '
+        '<mark class="to-report" title="pushes toward reporting">said</mark> the minister resigned.')
+    assert '<q class="term">minister</q> \u22120.20</summary>' in _element(page, "d0-p0")
+    why = _element(page, "d0-p1")
+    assert ('<span class="dir">toward comment:</span> <q class="term">i think</q> +0.90, '
+            '<q class="term">disgrace</q> +0.60, <code class="cue">cue:first_person</code> +0.30; '
+            '<span class="dir">toward report:</span> <q class="term">said</q> \u22120.40</summary>') in why
+    assert "decision score</th><td class=\"num\">+1.00</td>" in why
+    assert "the model was not asked" in _element(page, "d0-p2")
+
+
+@pytest.mark.parametrize("text, terms, expected", [
+    ("Said it. He SAID so; unsaid, saidly.", [("said", "r")], [(0, 4, "said", "r"), (12, 16, "said", "r")]),
+    ("I think, I  think.", [("think", "c"), ("i think", "c")], [(0, 7, "i think", "c"), (9, 17, "i think", "c")]),
+    ("It\u2019s bad, it's bad", [("it's bad", "c")], [(0, 8, "it's bad", "c"), (10, 18, "it's bad", "c")]),
+    ("a b c", [("a b", "x"), ("b c", "y")], [(0, 3, "a b", "x")]),  # same length: earlier wins
+    ("b c", [("b", "x"), ("b", "y")], [(0, 1, "b", "x")]),  # same span: the term listed first wins
+    ("first person I", [("cue:first_person", "c"), ("First", "c"), ("first_person", "c"), ("", "c")], []),
+    ("x.y", [("x.y", "c")], []),
+])
+def test_word_spans(text, terms, expected):
+    assert word_spans(text, terms) == expected
+
+
+_TERMS = st.lists(st.tuples(st.sampled_from(["a", "ab", "a b", "b", "i'm", "<b>", "cue:a", "&"]),
+                            st.sampled_from(["to-comment", "to-report"])), max_size=5)
+
+
+@given(text=st.text(alphabet="aAbB '\u2019<>&\"\n.:", max_size=40), terms=_TERMS)
+def test_highlighting_keeps_the_text_exact(text, terms):
+    from html import unescape
+
+    from factcomment.report import _highlighted
+
+    html = _highlighted(text, terms)
+    assert unescape(re.sub(r"</?mark[^>]*>", "", html)) == text
+    assert "<" not in re.sub(r"</?mark[^>]*>", "", html)
+    spans = word_spans(text, terms)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+
+
+def test_summary_counts_and_legend_with_model_card():
+    card = {"created": "2025-01-02T03:04:05+00:00", "threshold": 0.44,
+            "metrics": {"cross_validation": {"macro_f1": 0.8123}}}
+    page = render_report([_doc(), DocumentReport("empty.txt", "", [])], threshold=0.5, model_card=card,
+                         title="Review <1>")
+    assert '<dl class="summary" data-units="3" data-report="1" data-model="1" data-marked="1" data-asides="1">' in page
+    stats = re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", _element_doc(page, 0))
+    assert stats == [("paragraphs", "3"), ("reporting", "1"), ("commentary (model)", "1"),
+                     ("asides (marked)", "1"), ("share of commentary", "67%")]
+    assert "No text in this document." in _element_doc(page, 1)
+    assert "<title>Review &lt;1&gt;</title>" in page
+    assert ("2 documents · threshold 0.500 · factcomment" in page and "model created 2025-01-02 · "
+            "cross-validated macro-F1 0.812 · (model's own threshold 0.440)" in page)
+    assert '<nav class="toc" aria-label="Documents">' in page and "67% commentary" in page
+
+
+def _element_doc(page: str, index: int) -> str:
+    return re.search(rf'<article class="doc" id="d{index}".*?</article>', page, re.S).group(0)
+
+
+@pytest.mark.parametrize("card", [None, {}, {"metrics": None}, {"metrics": {"cross_validation": {}}},
+                                  {"created": None, "threshold": "x"}])
+def test_model_card_with_missing_keys_is_fine(card):
+    page = render_report([_doc()], threshold=0.5, model_card=card)
+    assert "threshold 0.500" in page and "macro-F1" not in page.split("<main>")[0]
+
+
+def test_page_is_self_contained_and_needs_no_script():
+    page = render_report([_doc()], threshold=0.5)
+    assert page.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
+    for external in ("http://", "https://", "//", "<script", "<link", "<img", "src=", "url(", "@import"):
+        assert external not in page, external
+
+
+def test_sentence_units_get_sentence_ids_inside_their_paragraph():
+    text = "Rates rose. Prices fell.\nComment: Odd. Very odd."
+    results = [SegmentPrediction(s, Prediction("comment", 1.0, "marker") if s.kind == "comment"
+                                 else Prediction("report", 0.2)) for s in split_document(text, unit="sentence")]
+    page = render_report([DocumentReport("s.txt", text, results)], threshold=0.5)
+    assert re.findall(r'id="(d0-p[\d-]+s?\d*)"', page) == ["d0-p0", "d0-p0-s0", "d0-p0-s1", "d0-p1", "d0-p1-s0",
+                                                           "d0-p1-s1"]
+    assert page.count('class="aside-marker"') == 1  # the marker belongs to the aside's first sentence
+    stats = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page))
+    assert stats == {"sentences": "4", "paragraphs": "2", "reporting": "2", "commentary (model)": "0",
+                     "asides (marked)": "1", "share of commentary": "50%"}
+
+
+def test_render_with_no_documents():
+    assert "No documents could be read." in render_report([], threshold=0.5, skipped=["x.txt: <gone>"])
+    assert "<li>x.txt: &lt;gone&gt;</li>" in render_report([], threshold=0.5, skipped=["x.txt: <gone>"])
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("text_colour, minimum", [("#1f2328", 7.0), ("#57606a", 3.0), ("#6b3a00", 4.5)])
+def test_every_shade_keeps_text_readable(text_colour, minimum):
+    # Body text must meet WCAG AAA on every shade, the dimmed marker and the ink borders at least AA-large/AA.
+    assert shade(-1) == shade(0) == "#ffffff" and shade(2) == shade(1)
+    assert min(_contrast(text_colour, shade(i / 100)) for i in range(101)) >= minimum
+
+
+# -- build_report ---------------------------------------------------------------------------------------------
+
+class _Scorer:
+    """A stand-in for the compiled scorer: commentary is whatever says 'think'."""
+
+    def p_comment(self, texts):
+        return [0.9 if "think" in t.lower() else 0.2 for t in texts]
+
+    def explain(self, text, k):
+        if "think" in text.lower():
+            return [("think", 1.5)][:k], [], -0.5, 1.0
+        return [], [("said", -1.0)][:k], -0.5, -1.5
+
+
+@pytest.fixture
+def model(tmp_path):
+    return Model(tmp_path, {"threshold": 0.5, "created": "today"}, _Scorer())
+
+
+def test_build_report_reads_files_reports_failures_and_goes_on(write, model, tmp_path):
+    good = write("docs/a.txt", "He said no.\nI think it is bad.\nComment: Indeed.")
+    write("docs/b.txt", b"bin\x00ary")
+    tally = Tally()
+    page = build_report([str(tmp_path / "docs"), str(tmp_path / "missing.txt")], InputOptions(), tally, model=model)
+    assert [e.file for e in tally.errors] == [str(tmp_path / "docs" / "b.txt"), str(tmp_path / "missing.txt")]
+    assert tally.files == 3 and tally.units == 3
+    assert f"<h2 id=\"d0-h\">{good}</h2>" in page and "d1-p0" not in page
+    assert re.findall(r'data-kind="(\w+)" data-source="(\w+)"', page) == [
+        ("report", "model"), ("comment", "model"), ("comment", "marker")]
+    assert '<mark class="to-comment" title="pushes toward commentary">think</mark>' in page
+    assert "Not included" in page and "missing.txt: no such file or directory" in page
+    assert "threshold 0.500" in page and "model created today" in page
+
+
+def test_build_report_threshold_unit_and_stdin(model, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbfHe said so. I think not.")))
+    page = build_report(["-"], InputOptions(unit="sentence"), Tally(), model=model, threshold=0.95, explain=0)
+    assert '<h2 id="d0-h">stdin</h2>' in page and "threshold 0.950" in page
+    assert re.findall(r'id="(d0-p0-s\d)" data-kind="(\w+)"', page) == [("d0-p0-s0", "report"), ("d0-p0-s1", "report")]
+    assert "<details" not in page  # explain=0: no reasons to show
+
+
+@pytest.mark.parametrize("kwargs, message", [({"threshold": 1.5}, "threshold must lie between 0 and 1"),
+                                             ({"explain": -1}, "explain must be 0 or more")])
+def test_build_report_refuses_bad_options(model, kwargs, message):
+    from factcomment.errors import UsageError
+
+    with pytest.raises(UsageError, match=message):
+        build_report(["x"], InputOptions(), Tally(), model=model, **kwargs)
+
+
+# -- in a real browser ---------------------------------------------------------------------------------------
+
+class _Dom(HTMLParser):
+    """The segments (elements with data-kind) and the summaries of a serialised DOM."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.segments: list[dict[str, str]] = []
+        self.summaries: list[dict[str, str]] = []
+        self.stats: list[str] = []
+        self._in_stat = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "data-kind" in attrs:
+            self.segments.append(attrs)
+        if tag == "dl" and attrs.get("class") == "summary":
+            self.summaries.append(attrs)
+            self.stats.append("")
+        self._in_stat = self._in_stat or (tag == "dl" and attrs.get("class") == "summary")
+
+    def handle_endtag(self, tag):
+        if tag == "dl":
+            self._in_stat = False
+
+    def handle_data(self, data):
+        if self._in_stat:
+            self.stats[-1] += data + " "
+
+
+def _browser_dom(page: str, tmp_path: Path) -> _Dom:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.skip("no chromium binary on PATH (install Debian's chromium package to run the browser tests)")
+    html = tmp_path / "report.html"
+    html.write_text(page, encoding="utf-8")
+    done = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", html.as_uri()],
+        capture_output=True, text=True, timeout=20, check=True)
+    dom = _Dom()
+    dom.feed(done.stdout)
+    return dom
+
+
+def test_hand_made_report_in_browser(tmp_path):
+    dom = _browser_dom(render_report([_doc()], threshold=0.5), tmp_path)
+    assert [(s["id"], s["data-kind"], s["data-source"]) for s in dom.segments] == [
+        ("d0-p0", "report", "model"), ("d0-p1", "comment", "model"), ("d0-p2", "comment", "marker")]
+    assert dom.stats == ["paragraphs 3 reporting 1 commentary (model) 1 asides (marked) 1 share of commentary 67% "]
+
+
+def _check_seeds_dom(dom: _Dom) -> None:
+    assert len(dom.segments) == 27  # 26 paragraphs + 1
+    assert [s["id"] for s in dom.segments if s["data-source"] == "marker"] == ["d0-p8", "d0-p16", "d0-p23",
+                                                                               "d0-p25"]
+    assert all(s["data-kind"] == "comment" and s["data-p"] == "1.000" for s in dom.segments
+               if s["data-source"] == "marker")
+    assert [(s["data-units"], s["data-marked"], s["data-asides"]) for s in dom.summaries] == [
+        ("26", "4", "4"), ("1", "0", "0")]
+    assert dom.stats[0].startswith("paragraphs 26 reporting ") and "asides (marked) 4 " in dom.stats[0]
+    assert dom.stats[1].startswith("paragraphs 1 reporting ")
+
+
+def test_seeds_report_in_browser_with_a_stand_in_model(model, tmp_path):
+    page = build_report([str(SEEDS)], InputOptions(), Tally(), model=model)
+    _check_seeds_dom(_browser_dom(page, tmp_path))
+
+
+def test_seeds_report_in_browser_with_the_shipped_model(tmp_path):
+    if not (ROOT / "model" / "card.json").is_file():
+        pytest.skip("the shipped model (model/card.json) is not in this checkout yet")
+    tally = Tally()
+    page = build_report([str(SEEDS)], InputOptions(), tally)
+    assert tally.errors == []
+    dom = _browser_dom(page, tmp_path)
+    _check_seeds_dom(dom)
+    assert all(0.0 <= float(s["data-p"]) <= 1.0 for s in dom.segments)
