@@ -84,3 +84,14 @@ def test_open_output_refuses_to_overwrite_without_force(tmp_path):
     with open_output(str(target), force=True) as stream:
         stream.write("new")
     assert target.read_text() == "new"
+
+
+def test_output_gets_the_usual_file_mode(tmp_path):
+    target = tmp_path / "out.html"
+    old = os.umask(0o022)
+    try:
+        with open_output(str(target)) as stream:
+            stream.write("x")
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644

@@ -19,7 +19,9 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
+from importlib import resources
 
 from factcomment import __version__
 from factcomment.errors import InputError, UsageError
@@ -108,8 +110,14 @@ def render_report(documents: list[DocumentReport], *, threshold: float, title: s
     docs = "\n".join(_document(i, doc) for i, doc in enumerate(documents))
     if not documents:
         docs = '<p class="empty">No documents could be read.</p>'
-    return _PAGE.format(title=escape(title), css=_CSS, meta=_meta(documents, threshold, model_card),
+    return _PAGE.format(title=escape(title), css=_stylesheet(), meta=_meta(documents, threshold, model_card),
                         legend=_legend(threshold), nav=_nav(documents), skipped=_skipped(skipped), docs=docs)
+
+
+@lru_cache(maxsize=1)
+def _stylesheet() -> str:
+    # Kept as package data so this module holds the logic and the CSS can be read (and linted) as CSS.
+    return resources.files("factcomment").joinpath("data", "report.css").read_text(encoding="utf-8")
 
 
 def build_report(paths: list[str], options: InputOptions, problems: Tally, *, model=None,
@@ -375,98 +383,4 @@ _PAGE = """<!DOCTYPE html>
 </main>
 </body>
 </html>
-"""
-
-_CSS = """
-:root { color-scheme: light; --text: #1f2328; --muted: #57606a; --line: #d0d7de; --ink: #6b3a00;
-  --slate: #2f4f6f; --paper: #fbfaf7; }
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--paper); color: var(--text); line-height: 1.55;
-  font: 16px/1.55 Charter, "Bitstream Charter", "Sitka Text", Cambria, Georgia, serif; }
-header, main { max-width: 54rem; margin: 0 auto; padding: 0 1.25rem; }
-header { padding-top: 1.75rem; }
-h1, h2, h3, .badge, .meta, .summary, .why, .legend, .toc, .num, .skipped {
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
-h1 { font-size: 1.6rem; margin: 0 0 .2rem; letter-spacing: -.01em; }
-.meta { color: var(--muted); font-size: .85rem; margin: 0 0 1.25rem; }
-h2 { font-size: 1.1rem; margin: 0 0 .6rem; }
-h3 { font-size: .8rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 0 0 .4rem; }
-.legend, .toc, .skipped, .doc { background: #fff; border: 1px solid var(--line); border-radius: 8px;
-  padding: 1rem 1.25rem; margin: 0 0 1.25rem; }
-.legend { font-size: .85rem; }
-.legend p { margin: .5rem 0 0; }
-.legend-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 1rem 1.5rem; }
-.scale { position: relative; height: .9rem; border: 1px solid #8c959f; border-radius: 3px; margin-top: .3rem; }
-.scale .cut { position: absolute; top: -.3rem; bottom: -.3rem; width: 0; border-left: 2px solid var(--text); }
-.ticks { position: relative; height: 1.1rem; font-size: .75rem; color: var(--muted); }
-.ticks span { position: absolute; transform: translateX(-50%); }
-.ticks span:first-child { transform: none; } .ticks span:last-child { transform: translateX(-100%); }
-.keys { list-style: none; padding: 0; margin: 0; }
-.keys li { margin: 0 0 .45rem; }
-.toc { display: flex; flex-wrap: wrap; align-items: baseline; gap: .2rem 1rem; padding: .6rem 1.25rem; }
-.toc h2 { font-size: .8rem; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 0; }
-.toc ol { display: flex; flex-wrap: wrap; gap: .2rem 1.5rem; margin: 0; padding: 0; list-style: none;
-  font-size: .9rem; }
-.toc .share { color: var(--muted); font-size: .8rem; }
-.skipped { border-color: #cf222e; } .skipped ul { margin: 0; padding-left: 1.2rem; font-size: .9rem; }
-.doc h2 { font-size: 1.15rem; word-break: break-all; }
-.summary { display: flex; flex-wrap: wrap; gap: .5rem; margin: 0 0 .5rem; }
-.stat { border: 1px solid var(--line); border-radius: 6px; padding: .3rem .7rem; min-width: 6.5rem; }
-.stat dt { font-size: .72rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
-.stat dd { margin: 0; font-size: 1.2rem; font-weight: 600; font-variant-numeric: tabular-nums; }
-.map { display: flex; flex-wrap: wrap; gap: 2px; margin: .3rem 0 1rem; }
-.cell { display: block; width: 14px; height: 20px; border: 1px solid #8c959f; border-radius: 2px; }
-.cell.comment.model { border: 2px solid var(--ink); }
-.cell.marker { border: 2px double var(--ink);
-  background-image: repeating-linear-gradient(135deg, rgba(107,58,0,.45) 0 2px, transparent 2px 5px); }
-.segs { list-style: none; margin: 0; padding: 0; }
-.seg { position: relative; margin: 0 0 .6rem 2rem; padding: .55rem .85rem .6rem;
-  border: 1px solid rgba(31,35,40,.12); border-left: 3px solid #afb8c1; border-radius: 4px;
-  -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-.seg.comment.model { border-left: 6px solid var(--ink); }
-.seg.marker { border-left: 6px double var(--ink); padding-left: 1.5rem; }
-.seg.marker::before { content: ""; position: absolute; left: 0; top: 0; bottom: 0; width: .6rem;
-  background: repeating-linear-gradient(135deg, rgba(107,58,0,.45) 0 2px, transparent 2px 5px); }
-.para { position: relative; margin: 0 0 .6rem; }
-.sentences .seg { margin-bottom: .25rem; }
-.num { position: absolute; left: -2rem; top: .6rem; width: 1.6rem; text-align: right; font-size: .75rem;
-  color: var(--muted); font-variant-numeric: tabular-nums; }
-.para > .num { left: 0; } .sentences .para { padding-left: 0; }
-.head { float: right; margin: 0 0 .2rem .75rem; }
-.text { margin: 0; }
-.aside-marker { color: var(--muted); font-style: italic; }
-.blank { color: var(--muted); font-style: italic; }
-.badge { display: inline-block; font-size: .7rem; font-weight: 600; letter-spacing: .04em; white-space: nowrap;
-  padding: .1rem .45rem; border-radius: 3px; line-height: 1.4; }
-.badge.aside { text-transform: uppercase; color: var(--ink); background: #fff; border: 2px double var(--ink); }
-.badge.comment { text-transform: uppercase; color: #fff; background: var(--ink); border: 1px solid var(--ink); }
-.badge.report { color: var(--muted); background: #f6f8fa; border: 1px solid var(--line); font-weight: 500; }
-mark { background: transparent; color: inherit; padding: 0; text-underline-offset: .22em;
-  text-decoration-thickness: 2px; text-decoration-skip-ink: none; }
-mark.to-comment { text-decoration-line: underline; text-decoration-style: solid; text-decoration-color: var(--ink); }
-mark.to-report { text-decoration-line: underline; text-decoration-style: dashed; text-decoration-color: var(--slate); }
-.why { margin: .4rem 0 0; font-size: .78rem; color: #424a53; }
-.why summary { cursor: pointer; }
-.why-label { font-weight: 700; color: var(--text); margin-right: .2rem; }
-.why .dir { color: var(--muted); }
-.why q.term { quotes: "\\201C" "\\201D"; }
-.why table { border-collapse: collapse; margin: .4rem 0 .1rem 1rem; background: rgba(255,255,255,.75); }
-.why caption { text-align: left; color: var(--muted); padding-bottom: .2rem; }
-.why td, .why th { padding: .1rem .6rem .1rem 0; text-align: left; font-weight: normal; }
-.why td.num { position: static; text-align: right; font-variant-numeric: tabular-nums; width: auto; }
-.why tr.total th, .why tr.total td { border-top: 1px solid #8c959f; font-weight: 600; }
-.why.note { color: var(--muted); font-style: italic; }
-code.cue { font-size: .95em; }
-.empty { color: var(--muted); font-style: italic; }
-a { color: #0550ae; }
-:focus-visible { outline: 3px solid #0969da; outline-offset: 2px; }
-@media (max-width: 40rem) { .seg { margin-left: 0; } .num { display: none; } }
-@media print {
-  body { background: #fff; font-size: 11pt; }
-  .map, .toc { display: none; }
-  .legend, .doc { border: none; padding: 0; }
-  .doc { break-before: page; } .doc:first-of-type { break-before: auto; }
-  .seg { break-inside: avoid; }
-  a { color: inherit; text-decoration: none; }
-}
 """

@@ -94,11 +94,19 @@ def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
+            # mkstemp makes the file private (0600); the result should get the mode any new file gets here.
+            os.fchmod(stream.fileno(), 0o666 & ~_umask())
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _stdout() -> IO[str]:
