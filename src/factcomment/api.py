@@ -58,10 +58,22 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
     _check_options(threshold, explain, jobs)
     if jobs == 1 or len(texts) <= CHUNK:
         return resolved.predict(texts, threshold=threshold, explain=explain)
-    from factcomment.parallel import predict_chunks
+    from factcomment.parallel import ordered_map
 
-    chunks = ((None, texts[i:i + CHUNK]) for i in range(0, len(texts), CHUNK))
-    return [p for _, chunk in predict_chunks(chunks, resolved, threshold, explain, jobs) for p in chunk]
+    chunks = ((texts[i:i + CHUNK], threshold, explain) for i in range(0, len(texts), CHUNK))
+    predictions: list[Prediction] = []
+    for chunk in ordered_map(predict_chunk, chunks, resolved, jobs):
+        # Plain probabilities travel back from a worker far cheaper than Prediction objects.
+        predictions += chunk if explain else resolved.label(chunk, threshold=threshold)
+    return predictions
+
+
+def predict_chunk(model: Model, item: tuple[list[str], float | None, int]) -> list[float] | list[Prediction]:
+    """Worker-side: probabilities for ``(texts, threshold, explain)``, or full predictions when explaining."""
+    texts, threshold, explain = item
+    if not explain:
+        return model.scorer.p_comment(texts)
+    return model.predict(texts, threshold=threshold, explain=explain)
 
 
 def classify_document(text: str, *, unit: str = "paragraph", model: ModelLike = None,
@@ -87,28 +99,17 @@ def classify_document(text: str, *, unit: str = "paragraph", model: ModelLike = 
 
 
 def classify_units(units: Iterable[Unit], *, model: ModelLike = None, threshold: float | None = None,
-                   explain: int = 0, jobs: int = 1, dask: str | None = None) -> Iterator[tuple[Unit, Prediction]]:
-    """Stream ``(unit, prediction)`` pairs in input order, chunk by chunk; what the CLI's classify runs.
+                   explain: int = 0) -> Iterator[tuple[Unit, Prediction]]:
+    """Stream ``(unit, prediction)`` pairs in input order, chunk by chunk.
 
     Units from text documents that are marked asides are labelled by the marker; the rest by the model.
     """
     resolved = resolve_model(model)
-    _check_options(threshold, explain, jobs)
-    items = ((chunk, _model_texts(chunk)) for chunk in _chunks(iter(units)))
-    if dask is not None:
-        from factcomment.cluster import predict_chunks_dask
-
-        predicted = predict_chunks_dask(items, resolved, threshold, explain, dask)
-    elif jobs > 1:
-        from factcomment.parallel import predict_chunks
-
-        predicted = predict_chunks(items, resolved, threshold, explain, jobs)
-    else:
-        predicted = ((chunk, resolved.predict(texts, threshold=threshold, explain=explain)) for chunk, texts in items)
-    for chunk, predictions in predicted:
-        it = iter(predictions)
+    _check_options(threshold, explain, 1)
+    for chunk in _chunks(iter(units)):
+        predictions = iter(resolved.predict(_model_texts(chunk), threshold=threshold, explain=explain))
         for unit in chunk:
-            yield unit, (MARKED if _is_marked(unit) else next(it))
+            yield unit, (MARKED if _is_marked(unit) else next(predictions))
 
 
 MARKED = Prediction("comment", 1.0, source="marker")

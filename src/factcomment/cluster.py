@@ -2,9 +2,9 @@
 
 Two ways in:
 
-- ``factcomment classify --dask ADDRESS`` (and :func:`predict_chunks_dask`): the client reads the inputs,
-  sends chunks of texts to the workers in a bounded window and writes results in input order, so the
-  output is byte-identical to a single process. The model is sent to every worker once.
+- ``factcomment classify --dask ADDRESS`` (and :func:`ordered_map_dask`): the client frames the inputs into
+  chunks, the workers parse, classify and render them, and the client writes the results in input order,
+  so the output is byte-identical to a single process. The model is sent to every worker once.
 - :func:`classify_partition`, for your own Dask code: map it over the partitions of a ``dask.bag`` of texts
   or a ``dask.dataframe`` with a text column. Each worker process loads the model once and reuses it.
 
@@ -16,37 +16,34 @@ from __future__ import annotations
 import functools
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from factcomment.errors import UsageError
 from factcomment.persist import Model, load_model
-from factcomment.results import Prediction
 
-K = TypeVar("K")
+T = TypeVar("T")
+R = TypeVar("R")
 _WINDOW_PER_WORKER = 3
 
 
-def predict_chunks_dask(items: Iterable[tuple[K, list[str]]], model: Model, threshold: float | None, explain: int,
-                        address: str) -> Iterator[tuple[K, list[Prediction]]]:
-    """Yield ``(key, predictions)`` for each ``(key, texts)``, in order, computed on a Dask cluster.
+def ordered_map_dask(work: Callable[[Model, T], R], items: Iterable[T], model: Model, address: str) -> Iterator[R]:
+    """Yield ``work(model, item)`` for each item, in input order, computed on a Dask cluster.
 
     ``address`` is a scheduler address (``tcp://host:8786``) or ``local`` for a LocalCluster on this machine
-    with one single-threaded worker process per core.
+    with one single-threaded worker process per core. The model is sent to every worker once.
     """
     client, cluster = _connect(address)
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         shared = client.scatter(model, broadcast=True)
         pending: deque = deque()
-        for key, texts in items:
-            pending.append((key, client.submit(_predict, shared, texts, threshold, explain, pure=False)))
+        for item in items:
+            pending.append(client.submit(work, shared, item, pure=False))
             if len(pending) >= workers * _WINDOW_PER_WORKER:
-                key, future = pending.popleft()
-                yield key, future.result()
+                yield pending.popleft().result()
         while pending:
-            key, future = pending.popleft()
-            yield key, future.result()
+            yield pending.popleft().result()
     finally:
         client.close()
         if cluster is not None:
@@ -77,10 +74,6 @@ def classify_partition(partition: Any, *, text_column: str = "text", model_path:
 @functools.lru_cache(maxsize=4)
 def _worker_model(path: str | None) -> Model:
     return load_model(path)
-
-
-def _predict(model: Model, texts: list[str], threshold: float | None, explain: int) -> list[Prediction]:
-    return model.predict(texts, threshold=threshold, explain=explain)
 
 
 def _connect(address: str):

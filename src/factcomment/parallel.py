@@ -1,46 +1,40 @@
-"""Order-preserving parallel prediction over worker processes on this machine.
+"""Order-preserving parallel map over worker processes on this machine.
 
-Chunks go out to a pool in a bounded window (a few per worker), so memory stays flat on endless streams,
-and come back in submission order, so the output is identical to a single process whatever ``jobs`` is.
-Workers are forked where the platform allows it, inheriting the loaded model instead of loading it again.
+Work goes out to a pool in a bounded window (a few items per worker), so memory stays flat on endless
+streams, and results come back in submission order, so output is identical to a single process whatever
+``jobs`` is. Workers are forked where the platform allows it, inheriting the loaded model instead of loading
+it again; elsewhere the model is sent to each worker once, at start-up.
 """
 from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from factcomment.persist import Model
-from factcomment.results import Prediction
 
-K = TypeVar("K")
+T = TypeVar("T")
+R = TypeVar("R")
 _WINDOW_PER_JOB = 3
 _model: Model | None = None  # the worker's model, set once by _start_worker
 
 
-def predict_chunks(items: Iterable[tuple[K, list[str]]], model: Model, threshold: float | None, explain: int,
-                   jobs: int) -> Iterator[tuple[K, list[Prediction]]]:
-    """Yield ``(key, predictions)`` for each ``(key, texts)`` in input order, using ``jobs`` processes."""
+def ordered_map(work: Callable[[Model, T], R], items: Iterable[T], model: Model, jobs: int) -> Iterator[R]:
+    """Yield ``work(model, item)`` for each item, in input order, computed by ``jobs`` worker processes.
+
+    ``work`` must be a module-level function (it is sent to the workers by name).
+    """
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with context.Pool(jobs, initializer=_start_worker, initargs=(model,)) as pool:
         pending: deque = deque()
-        for key, texts in items:
-            pending.append((key, pool.apply_async(_predict, (texts, threshold, explain))))
+        for item in items:
+            pending.append(pool.apply_async(_call, (work, item)))
             if len(pending) >= jobs * _WINDOW_PER_JOB:
-                yield _collect(pending.popleft(), model, threshold)
+                yield pending.popleft().get()
         while pending:
-            yield _collect(pending.popleft(), model, threshold)
-
-
-def _collect(item, model: Model, threshold: float | None):
-    key, result = item
-    predicted = result.get()
-    # Plain probabilities travel back far cheaper than Prediction objects; labels are made here.
-    if predicted and isinstance(predicted[0], float):
-        return key, model.label(predicted, threshold=threshold)
-    return key, predicted
+            yield pending.popleft().get()
 
 
 def _start_worker(model: Model) -> None:
@@ -48,8 +42,6 @@ def _start_worker(model: Model) -> None:
     _model = model
 
 
-def _predict(texts: list[str], threshold: float | None, explain: int) -> list[float] | list[Prediction]:
+def _call(work: Callable[[Model, Any], Any], item: Any) -> Any:
     assert _model is not None, "worker started without a model"
-    if not explain:
-        return _model.scorer.p_comment(texts)
-    return _model.predict(texts, threshold=threshold, explain=explain)
+    return work(_model, item)

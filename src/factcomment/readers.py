@@ -121,7 +121,7 @@ def iter_units(paths: Iterable[str], options: InputOptions, problems: Tally) -> 
         count = 0
         try:
             with _open_binary(name) as stream:
-                fmt = _format_of(name, stream, options.input_format)
+                fmt = format_of(name, stream, options.input_format)
                 for unit in _READERS[fmt](name, stream, options, problems):
                     count += 1
                     problems.units += 1
@@ -175,7 +175,7 @@ class _NoClose:
         return None
 
 
-def _format_of(name: str, stream: BinaryIO, requested: str) -> str:
+def format_of(name: str, stream: BinaryIO, requested: str) -> str:
     if requested != "auto":
         return requested
     if name != "-":
@@ -191,9 +191,14 @@ def _read_text(name: str, stream: BinaryIO, options: InputOptions, problems: Tal
         yield Unit(file=name, text=segment.text, segment=segment, label=segment.kind)
 
 
-def _read_jsonl(name: str, stream: BinaryIO, options: InputOptions, problems: Tally) -> Iterator[Unit]:
-    offset = 0
-    for number, raw in enumerate(stream, start=1):
+def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, problems: Tally,
+                     first_line: int = 1, first_byte: int = 0) -> Iterator[Unit]:
+    """Units from raw JSON lines of ``name`` that start at line ``first_line``, byte ``first_byte``.
+
+    Lets a worker process parse a slice of a file that another process framed into lines.
+    """
+    offset = first_byte
+    for number, raw in enumerate(lines, start=first_line):
         start, offset = offset, offset + len(raw)
         if not raw.strip():
             continue
@@ -308,7 +313,7 @@ def _bad_row(name: str, error: InputError, options: InputOptions, problems: Tall
 
 _READERS = {
     "text": _read_text,
-    "jsonl": _read_jsonl,
+    "jsonl": read_jsonl_lines,
     "csv": lambda *a: _read_delimited(*a, tsv=False),
     "tsv": lambda *a: _read_delimited(*a, tsv=True),
 }

@@ -34,9 +34,9 @@ def choose_format(requested: str | None, stream: IO[str]) -> str:
 class RowWriter:
     """Write dict rows in one format; ``columns`` fixes the order (and the CSV/TSV header)."""
 
-    def __init__(self, stream: IO[str], fmt: str, columns: Sequence[str]) -> None:
+    def __init__(self, stream: IO[str], fmt: str, columns: Sequence[str], *, header: bool = True) -> None:
         self.stream, self.fmt, self.columns = stream, fmt, list(columns)
-        self._started = False
+        self._started = not header  # no header: rows rendered elsewhere are joined under one written here
         if fmt == "csv":
             self._csv = csv.writer(stream, lineterminator="\n")
         if fmt == "table":
@@ -57,6 +57,14 @@ class RowWriter:
         else:
             cells = [_short(row.get(key)) for key in self.columns]
             self.stream.write(_table_line(cells, self._widths, self.columns) + "\n")
+
+    def write_rendered(self, text: str) -> None:
+        """Append rows rendered by another writer of the same format and columns (built with header=False)."""
+        if text:
+            if not self._started:
+                self._started = True
+                self._header()
+            self.stream.write(text)
 
     def _header(self) -> None:
         if self.fmt == "csv":
@@ -191,6 +199,7 @@ def classify_row(unit: Any, prediction: Any, fmt: str) -> dict[str, Any]:
 
 
 def columns_for(command: str, fmt: str, explain: bool = False) -> tuple[str, ...]:
+    """The columns of ``command``'s rows in ``fmt``; a table shows fewer, for reading."""
     if fmt == "table":
         columns = TABLE_COLUMNS[command]
         return columns[:-1] + ("explanation", "text") if explain else columns

@@ -28,7 +28,7 @@ from factcomment.cli.options import (
     Unit_,
 )
 from factcomment.cli.session import emit, progress, session
-from factcomment.readers import InputOptions, Tally, iter_units
+from factcomment.readers import InputOptions, Tally
 from factcomment.segment import DEFAULT_MARKER
 
 
@@ -51,13 +51,17 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
     """
     tally = Tally()
     with session(debug, quiet, tally):
-        from factcomment.api import classify_units
+        from factcomment.batch import Job, classify_files
         from factcomment.persist import load_model
 
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                text_column=text_column, id_column=id_column, skip_bad_rows=skip_bad_rows,
                                unit=unit, marker=marker, literal_marker=literal_marker)
         loaded = load_model(model, allow_version_mismatch=allow_version_mismatch)
-        units = progress(iter_units(paths, options, tally), quiet)
-        pairs = classify_units(units, model=loaded, threshold=threshold, explain=explain, jobs=jobs, dask=dask)
-        emit("classify", None, output, format, force, explain=bool(explain), pairs=pairs)
+
+        def rendered(fmt: str, columns: tuple[str, ...]):
+            job = Job(options, threshold, explain, fmt, columns)
+            return progress(classify_files(paths, job, loaded, tally, jobs=jobs, dask=dask), quiet,
+                            count=lambda: tally.units)
+
+        emit("classify", output, format, force, rendered=rendered, explain=bool(explain))

@@ -5,43 +5,51 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 import typer
 
 from factcomment.cli.app import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from factcomment.errors import FactcommentError, UsageError
-from factcomment.readers import Tally, Unit
-from factcomment.writers import RowWriter, choose_format, classify_row, columns_for, open_output
+from factcomment.readers import Tally
+from factcomment.writers import RowWriter, choose_format, columns_for, open_output
+
+T = TypeVar("T")
 
 
-def emit(command: str, rows: Iterable[dict] | None, output: str | None, format: str | None, force: bool,
-          explain: bool = False, pairs: Iterable[tuple[Unit, Any]] | None = None) -> None:
+def emit(command: str, output: str | None, format: str | None, force: bool, *, rows: Iterable[dict] = (),
+         rendered: Callable[[str, tuple[str, ...]], Iterable[str]] | None = None, explain: bool = False) -> None:
+    """Write dict ``rows``, or the text that ``rendered(fmt, columns)`` yields, under one header."""
     with open_output(output, force=force) as stream:
         fmt = choose_format(format, stream)
-        writer = RowWriter(stream, fmt, columns_for(command, fmt, explain))
-        if pairs is not None:
-            rows = (classify_row(unit, prediction, fmt) for unit, prediction in pairs)
-        for row in rows or ():
+        columns = columns_for(command, fmt, explain)
+        writer = RowWriter(stream, fmt, columns)
+        if rendered is not None:
+            for text in rendered(fmt, columns):
+                writer.write_rendered(text)
+        for row in rows:
             writer.write(row)
 
 
-def progress(units: Iterator[Unit], quiet: bool) -> Iterator[Unit]:
-    """Count rows on stderr while they stream, only for a person watching a terminal."""
+def progress(items: Iterable[T], quiet: bool, count: Callable[[], int] | None = None) -> Iterable[T]:
+    """Show a running count on stderr while ``items`` stream, only for a person watching a terminal.
+
+    ``count`` gives the figure to show (default: items so far).
+    """
     if quiet or not sys.stderr.isatty():
-        return units
+        return items
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    def counted() -> Iterator[Unit]:
-        with Progress(SpinnerColumn(), TextColumn("{task.completed} units · {task.description}"),
-                      TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+    def counted() -> Iterator[T]:
+        with Progress(SpinnerColumn(), TextColumn("{task.completed:,} units"), TimeElapsedColumn(),
+                      console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("", total=None)
-            for count, unit in enumerate(units, 1):
-                if count % 512 == 0:
-                    bar.update(task, completed=count, description=unit.file)
-                yield unit
+            for seen, item in enumerate(items, 1):
+                if count is not None or seen % 512 == 0:
+                    bar.update(task, completed=count() if count is not None else seen)
+                yield item
 
     return counted()
 

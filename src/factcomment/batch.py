@@ -1,0 +1,136 @@
+"""Batch classification of files into rendered rows: the engine behind ``factcomment classify``.
+
+The input is cut into pieces in input order. Each piece is parsed, classified and rendered as one unit of
+work, so with ``jobs > 1`` (or on Dask) the expensive steps all run in the workers and the calling process
+only frames the input and writes text: that is what lets two processes go nearly twice as fast as one.
+JSON lines travel as raw lines and are parsed by the worker; documents, CSV and TSV are read here (splitting
+and the csv module are cheap next to classifying) and travel as units. Whatever the number of workers, the
+pieces come back in order and render the same bytes.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from factcomment.api import classify_units
+from factcomment.errors import InputError
+from factcomment.persist import Model
+from factcomment.readers import InputOptions, Tally, Unit, expand_paths, format_of, iter_units, read_jsonl_lines
+from factcomment.writers import RowWriter, classify_row
+
+PIECE = 2048  # lines or units per piece: big enough to amortise the hand-off, small enough to stay flat
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every piece is processed with, besides the model."""
+
+    options: InputOptions
+    threshold: float | None
+    explain: int
+    fmt: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One unit of work: units already read, or raw JSON lines of ``file`` starting at ``first_line``."""
+
+    file: str
+    units: list[Unit] | None = None
+    lines: list[bytes] | None = None
+    first_line: int = 1
+    first_byte: int = 0
+    last: bool = False  # the last piece of a file read as raw lines
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A piece's output text, the units parsed from raw lines, and the file's problems."""
+
+    piece: Piece
+    text: str
+    parsed: int = 0
+    errors: list[str] = field(default_factory=list)
+    stopped: bool = False  # a bad row without --skip-bad-rows: the rest of the file is dropped
+
+
+def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally, *, jobs: int = 1,
+                   dask: str | None = None) -> Iterator[str]:
+    """Yield the rendered rows (without a header) for every input, in input order."""
+    failed: set[str] = set()
+    items = ((job, piece) for piece in _pieces(paths, job.options, problems, failed))
+    if dask is not None:
+        from factcomment.cluster import ordered_map_dask
+
+        results: Iterable[Rendered] = ordered_map_dask(render_piece, items, model, dask)
+    elif jobs > 1:
+        from factcomment.parallel import ordered_map
+
+        results = ordered_map(render_piece, items, model, jobs)
+    else:
+        results = (render_piece(model, item) for item in items)
+    parsed: dict[str, int] = {}
+    for result in results:
+        name = result.piece.file
+        if result.piece.lines is not None:
+            if name in failed:
+                continue  # pieces already sent out before the file failed
+            problems.units += result.parsed
+            parsed[name] = parsed.get(name, 0) + result.parsed
+            for message in result.errors:
+                problems(InputError(message, file=name))
+            if result.stopped:
+                failed.add(name)
+            elif result.piece.last and not parsed.get(name):
+                problems.warn(f"{name}: no text in this input (empty or whitespace only)")
+        yield result.text
+
+
+def render_piece(model: Model, item: tuple[Job, Piece]) -> Rendered:
+    """Worker-side: parse (raw lines), classify and render one piece."""
+    job, piece = item
+    units, errors, stopped = piece.units or [], [], False
+    if piece.lines is not None:
+        local = Tally()
+        units = []
+        try:
+            units.extend(read_jsonl_lines(piece.file, piece.lines, job.options, local, piece.first_line,
+                                          piece.first_byte))
+        except InputError as error:
+            local(error)
+            stopped = True
+        errors = [str(e) for e in local.errors]
+    out = io.StringIO()
+    writer = RowWriter(out, job.fmt, job.columns, header=False)
+    for unit, prediction in classify_units(units, model=model, threshold=job.threshold, explain=job.explain):
+        writer.write(classify_row(unit, prediction, job.fmt))
+    return Rendered(piece, out.getvalue(), len(units) if piece.lines is not None else 0, errors, stopped)
+
+
+def _pieces(paths: Iterable[str], options: InputOptions, problems: Tally, failed: set[str]) -> Iterator[Piece]:
+    for name in expand_paths(paths, options.pattern, problems):
+        if name != "-" and format_of(name, None, options.input_format) == "jsonl":
+            yield from _line_pieces(name, problems, failed)
+            continue
+        units = iter_units([name], options, problems)
+        while chunk := list(islice(units, PIECE)):
+            yield Piece(name, units=chunk)
+
+
+def _line_pieces(name: str, problems: Tally, failed: set[str]) -> Iterator[Piece]:
+    problems.files += 1
+    try:
+        stream = open(name, "rb")
+    except OSError as error:
+        problems(InputError(f"{name}: cannot read ({error.strerror or error}); check the path and permissions",
+                            file=name))
+        return
+    with stream:
+        line, byte = 1, 0
+        while name not in failed and (lines := list(islice(stream, PIECE))):
+            yield Piece(name, lines=lines, first_line=line, first_byte=byte)
+            line, byte = line + len(lines), byte + sum(map(len, lines))
+        yield Piece(name, lines=[], first_line=line, first_byte=byte, last=True)

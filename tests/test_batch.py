@@ -1,0 +1,65 @@
+"""The batch engine: pieces parsed, classified and rendered in workers give the serial output exactly."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import factcomment.batch as batch
+from conftest import TINY_COMMENT, TINY_REPORT
+from factcomment.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def small_pieces(monkeypatch):
+    monkeypatch.setattr(batch, "PIECE", 3)  # many pieces from tiny files; forked workers inherit it
+
+
+def lines(n, bad=()):
+    texts = TINY_REPORT + TINY_COMMENT
+    return "".join("{broken\n" if i in bad else json.dumps({"id": i, "text": texts[i % len(texts)]}) + "\n"
+                   for i in range(1, n + 1))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_bad_row_stops_its_file_at_the_same_row_whatever_the_jobs(small_pieces, tiny_model, write, jobs):
+    bad = write("bad.jsonl", lines(10, bad={7}))
+    good = write("good.jsonl", lines(4))
+    result = runner.invoke(app, ["classify", bad, good, "--model", str(tiny_model.path), "-f", "jsonl",
+                                 "--jobs", jobs])
+    assert result.exit_code == 1
+    out = [(r["file"].rsplit("/", 1)[-1], r["id"]) for r in map(json.loads, result.stdout.splitlines())]
+    assert out == [("bad.jsonl", str(i)) for i in range(1, 7)] + [("good.jsonl", str(i)) for i in range(1, 5)]
+    assert f"{bad}:7: not valid JSON" in result.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_skip_bad_rows_goes_on_across_pieces(small_pieces, tiny_model, write, jobs):
+    path = write("bad.jsonl", lines(10, bad={2, 9}))
+    result = runner.invoke(app, ["classify", path, "--model", str(tiny_model.path), "-f", "jsonl", "--jobs", jobs,
+                                 "--skip-bad-rows"])
+    assert result.exit_code == 1
+    assert [r["line"] for r in map(json.loads, result.stdout.splitlines())] == [1, 3, 4, 5, 6, 7, 8, 10]
+    assert result.stderr.count("not valid JSON") == 2
+
+
+def test_empty_jsonl_warns(tiny_model, write):
+    path = write("empty.jsonl", "\n\n")
+    result = runner.invoke(app, ["classify", path, "--model", str(tiny_model.path)])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert result.stderr == f"factcomment: warning: {path}: no text in this input (empty or whitespace only)\n"
+
+
+def test_mixed_documents_and_rows_keep_input_order(small_pieces, tiny_model, write, tmp_path):
+    write("d/a.txt", "One.\nComment: Two.\nThree.\nFour.\n")
+    write("d/b.jsonl", lines(5))
+    write("d/c.tsv", "text\nFive.\nSix.\n")
+    args = ["classify", str(tmp_path / "d"), "--glob", "*.*", "--model", str(tiny_model.path), "-f", "tsv"]
+    one, two = runner.invoke(app, args), runner.invoke(app, args + ["--jobs", "2"])
+    assert one.exit_code == two.exit_code == 0
+    assert one.stdout == two.stdout
+    files = [line.split("\t")[0].rsplit("/", 1)[-1] for line in one.stdout.splitlines()[1:]]
+    assert files == ["a.txt"] * 4 + ["b.jsonl"] * 5 + ["c.tsv"] * 2
