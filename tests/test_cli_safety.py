@@ -1,6 +1,7 @@
 """Interrupted runs, help and docs, and random bytes: the CLI never leaves litter or prints a traceback."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -76,3 +77,13 @@ def test_random_bytes_never_traceback(tmp_path, data):
         assert result.exit_code in (0, 1, 2), result.output
         assert "Traceback" not in result.output and not re.search(r"internal error", result.stderr)
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_50_mb_single_line_file(tmp_path, tiny_model):
+    path = tmp_path / "long.txt"
+    path.write_text("Officials said the figures were provisional. " * 1_120_000)  # 50.4 MB, no newline
+    for command in (["split"], ["classify", "--model", str(tiny_model.path)]):
+        result = runner.invoke(app, [command[0], str(path), "-f", "jsonl", *command[1:]])
+        assert result.exit_code == 0, result.stderr
+        (row,) = [json.loads(line) for line in result.stdout.splitlines()]
+        assert (row["paragraph"], row["start"], row["end"]) == (0, 0, 50_399_999)
