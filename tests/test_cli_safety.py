@@ -69,10 +69,15 @@ def test_readme_documents_the_exit_codes():
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=400))
-def test_random_bytes_never_traceback(tmp_path, data):
+def test_random_bytes_never_traceback(tmp_path, tiny_model, data):
     path = tmp_path / "fuzz.txt"
     path.write_bytes(data)
-    for args in (["split", str(path), "-f", "jsonl"], ["split", str(path), "--unit", "sentence", "-f", "csv"]):
+    rows = tmp_path / "fuzz.jsonl"
+    rows.write_bytes(data)
+    model = ["--model", str(tiny_model.path)]
+    for args in (["split", str(path), "-f", "jsonl"], ["split", str(path), "--unit", "sentence", "-f", "csv"],
+                 ["classify", str(path), *model], ["classify", str(rows), *model],
+                 ["evaluate", str(rows), *model]):
         result = runner.invoke(app, args)
         assert result.exit_code in (0, 1, 2), result.output
         assert "Traceback" not in result.output and not re.search(r"internal error", result.stderr)

@@ -17,8 +17,8 @@ from functools import lru_cache
 from importlib import resources
 
 # CueFeatures is left out of __all__: a star import must not pull in scikit-learn.
-__all__ = ["CUE_NAMES", "analyse", "cue_vector", "load_lexicon", "ngrams", "normalise_text",
-           "tokenise"]
+__all__ = ["CUE_NAMES", "analyse", "cue_vector", "load_lexicon", "load_valence", "ngrams", "normalise_text",
+           "token_classes", "tokenise"]
 
 # Typographic variants are folded so one regex sees one kind of quote and dash. "_" becomes a space because
 # placeholder tokens (_quote_, _num_) are spelled with it and must not be forgeable by the input. A chain of
@@ -82,16 +82,21 @@ def tokenise(text: str) -> list[str]:
     return _TOKEN.findall(normalise_text(text))
 
 
-def ngrams(tokens: list[str], *, bigrams: bool = True, suffix: int = 0, prefix: int = 0) -> list[str]:
-    """The sparse features of a token list: unigrams, bigrams (with sentence boundaries) and affixes.
+def ngrams(tokens: list[str], *, bigrams: bool = True, suffix: int = 0, prefix: int = 0,
+           classes: bool = False) -> list[str]:
+    """The sparse features of a token list: unigrams, bigrams (with sentence boundaries), affixes and classes.
 
     Affixes (``~ous`` for suffixes, ``dram~`` for prefixes) let rare evaluative words such as "outrageous"
     share weight with their commoner relatives; they are taken from words longer than the affix plus one.
+    With ``classes``, each token also contributes its word-class tokens (see :func:`token_classes`), and a
+    stance adverb opening the sentence adds ``_opener_``.
 
     Examples
     --------
     >>> ngrams(["it", "is", "absurd"], suffix=3)
     ['it', 'is', 'absurd', '<s> it', 'it is', 'is absurd', 'absurd </s>', '~urd']
+    >>> ngrams(["surely", "we", "must", "act"], bigrams=False, classes=True)
+    ['surely', 'we', 'must', 'act', '_hedge_', '_pos_', '_first_', '_modal_', '_opener_']
     """
     features = list(tokens)
     if bigrams:
@@ -101,10 +106,12 @@ def ngrams(tokens: list[str], *, bigrams: bool = True, suffix: int = 0, prefix: 
         features += ["~" + t[-suffix:] for t in tokens if len(t) > suffix + 1]
     if prefix:
         features += [t[:prefix] + "~" for t in tokens if len(t) > prefix + 1]
+    if classes:
+        features += _class_tokens(tokens)
     return features
 
 
-def analyse(text: str, *, bigrams: bool = True, suffix: int = 0, prefix: int = 0) -> list[str]:
+def analyse(text: str, *, bigrams: bool = True, suffix: int = 0, prefix: int = 0, classes: bool = False) -> list[str]:
     """Text to sparse features: :func:`ngrams` of :func:`tokenise`; the vectorizer's ``analyzer``.
 
     Examples
@@ -112,13 +119,22 @@ def analyse(text: str, *, bigrams: bool = True, suffix: int = 0, prefix: int = 0
     >>> analyse("Simply absurd!", bigrams=False)
     ['simply', 'absurd', '!']
     """
-    return ngrams(_TOKEN.findall(normalise_text(text)), bigrams=bigrams, suffix=suffix, prefix=prefix)
+    return ngrams(_TOKEN.findall(normalise_text(text)), bigrams=bigrams, suffix=suffix, prefix=prefix,
+                  classes=classes)
 
 
-# --- dense cue features -------------------------------------------------------------------------------
+def _class_tokens(tokens: list[str]) -> list[str]:
+    get = token_classes().get
+    out = [c for t in tokens for c in get(t, ())]
+    if tokens and tokens[0] in _OPENERS:
+        out.append("_opener_")
+    return out
+
+
+# --- word classes --------------------------------------------------------------------------------------
 # Small closed classes that mark the writer's own stance (or, for attribution and numbers, reporting).
-# They add little where the words are frequent in training, but carry over to words the model never saw
-# with a label through the subjectivity lexicon and the class counts.
+# As sparse class tokens they carry weight over to words the model never saw with a label; as dense cues
+# (below) they are the same sets counted.
 _FIRST_PERSON = frozenset("i me my mine myself we us our ours ourselves i'm i've i'd we're we've".split())
 _SECOND_PERSON = frozenset("you your yours yourself yourselves you're you've".split())
 _MODALS = frozenset("should must ought need needs shouldn't mustn't needn't cannot can't".split())
@@ -133,6 +149,51 @@ _ATTRIBUTION = frozenset("said says say told tell tells according reported repor
 _TIME = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march april "
                   "june july august september october november december yesterday today".split())
 
+# Sentence-initial discourse and stance adverbs: a writer's aside often opens with one ("Notably, ...").
+_OPENERS = frozenset("and but so yet still notably apparently clearly obviously surely frankly honestly "
+                     "indeed perhaps maybe arguably ironically sadly unfortunately fortunately thankfully "
+                     "predictably curiously oddly interestingly presumably naturally admittedly however "
+                     "why how what".split())
+
+
+@lru_cache(maxsize=1)
+def token_classes() -> dict[str, tuple[str, ...]]:
+    """Word -> its class tokens, from the closed classes above and the two shipped lexicons.
+
+    ``_subj_`` marks strongly subjective words (Pattern subjectivity >= 0.7 or intensity > 1),
+    ``_pos_``/``_neg_`` words of clear VADER valence (>= 1.5 or <= -1.5; a single rater's "mild" is 1).
+
+    Examples
+    --------
+    >>> token_classes()["must"], token_classes()["disgrace"]
+    (('_modal_',), ('_neg_',))
+    """
+    classes: dict[str, list[str]] = {}
+    for name, words in (("_first_", _FIRST_PERSON), ("_second_", _SECOND_PERSON), ("_modal_", _MODALS),
+                        ("_hedge_", _HEDGES), ("_intens_", _INTENSIFIERS), ("_superl_", _SUPERLATIVES),
+                        ("_attrib_", _ATTRIBUTION)):
+        for word in words - {"of", "course"}:  # _HEDGES spells "of course" as two words
+            classes.setdefault(word, []).append(name)
+    for word, (_, subjectivity, intensity) in load_lexicon().items():
+        if subjectivity >= 0.7 or intensity > 1.0:
+            classes.setdefault(word, []).append("_subj_")
+    for word, valence in load_valence().items():
+        if valence >= 1.5:
+            classes.setdefault(word, []).append("_pos_")
+        elif valence <= -1.5:
+            classes.setdefault(word, []).append("_neg_")
+    return {word: tuple(names) for word, names in classes.items()}
+
+
+@lru_cache(maxsize=1)
+def load_valence() -> dict[str, float]:
+    """VADER's word valences (``factcomment/data/vader_valence.tsv``, MIT): word -> mean valence in [-4, 4]."""
+    text = resources.files("factcomment").joinpath("data", "vader_valence.tsv").read_text(encoding="utf-8")
+    return {word: float(value) for word, value in
+            (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))}
+
+
+# --- dense cue features -------------------------------------------------------------------------------
 CUE_NAMES = ("subjectivity", "polarity", "strong_subjective", "first_person", "second_person", "modal", "hedge",
              "intensifier", "superlative", "question", "exclamation", "attribution", "quotation", "scare_quote",
              "number", "date", "length")

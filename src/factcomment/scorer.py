@@ -22,7 +22,9 @@ from factcomment.features import _TOKEN, cue_vector, ngrams, normalise_text
 
 __all__ = ["FORMAT", "Scorer", "compile_scorer"]
 
-FORMAT = "factcomment-scorer/1"
+FORMAT = "factcomment-scorer/2"
+# Format 1 lacks the analyzer's "classes" key (always off then); format 2 scorers read both.
+_READABLE = ("factcomment-scorer/1", FORMAT)
 
 
 def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
@@ -45,6 +47,9 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
     union, clf = pipeline.named_steps["features"], pipeline.named_steps["clf"]
     parts = dict(union.transformer_list)
     words, cues = parts["words"], parts.get("cues")
+    nb = None
+    if hasattr(words, "named_steps"):  # Pipeline(tfidf, NBScaler): a diagonal scaling, folded into the weights
+        words, nb = words.named_steps["tfidf"], words.named_steps["nb"]
     if getattr(words.analyzer, "func", None) is not features.analyse:
         raise ValueError("the pipeline's vectorizer does not use factcomment.features.analyse; cannot compile it")
     if words.binary or words.norm != "l1" or not words.use_idf or words.sublinear_tf:
@@ -58,6 +63,9 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
     sign = 1.0 if classes[1] == "comment" else -1.0
     coef = [sign * float(c) for c in estimator.coef_[0]]
     idf = [float(v) for v in words.idf_]
+    # The L1 norm divides by the sum of idf over occurrences *before* the NB scaling, so only the
+    # numerator's weights take r.
+    scale = [float(r) for r in nb.r_] if nb is not None else [1.0] * len(idf)
     names = [""] * len(idf)
     for name, column in words.vocabulary_.items():
         names[column] = name
@@ -65,7 +73,7 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
         "format": FORMAT,
         "analyzer": dict(words.analyzer.keywords),
         "vocabulary": names,
-        "weights": [i * c for i, c in zip(idf, coef)],
+        "weights": [i * r * c for i, r, c in zip(idf, scale, coef)],
         "idf": idf,
         "intercept": sign * float(estimator.intercept_[0]),
         # p(classes_[1]) = 1 / (1 + exp(a * f + b)) with f the decision toward classes_[1].
@@ -100,11 +108,12 @@ class Scorer:
     """
 
     def __init__(self, compiled: dict[str, Any]):
-        if compiled.get("format") != FORMAT:
+        if compiled.get("format") not in _READABLE:
             raise ValueError(f"expected format {FORMAT!r}, got {compiled.get('format')!r}")
         self.threshold = float(compiled["threshold"])
         analyzer = compiled["analyzer"]
         self._bigrams, self._suffix, self._prefix = analyzer["bigrams"], analyzer["suffix"], analyzer["prefix"]
+        self._classes = analyzer.get("classes", False)
         names = compiled["vocabulary"]
         self._weights = dict(zip(names, compiled["weights"]))
         self._idf = dict(zip(names, compiled["idf"]))
@@ -131,14 +140,14 @@ class Scorer:
     def decision_function(self, texts: list[str]) -> list[float]:
         """The linear decision value of each text, oriented toward comment (log-odds before calibration)."""
         weight, idf = self._weights.get, self._idf.get
-        bigrams, suffix, prefix = self._bigrams, self._suffix, self._prefix
+        bigrams, suffix, prefix, classes = self._bigrams, self._suffix, self._prefix, self._classes
         lexicon, cue_weights, intercept = self._lexicon, self._cue_weights, self._fast_intercept
         findall, join, zeros = _TOKEN.findall, " ".join, repeat(0.0)
         out = []
         for text in texts:
             tokens = findall(normalise_text(text))
-            if suffix or prefix:
-                grams = ngrams(tokens, bigrams=bigrams, suffix=suffix, prefix=prefix)
+            if suffix or prefix or classes:
+                grams = ngrams(tokens, bigrams=bigrams, suffix=suffix, prefix=prefix, classes=classes)
             else:  # the default: ngrams() inlined, as a call and list copy are a fifth of the time per text
                 grams = tokens
                 if bigrams:
@@ -174,8 +183,8 @@ class Scorer:
             feature's contribution plus ``intercept`` sums to ``decision`` (up to float rounding).
         """
         tokens = _TOKEN.findall(normalise_text(text))
-        grams = [g for g in ngrams(tokens, bigrams=self._bigrams, suffix=self._suffix, prefix=self._prefix)
-                 if g in self._weights]
+        grams = [g for g in ngrams(tokens, bigrams=self._bigrams, suffix=self._suffix, prefix=self._prefix,
+                                   classes=self._classes) if g in self._weights]
         contributions = []
         if grams:
             total = sum(self._idf[g] for g in grams)
