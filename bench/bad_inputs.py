@@ -37,8 +37,13 @@ def build(folder: Path) -> dict[str, int]:
     put("blank.txt", b"  \n\t\n")
     put("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     put("latin1.txt", "Caf\xe9 owners said prices rose.\n".encode("latin-1"))
-    put("rows.jsonl", b'{"id": 1, "text": "Police said two men were held.", "label": "report"}\n'
-                      b'{"id": 2, "text": "This is outrageous.", "label": "comment"}\n', 2)
+    reports = ["Police said two men were held.", "The vote passed by 312 to 250.", "Shares fell 4% on Monday.",
+               "The court heard evidence from six witnesses.", "The council will meet on Tuesday."]
+    comments = ["This is outrageous.", "Frankly, they should all resign.", "What a shameful mess!",
+                "Surely nobody believes this any more?", "It is a disgrace."]
+    rows = [{"id": i, "text": t, "label": "report"} for i, t in enumerate(reports)]
+    rows += [{"id": 10 + i, "text": t, "label": "comment"} for i, t in enumerate(comments)]
+    put("rows.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode(), len(rows))
     put("bad-row.jsonl", b'{"id": 1, "text": "Fine.", "label": "report"}\n{"id": 2, "text": oops}\n')
     put("no-text.csv", b"id,body\n1,Something happened.\n")
     put("unknown-label.tsv", b"text\tlabel\nThe vote passed.\tMAYBE\n")
@@ -58,7 +63,8 @@ def main() -> None:
         folder = Path(tmp) / "inputs"
         folder.mkdir()
         good = build(folder)
-        inputs = [str(folder / name) for name in sorted(os.listdir(folder))]
+        # A path that does not exist, beside the rest (as root, the chmod 0 file above is still readable).
+        inputs = [str(folder / name) for name in sorted(os.listdir(folder))] + [str(folder / "missing.txt")]
         print(f"{len(inputs)} inputs: {', '.join(sorted(os.listdir(folder)))}")
         print(f"good inputs and the units each should give: {good}\n")
         for command in ("split", "classify"):
@@ -78,7 +84,7 @@ def main() -> None:
                                                "unknown-label.tsv", "binary.txt", "empty.txt")]
         code, out, err = run(["evaluate", *labelled, "--format", "json", "-q"])
         n = json.loads(out)["n"] if out else 0
-        print(f"evaluate: exit {code}; texts scored {n} (expected 6 from the good labelled inputs); "
+        print(f"evaluate: exit {code}; texts scored {n} (expected 14 from the good labelled inputs); "
               f"traceback: {'Traceback' in err}")
         code, out, err = run(["train", *labelled, "--out", str(Path(tmp) / "m"), "--folds", "2", "-q"])
         print(f"train: exit {code}; {err.strip().splitlines()[-1] if err.strip() else ''}; "
