@@ -56,3 +56,19 @@ def test_cue_features_transformer_follows_sklearn_conventions():
         features.CueFeatures(weight=-1).fit(["a", "b"])
     assert cues.fit(["We must act.", "Sales rose 5% in May."]) is cues
     assert cues.transform(["Surely not?"]).shape == (1, len(CUE_NAMES))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Notably, we should know better.", ["_first_", "_modal_", "_pos_", "_opener_"]),
+    ("Police said the vote was a disgrace.", ["_attrib_", "_neg_"]),
+    ("The council met on Tuesday.", []),
+])
+def test_class_tokens_generalise_over_word_lists(text, expected):
+    grams = analyse(text, bigrams=False, classes=True)
+    assert grams[:len(tokenise(text))] == tokenise(text)
+    assert grams[len(tokenise(text)):] == expected
+
+
+def test_valence_lexicon_ships_with_the_package():
+    valence = features.load_valence()
+    assert len(valence) > 5000 and valence["disgrace"] < -1.5 < 1.5 < valence["wonderful"]

@@ -2,7 +2,7 @@
 import pytest
 
 from factcomment.errors import TrainingDataError
-from factcomment.model import DEFAULT_SETTINGS, LABELS, build_pipeline, train
+from factcomment.model import DEFAULT_SETTINGS, LABELS, NBScaler, build_pipeline, train
 
 REPORT = ["The council approved the budget on Tuesday.", "Police said two men were arrested.",
           "Shares fell 3% after the announcement.", "The minister resigned on Monday, officials said.",
@@ -55,3 +55,27 @@ def test_build_pipeline_rejects_unknown_settings():
 def test_cue_features_can_be_switched_on():
     result = train(TEXTS, LABELS_, folds=2, settings={"cue_weight": 0.1, "suffix": 3})
     assert [name for name, _ in result.pipeline.named_steps["features"].transformer_list] == ["words", "cues"]
+
+
+def test_nb_scaler_weights_columns_by_log_count_ratio():
+    from scipy import sparse
+    from sklearn.exceptions import NotFittedError
+
+    X = sparse.csr_matrix([[2.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 3.0, 1.0], [0.0, 1.0, 0.0]])
+    y = ["report", "report", "comment", "comment"]
+    with pytest.raises(NotFittedError):
+        NBScaler().transform(X)
+    with pytest.raises(ValueError, match="alpha"):
+        NBScaler(alpha=0).fit(X, y)
+    scaler = NBScaler(alpha=1.0)
+    assert scaler.fit(X, y) is scaler and list(scaler.classes_) == ["comment", "report"]
+    # r points at classes_[1] ("report"): column 0 is only in report rows, 1 only in comment rows, 2 in both.
+    assert scaler.r_[1] < 0 < scaler.r_[0] and scaler.r_[2] == pytest.approx(0.0)
+    assert scaler.transform(X).toarray()[0, 0] == pytest.approx(2.0 * scaler.r_[0])
+
+
+def test_nb_scaling_and_class_tokens_can_be_switched_on():
+    result = train(TEXTS, LABELS_, folds=2, settings={"nb_alpha": 1.0, "classes": True})
+    words = result.pipeline.named_steps["features"].transformer_list[0][1]
+    assert list(words.named_steps) == ["tfidf", "nb"]
+    assert "_modal_" in words.named_steps["tfidf"].vocabulary_

@@ -19,7 +19,8 @@ PROBES = ["", "   ", "Police said it was a disgrace.", "\u201cWe must act now,\u
           "Is this really the best they can do?", "caf\u00e9 na\u00efve \u00fcber \u4e2d\u6587 \U0001f600 _quote_"]
 
 
-@pytest.fixture(scope="module", params=[{}, {"cue_weight": 0.2, "suffix": 3, "prefix": 4}], ids=["default", "cues"])
+@pytest.fixture(scope="module", params=[{}, {"cue_weight": 0.2, "suffix": 3, "prefix": 4},
+                                        {"nb_alpha": 0.5, "classes": True}], ids=["default", "cues", "nb-classes"])
 def fitted(request):
     result = train(TEXTS, LABELS, folds=2, settings=request.param)
     compiled = json.loads(json.dumps(compile_scorer(result.pipeline, result.threshold)))
@@ -83,3 +84,11 @@ def test_scorer_imports_no_numerical_library(fitted, tmp_path):
 def test_wrong_format_is_refused():
     with pytest.raises(ValueError, match="format"):
         Scorer.from_dict({"format": "something-else"})
+
+
+def test_format_1_models_still_load():
+    result = train(TEXTS, LABELS, folds=2)
+    compiled = compile_scorer(result.pipeline, result.threshold)
+    old = {**compiled, "format": "factcomment-scorer/1",
+           "analyzer": {k: v for k, v in compiled["analyzer"].items() if k != "classes"}}
+    assert Scorer.from_dict(old).p_comment(PROBES) == Scorer.from_dict(compiled).p_comment(PROBES)

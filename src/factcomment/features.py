@@ -20,11 +20,16 @@ from importlib import resources
 __all__ = ["CUE_NAMES", "analyse", "cue_vector", "load_lexicon", "load_valence", "ngrams", "normalise_text",
            "token_classes", "tokenise"]
 
+# Two control characters the scorer uses to mark where one text ends and the next begins when it tokenises a
+# whole batch at once; normalising removes them from the input so that no text can forge a boundary.
+TEXT_START, TEXT_END = "\x01", "\x00"
+
 # Typographic variants are folded so one regex sees one kind of quote and dash. "_" becomes a space because
 # placeholder tokens (_quote_, _num_) are spelled with it and must not be forgeable by the input. A chain of
 # str.replace is several times faster than str.translate with a dict, and this runs on every text scored.
 _FOLD = (("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u00ab", '"'), ("\u00bb", '"'),
-         ("\u2019", "'"), ("\u02bc", "'"), ("\u2014", " - "), ("\u2013", " - "), ("\u00a0", " "), ("_", " "))
+         ("\u2019", "'"), ("\u02bc", "'"), ("\u2014", " - "), ("\u2013", " - "), ("\u00a0", " "), ("_", " "),
+         (TEXT_START, " "), (TEXT_END, " "))
 # Single curly quotes are quotation marks only when they pair up and the closing one is not an apostrophe
 # ("didn’t"); they are handled before folding, while ‘ is still distinguishable from '.
 _SINGLE_QUOTED = re.compile(r"\u2018([^\u2018\u2019]*(?:\u2019\w[^\u2018\u2019]*)*)\u2019(?!\w)")
