@@ -110,3 +110,20 @@ def test_any_unicode_gives_valid_probabilities(tiny_model, texts):
 def test_huge_and_empty_strings(tiny_model):
     predictions = classify(["", " " * 10, "word " * 200_000], model=tiny_model)
     assert all(0.0 <= p.p_comment <= 1.0 for p in predictions)
+
+
+def test_workers_are_not_forked_from_a_threaded_process(tiny_model):
+    import threading
+
+    from factcomment.parallel import _start_method
+
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        assert _start_method() == "forkserver"
+        texts = [f"Text {i} is a disgrace." for i in range(5000)]
+        assert classify(texts, model=tiny_model, jobs=2) == classify(texts, model=tiny_model)
+    finally:
+        stop.set()
+        worker.join()

@@ -2,12 +2,13 @@
 
 Work goes out to a pool in a bounded window (a few items per worker), so memory stays flat on endless
 streams, and results come back in submission order, so output is identical to a single process whatever
-``jobs`` is. Workers are forked where the platform allows it, inheriting the loaded model instead of loading
-it again; elsewhere the model is sent to each worker once, at start-up.
+``jobs`` is. Workers are forked where that is safe (a single-threaded process on a platform that forks), inheriting
+the loaded model instead of loading it again; elsewhere the model is sent to each worker once, at start-up.
 """
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -25,8 +26,7 @@ def ordered_map(work: Callable[[Model, T], R], items: Iterable[T], model: Model,
 
     ``work`` must be a module-level function (it is sent to the workers by name).
     """
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    context = multiprocessing.get_context(_start_method())
     with context.Pool(jobs, initializer=_start_worker, initargs=(model,)) as pool:
         pending: deque = deque()
         for item in items:
@@ -35,6 +35,15 @@ def ordered_map(work: Callable[[Model, T], R], items: Iterable[T], model: Model,
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+
+
+def _start_method() -> str:
+    # Forking copies the loaded model for free, but is only safe in a single-threaded process: a lock held
+    # by another thread (a Dask client's, a logging handler's) stays locked forever in the child.
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
 
 
 def _start_worker(model: Model) -> None:
