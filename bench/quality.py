@@ -9,7 +9,6 @@ The CheckThat data (CC BY-NC-SA) is read at run time and never copied into the r
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import sys
@@ -21,31 +20,21 @@ if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
 
-def read_split(path: Path) -> tuple[list[str], list[str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-        next(rows)
-        pairs = [(row[1], "comment" if row[2] == "SUBJ" else "report") for row in rows]
-    return [t for t, _ in pairs], [label for _, label in pairs]
+def read(paths: list[Path]) -> tuple[list[str], list[str]]:
+    """Texts and labels through factcomment's own readers (the same code `factcomment train` uses)."""
+    from factcomment.labelled import read_labelled
+    from factcomment.readers import InputOptions, Tally
+
+    tally = Tally()
+    units = read_labelled([str(p) for p in paths], InputOptions(), tally)
+    if tally.errors:
+        raise SystemExit(f"quality: {tally.errors[0]}")
+    return [u.text for u in units], [u.label for u in units]
 
 
-def seed_texts() -> tuple[list[str], list[str], str]:
-    directory = ROOT / "seeds" if (ROOT / "seeds").is_dir() else ROOT.parent / "shared" / "seeds"
-    texts, labels = [], []
-    for line in (directory / "000_a373fa732a2b7b85.txt").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            aside = line.startswith("Comment:")
-            texts.append(line[len("Comment:"):].strip() if aside else line)
-            labels.append("comment" if aside else "report")
-    return texts, labels, (directory / "002_ff69a33de5c09e39.txt").read_text(encoding="utf-8").strip()
-
-
-def per_class(truth: list[str], predicted: list[str]) -> dict:
-    from sklearn.metrics import precision_recall_fscore_support
-
-    p, r, f, _ = precision_recall_fscore_support(truth, predicted, labels=["report", "comment"], zero_division=0)
-    out = {label: {"precision": p[i], "recall": r[i], "f1": f[i]} for i, label in enumerate(["report", "comment"])}
-    out["macro_f1"] = float(f.mean())
+def figures(evaluation) -> dict:
+    out = evaluation.as_dict()["per_class"]
+    out["macro_f1"] = evaluation.macro_f1
     return out
 
 
@@ -55,35 +44,36 @@ def run(data: Path) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
+    from factcomment.evaluation import score
     from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
-    x_train, y_train = read_split(data / "train_en.tsv")
-    x_dev, y_dev = read_split(data / "dev_en.tsv")
-    x_test, y_test = read_split(data / "dev_test_en.tsv")
-    texts, labels = x_train + x_dev, y_train + y_dev
+    texts, labels = read([data / "train_en.tsv", data / "dev_en.tsv"])
+    x_test, y_test = read([data / "dev_test_en.tsv"])
 
     start = time.perf_counter()
     result = train(texts, labels)
     seconds = time.perf_counter() - start
     scorer = Scorer.from_dict(compile_scorer(result.pipeline, result.threshold))
-    ours = ["comment" if p >= result.threshold else "report" for p in scorer.p_comment(x_test)]
+    ours = score(y_test, scorer.p_comment(x_test), result.threshold)
 
     baseline = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression(class_weight="balanced"))
-    base = baseline.fit(texts, labels).predict(x_test).tolist()
+    baseline.fit(texts, labels)
+    base = score(y_test, baseline.predict_proba(x_test)[:, list(baseline.classes_).index("comment")], 0.5)
 
-    seed_x, seed_y, long_report = seed_texts()
-    seed_p = ["comment" if p >= result.threshold else "report" for p in scorer.p_comment(seed_x + [long_report])]
+    # The seeds as `factcomment split` labels them: asides (marker stripped) comment, the rest report.
+    seed_x, seed_y = read([ROOT / "seeds"])
+    seed_p = ["comment" if p >= result.threshold else "report" for p in scorer.p_comment(seed_x)]
     buffer = io.BytesIO()
     joblib.dump(result.pipeline, buffer, compress=3)
     return {
         "n_train": len(texts), "n_test": len(x_test), "threshold": result.threshold,
         "cv_macro_f1": result.cv_metrics["macro_f1"], "train_seconds": seconds,
-        "dev_test": {"factcomment": per_class(y_test, ours), "baseline": per_class(y_test, base)},
+        "dev_test": {"factcomment": figures(ours), "baseline": figures(base)},
         "seeds": {"asides_correct": sum(p == t == "comment" for p, t in zip(seed_p, seed_y)),
                   "asides": seed_y.count("comment"),
-                  "reports_correct": sum(p == t == "report" for p, t in zip(seed_p, seed_y)),
-                  "reports": seed_y.count("report"), "long_report_label": seed_p[-1]},
+                  "reports_correct": sum(p == t == "report" for p, t in zip(seed_p[:-1], seed_y[:-1])),
+                  "reports": seed_y[:-1].count("report"), "long_report_label": seed_p[-1]},
         "model_bytes": len(buffer.getvalue()),
     }
 

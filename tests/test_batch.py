@@ -63,3 +63,14 @@ def test_mixed_documents_and_rows_keep_input_order(small_pieces, tiny_model, wri
     assert one.stdout == two.stdout
     files = [line.split("\t")[0].rsplit("/", 1)[-1] for line in one.stdout.splitlines()[1:]]
     assert files == ["a.txt"] * 4 + ["b.jsonl"] * 5 + ["c.tsv"] * 2
+
+
+def test_jobs_2_in_a_real_process_is_quiet_and_identical(tiny_model, write):
+    import subprocess
+    import sys
+
+    path = write("rows.jsonl", lines(6000))
+    runs = [subprocess.run([sys.executable, "-m", "factcomment", "classify", path, "--model", str(tiny_model.path),
+                            "--jobs", jobs], capture_output=True, text=True, timeout=120) for jobs in ("1", "2")]
+    assert [r.returncode for r in runs] == [0, 0]
+    assert runs[0].stdout == runs[1].stdout and runs[1].stderr == ""  # workers end without a word

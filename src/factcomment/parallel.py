@@ -8,6 +8,7 @@ the loaded model instead of loading it again; elsewhere the model is sent to eac
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -49,6 +50,10 @@ def _start_method() -> str:
 def _start_worker(model: Model) -> None:
     global _model
     _model = model
+    # A forked worker inherits the parent's handlers; the parent alone handles Ctrl-C and SIGTERM (and the
+    # pool ends its workers with SIGTERM, which must simply end them).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _call(work: Callable[[Model, Any], Any], item: Any) -> Any:

@@ -203,7 +203,14 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
         if not raw.strip():
             continue
         try:
-            line = decode(raw, name, options.encoding, options.errors, offset=start)
+            # Only a file's first bytes can hold a BOM; later lines take the plain codec (decode() again only
+            # to word the error). A NUL byte needs no check here: JSON refuses it.
+            try:
+                line = raw.decode(options.encoding, options.errors) if start else None
+            except UnicodeDecodeError:
+                line = None
+            if line is None:
+                line = decode(raw, name, options.encoding, options.errors, offset=start)
             try:
                 row = json.loads(line)
             except ValueError as error:

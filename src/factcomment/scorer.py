@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from functools import cached_property
 from itertools import repeat
 from operator import add, mul
 from typing import Any
@@ -96,13 +97,16 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
 _OPEN, _BETWEEN, _CLOSE = TEXT_START + " ", f" {TEXT_END} {TEXT_START} ", " " + TEXT_END
 
 
-def _batch_key(name: str) -> str:
-    # "<s> word" and "word </s>" (and "<s> </s>" for a text without tokens) are the bigrams across the
-    # separators in the batch stream; unigrams never contain a space, so only bigrams are renamed.
-    first, space, second = name.partition(" ")
-    if not space:
-        return name
-    return f"{TEXT_START if first == '<s>' else first} {TEXT_END if second == '</s>' else second}"
+def _batch_keys(names: list[str]) -> list[str]:
+    """The vocabulary with sentence boundaries spelled as the batch stream's separators.
+
+    "<s> word" and "word </s>" (and "<s> </s>", for a text without tokens) are the bigrams across the
+    separators. Tokens are single punctuation marks or runs of letters, so "<s>" and "</s>" occur nowhere
+    else, and one pass of str.replace over the joined vocabulary renames them all (a per-name function call
+    would cost a fifth of a cold start).
+    """
+    joined = "\n".join(names).replace("<s> ", TEXT_START + " ").replace(" </s>", " " + TEXT_END)
+    return joined.split("\n")
 
 
 class Scorer:
@@ -126,12 +130,10 @@ class Scorer:
         analyzer = compiled["analyzer"]
         self._bigrams, self._suffix, self._prefix = analyzer["bigrams"], analyzer["suffix"], analyzer["prefix"]
         self._classes = analyzer.get("classes", False)
-        names = compiled["vocabulary"]
-        self._weights = dict(zip(names, compiled["weights"]))
-        self._idf = dict(zip(names, compiled["idf"]))
+        self._names, self._weight_list, self._idf_list = compiled["vocabulary"], compiled["weights"], compiled["idf"]
         # The batch path looks each feature up once, as weight + idf*1j, with sentence boundaries spelled as
-        # the separators it puts between texts.
-        self._both = {_batch_key(n): complex(w, i) for n, w, i in zip(names, compiled["weights"], compiled["idf"])}
+        # the separators it puts between texts. Built with C-level maps: this is on every cold start.
+        self._both = dict(zip(_batch_keys(self._names), map(complex, self._weight_list, self._idf_list)))
         self.intercept = float(compiled["intercept"])
         cal = compiled["calibration"]
         self._a, self._b, self._flip = float(cal["a"]), float(cal["b"]), cal["positive"] != "comment"
@@ -146,6 +148,15 @@ class Scorer:
         else:
             self._cue_names, self._cue_weights, self._lexicon = (), [], None
             self._fast_intercept = self.intercept
+
+    @cached_property
+    def _weights(self) -> dict[str, float]:
+        # Only the general path (affixes, classes, cues) and explanations need these; built on first use.
+        return dict(zip(self._names, self._weight_list))
+
+    @cached_property
+    def _idf(self) -> dict[str, float]:
+        return dict(zip(self._names, self._idf_list))
 
     @classmethod
     def from_dict(cls, compiled: dict[str, Any]) -> Scorer:

@@ -19,6 +19,8 @@ from typing import IO, Any
 from factcomment.errors import OutputError, UsageError
 
 OUTPUT_FORMATS = ("table", "jsonl", "csv", "tsv")
+# json.dumps builds a new encoder on every call that passes options; one encoder serves every row.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -49,7 +51,7 @@ class RowWriter:
         if self.fmt == "jsonl":
             # None fields are left out: a row from JSON lines has no offsets, one from a document no id.
             kept = {key: row[key] for key in self.columns if row.get(key) is not None}
-            self.stream.write(json.dumps(kept, ensure_ascii=False) + "\n")
+            self.stream.write(_to_json(kept) + "\n")
         elif self.fmt == "csv":
             self._csv.writerow([_cell(row.get(key)) for key in self.columns])
         elif self.fmt == "tsv":
