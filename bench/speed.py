@@ -68,6 +68,34 @@ def median_wall(command: list[str], repeats: int, **kwargs) -> float:
     return statistics.median(times)
 
 
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def machine_ceiling(repeats, out):
+    """How much faster two processes are than one on pure-Python work that shares nothing: the ceiling for
+    any --jobs 2 figure on this machine (2 vCPUs can be hyper-threads or a quota, not two whole cores)."""
+    import multiprocessing
+
+    n = 3_000_000
+    one = statistics.median(_timed(lambda: _spin(n)) for _ in range(repeats))
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(_spin, [1000, 1000])
+        two = statistics.median(_timed(lambda: pool.map(_spin, [n, n])) for _ in range(repeats))
+    out(f"machine ceiling: two independent pure-Python loops run {2 * one / two:.2f}x as fast as one "
+        f"(perfect scaling is 2.00x)")
+    out.figures["machine_two_process_scaling"] = 2 * one / two
+
+
+def _timed(fn) -> float:
+    began = time.perf_counter()
+    fn()
+    return time.perf_counter() - began
+
+
 def throughput(sentences, paragraphs, fit_texts, fit_labels, repeats, out):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -185,7 +213,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--gb", type=float, default=1.0, help="size of the memory run's input")
-    parser.add_argument("--skip", default="", help="comma-separated: throughput,cli,cold,memory,train")
+    parser.add_argument("--skip", default="", help="comma-separated: ceiling,throughput,cli,cold,memory,train")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -197,6 +225,8 @@ def main() -> None:
     out(f"factcomment speed bench: {platform.python_version()}, {os.cpu_count()} cores, texts from {source}")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        if "ceiling" not in skip:
+            machine_ceiling(args.repeats, out)
         if "throughput" not in skip:
             throughput(sentences, paragraphs, fit_texts, fit_labels, args.repeats, out)
         if "cli" not in skip:
