@@ -30,6 +30,8 @@ TEXT_START, TEXT_END = "\x01", "\x00"
 _FOLD = (("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u00ab", '"'), ("\u00bb", '"'),
          ("\u2019", "'"), ("\u02bc", "'"), ("\u2014", " - "), ("\u2013", " - "), ("\u00a0", " "), ("_", " "),
          (TEXT_START, " "), (TEXT_END, " "))
+_FOLD_ASCII = tuple((old, new) for old, new in _FOLD if old.isascii())
+_DIGIT = re.compile(r"\d")  # a cheap scan that spares most texts the number substitution
 # Single curly quotes are quotation marks only when they pair up and the closing one is not an apostrophe
 # ("didn’t"); they are handled before folding, while ‘ is still distinguishable from '.
 _SINGLE_QUOTED = re.compile(r"\u2018([^\u2018\u2019]*(?:\u2019\w[^\u2018\u2019]*)*)\u2019(?!\w)")
@@ -69,11 +71,12 @@ def normalise_text(text: str) -> str:
     if "\u2018" in text:
         text = _SINGLE_QUOTED.sub(r'"\1"', text)
     text = text.lower()
-    for old, new in _FOLD:
+    # Most news text is ASCII (str.isascii is O(1)): then only the ASCII folds can apply.
+    for old, new in _FOLD_ASCII if text.isascii() else _FOLD:
         text = text.replace(old, new)
     if '"' in text:
         text = _QUOTED.sub(_mark_quote, text)
-    return _NUMBER.sub(" _num_ ", text)
+    return _NUMBER.sub(" _num_ ", text) if _DIGIT.search(text) else text
 
 
 def tokenise(text: str) -> list[str]:

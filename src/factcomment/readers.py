@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from factcomment.errors import InputError, UsageError
-from factcomment.segment import DEFAULT_MARKER, Segment, iter_segments
+from factcomment.segment import DEFAULT_MARKER, UNITS, Segment, iter_segments
 
 INPUT_FORMATS = ("auto", "text", "jsonl", "csv", "tsv")
 _SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
@@ -62,6 +62,8 @@ class InputOptions:
     def __post_init__(self) -> None:
         if self.input_format not in INPUT_FORMATS:
             raise UsageError(f"unknown input format {self.input_format!r}; use one of {', '.join(INPUT_FORMATS)}")
+        if self.unit not in UNITS:
+            raise UsageError(f"unknown unit {self.unit!r}; use one of {', '.join(UNITS)}")
         if self.errors not in ("strict", "replace"):
             raise UsageError(f"unknown --errors {self.errors!r}; use strict or replace")
         try:
