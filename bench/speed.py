@@ -12,7 +12,6 @@ figures measured in this run on this machine.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -31,6 +30,9 @@ SPLITS = ("train_en.tsv", "dev_en.tsv", "dev_test_en.tsv")
 
 def load_sentences(data: Path) -> tuple[list[str], list[str], list[str], str]:
     """All sentences, plus the train+dev texts and labels the plain baseline is fitted on."""
+    from factcomment.labelled import read_labelled
+    from factcomment.readers import InputOptions, Tally
+
     if not (data / SPLITS[0]).is_file():
         from factcomment import split_document, split_sentences
 
@@ -38,14 +40,11 @@ def load_sentences(data: Path) -> tuple[list[str], list[str], list[str], str]:
                  for p in split_document(f.read_text(encoding="utf-8")) for s in split_sentences(p.text)]
         labels = ["report" if i % 3 else "comment" for i in range(len(texts))]
         return texts, texts, labels, "seeds (../shared missing)"
-    rows = {}
-    for name in SPLITS:
-        with open(data / name, encoding="utf-8", newline="") as f:
-            rows[name] = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-    every = [r["sentence"] for name in SPLITS for r in rows[name]]
-    fit = [r for name in SPLITS[:2] for r in rows[name]]
-    return every, [r["sentence"] for r in fit], ["comment" if r["label"] == "SUBJ" else "report" for r in fit], \
-        "CheckThat 2025 en (train+dev+dev_test)"
+    # factcomment's own readers, the code `factcomment train` uses (CheckThat's dev split has short rows).
+    splits = {name: read_labelled([str(data / name)], InputOptions(), Tally()) for name in SPLITS}
+    fit = splits[SPLITS[0]] + splits[SPLITS[1]]
+    every = [u.text for name in SPLITS for u in splits[name]]
+    return every, [u.text for u in fit], [u.label for u in fit], "CheckThat 2025 en (train+dev+dev_test)"
 
 
 def median_rate(fn, n: int, repeats: int) -> float:

@@ -55,7 +55,7 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
         if not isinstance(text, str):
             raise UsageError(f"texts[{index}] is {type(text).__name__}, not str; pass text only")
     resolved = resolve_model(model)
-    _check_options(threshold, explain, jobs)
+    check_options(threshold, explain, jobs)
     if jobs == 1 or len(texts) <= CHUNK:
         return resolved.predict(texts, threshold=threshold, explain=explain)
     from factcomment.parallel import ordered_map
@@ -105,7 +105,7 @@ def classify_units(units: Iterable[Unit], *, model: ModelLike = None, threshold:
     Units from text documents that are marked asides are labelled by the marker; the rest by the model.
     """
     resolved = resolve_model(model)
-    _check_options(threshold, explain, 1)
+    check_options(threshold, explain, 1)
     for chunk in _chunks(iter(units)):
         predictions = iter(resolved.predict(_model_texts(chunk), threshold=threshold, explain=explain))
         for unit in chunk:
@@ -120,18 +120,19 @@ def _shipped_model() -> Model:
     return load_model()
 
 
-def resolve_model(model: ModelLike) -> Model:
+def resolve_model(model: ModelLike, *, allow_version_mismatch: bool = False) -> Model:
     """A loaded model from a Model, a path, or ``None`` (the shipped model, loaded once per process)."""
-    if model is None:
+    if model is None and not allow_version_mismatch:
         return _shipped_model()
     if isinstance(model, Model):
         return model
-    if isinstance(model, (str, os.PathLike)):
-        return load_model(model)
+    if model is None or isinstance(model, (str, os.PathLike)):
+        return load_model(model, allow_version_mismatch=allow_version_mismatch)
     raise UsageError(f"model must be a Model, a path or None, not {type(model).__name__}")
 
 
-def _check_options(threshold: float | None, explain: int, jobs: int) -> None:
+def check_options(threshold: float | None, explain: int, jobs: int = 1) -> None:
+    """Refuse a threshold outside [0, 1], a negative explain or fewer than one job."""
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise UsageError(f"threshold must lie between 0 and 1, not {threshold}")
     if explain < 0:

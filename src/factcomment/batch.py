@@ -17,7 +17,8 @@ from itertools import islice
 from factcomment.api import classify_units
 from factcomment.errors import InputError
 from factcomment.persist import Model
-from factcomment.readers import InputOptions, Tally, Unit, expand_paths, format_of, iter_units, read_jsonl_lines
+from factcomment.readers import (InputOptions, Tally, Unit, expand_paths, format_of, iter_units, read_jsonl_lines,
+                                 unreadable)
 from factcomment.writers import RowWriter, classify_row
 
 PIECE = 2048  # lines or units per piece: big enough to amortise the hand-off, small enough to stay flat
@@ -125,8 +126,7 @@ def _line_pieces(name: str, problems: Tally, failed: set[str]) -> Iterator[Piece
     try:
         stream = open(name, "rb")
     except OSError as error:
-        problems(InputError(f"{name}: cannot read ({error.strerror or error}); check the path and permissions",
-                            file=name))
+        problems(unreadable(name, error))
         return
     with stream:
         line, byte = 1, 0

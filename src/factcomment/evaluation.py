@@ -98,11 +98,11 @@ def evaluate_files(paths: Sequence[str], options, problems, *, model=None, thres
 
     Marked asides are scored on their text without the marker, so the figures measure the model alone.
     """
+    from factcomment.api import resolve_model
     from factcomment.labelled import read_labelled
-    from factcomment.persist import load_model
 
     units = read_labelled(paths, options, problems)
-    loaded = model if hasattr(model, "scorer") else load_model(model, allow_version_mismatch=allow_version_mismatch)
+    loaded = resolve_model(model, allow_version_mismatch=allow_version_mismatch)
     cut = loaded.threshold if threshold is None else threshold
     return score([u.label for u in units], loaded.scorer.p_comment([u.text for u in units]), cut)
 

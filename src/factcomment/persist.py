@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -59,14 +59,10 @@ class Model:
 
     def predict(self, texts: list[str], *, threshold: float | None = None, explain: int = 0) -> list[Prediction]:
         """Label ``texts`` in order; ``p_comment >= threshold`` means comment."""
-        probabilities = self.scorer.p_comment(texts)
+        predictions = self.label(self.scorer.p_comment(texts), threshold=threshold)
         if not explain:
-            return self.label(probabilities, threshold=threshold)
-        cut = self.threshold if threshold is None else threshold
-        return [
-            Prediction("comment" if p >= cut else "report", p, explanation=self.explain(text, explain))
-            for text, p in zip(texts, probabilities)
-        ]
+            return predictions
+        return [replace(p, explanation=self.explain(text, explain)) for text, p in zip(texts, predictions)]
 
     def label(self, probabilities: list[float], *, threshold: float | None = None) -> list[Prediction]:
         """Predictions for probabilities computed elsewhere (say, in a worker process)."""
@@ -160,14 +156,10 @@ def save_model(directory: str | os.PathLike[str], pipeline: Any, scorer: dict[st
 
 
 def library_versions() -> dict[str, str]:
-    from importlib import metadata  # 60 ms to import: kept off the classify path
-
     versions = {"factcomment": __version__, "python": platform.python_version()}
     for name in ("scikit-learn", "joblib", "numpy", "scipy"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
+        if (version := _installed(name)) is not None:
+            versions[name] = version
     return versions
 
 
@@ -207,7 +199,7 @@ def _check_versions(card: dict[str, Any], directory: Path, names: tuple[str, ...
 
 
 def _installed(name: str) -> str | None:
-    from importlib import metadata
+    from importlib import metadata  # 60 ms to import: kept off the classify path
 
     try:
         return metadata.version(name)

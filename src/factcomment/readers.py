@@ -133,8 +133,21 @@ def iter_units(paths: Iterable[str], options: InputOptions, problems: Tally) -> 
         except InputError as error:
             problems(InputError(str(error), file=name))
         except OSError as error:
-            problems(InputError(f"{name}: cannot read ({error.strerror or error}); check the path and permissions",
-                                file=name))
+            problems(unreadable(name, error))
+
+
+def unreadable(name: str, error: OSError) -> InputError:
+    """The error for an input the operating system would not let us read."""
+    return InputError(f"{name}: cannot read ({error.strerror or error}); check the path and permissions", file=name)
+
+
+def read_document(name: str, options: InputOptions) -> str:
+    """The whole text of one document (a path, or ``-`` for stdin), decoded; raises InputError."""
+    try:
+        with _open_binary(name) as stream:
+            return decode(stream.read(), name, options.encoding, options.errors)
+    except OSError as error:
+        raise unreadable(name, error) from None
 
 
 def decode(data: bytes, name: str, encoding: str = "utf-8", errors: str = "strict", offset: int = 0) -> str:

@@ -16,7 +16,6 @@ True
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,7 +24,7 @@ from importlib import resources
 
 from factcomment import __version__
 from factcomment.errors import InputError, UsageError
-from factcomment.readers import InputOptions, Tally, decode, expand_paths
+from factcomment.readers import InputOptions, Tally, expand_paths, read_document
 from factcomment.results import Explanation, SegmentPrediction
 
 __all__ = ["DocumentReport", "build_report", "render_report", "shade", "word_spans"]
@@ -128,33 +127,20 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
     A file that cannot be read is reported to ``problems`` and listed on the page; the others are shown.
     ``model`` is a :class:`~factcomment.persist.Model`, a model directory or ``None`` for the shipped model.
     """
-    from factcomment.api import classify_document
-    from factcomment.persist import load_model
+    from factcomment.api import check_options, classify_document, resolve_model
 
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise UsageError(f"threshold must lie between 0 and 1, not {threshold}")
-    if explain < 0:
-        raise UsageError(f"explain must be 0 or more, not {explain}")
+    check_options(threshold, explain)
     if options.input_format not in ("auto", "text"):
         raise UsageError(f"the report reads plain-text documents, not {options.input_format}; "
                          "use --input-format text")
-    loaded = model if hasattr(model, "scorer") else load_model(model, allow_version_mismatch=allow_version_mismatch)
+    loaded = resolve_model(model, allow_version_mismatch=allow_version_mismatch)
     documents, before = [], len(problems.errors)
     for name in expand_paths(paths, options.pattern, problems):
         problems.files += 1
         try:
-            if name == "-":
-                data = sys.stdin.buffer.read()
-            else:
-                with open(name, "rb") as stream:
-                    data = stream.read()
-            text = decode(data, name, options.encoding, options.errors)
+            text = read_document(name, options)
         except InputError as error:
             problems(InputError(str(error), file=name))
-            continue
-        except OSError as error:
-            message = f"{name}: cannot read ({error.strerror or error}); check the path and permissions"
-            problems(InputError(message, file=name))
             continue
         results = classify_document(text, unit=options.unit, model=loaded, threshold=threshold,
                                     marker=options.marker, literal_marker=options.literal_marker, explain=explain)

@@ -26,7 +26,8 @@ from factcomment.cli.options import (
     Threshold,
     Unit_,
 )
-from factcomment.cli.session import session, usage_error
+from factcomment.cli.session import session
+from factcomment.errors import UsageError
 from factcomment.readers import InputOptions, Tally
 from factcomment.segment import DEFAULT_MARKER
 
@@ -53,7 +54,7 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
         from factcomment.labelled import parse_label_map
 
         if format not in ("table", "json"):
-            raise usage_error(f"unknown --format {format!r}; use table or json")
+            raise UsageError(f"unknown --format {format!r}; use table or json")
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                text_column=text_column, label_column=label_column, skip_bad_rows=skip_bad_rows,
                                label_map=parse_label_map(label_map or []), unit=unit, marker=marker,

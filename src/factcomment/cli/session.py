@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import typer
 
 from factcomment.cli.app import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
-from factcomment.errors import FactcommentError, UsageError
+from factcomment.errors import FactcommentError
 from factcomment.readers import Tally
 from factcomment.writers import RowWriter, choose_format, columns_for, open_output
 
@@ -58,10 +58,6 @@ class _Interrupted(BaseException):
     """SIGTERM, turned into an exception so that ``finally`` blocks clean up as they do on Ctrl-C."""
 
 
-def usage_error(message: str) -> FactcommentError:
-    return UsageError(message)
-
-
 @contextlib.contextmanager
 def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
     """Run a command body: map errors to exit codes and one-line messages, then summarise the inputs."""
@@ -74,8 +70,7 @@ def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
         yield
     except FactcommentError as error:
         # The inputs' problems usually explain the fatal error ("no labelled texts"), so they come first.
-        for problem in tally.errors:
-            typer.echo(f"factcomment: error: {problem}", err=True)
+        _report_errors(tally)
         fail(debug, f"error: {error}", EXIT_USAGE)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
@@ -105,9 +100,13 @@ def summarise(tally: Tally, quiet: bool) -> None:
             typer.echo(f"factcomment: warning: {warning}", err=True)
     if not tally.errors:
         return
-    for error in tally.errors:
-        typer.echo(f"factcomment: error: {error}", err=True)
+    _report_errors(tally)
     nothing = tally.units == 0
     typer.echo(f"factcomment: {len(tally.errors)} problem(s) in {len(tally.failed_files)} of {tally.files} input(s); "
                + ("nothing could be processed" if nothing else "everything else was processed"), err=True)
     raise typer.Exit(EXIT_USAGE if nothing else EXIT_SOME_FAILED)
+
+
+def _report_errors(tally: Tally) -> None:
+    for error in tally.errors:
+        typer.echo(f"factcomment: error: {error}", err=True)

@@ -24,7 +24,8 @@ from factcomment.cli.options import (
     TextColumn,
     Unit_,
 )
-from factcomment.cli.session import session, usage_error
+from factcomment.cli.session import session
+from factcomment.errors import UsageError
 from factcomment.readers import InputOptions, Tally
 from factcomment.segment import DEFAULT_MARKER
 
@@ -56,7 +57,7 @@ def train(paths: Paths,
         from factcomment.training import train_files
 
         if os.path.exists(os.path.join(out, CARD_FILE)) and not force:
-            raise usage_error(f"{out}: already holds a model; pass --force to replace it")
+            raise UsageError(f"{out}: already holds a model; pass --force to replace it")
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                text_column=text_column, label_column=label_column, skip_bad_rows=skip_bad_rows,
                                label_map=parse_label_map(label_map or []), unit=unit, marker=marker,
