@@ -1,5 +1,8 @@
 """Tests of text normalisation, quote handling and cue features."""
+import re
+
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from factcomment import features
 from factcomment.features import CUE_NAMES, analyse, cue_vector, normalise_text, tokenise
@@ -72,3 +75,16 @@ def test_class_tokens_generalise_over_word_lists(text, expected):
 def test_valence_lexicon_ships_with_the_package():
     valence = features.load_valence()
     assert len(valence) > 5000 and valence["disgrace"] < -1.5 < 1.5 < valence["wonderful"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789.,:/ stndrh\u0663\u0969a-"), max_size=40) | st.text(max_size=40))
+def test_number_pattern_is_the_plain_spelling_of_it(text):
+    plain = re.compile(r"\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s)?\b")
+    assert features._NUMBER.sub(" _num_ ", text) == plain.sub(" _num_ ", text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_ascii_digit_check_agrees_with_the_regex(text):
+    assert features._has_ascii_digit(text) == bool(features._DIGIT.search(text))

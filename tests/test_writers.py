@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from factcomment.errors import OutputError, UsageError
 from factcomment.writers import RowWriter, choose_format, open_output
@@ -95,3 +97,15 @@ def test_output_gets_the_usual_file_mode(tmp_path):
     finally:
         os.umask(old)
     assert target.stat().st_mode & 0o777 == 0o644
+
+
+_JSON_VALUES = st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.lists(st.integers(), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _JSON_VALUES, max_size=8))
+def test_json_rows_are_spelled_exactly_as_json_dumps_would(row):
+    from factcomment.writers import _json_row, _json_keys
+
+    kept = {key: value for key, value in row.items() if value is not None}
+    assert _json_row(row, _json_keys(list(row))) == json.dumps(kept, ensure_ascii=False)

@@ -58,19 +58,19 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
     check_options(threshold, explain, jobs)
     if jobs == 1 or len(texts) <= CHUNK:
         return resolved.predict(texts, threshold=threshold, explain=explain)
-    from factcomment.parallel import ordered_map
+    from factcomment.parallel import map_slices
 
-    chunks = ((texts[i:i + CHUNK], threshold, explain) for i in range(0, len(texts), CHUNK))
+    work = functools.partial(predict_chunk, threshold=threshold, explain=explain)
     predictions: list[Prediction] = []
-    for chunk in ordered_map(predict_chunk, chunks, resolved, jobs):
+    for chunk in map_slices(work, texts, resolved, jobs, CHUNK):
         # Plain probabilities travel back from a worker far cheaper than Prediction objects.
         predictions += chunk if explain else resolved.label(chunk, threshold=threshold)
     return predictions
 
 
-def predict_chunk(model: Model, item: tuple[list[str], float | None, int]) -> list[float] | list[Prediction]:
-    """Worker-side: probabilities for ``(texts, threshold, explain)``, or full predictions when explaining."""
-    texts, threshold, explain = item
+def predict_chunk(model: Model, texts: list[str], *, threshold: float | None,
+                  explain: int) -> list[float] | list[Prediction]:
+    """Worker-side: probabilities for ``texts``, or full predictions when explaining."""
     if not explain:
         return model.scorer.p_comment(texts)
     return model.predict(texts, threshold=threshold, explain=explain)

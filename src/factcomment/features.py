@@ -31,12 +31,14 @@ _FOLD = (("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u00ab", '"'), ("\
          ("\u2019", "'"), ("\u02bc", "'"), ("\u2014", " - "), ("\u2013", " - "), ("\u00a0", " "), ("_", " "),
          (TEXT_START, " "), (TEXT_END, " "))
 _FOLD_ASCII = tuple((old, new) for old, new in _FOLD if old.isascii())
-_DIGIT = re.compile(r"\d")  # a cheap scan that spares most texts the number substitution
+_DIGIT = re.compile(r"\d")  # spares most texts the number substitution (ASCII texts use str.__contains__)
 # Single curly quotes are quotation marks only when they pair up and the closing one is not an apostrophe
 # ("didn’t"); they are handled before folding, while ‘ is still distinguishable from '.
 _SINGLE_QUOTED = re.compile(r"\u2018([^\u2018\u2019]*(?:\u2019\w[^\u2018\u2019]*)*)\u2019(?!\w)")
 _QUOTED = re.compile(r'"([^"]*)"')
-_NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s)?\b")
+# "\d\d*" rather than "\d+": a pattern that opens with a character class lets re skip ahead to the next digit
+# in C, where one that opens with a repeat is tried at every position (a third of the time on news text).
+_NUMBER = re.compile(r"\d\d*(?:[.,:/]\d+)*(?:st|nd|rd|th|s)?\b")
 # Words (with inner apostrophes; placeholders are words too, since "_" is otherwise gone) and every other
 # visible character on its own: punctuation such as "?", "!", ":" and "(" is evidence too.
 # ASCII classes are a third faster than unicode \w in CPython's re; other letters become one-character
@@ -71,12 +73,21 @@ def normalise_text(text: str) -> str:
     if "\u2018" in text:
         text = _SINGLE_QUOTED.sub(r'"\1"', text)
     text = text.lower()
-    # Most news text is ASCII (str.isascii is O(1)): then only the ASCII folds can apply.
-    for old, new in _FOLD_ASCII if text.isascii() else _FOLD:
+    # Most news text is ASCII (str.isascii is O(1)): then only the ASCII folds and digits can occur.
+    ascii = text.isascii()
+    for old, new in _FOLD_ASCII if ascii else _FOLD:
         text = text.replace(old, new)
     if '"' in text:
         text = _QUOTED.sub(_mark_quote, text)
-    return _NUMBER.sub(" _num_ ", text) if _DIGIT.search(text) else text
+    return _NUMBER.sub(" _num_ ", text) if (_has_ascii_digit(text) if ascii else _DIGIT.search(text)) else text
+
+
+def _has_ascii_digit(text: str) -> bool:
+    # Ten substring tests run at memchr speed: several times faster than a regex scan.
+    for digit in "0123456789":
+        if digit in text:
+            return True
+    return False
 
 
 def tokenise(text: str) -> list[str]:

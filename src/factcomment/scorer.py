@@ -1,9 +1,10 @@
-"""The inference path: the fitted Pipeline's arithmetic in pure Python (stdlib only).
+"""The inference path: the fitted Pipeline's arithmetic without scikit-learn.
 
 :func:`compile_scorer` (which may use scikit-learn) turns a Pipeline from :func:`factcomment.model.train` into
-a JSON-ready dict; :class:`Scorer` evaluates it with dictionary look-ups and no numpy, so a cold start stays
-cheap. It is exact, not an approximation: tokens come from the same :mod:`factcomment.features` functions the
-Pipeline's analyzer calls, and the TF-IDF weights are folded into the classifier's coefficients:
+a JSON-ready dict; :class:`Scorer` evaluates it with dictionary look-ups, plus numpy for batches of the default
+model (:mod:`factcomment.linear`), so a cold start on one paragraph imports neither. It is exact, not an
+approximation: tokens come from the same :mod:`factcomment.features` functions the Pipeline's analyzer calls,
+and the TF-IDF weights are folded into the classifier's coefficients:
 
     decision = sum(idf_j * coef_j over occurrences j) / sum(idf_j over occurrences j) + cues . w + intercept
 
@@ -15,11 +16,12 @@ from __future__ import annotations
 import math
 from collections import Counter
 from functools import cached_property
-from itertools import repeat
-from operator import add, mul
+from itertools import pairwise, repeat
+from operator import mul
 from typing import Any
 
-from factcomment.features import TEXT_END, TEXT_START, _TOKEN, cue_vector, ngrams, normalise_text
+from factcomment.features import _TOKEN, cue_vector, ngrams, normalise_text
+from factcomment.linear import LinearTables
 
 __all__ = ["FORMAT", "Scorer", "compile_scorer"]
 
@@ -94,21 +96,6 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
     return compiled
 
 
-_OPEN, _BETWEEN, _CLOSE = TEXT_START + " ", f" {TEXT_END} {TEXT_START} ", " " + TEXT_END
-
-
-def _batch_keys(names: list[str]) -> list[str]:
-    """The vocabulary with sentence boundaries spelled as the batch stream's separators.
-
-    "<s> word" and "word </s>" (and "<s> </s>", for a text without tokens) are the bigrams across the
-    separators. Tokens are single punctuation marks or runs of letters, so "<s>" and "</s>" occur nowhere
-    else, and one pass of str.replace over the joined vocabulary renames them all (a per-name function call
-    would cost a fifth of a cold start).
-    """
-    joined = "\n".join(names).replace("<s> ", TEXT_START + " ").replace(" </s>", " " + TEXT_END)
-    return joined.split("\n")
-
-
 class Scorer:
     """Evaluate a compiled model (see :func:`compile_scorer`) in pure Python.
 
@@ -131,9 +118,7 @@ class Scorer:
         self._bigrams, self._suffix, self._prefix = analyzer["bigrams"], analyzer["suffix"], analyzer["prefix"]
         self._classes = analyzer.get("classes", False)
         self._names, self._weight_list, self._idf_list = compiled["vocabulary"], compiled["weights"], compiled["idf"]
-        # The batch path looks each feature up once, as weight + idf*1j, with sentence boundaries spelled as
-        # the separators it puts between texts. Built with C-level maps: this is on every cold start.
-        self._both = dict(zip(_batch_keys(self._names), map(complex, self._weight_list, self._idf_list)))
+        self._linear = LinearTables(self._names, self._weight_list, self._idf_list)
         self.intercept = float(compiled["intercept"])
         cal = compiled["calibration"]
         self._a, self._b, self._flip = float(cal["a"]), float(cal["b"]), cal["positive"] != "comment"
@@ -166,7 +151,8 @@ class Scorer:
     def decision_function(self, texts: list[str]) -> list[float]:
         """The linear decision value of each text, oriented toward comment (log-odds before calibration)."""
         if self._bigrams and not (self._suffix or self._prefix or self._classes or self._lexicon is not None):
-            return self._batch_decisions(texts)
+            intercept = self.intercept
+            return [intercept + ratio for ratio in self._linear.ratios(texts)]
         weight, idf = self._weights.get, self._idf.get
         bigrams, suffix, prefix, classes = self._bigrams, self._suffix, self._prefix, self._classes
         lexicon, cue_weights, intercept = self._lexicon, self._cue_weights, self._fast_intercept
@@ -180,7 +166,7 @@ class Scorer:
                 grams = tokens
                 if bigrams:
                     padded = ["<s>", *tokens, "</s>"]
-                    grams = tokens + list(map(join, zip(padded, padded[1:])))
+                    grams = tokens + list(map(join, pairwise(padded)))
             value = intercept
             total = sum(map(idf, grams, zeros))
             if total:
@@ -188,27 +174,6 @@ class Scorer:
             if lexicon is not None:
                 value += sum(map(mul, cue_weights, cue_vector(tokens, lexicon)))
             out.append(value)
-        return out
-
-    def _batch_decisions(self, texts: list[str]) -> list[float]:
-        """The default model's decisions for a whole batch, with the per-token work in C-level loops.
-
-        The texts are normalised one by one (quotes must not pair across texts), then tokenised as one
-        stream ``TEXT_START t1 ... tn TEXT_END TEXT_START ...``. Position k of the stream carries the value of
-        its unigram plus that of the bigram starting there, as ``weight + idf*1j``; a text's decision is the
-        real over the imaginary part of the sum over its positions (L1-normalised TF-IDF of raw counts).
-        """
-        if not texts:
-            return []
-        stream = _TOKEN.findall(_OPEN + _BETWEEN.join(map(normalise_text, texts)) + _CLOSE)
-        get, zeros = self._both.get, repeat(0j)
-        values = list(map(add, map(get, stream, zeros), map(get, map(" ".join, zip(stream, stream[1:])), zeros)))
-        intercept, find, out, start = self.intercept, stream.index, [], 0
-        for _ in texts:
-            end = find(TEXT_END, start)
-            total = sum(values[start:end])
-            out.append(intercept + total.real / total.imag if total.imag else intercept)
-            start = end + 1
         return out
 
     def p_comment(self, texts: list[str]) -> list[float]:

@@ -1,0 +1,42 @@
+"""Order-preserving parallel maps: slices cover the input exactly and come back in order."""
+import functools
+import threading
+
+from hypothesis import given, settings, strategies as st
+
+from factcomment import parallel
+from factcomment.parallel import map_slices
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 100_000), st.integers(1, 4096), st.integers(1, 8))
+def test_guided_bounds_cover_the_input_once_in_order(length, size, jobs):
+    bounds = parallel._guided_bounds(length, size, jobs)
+    starts, ends = [a for a, _ in bounds], [b for _, b in bounds]
+    assert starts == [0, *ends[:-1]][:len(starts)]
+    assert (ends[-1] if ends else 0) == length
+    assert all(0 < b - a <= size for a, b in bounds)
+
+
+def _tagged(model, texts, *, tag):
+    return [(tag, model, text) for text in texts]
+
+
+def _flatten(chunks):
+    return [row for chunk in chunks for row in chunk]
+
+
+def test_map_slices_gives_the_same_in_order_when_forked_or_not(monkeypatch):
+    texts = [f"t{i}" for i in range(1000)]
+    work = functools.partial(_tagged, tag="x")
+    expected = [("x", "model", t) for t in texts]
+    assert _flatten(map_slices(work, texts, "model", 2, 64)) == expected
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)  # a second thread: workers come from a forkserver instead
+    thread.start()
+    try:
+        assert parallel._start_method() != "fork"
+        assert _flatten(map_slices(work, texts, "model", 2, 64)) == expected
+    finally:
+        stop.set()
+        thread.join()
