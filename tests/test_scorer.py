@@ -1,4 +1,4 @@
-"""The pure-Python scorer equals the Pipeline, imports no numerical library and explains exactly."""
+"""The scorer equals the Pipeline, imports no numerical library for a single text and explains exactly."""
 import json
 import os
 import subprocess
@@ -86,9 +86,29 @@ def test_wrong_format_is_refused():
         Scorer.from_dict({"format": "something-else"})
 
 
-def test_format_1_models_still_load():
+def test_formats_1_and_2_still_load_in_any_vocabulary_order():
+    from factcomment.scorer import _unpack
+
     result = train(TEXTS, LABELS, folds=2)
     compiled = compile_scorer(result.pipeline, result.threshold)
-    old = {**compiled, "format": "factcomment-scorer/1",
+    assert compiled["format"] == "factcomment-scorer/3"
+    names = compiled["vocabulary"].split("\n")
+    assert names == sorted(names)
+    # Older formats stored JSON lists, in the vectorizer's column order; reversed here so that the scorer
+    # cannot rely on their being sorted.
+    lists = {**compiled, "vocabulary": names[::-1], "weights": list(_unpack(compiled["weights"]))[::-1],
+             "idf": list(_unpack(compiled["idf"]))[::-1]}
+    old = {**lists, "format": "factcomment-scorer/1",
            "analyzer": {k: v for k, v in compiled["analyzer"].items() if k != "classes"}}
-    assert Scorer.from_dict(old).p_comment(PROBES) == Scorer.from_dict(compiled).p_comment(PROBES)
+    texts = PROBES + TEXTS * 10  # both the one-by-one and the batch path
+    expected = Scorer.from_dict(compiled).p_comment(texts)
+    assert Scorer.from_dict({**lists, "format": "factcomment-scorer/2"}).p_comment(texts) == expected
+    assert Scorer.from_dict(old).p_comment(texts) == expected
+    assert Scorer.from_dict({**lists, "format": "factcomment-scorer/2"}).p_comment(PROBES) == expected[:len(PROBES)]
+
+
+def test_mismatched_lengths_are_refused():
+    result = train(TEXTS, LABELS, folds=2)
+    compiled = compile_scorer(result.pipeline, result.threshold)
+    with pytest.raises(ValueError, match="differ in length"):
+        Scorer.from_dict({**compiled, "vocabulary": "a\nb"})

@@ -8,19 +8,23 @@ text the pure-Python one (no numpy import on a cold start) while output stays by
 ``--jobs``, chunk sizes and Dask. Rounding the weights moves a decision by at most about
 ``2**-bits * (1 + |decision|)``: below 1e-11 for the shipped model, far inside the 1e-9 the tests demand.
 
-Both paths read one token stream per batch, ``TEXT_START t1 ... tn TEXT_END TEXT_START u1 ... TEXT_END``:
-position k carries its unigram and the bigram it starts, and a text owns the positions from its
-``TEXT_START`` up to (not including) its ``TEXT_END``, so "<s> t1" and "tn </s>" are counted and nothing
-crosses from one text to the next.
+The pure-Python path finds each text's features (:func:`factcomment.features.ngrams`, as the Pipeline does)
+by binary search in the sorted vocabulary. The numpy path reads one token stream per batch,
+``TEXT_START t1 ... tn TEXT_END TEXT_START u1 ... TEXT_END``: position k carries its unigram and the bigram
+it starts, and a text owns the positions from its ``TEXT_START`` up to (not including) its ``TEXT_END``, so
+"<s> t1" and "tn </s>" are counted and nothing crosses from one text to the next.
 """
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
+from collections.abc import Sequence
 from functools import cached_property
-from itertools import count, pairwise, repeat
+from itertools import count, islice, repeat
+from operator import lt
 from typing import Any
 
-from factcomment.features import _TOKEN, TEXT_END, TEXT_START, normalise_text
+from factcomment.features import _TOKEN, TEXT_END, TEXT_START, ngrams, normalise_text
 
 __all__ = ["LinearTables"]
 
@@ -62,11 +66,9 @@ class LinearTables:
         weight (idf x coefficient, toward comment) and its idf.
     """
 
-    def __init__(self, names: list[str], weights: list[float], idf: list[float]):
-        # Only what every call needs is built here (this is on each cold start); the look-up tables of each
-        # path are built on its first use.
-        self._keys = _stream_keys(names)
-        self._weight, self._idf = weights, idf
+    def __init__(self, names: Sequence[str], weights: Sequence[float], idf: Sequence[float]):
+        # Nothing is built here (this is on each cold start): each path builds its look-up tables on first use.
+        self._names, self._weight, self._idf = names, weights, idf
 
     @cached_property
     def bits(self) -> int:
@@ -76,39 +78,45 @@ class LinearTables:
     def __getstate__(self) -> dict[str, Any]:
         # The look-up tables are rebuilt on first use wherever this lands (a worker process, say): they hold a
         # module and a bound method, which do not pickle, and are cheaper to rebuild than to send.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_index", "_numpy")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_sorted", "_numpy")}
 
     @cached_property
-    def _index(self) -> dict[str, int]:
-        return dict(zip(self._keys, range(len(self._keys))))
+    def _sorted(self) -> tuple[Sequence[str], list[int] | None]:
+        # The pure path finds features by binary search: for the few hundred look-ups of a cold start that is
+        # far cheaper than building a dict of the whole vocabulary. Compiled vocabularies come sorted.
+        names = self._names
+        if all(map(lt, names, islice(names, 1, None))):
+            return names, None
+        order = sorted(range(len(names)), key=names.__getitem__)
+        return [names[i] for i in order], order
 
     def ratios(self, texts: list[str]) -> list[float]:
         """``sum(weight) / sum(idf)`` over each text's features (0.0 for a text without known features)."""
         out: list[float] = []
         for begin in range(0, len(texts), BLOCK):
             block = texts[begin:begin + BLOCK]
-            stream = _TOKEN.findall(_OPEN + _BETWEEN.join(map(normalise_text, block)) + _CLOSE)
-            sums = self._sums_numpy(stream) if len(block) >= NUMPY_FROM else self._sums_python(stream, len(block))
+            sums = self._sums_numpy(block) if len(block) >= NUMPY_FROM else self._sums_python(block)
             # int / int is correctly rounded in Python, so the ratio's bits depend on the two sums alone.
             out += [w / i if i else 0.0 for w, i in sums]
         return out
 
-    def _sums_python(self, stream: list[str], count: int) -> list[tuple[int, int]]:
-        # Fixed-point values are rounded as they are needed: a few hundred per call, where converting the
-        # whole vocabulary up front would add a third to a cold start. round() and numpy's rint both round
-        # half to even, so both paths get the same integers.
-        index, weight, idf, scale = self._index.get, self._weight, self._idf, float(1 << self.bits)
-        unigram = list(map(index, stream))
-        bigram = list(map(index, map(" ".join, pairwise(stream))))
-        find, sums, start = stream.index, [], 0
-        for _ in range(count):
-            end = find(TEXT_END, start)
-            found = [i for i in unigram[start:end] + bigram[start:end] if i is not None]
+    def _sums_python(self, texts: list[str]) -> list[tuple[int, int]]:
+        # Fixed-point values are rounded as they are needed, not for the whole vocabulary up front. round()
+        # and numpy's rint both round half to even, so both paths get the same integers.
+        names, order = self._sorted
+        weight, idf, scale, size = self._weight, self._idf, float(1 << self.bits), len(names)
+        sums = []
+        for text in texts:
+            found = []
+            for gram in ngrams(_TOKEN.findall(normalise_text(text))):
+                i = bisect_left(names, gram)
+                if i < size and names[i] == gram:
+                    found.append(i if order is None else order[i])
             sums.append((sum(round(weight[i] * scale) for i in found), sum(round(idf[i] * scale) for i in found)))
-            start = end + 1
         return sums
 
-    def _sums_numpy(self, stream: list[str]) -> list[tuple[int, int]]:
+    def _sums_numpy(self, texts: list[str]) -> list[tuple[int, int]]:
+        stream = _TOKEN.findall(_OPEN + _BETWEEN.join(map(normalise_text, texts)) + _CLOSE)
         np, tables = self._numpy
         token_id, n_tokens, unigram, bigram_keys, bigram_feature, weight, idf, largest = tables
         ids = np.array(list(map(token_id, stream, repeat(0))), dtype=np.int64)  # faster than np.fromiter
@@ -140,7 +148,8 @@ class LinearTables:
         # Token ids: 0 for every token outside the vocabulary, 1 and 2 for the separators, then each token of
         # a vocabulary unigram or bigram. Built from one flat list of tokens with C-level maps (every worker
         # process does this once): a bigram "a b" puts two tokens in it, a unigram one.
-        keys, none = self._keys, len(self._keys)  # feature index `none` weighs 0
+        keys = _stream_keys(self._names)
+        none = len(keys)  # the feature index that weighs 0
         flat = "\n".join(keys).replace(" ", "\n").split("\n")
         token_id = dict(zip(dict.fromkeys((TEXT_START, TEXT_END, *flat)), count(1)))
         n_tokens = len(token_id) + 1
@@ -157,7 +166,7 @@ class LinearTables:
         if not len(pairs):  # searchsorted needs a row to land on
             pairs, following = np.array([-1], dtype=np.int64), np.array([none], dtype=np.int64)
         scale = float(1 << self.bits)
-        weight, idf = (np.rint(np.array([*values, 0.0]) * scale).astype(np.int64)
+        weight, idf = (np.rint(np.append(np.asarray(values, dtype=float), 0.0) * scale).astype(np.int64)
                        for values in (self._weight, self._idf))
         largest = max(int(np.abs(weight).max()), int(idf.max()), 1)
         return np, (token_id.get, n_tokens, unigram, pairs, following, weight, idf, largest)

@@ -13,8 +13,12 @@ and the TF-IDF weights are folded into the classifier's coefficients:
 """
 from __future__ import annotations
 
+import base64
 import math
+import sys
+from array import array
 from collections import Counter
+from collections.abc import Sequence
 from functools import cached_property
 from itertools import pairwise, repeat
 from operator import mul
@@ -25,9 +29,11 @@ from factcomment.linear import LinearTables
 
 __all__ = ["FORMAT", "Scorer", "compile_scorer"]
 
-FORMAT = "factcomment-scorer/2"
-# Format 1 lacks the analyzer's "classes" key (always off then); format 2 scorers read both.
-_READABLE = ("factcomment-scorer/1", FORMAT)
+FORMAT = "factcomment-scorer/3"
+# Format 1 lacks the analyzer's "classes" key (always off then). Formats 1 and 2 hold the vocabulary, weights
+# and idf as JSON lists; format 3 as one newline-joined, sorted string and base64 little-endian doubles, which
+# parse in a sixth of the time (every cold start parses them). Format 3 scorers read all three.
+_READABLE = ("factcomment-scorer/1", "factcomment-scorer/2", FORMAT)
 
 
 def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
@@ -72,12 +78,16 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
     names = [""] * len(idf)
     for name, column in words.vocabulary_.items():
         names[column] = name
+    if any("\n" in name for name in names):
+        raise ValueError("a feature name holds a newline; the scorer format cannot store it")
+    weights = [i * r * c for i, r, c in zip(idf, scale, coef)]
+    order = sorted(range(len(names)), key=names.__getitem__)  # the scorer looks features up by bisection
     compiled: dict[str, Any] = {
         "format": FORMAT,
         "analyzer": dict(words.analyzer.keywords),
-        "vocabulary": names,
-        "weights": [i * r * c for i, r, c in zip(idf, scale, coef)],
-        "idf": idf,
+        "vocabulary": "\n".join(names[i] for i in order),
+        "weights": _pack([weights[i] for i in order]),
+        "idf": _pack([idf[i] for i in order]),
         "intercept": sign * float(estimator.intercept_[0]),
         # p(classes_[1]) = 1 / (1 + exp(a * f + b)) with f the decision toward classes_[1].
         "calibration": {"a": float(calibrator.a_), "b": float(calibrator.b_), "positive": classes[1]},
@@ -94,6 +104,22 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
             "lexicon": {w: list(v) for w, v in features.load_lexicon().items()},
         }
     return compiled
+
+
+def _pack(values: list[float]) -> str:
+    doubles = array("d", values)
+    if sys.byteorder == "big":
+        doubles.byteswap()
+    return base64.b64encode(doubles.tobytes()).decode("ascii")
+
+
+def _unpack(text: str | list[float]) -> Sequence[float]:
+    if not isinstance(text, str):  # formats 1 and 2
+        return text
+    doubles = array("d", base64.b64decode(text))
+    if sys.byteorder == "big":
+        doubles.byteswap()
+    return doubles
 
 
 class Scorer:
@@ -117,7 +143,11 @@ class Scorer:
         analyzer = compiled["analyzer"]
         self._bigrams, self._suffix, self._prefix = analyzer["bigrams"], analyzer["suffix"], analyzer["prefix"]
         self._classes = analyzer.get("classes", False)
-        self._names, self._weight_list, self._idf_list = compiled["vocabulary"], compiled["weights"], compiled["idf"]
+        vocabulary = compiled["vocabulary"]
+        self._names = (vocabulary.split("\n") if vocabulary else []) if isinstance(vocabulary, str) else vocabulary
+        self._weight_list, self._idf_list = _unpack(compiled["weights"]), _unpack(compiled["idf"])
+        if not len(self._names) == len(self._weight_list) == len(self._idf_list):
+            raise ValueError("the scorer's vocabulary, weights and idf differ in length")
         self._linear = LinearTables(self._names, self._weight_list, self._idf_list)
         self.intercept = float(compiled["intercept"])
         cal = compiled["calibration"]
