@@ -19,24 +19,25 @@ def test_guided_bounds_cover_the_input_once_in_order(length, size, jobs):
 
 
 def _tagged(model, texts, *, tag):
-    return [(tag, model, text) for text in texts]
+    return [(tag, model.path.name, text) for text in texts]
 
 
 def _flatten(chunks):
     return [row for chunk in chunks for row in chunk]
 
 
-def test_map_slices_gives_the_same_in_order_when_forked_or_not(monkeypatch):
+def test_map_slices_gives_the_same_in_order_when_forked_or_not(tiny_model):
     texts = [f"t{i}" for i in range(1000)]
     work = functools.partial(_tagged, tag="x")
-    expected = [("x", "model", t) for t in texts]
-    assert _flatten(map_slices(work, texts, "model", 2, 64)) == expected
+    expected = [("x", tiny_model.path.name, t) for t in texts]
+    assert _flatten(map_slices(work, texts, tiny_model, 2, 64)) == expected
+    assert _flatten(map_slices(work, texts, tiny_model, 3, 64)) == expected
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)  # a second thread: workers come from a forkserver instead
     thread.start()
     try:
         assert parallel._start_method() != "fork"
-        assert _flatten(map_slices(work, texts, "model", 2, 64)) == expected
+        assert _flatten(map_slices(work, texts, tiny_model, 2, 64)) == expected
     finally:
         stop.set()
         thread.join()

@@ -164,6 +164,11 @@ class Scorer:
             self._cue_names, self._cue_weights, self._lexicon = (), [], None
             self._fast_intercept = self.intercept
 
+    @property
+    def _fast(self) -> bool:
+        # The default analyzer (words and bigrams, nothing else) is scored by exact sums (factcomment.linear).
+        return self._bigrams and not (self._suffix or self._prefix or self._classes or self._lexicon is not None)
+
     @cached_property
     def _weights(self) -> dict[str, float]:
         # Only the general path (affixes, classes, cues) and explanations need these; built on first use.
@@ -180,7 +185,7 @@ class Scorer:
 
     def decision_function(self, texts: list[str]) -> list[float]:
         """The linear decision value of each text, oriented toward comment (log-odds before calibration)."""
-        if self._bigrams and not (self._suffix or self._prefix or self._classes or self._lexicon is not None):
+        if self._fast:
             intercept = self.intercept
             return [intercept + ratio for ratio in self._linear.ratios(texts)]
         weight, idf = self._weights.get, self._idf.get
