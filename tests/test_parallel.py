@@ -41,3 +41,22 @@ def test_map_slices_gives_the_same_in_order_when_forked_or_not(tiny_model):
     finally:
         stop.set()
         thread.join()
+
+
+def _same(model, item):
+    return item
+
+
+def test_one_piece_of_work_starts_no_workers(tiny_model, write, monkeypatch):
+    from typer.testing import CliRunner
+
+    from factcomment.cli import app
+
+    def refuse(*args):
+        raise AssertionError("worker processes were started")
+
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", refuse)
+    assert list(parallel.ordered_map(_same, [5], tiny_model, 2)) == [5]
+    path = write("one.jsonl", '{"id": 1, "text": "Police said so."}\n')
+    result = CliRunner().invoke(app, ["classify", path, "--model", str(tiny_model.path), "--jobs", "2", "-f", "jsonl"])
+    assert result.exit_code == 0 and result.stdout.count("\n") == 1

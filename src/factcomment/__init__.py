@@ -5,7 +5,7 @@
 [('report', 'Police said he was charged.'), ('comment', 'About time.')]
 
 Names are imported lazily so that ``import factcomment`` (and the CLI's cold start) stays cheap: the
-classifier's inference path is pure Python and never imports scikit-learn.
+classifier's inference path never imports scikit-learn, and imports numpy only for batches.
 """
 from __future__ import annotations
 

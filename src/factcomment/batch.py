@@ -44,14 +44,20 @@ class Piece:
     lines: list[bytes] | None = None
     first_line: int = 1
     first_byte: int = 0
-    last: bool = False  # the last piece of a file read as raw lines
+    last: bool = False  # the last piece of a file read as raw lines (empty for an empty file)
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """A piece's output text, the units parsed from raw lines, and the file's problems."""
+    """A piece's output text, the units parsed from raw lines, and the file's problems.
 
-    piece: Piece
+    It names the piece's file rather than holding the piece: a worker sends this back, and the input lines or
+    units travelling back with it would double the traffic through the calling process.
+    """
+
+    file: str
+    raw: bool  # the piece was raw JSON lines
+    last: bool  # the piece ends its file (raw lines only)
     text: str
     parsed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -75,8 +81,8 @@ def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally
         results = (render_piece(model, item) for item in items)
     parsed: dict[str, int] = {}
     for result in results:
-        name = result.piece.file
-        if result.piece.lines is not None:
+        name = result.file
+        if result.raw:
             if name in failed:
                 continue  # pieces already sent out before the file failed
             problems.units += result.parsed
@@ -85,7 +91,7 @@ def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally
                 problems(InputError(message, file=name))
             if result.stopped:
                 failed.add(name)
-            elif result.piece.last and not parsed.get(name):
+            elif result.last and not parsed.get(name):
                 problems.warn(f"{name}: no text in this input (empty or whitespace only)")
         yield result.text
 
@@ -108,7 +114,8 @@ def render_piece(model: Model, item: tuple[Job, Piece]) -> Rendered:
     writer = RowWriter(out, job.fmt, job.columns, header=False)
     for unit, prediction in classify_units(units, model=model, threshold=job.threshold, explain=job.explain):
         writer.write(classify_row(unit, prediction, job.fmt))
-    return Rendered(piece, out.getvalue(), len(units) if piece.lines is not None else 0, errors, stopped)
+    raw = piece.lines is not None
+    return Rendered(piece.file, raw, piece.last, out.getvalue(), len(units) if raw else 0, errors, stopped)
 
 
 def _pieces(paths: Iterable[str], options: InputOptions, problems: Tally, failed: set[str]) -> Iterator[Piece]:
@@ -130,7 +137,13 @@ def _line_pieces(name: str, problems: Tally, failed: set[str]) -> Iterator[Piece
         return
     with stream:
         line, byte = 1, 0
-        while name not in failed and (lines := list(islice(stream, PIECE))):
-            yield Piece(name, lines=lines, first_line=line, first_byte=byte)
+        lines = list(islice(stream, PIECE))
+        while True:
+            # One piece is read ahead so that the last piece with lines says so: a short file is then a single
+            # piece of work, which needs no worker processes.
+            following = list(islice(stream, PIECE)) if lines and name not in failed else []
+            yield Piece(name, lines=lines, first_line=line, first_byte=byte, last=not following)
+            if not following:
+                return
             line, byte = line + len(lines), byte + sum(map(len, lines))
-        yield Piece(name, lines=[], first_line=line, first_byte=byte, last=True)
+            lines = following

@@ -14,6 +14,7 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain, islice
 from typing import Any, TypeVar
 
 from factcomment.persist import Model
@@ -69,6 +70,12 @@ def _inherited_slice(state: tuple[Model, Sequence[T]], item: tuple[Callable[[Mod
 
 
 def _ordered_map(work: Callable[[Any, T], R], items: Iterable[T], state: Any, jobs: int, method: str) -> Iterator[R]:
+    items = iter(items)
+    head = list(islice(items, 2))
+    if len(head) < 2:  # one piece of work (a short file, say): starting workers would only add their start-up
+        yield from (work(state, item) for item in head)
+        return
+    items = chain(head, items)
     context = multiprocessing.get_context(method)
     with context.Pool(jobs, initializer=_start_worker, initargs=(state,)) as pool:
         pending: deque = deque()
