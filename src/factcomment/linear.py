@@ -9,7 +9,7 @@ text the pure-Python one (no numpy import on a cold start) while output stays by
 ``2**-bits * (1 + |decision|)``, about 1e-12 * (1 + |decision|) at 40 bits: far inside the 1e-9 the tests
 demand.
 
-The pure-Python path finds each text's features (:func:`factcomment.features.ngrams`, as the Pipeline does)
+The pure-Python path finds each text's features (:func:`factcomment.features.analyse`, the Pipeline's analyzer)
 by binary search in the sorted vocabulary. The numpy path reads one token stream per batch,
 ``TEXT_START t1 ... tn TEXT_END TEXT_START u1 ... TEXT_END``: position k carries its unigram and the bigram
 it starts, and a text owns the positions from its ``TEXT_START`` up to (not including) its ``TEXT_END``, so
@@ -25,7 +25,7 @@ from itertools import count, islice, repeat
 from operator import lt
 from typing import Any
 
-from factcomment.features import _TOKEN, TEXT_END, TEXT_START, ngrams, normalise_text
+from factcomment.features import _TOKEN, TEXT_END, TEXT_START, analyse, normalise_text
 
 __all__ = ["LinearTables"]
 
@@ -109,7 +109,7 @@ class LinearTables:
         sums = []
         for text in texts:
             found = []
-            for gram in ngrams(_TOKEN.findall(normalise_text(text))):
+            for gram in analyse(text):  # the Pipeline's own analyzer, default settings
                 i = bisect_left(names, gram)
                 if i < size and names[i] == gram:
                     found.append(i if order is None else order[i])

@@ -107,16 +107,17 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
 
 
 def _pack(values: list[float]) -> str:
-    doubles = array("d", values)
-    if sys.byteorder == "big":
-        doubles.byteswap()
-    return base64.b64encode(doubles.tobytes()).decode("ascii")
+    return base64.b64encode(_little_endian(array("d", values)).tobytes()).decode("ascii")
 
 
 def _unpack(text: str | list[float]) -> Sequence[float]:
     if not isinstance(text, str):  # formats 1 and 2
         return text
-    doubles = array("d", base64.b64decode(text))
+    return _little_endian(array("d", base64.b64decode(text)))
+
+
+def _little_endian(doubles: array) -> array:
+    # The file is little-endian on every machine; swapping is its own inverse, so one helper packs and unpacks.
     if sys.byteorder == "big":
         doubles.byteswap()
     return doubles
