@@ -74,3 +74,24 @@ def test_jobs_2_in_a_real_process_is_quiet_and_identical(tiny_model, write):
                             "--jobs", jobs], capture_output=True, text=True, timeout=120) for jobs in ("1", "2")]
     assert [r.returncode for r in runs] == [0, 0]
     assert runs[0].stdout == runs[1].stdout and runs[1].stderr == ""  # workers end without a word
+
+
+def _killed(model, item):
+    import os
+
+    os._exit(9)  # as the kernel's out-of-memory killer would end a worker
+
+
+def test_a_worker_killed_mid_run_is_a_one_line_error_and_no_output_file(small_pieces, tiny_model, write, tmp_path,
+                                                                         monkeypatch):
+    from factcomment import parallel
+
+    monkeypatch.setattr(parallel, "_start_method", lambda: "fork")
+    monkeypatch.setattr(batch, "render_piece", _killed)
+    out = tmp_path / "labels.jsonl"
+    result = runner.invoke(app, ["classify", write("rows.jsonl", lines(10)), "--model", str(tiny_model.path),
+                                 "--jobs", "2", "-o", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == ("factcomment: error: a worker process died before finishing its work (killed, or out of "
+                             "memory?); rerun with fewer jobs\n")
+    assert not out.exists() and list(tmp_path.glob("labels*")) == []

@@ -1,10 +1,14 @@
 """Order-preserving parallel maps: slices cover the input exactly and come back in order."""
 import functools
+import multiprocessing
+import os
 import threading
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from factcomment import parallel
+from factcomment.errors import WorkerError
 from factcomment.parallel import map_slices
 
 
@@ -26,18 +30,28 @@ def _flatten(chunks):
     return [row for chunk in chunks for row in chunk]
 
 
-def test_map_slices_gives_the_same_in_order_when_forked_or_not(tiny_model):
+@pytest.fixture(params=["fork", "forkserver"])
+def start_method(request, monkeypatch):
+    """Both ways of starting workers, whatever threads earlier tests (Dask's) left running."""
+    monkeypatch.setattr(parallel, "_start_method", lambda: request.param)
+    return request.param
+
+
+def test_map_slices_gives_the_same_in_order_whatever_the_start_method(tiny_model, start_method):
     texts = [f"t{i}" for i in range(1000)]
     work = functools.partial(_tagged, tag="x")
     expected = [("x", tiny_model.path.name, t) for t in texts]
     assert _flatten(map_slices(work, texts, tiny_model, 2, 64)) == expected
     assert _flatten(map_slices(work, texts, tiny_model, 3, 64)) == expected
+    assert multiprocessing.active_children() == []
+
+
+def test_workers_are_not_forked_beside_another_thread():
     stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)  # a second thread: workers come from a forkserver instead
+    thread = threading.Thread(target=stop.wait)  # a lock it held would stay locked forever in a forked child
     thread.start()
     try:
         assert parallel._start_method() != "fork"
-        assert _flatten(map_slices(work, texts, tiny_model, 2, 64)) == expected
     finally:
         stop.set()
         thread.join()
@@ -60,3 +74,67 @@ def test_one_piece_of_work_starts_no_workers(tiny_model, write, monkeypatch):
     path = write("one.jsonl", '{"id": 1, "text": "Police said so."}\n')
     result = CliRunner().invoke(app, ["classify", path, "--model", str(tiny_model.path), "--jobs", "2", "-f", "jsonl"])
     assert result.exit_code == 0 and result.stdout.count("\n") == 1
+
+
+def _fails_in_helpers(model, texts, *, caller, crash):
+    if os.getpid() != caller:
+        if crash:
+            os._exit(3)  # killed mid-work: nothing sent, nothing cleaned up
+        raise ValueError(f"helper met {texts[0]}")
+    if "t500" in texts:
+        raise ValueError("t500 is bad")
+    return list(texts)
+
+
+def test_slices_a_helper_drops_are_done_by_the_caller(tiny_model, capfd, monkeypatch):
+    monkeypatch.setattr(parallel, "_start_method", lambda: "fork")
+    texts = [f"t{i}" for i in range(400)]
+    work = functools.partial(_fails_in_helpers, caller=os.getpid(), crash=True)
+    assert _flatten(map_slices(work, texts, tiny_model, 2, 64)) == texts
+    assert multiprocessing.active_children() == []
+    assert capfd.readouterr().err == ""
+
+
+def test_an_error_in_a_helper_is_raised_by_the_caller_at_its_slice(tiny_model, capfd, monkeypatch):
+    monkeypatch.setattr(parallel, "_start_method", lambda: "fork")
+    texts = [f"t{i}" for i in range(1000)]
+    work = functools.partial(_fails_in_helpers, caller=os.getpid(), crash=False)
+    chunks = map_slices(work, texts, tiny_model, 3, 64)
+    with pytest.raises(ValueError, match="t500 is bad"):
+        for chunk in chunks:
+            assert "t500" not in chunk
+    assert multiprocessing.active_children() == []
+    assert capfd.readouterr().err == ""  # the helpers' own errors are not printed: the caller raises them
+
+
+def test_stopping_early_ends_the_helpers(tiny_model, start_method):
+    chunks = map_slices(functools.partial(_tagged, tag="x"), [f"t{i}" for i in range(100_000)], tiny_model, 2, 64)
+    assert len(next(chunks)) == 64
+    chunks.close()
+    assert multiprocessing.active_children() == []
+
+
+def _dies_at_3(model, item):
+    if item == 3:
+        os._exit(9)  # as the kernel's out-of-memory killer would end it
+    return item
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(tiny_model, start_method):
+    results = parallel.ordered_map(_dies_at_3, range(20), tiny_model, 2)
+    with pytest.raises(WorkerError, match=r"a worker process died .*\); rerun with fewer jobs"):
+        assert list(results) == []
+    assert multiprocessing.active_children() == []
+
+
+def _refuses_3(model, item):
+    if item == 3:
+        raise ValueError("3 is bad")
+    return item
+
+
+def test_an_error_in_a_worker_reaches_the_caller_in_order(tiny_model, start_method):
+    results = parallel.ordered_map(_refuses_3, range(20), tiny_model, 2)
+    assert [next(results) for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(ValueError, match="3 is bad"):
+        next(results)

@@ -33,12 +33,14 @@ _EXPORTS = {
     "OutputError": "factcomment.errors",
     "TrainingDataError": "factcomment.errors",
     "UsageError": "factcomment.errors",
+    "WorkerError": "factcomment.errors",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from factcomment.api import classify, classify_document
-    from factcomment.errors import FactcommentError, InputError, ModelError, OutputError, TrainingDataError, UsageError
+    from factcomment.errors import (FactcommentError, InputError, ModelError, OutputError, TrainingDataError,
+                                    UsageError, WorkerError)
     from factcomment.persist import Model, load_model
     from factcomment.results import Explanation, Prediction, SegmentPrediction
     from factcomment.segment import Segment, Span, split_document, split_paragraphs, split_sentences

@@ -40,7 +40,7 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
     explain
         When > 0, attach the ``explain`` strongest features each way to every prediction.
     jobs
-        Worker processes; the result is identical whatever the number.
+        Processes to use, counting the calling one; the result is identical whatever the number.
 
     Examples
     --------

@@ -35,3 +35,7 @@ class ModelError(FactcommentError):
 
 class OutputError(FactcommentError):
     """The output cannot be written (exists without --force, unwritable directory)."""
+
+
+class WorkerError(FactcommentError):
+    """A worker process died before returning its work (killed, or out of memory)."""
