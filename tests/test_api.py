@@ -75,6 +75,7 @@ def test_results_do_not_depend_on_batch_size_or_workers(tiny_model, monkeypatch)
     monkeypatch.setattr(api, "CHUNK", 64)
     assert classify(texts, model=tiny_model) == base
     assert classify(texts, model=tiny_model, jobs=2) == base
+    assert classify(texts, model=tiny_model, jobs=3, explain=2) == classify(texts, model=tiny_model, explain=2)
     assert [classify([t], model=tiny_model)[0] for t in texts[:50]] == base[:50]
 
 
