@@ -248,6 +248,71 @@ def _peak_rss_mb(child: subprocess.Popen) -> float:
     return peak / 1024
 
 
+def dask_client(sentences, repeats, out, tmp: Path):
+    """How many Dask workers one `factcomment classify --dask` client can feed.
+
+    A `dask scheduler` and a `dask worker` (2 single-threaded processes) run as separate processes, as on a
+    real cluster. The client's CPU time (user + sys of the finished child) on 200,000 JSON lines, less its CPU
+    on a one-line file (start-up and connecting), per row, against the wall time per row of `--jobs 1` after
+    its start-up: the rate of one worker. On 2 cores the wall time of the Dask run itself says nothing.
+    """
+    import resource
+
+    dask = Path(sys.executable).with_name("dask")
+    try:
+        from distributed import Client
+    except ImportError:
+        out("dask: not installed (pip install 'factcomment[dask]'), section skipped")
+        return
+    path, one = tmp / "dask.jsonl", tmp / "dask-one.jsonl"
+    with open(path, "w", encoding="utf-8") as f:
+        for i, text in enumerate(islice(cycle(sentences), 200_000)):
+            f.write(json.dumps({"id": i, "text": text}) + "\n")
+    one.write_text(json.dumps({"id": 0, "text": sentences[0]}) + "\n", encoding="utf-8")
+    address_file = tmp / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen([str(dask), "scheduler", "--scheduler-file", str(address_file), "--port", "0",
+                                  "--dashboard-address", ":0"], **quiet)
+    worker = None
+    try:
+        deadline = time.monotonic() + 60
+        while not address_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        worker = subprocess.Popen([str(dask), "worker", "--scheduler-file", str(address_file), "--nworkers", "2",
+                                   "--nthreads", "1"], **quiet)
+        with Client(scheduler_file=str(address_file)) as client:
+            client.wait_for_workers(2, timeout=60)
+            address = client.scheduler.address
+
+        def client_cpu(source: Path) -> tuple[float, bytes]:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            done = subprocess.run([sys.executable, "-m", "factcomment", "classify", str(source), "--dask", address,
+                                   "-f", "jsonl", "-q"], capture_output=True, check=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, done.stdout
+
+        cpu_all, cpu_one = [], []
+        for _ in range(repeats):
+            cpu_all.append(client_cpu(path)[0])
+            cpu_one.append(client_cpu(one)[0])
+        dask_output = client_cpu(path)[1]
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                process.terminate()
+                process.wait()
+    serial = [sys.executable, "-m", "factcomment", "classify", "--jobs", "1", "-f", "jsonl"]
+    walls = [(median_wall(serial + [str(path)], 1), median_wall(serial + [str(one)], 1)) for _ in range(repeats)]
+    worker_us = statistics.median(a - b for a, b in walls) / 200_000 * 1e6
+    client_us = statistics.median(a - b for a, b in zip(cpu_all, cpu_one)) / 200_000 * 1e6
+    identical = dask_output == subprocess.run(serial + [str(path)], capture_output=True, check=True).stdout
+    out(f"dask: the client spends {client_us:.1f} us of CPU a row (start-up {statistics.median(cpu_one):.2f} s "
+        f"CPU); one worker takes {worker_us:.1f} us a row, so one client feeds about {worker_us / client_us:.0f} "
+        f"workers; output identical to --jobs 1: {identical}")
+    out.figures.update(dask_client_us_per_row=client_us, dask_worker_us_per_row=worker_us,
+                       dask_identical=identical)
+
+
 def training(out, tmp: Path, data: Path):
     if not (data / SPLITS[0]).is_file():
         out("training: skipped (../shared missing)")
@@ -275,7 +340,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--gb", type=float, default=1.0, help="size of the memory run's input")
-    parser.add_argument("--skip", default="", help="comma-separated: ceiling,throughput,cli,cold,memory,train")
+    parser.add_argument("--skip", default="", help="comma-separated: ceiling,throughput,cli,cold,memory,dask,train")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -297,6 +362,8 @@ def main() -> None:
             cold_start(max(args.repeats, 11), out, tmp)
         if "memory" not in skip:
             memory(every, args.gb, out, tmp)
+        if "dask" not in skip:
+            dask_client(every, max(args.repeats // 2, 3), out, tmp)
         if "train" not in skip:
             training(out, tmp, args.data)
     if args.json:
