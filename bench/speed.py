@@ -148,17 +148,22 @@ def _ideal_split(model, halves) -> None:
         worker.join()
 
 
+def write_jsonl(path: Path, texts) -> Path:
+    """``texts`` as JSON lines with an ``id`` and a ``text`` field, the input the CLI sections classify."""
+    with open(path, "w", encoding="utf-8") as f:
+        for i, text in enumerate(texts):
+            f.write(json.dumps({"id": i, "text": text}) + "\n")
+    return path
+
+
 def cli_jobs(sentences, repeats, out, tmp: Path):
     """`factcomment classify --jobs 1` and `--jobs 2` on 50,000 JSON lines, timed in turn within each repeat.
 
     Wall times include start-up (interpreter, imports, model, workers). The same two commands on a one-line
     file give each mode's fixed cost; the "per-row" ratio compares the walls with it subtracted.
     """
-    path, one = tmp / "sentences.jsonl", tmp / "one.jsonl"
-    with open(path, "w", encoding="utf-8") as f:
-        for i, text in enumerate(sentences):
-            f.write(json.dumps({"id": i, "text": text}) + "\n")
-    one.write_text(json.dumps({"id": 0, "text": sentences[0]}) + "\n", encoding="utf-8")
+    path = write_jsonl(tmp / "sentences.jsonl", sentences)
+    one = write_jsonl(tmp / "one.jsonl", sentences[:1])
 
     def command(source: Path, jobs: int) -> list[str]:
         return [sys.executable, "-m", "factcomment", "classify", str(source), "--jobs", str(jobs), "-f", "jsonl"]
@@ -264,11 +269,8 @@ def dask_client(sentences, repeats, out, tmp: Path):
     except ImportError:
         out("dask: not installed (pip install 'factcomment[dask]'), section skipped")
         return
-    path, one = tmp / "dask.jsonl", tmp / "dask-one.jsonl"
-    with open(path, "w", encoding="utf-8") as f:
-        for i, text in enumerate(islice(cycle(sentences), 200_000)):
-            f.write(json.dumps({"id": i, "text": text}) + "\n")
-    one.write_text(json.dumps({"id": 0, "text": sentences[0]}) + "\n", encoding="utf-8")
+    path = write_jsonl(tmp / "dask.jsonl", islice(cycle(sentences), 200_000))
+    one = write_jsonl(tmp / "dask-one.jsonl", sentences[:1])
     address_file = tmp / "scheduler.json"
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     scheduler = subprocess.Popen([str(dask), "scheduler", "--scheduler-file", str(address_file), "--port", "0",
