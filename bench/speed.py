@@ -269,7 +269,8 @@ def dask_client(sentences, repeats, out, tmp: Path):
     except ImportError:
         out("dask: not installed (pip install 'factcomment[dask]'), section skipped")
         return
-    path = write_jsonl(tmp / "dask.jsonl", islice(cycle(sentences), 200_000))
+    rows = 200_000
+    path = write_jsonl(tmp / "dask.jsonl", islice(cycle(sentences), rows))
     one = write_jsonl(tmp / "dask-one.jsonl", sentences[:1])
     address_file = tmp / "scheduler.json"
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
@@ -305,8 +306,8 @@ def dask_client(sentences, repeats, out, tmp: Path):
                 process.wait()
     serial = [sys.executable, "-m", "factcomment", "classify", "--jobs", "1", "-f", "jsonl"]
     walls = [(median_wall(serial + [str(path)], 1), median_wall(serial + [str(one)], 1)) for _ in range(repeats)]
-    worker_us = statistics.median(a - b for a, b in walls) / 200_000 * 1e6
-    client_us = statistics.median(a - b for a, b in zip(cpu_all, cpu_one)) / 200_000 * 1e6
+    worker_us = statistics.median(a - b for a, b in walls) / rows * 1e6
+    client_us = statistics.median(a - b for a, b in zip(cpu_all, cpu_one)) / rows * 1e6
     identical = dask_output == subprocess.run(serial + [str(path)], capture_output=True, check=True).stdout
     out(f"dask: the client spends {client_us:.1f} us of CPU a row (start-up {statistics.median(cpu_one):.2f} s "
         f"CPU); one worker takes {worker_us:.1f} us a row, so one client feeds about {worker_us / client_us:.0f} "
