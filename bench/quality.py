@@ -1,23 +1,43 @@
-"""Classification quality of factcomment beside a plain TF-IDF baseline, on CheckThat-2025 English.
+"""Classification quality of both tiers beside two baselines, on CheckThat-2025 English, in one run.
 
-    python bench/quality.py [--data DIR] [--json]
+    python bench/quality.py [--data DIR] [--only plain,minilm,fast,accurate,distil] [--sizes 0,10000,...]
+                            [--json] [--out FILE]
 
-Trains on train+dev only, reports dev_test macro-F1 and per-class P/R/F1 for both models, the cross-validated
-macro-F1 on train+dev, the seeds check (seeds never in training), the saved model size and training time.
-The CheckThat data (CC BY-NC-SA) is read at run time and never copied into the repository.
+Every model is trained on train+dev only. Printed per model: cross-validated macro-F1 on train+dev (the
+threshold is chosen on those out-of-fold scores, never on dev_test), dev_test macro-F1 at that threshold,
+dev_test AUC overall and on quoted and unquoted sentences separately (dev_test is quote-heavy: a quarter of
+its sentences are quoted and nearly all of those are reports, so a "quoted means report" trick shows up as a
+gap between the overall and the within-group AUCs), the seeds check (seeds never in training: the four
+`Comment:` asides should come out comment, the 23 other paragraphs report), sentences per second, cold start
+and model size. ``distil`` adds the learning curve of the fast model distilled from the accurate one trained
+here (so the teacher never saw dev_test) on 0, 10k, 40k and all Wikinews sentences.
+
+The CheckThat data (CC BY-NC-SA 4.0) and Wikinews (CC BY 2.5) are read at run time, never copied into the
+repository. The accurate tier fine-tunes 4 encoders (about 10-15 minutes on 2 cores); its model is cached
+in ``bench/.cache`` by the data's and the settings' hash, so the ``distil`` section can reuse it.
 """
 from __future__ import annotations
 
 import argparse
-import io
+import hashlib
 import json
+import os
+import re
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
+SHARED = ROOT.parent / "shared" / "data"
+CACHE = ROOT / "bench" / ".cache"
+# A sentence is "quoted" when it holds a double quotation mark of any kind (or a pair of curly singles).
+QUOTED = re.compile(r'["\u201c\u201d\u201e\u00ab\u00bb]|\u2018[^\u2019]*\u2019(?!\w)')
+SPEED_TEXTS = 20_000
 
 
 def read(paths: list[Path]) -> tuple[list[str], list[str]]:
@@ -32,80 +52,306 @@ def read(paths: list[Path]) -> tuple[list[str], list[str]]:
     return [u.text for u in units], [u.label for u in units]
 
 
-def figures(evaluation) -> dict:
-    out = evaluation.as_dict()["per_class"]
-    out["macro_f1"] = evaluation.macro_f1
-    return out
+class Data:
+    def __init__(self, data: Path):
+        self.x, self.y = read([data / "train_en.tsv", data / "dev_en.tsv"])
+        self.x_test, self.y_test = read([data / "dev_test_en.tsv"])
+        self.seed_x, self.seed_y = read([ROOT / "seeds"])
+        digest = hashlib.sha256()
+        for name in ("train_en.tsv", "dev_en.tsv"):
+            digest.update((data / name).read_bytes())
+        self.digest = digest.hexdigest()[:16]
 
 
-def run(data: Path) -> dict:
-    import joblib
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+def figures(data: Data, cv_p, cv_threshold: float, test_p, seed_p, *, cv_macro=None) -> dict:
+    """The accuracy block shared by every model: CV, dev_test (AUC overall/quoted/unquoted) and seeds."""
+    import numpy as np
+    from sklearn.metrics import f1_score, roc_auc_score
 
-    from factcomment.evaluation import score
-    from factcomment.model import train
-    from factcomment.scorer import Scorer, compile_scorer
+    from factcomment.model import _best_threshold
 
-    texts, labels = read([data / "train_en.tsv", data / "dev_en.tsv"])
-    x_test, y_test = read([data / "dev_test_en.tsv"])
+    def macro(y, p, t):
+        return float(f1_score(np.array(y) == "comment", np.array(p) >= t, average="macro"))
 
-    start = time.perf_counter()
-    result = train(texts, labels)
-    seconds = time.perf_counter() - start
-    scorer = Scorer.from_dict(compile_scorer(result.pipeline, result.threshold))
-    ours = score(y_test, scorer.p_comment(x_test), result.threshold)
-
-    baseline = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression(class_weight="balanced"))
-    baseline.fit(texts, labels)
-    base = score(y_test, baseline.predict_proba(x_test)[:, list(baseline.classes_).index("comment")], 0.5)
-
-    # The seeds as `factcomment split` labels them: asides (marker stripped) comment, the rest report.
-    seed_x, seed_y = read([ROOT / "seeds"])
-    seed_p = ["comment" if p >= result.threshold else "report" for p in scorer.p_comment(seed_x)]
-    buffer = io.BytesIO()
-    joblib.dump(result.pipeline, buffer, compress=3)
+    y_cv = np.array(data.y) == "comment"
+    if cv_p is not None:
+        cv_macro = float(_best_threshold(y_cv, np.asarray(cv_p))[1]["macro_f1"])
+    y = np.array(data.y_test) == "comment"
+    p = np.asarray(test_p, dtype=float)
+    quoted = np.array([bool(QUOTED.search(t)) for t in data.x_test])
+    seed_pred = np.asarray(seed_p) >= cv_threshold
+    seed_gold = np.array(data.seed_y) == "comment"
     return {
-        "n_train": len(texts), "n_test": len(x_test), "threshold": result.threshold,
-        "cv_macro_f1": result.cv_metrics["macro_f1"], "train_seconds": seconds,
-        "dev_test": {"factcomment": figures(ours), "baseline": figures(base)},
-        "seeds": {"asides_correct": sum(p == t == "comment" for p, t in zip(seed_p, seed_y)),
-                  "asides": seed_y.count("comment"),
-                  "reports_correct": sum(p == t == "report" for p, t in zip(seed_p[:-1], seed_y[:-1])),
-                  "reports": seed_y[:-1].count("report"), "long_report_label": seed_p[-1]},
-        "model_bytes": len(buffer.getvalue()),
+        "cv_macro_f1": cv_macro, "threshold": cv_threshold,
+        "dev_test_macro_f1": macro(data.y_test, p, cv_threshold),
+        "auc": float(roc_auc_score(y, p)), "auc_quoted": float(roc_auc_score(y[quoted], p[quoted])),
+        "auc_unquoted": float(roc_auc_score(y[~quoted], p[~quoted])),
+        "quoted_share": float(quoted.mean()),
+        "best_possible_dev_test_macro_f1": float(_best_threshold(y, p)[1]["macro_f1"]),
+        "seeds_asides_found": int((seed_pred & seed_gold).sum()), "seeds_asides": int(seed_gold.sum()),
+        "seeds_reports_kept": int((~seed_pred & ~seed_gold).sum()), "seeds_reports": int((~seed_gold).sum()),
     }
 
 
-def render(r: dict) -> str:
-    lines = [f"trained on {r['n_train']} (train+dev) in {r['train_seconds']:.1f} s; "
-             f"CV macro-F1 {r['cv_macro_f1']:.3f}; threshold {r['threshold']:.3f}",
-             f"dev_test ({r['n_test']} sentences)    macro-F1   report P/R/F1        comment P/R/F1"]
-    for name, m in r["dev_test"].items():
-        rep, com = m["report"], m["comment"]
-        lines.append(f"  {name:22s} {m['macro_f1']:8.3f}   {rep['precision']:.3f}/{rep['recall']:.3f}/{rep['f1']:.3f}"
-                     f"    {com['precision']:.3f}/{com['recall']:.3f}/{com['f1']:.3f}")
-    s = r["seeds"]
-    lines.append(f"seeds 000: asides {s['asides_correct']}/{s['asides']}, reporting {s['reports_correct']}/"
-                 f"{s['reports']}; 002 labelled {s['long_report_label']}")
-    lines.append(f"model size (joblib compress=3): {r['model_bytes'] / 1e6:.2f} MB")
+def throughput(score, texts: list[str], repeats: int = 3) -> float:
+    """Median sentences per second of ``score(texts)`` over ``repeats`` runs."""
+    rates = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        score(texts)
+        rates.append(len(texts) / (time.perf_counter() - began))
+    return statistics.median(rates)
+
+
+def cold_start(model: str, repeats: int = 5) -> float:
+    """Median seconds for a fresh interpreter to import factcomment, load ``model`` and classify one text."""
+    code = (f"from factcomment import classify; classify(['The council met on Tuesday.'], model={model!r})")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def speed_texts(data: Data) -> list[str]:
+    return (data.x_test * (SPEED_TEXTS // len(data.x_test) + 1))[:SPEED_TEXTS]
+
+
+# --- the models -------------------------------------------------------------------------------------------
+def plain(data: Data) -> dict:
+    """The baseline every sparse model must beat: scikit-learn's TF-IDF 1-2-grams and a balanced LR."""
+    import io
+
+    import joblib
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+
+    from factcomment.model import _best_threshold
+    import numpy as np
+
+    def build():
+        return make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression(class_weight="balanced"))
+
+    cv_p = cross_val_predict(build(), data.x, data.y, cv=StratifiedKFold(5, shuffle=True, random_state=0),
+                             method="predict_proba")[:, 0]  # classes_ sort as ["comment", "report"]
+    threshold = _best_threshold(np.array(data.y) == "comment", cv_p)[0]
+    model = build().fit(data.x, data.y)
+    column = list(model.classes_).index("comment")
+    out = figures(data, cv_p, threshold, model.predict_proba(data.x_test)[:, column],
+                  model.predict_proba(data.seed_x)[:, column])
+    texts = speed_texts(data)
+    out["sentences_per_second"] = throughput(lambda t: model.predict_proba(t), texts)
+    buffer = io.BytesIO()
+    joblib.dump(model, buffer, compress=3)
+    out["model_bytes"] = len(buffer.getvalue())
+    return out
+
+
+def minilm(data: Data) -> dict:
+    """Frozen all-MiniLM-L6-v2 sentence embeddings (mean-pooled, normalised) and a balanced LR."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from factcomment.encoder_training import base_encoder_dir
+    from factcomment.model import _best_threshold
+    from sentence_transformers import SentenceTransformer
+
+    encoder = SentenceTransformer(str(base_encoder_dir()), device="cpu")
+    embed = lambda texts: encoder.encode(list(texts), batch_size=64, normalize_embeddings=True)  # noqa: E731
+    x, x_test, x_seed = embed(data.x), embed(data.x_test), embed(data.seed_x)
+
+    def build():
+        return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+
+    cv_p = cross_val_predict(build(), x, data.y, cv=StratifiedKFold(5, shuffle=True, random_state=0),
+                             method="predict_proba")[:, 0]
+    threshold = _best_threshold(np.array(data.y) == "comment", cv_p)[0]
+    model = build().fit(x, data.y)
+    column = list(model.classes_).index("comment")
+    out = figures(data, cv_p, threshold, model.predict_proba(x_test)[:, column],
+                  model.predict_proba(x_seed)[:, column])
+    out["sentences_per_second"] = throughput(lambda t: model.predict_proba(embed(t)), data.x_test, repeats=1)
+    out["model_bytes"] = None
+    return out
+
+
+def fast(data: Data) -> dict:
+    """factcomment's fast tier, as `factcomment train` fits it, scored by its pure-Python scorer."""
+    from factcomment.model import train
+    from factcomment.scorer import Scorer, compile_scorer
+
+    began = time.perf_counter()
+    result = train(data.x, data.y)
+    seconds = time.perf_counter() - began
+    compiled = compile_scorer(result.pipeline, result.threshold)
+    scorer = Scorer.from_dict(compiled)
+    out = figures(data, None, result.threshold, scorer.p_comment(data.x_test), scorer.p_comment(data.seed_x),
+                  cv_macro=result.cv_metrics["macro_f1"])
+    out["cv_auc"] = result.cv_metrics.get("auc")
+    out["train_seconds"] = seconds
+    out["sentences_per_second"] = throughput(scorer.p_comment, speed_texts(data))
+    out["model_bytes"] = len(json.dumps(compiled, separators=(",", ":")).encode())
+    out["cold_start_seconds"] = cold_start("fast")
+    return out
+
+
+def encoder_fit(data: Data, say):
+    """The accurate tier's encoder cross-fitted and trained on train+dev, cached by data and settings."""
+    from factcomment.encoder_training import ENCODER_SETTINGS, EncoderFit, train_encoder
+
+    key = hashlib.sha256(json.dumps([data.digest, ENCODER_SETTINGS, 3, 0], sort_keys=True).encode()).hexdigest()[:12]
+    directory = CACHE / f"encoder-{key}"
+    meta = directory / "fit.json"
+    if meta.is_file():
+        say(f"accurate: using the cached encoder in {directory}")
+        return EncoderFit(directory=directory, **json.loads(meta.read_text()))
+    began = time.perf_counter()
+    fit = train_encoder(data.x, data.y, directory, folds=3, seed=0, progress=lambda m: say(f"accurate: {m}"))
+    seconds = time.perf_counter() - began
+    meta.write_text(json.dumps({"oof": fit.oof, "folds": fit.folds, "seed": fit.seed, "settings": fit.settings,
+                                "export": {**fit.export, "encoder_seconds": round(seconds, 1)}}))
+    return EncoderFit(directory, fit.oof, fit.folds, fit.seed, fit.settings,
+                      {**fit.export, "encoder_seconds": round(seconds, 1)})
+
+
+def accurate_model(data: Data, say) -> Path:
+    """The accurate tier trained on train+dev as a model directory: the cached encoder, stacked anew."""
+    from factcomment.encoder_training import stack_with_fast
+    from factcomment.training import save_accurate
+
+    fit = encoder_fit(data, say)
+    began = time.perf_counter()
+    result = stack_with_fast(data.x, data.y, fit)
+    seconds = fit.export["encoder_seconds"] + time.perf_counter() - began
+    return save_accurate(CACHE / "accurate-train-dev", result, {"training_seconds": round(seconds, 1)})
+
+
+def accurate(data: Data, say) -> dict:
+    from factcomment.persist import load_model
+
+    directory = accurate_model(data, say)
+    model = load_model(directory)
+    card = model.card
+    cv = card["metrics"]["cross_validation"]
+    out = figures(data, None, model.threshold, model.scorer.p_comment(data.x_test),
+                  model.scorer.p_comment(data.seed_x), cv_macro=cv["macro_f1"])
+    out.update(cv_auc=cv.get("auc"), cv_auc_encoder_only=cv.get("auc_encoder_only"), stacking=card["stacking"],
+               train_seconds=card.get("training_seconds"), export=card.get("export"))
+    encoder_only = model.scorer._encoder.logits(data.x_test)
+    out["encoder_only_auc_unquoted"] = figures(data, None, 0.0, encoder_only, model.scorer._encoder.logits(data.seed_x),
+                                               cv_macro=None)["auc_unquoted"]
+    out["sentences_per_second"] = throughput(model.scorer.p_comment, data.x_test * 2, repeats=3)
+    out["model_bytes"] = (directory / "model.onnx").stat().st_size
+    out["cold_start_seconds"] = cold_start(str(directory))
+    return out
+
+
+def distil(data: Data, sizes: list[int], say) -> dict:
+    """The fast model distilled from the accurate one trained here, for each transfer-set size."""
+    from factcomment.distil import read_transfer, teacher_scores
+    from factcomment.model import train_distilled
+    from factcomment.persist import load_model
+    from factcomment.scorer import Scorer, compile_scorer
+
+    teacher = load_model(accurate_model(data, say))
+    corpus = read_transfer(sorted((SHARED / "wikinews-en").glob("*.sentences.txt")))
+    began = time.perf_counter()
+    p_teacher = teacher_scores(teacher, corpus, cache=CACHE / "teacher", progress=None)
+    teacher_rate = len(corpus) / max(time.perf_counter() - began, 1e-9)
+    curve = {}
+    for size in sizes:
+        n = min(size, len(corpus))
+        say(f"distil: {n} transfer sentences")
+        began = time.perf_counter()
+        result = train_distilled(data.x, data.y, corpus[:n], p_teacher[:n], teacher_threshold=teacher.threshold)
+        seconds = time.perf_counter() - began
+        compiled = compile_scorer(result.pipeline, result.threshold)
+        scorer = Scorer.from_dict(compiled)
+        out = figures(data, None, result.threshold, scorer.p_comment(data.x_test), scorer.p_comment(data.seed_x),
+                      cv_macro=result.cv_metrics["macro_f1"])
+        out.update(train_seconds=seconds, model_bytes=len(json.dumps(compiled, separators=(",", ":")).encode()),
+                   sentences_per_second=throughput(scorer.p_comment, speed_texts(data)),
+                   vocabulary=len(compiled["vocabulary"].split("\n")))
+        curve[n] = out
+    return {"teacher_sentences_per_second": teacher_rate, "transfer_sentences": len(corpus), "curve": curve}
+
+
+# --- output -----------------------------------------------------------------------------------------------
+COLUMNS = (("cv_macro_f1", "CV mF1", "{:.3f}"), ("dev_test_macro_f1", "test mF1", "{:.3f}"),
+           ("auc", "AUC", "{:.3f}"), ("auc_quoted", "AUC q", "{:.3f}"), ("auc_unquoted", "AUC unq", "{:.3f}"),
+           ("seeds", "seeds", "{}"), ("sentences_per_second", "sent/s", "{:,.0f}"),
+           ("cold_start_seconds", "cold s", "{:.3f}"), ("model_bytes", "size MB", "{:.2f}"))
+
+
+def row(name: str, r: dict) -> str:
+    cells = [f"{name:26s}"]
+    for key, _, fmt in COLUMNS:
+        if key == "seeds":
+            value = f"{r['seeds_asides_found']}/{r['seeds_asides']} {r['seeds_reports_kept']}/{r['seeds_reports']}"
+        else:
+            value = r.get(key)
+            value = "-" if value is None else fmt.format(value / 1e6 if key == "model_bytes" else value)
+        cells.append(f"{value:>10s}")
+    return " ".join(cells)
+
+
+def render(results: dict) -> str:
+    lines = [" ".join([f"{'model':26s}"] + [f"{title:>10s}" for _, title, _ in COLUMNS])]
+    for name in ("plain", "minilm", "fast", "accurate"):
+        if name in results:
+            lines.append(row({"plain": "plain TF-IDF 1-2 + LR", "minilm": "frozen MiniLM + LR",
+                              "fast": "factcomment fast", "accurate": "factcomment accurate"}[name], results[name]))
+    if "accurate" in results:
+        a = results["accurate"]
+        lines.append(f"accurate: stacking {a['stacking']}; CV AUC {a['cv_auc']:.3f} (encoder alone "
+                     f"{a['cv_auc_encoder_only']:.3f}); encoder-only dev_test unquoted AUC "
+                     f"{a['encoder_only_auc_unquoted']:.3f}; trained in {a['train_seconds']} s")
+    if "distil" in results:
+        d = results["distil"]
+        lines.append(f"distillation: teacher scored {d['transfer_sentences']:,} Wikinews sentences at "
+                     f"{d['teacher_sentences_per_second']:,.0f}/s (cached reruns are instant)")
+        for n, r in d["curve"].items():
+            lines.append(row(f"  fast, {int(n):,} transfer", r) + f"  vocab {r['vocabulary']:,}, "
+                         f"trained {r['train_seconds']:.0f} s")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "checkthat2025-en",
+    parser.add_argument("--data", type=Path, default=SHARED / "checkthat2025-en",
                         help="directory with train_en.tsv, dev_en.tsv and dev_test_en.tsv")
+    parser.add_argument("--only", default="plain,minilm,fast,accurate,distil",
+                        help="comma-separated sections to run (plain, minilm, fast, accurate, distil)")
+    parser.add_argument("--sizes", default="0,10000,40000,77770", help="transfer-set sizes for distil")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--out", type=Path, help="also write the JSON results to this file")
     args = parser.parse_args(argv)
     missing = [n for n in ("train_en.tsv", "dev_en.tsv", "dev_test_en.tsv") if not (args.data / n).is_file()]
     if missing:
         print(f"quality: no CheckThat data in {args.data} (missing {', '.join(missing)}); pass --data DIR",
               file=sys.stderr)
         return 2
-    results = run(args.data)
-    print(json.dumps(results, indent=2, default=float) if args.json else render(results))
+    say = lambda message: print(f"quality: {message}", file=sys.stderr, flush=True)  # noqa: E731
+    data = Data(args.data)
+    results: dict = {"n_train": len(data.x), "n_test": len(data.x_test)}
+    only = args.only.split(",")
+    for name, run in (("plain", plain), ("minilm", minilm), ("fast", fast)):
+        if name in only:
+            say(f"{name}...")
+            results[name] = run(data)
+    if "accurate" in only:
+        results["accurate"] = accurate(data, say)
+    if "distil" in only:
+        results["distil"] = distil(data, [int(s) for s in args.sizes.split(",")], say)
+    text = json.dumps(results, indent=2, default=float)
+    if args.out:
+        args.out.write_text(text + "\n")
+    print(text if args.json else render(results))
     return 0
 
 

@@ -244,7 +244,9 @@ def test_pathological_inputs_are_fast(piece):
     t0 = time.perf_counter()
     for unit in ("paragraph", "sentence"):
         split_document(doc, unit=unit)
-    assert time.perf_counter() - t0 < 3  # about 0.5 s at worst; a quadratic path would take minutes
+    # A hang guard, not a speed test (bench/segment_speed.py measures that): about 0.5 s on an idle machine,
+    # while a quadratic path would take many minutes; the bound is loose so a busy CI host cannot fail it.
+    assert time.perf_counter() - t0 < 60
 
 
 # --- properties ---------------------------------------------------------------------------------------------

@@ -1,15 +1,19 @@
 """The readable model card (``model/README.md``), rendered from ``card.json``."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 
 def render_card(card: dict[str, Any]) -> str:
     """Markdown for a model card dict as written by :func:`factcomment.persist.save_model`."""
+    accurate = card.get("tier") == "accurate"
+    what = ("A fine-tuned sentence encoder (all-MiniLM-L6-v2, int8 ONNX) stacked with a TF-IDF linear model,"
+            if accurate else "A linear TF-IDF classifier")
     lines = [
-        "# factcomment model card",
+        "# factcomment model card" + (" (accurate tier)" if accurate else ""),
         "",
-        "A linear TF-IDF classifier that labels a news paragraph or sentence `report` (reported fact, including",
+        f"{what} that labels a news paragraph or sentence `report` (reported fact, including",
         "quoted or attributed opinions of others) or `comment` (the writer's own editorial view), with a calibrated",
         f"probability `p_comment`. A text is labelled `comment` when `p_comment >= {card['threshold']:.4f}`",
         "(the threshold that maximised cross-validated macro-F1).",
@@ -31,6 +35,7 @@ def render_card(card: dict[str, Any]) -> str:
     for attribution, entry in credited.items():
         lines += ["", f"Contains data from *{attribution}*, licensed {entry['licence']}; obtain it from "
                       f"{entry['obtain']}. The data itself is not distributed with factcomment."]
+    lines += _base_model(card) + _distillation(card)
     metrics = card.get("metrics", {})
     cv = metrics.get("cross_validation", {})
     lines += ["", "## Quality", ""]
@@ -46,8 +51,6 @@ def render_card(card: dict[str, Any]) -> str:
             lines.append(f"  - {label}: precision {s['precision']:.3f}, recall {s['recall']:.3f}, "
                          f"F1 {s['f1']:.3f}, support {s['support']}")
     lines += ["", "## Settings", "", "```json"]
-    import json
-
     lines += [json.dumps(card.get("settings", {}), indent=2, sort_keys=True), "```", "",
               "## Files", "", "| file | bytes | SHA-256 |", "|---|---:|---|"]
     for name, info in card["files"].items():
@@ -56,5 +59,38 @@ def render_card(card: dict[str, Any]) -> str:
               "- Trained on English news sentences and a few reposted articles; expect lower accuracy on other",
               "  genres and languages. The label is a hint for a human reviewer, not a verdict.",
               "- `model.joblib` is a pickle: loading it runs code. factcomment checks its SHA-256 against this card",
-              "  before loading, which catches damage, not tampering. Only load models you trained or trust.", ""]
+              "  before loading, which catches damage, not tampering. Only load models you trained or trust."
+              if not accurate else
+              "- Inference reads `model.onnx`, `tokenizer.json` and `scorer.json` (no pickle), each checked against",
+              "  its SHA-256 on this card first; that catches damage, not tampering. Only load models you trust.", ""]
     return "\n".join(lines)
+
+
+def _base_model(card: dict[str, Any]) -> list[str]:
+    encoder = card.get("encoder")
+    if not encoder:
+        return []
+    stacking = card.get("stacking", {})
+    export = card.get("export", {})
+    return ["", "## Base model and export", "",
+            f"- Encoder: {encoder.get('base', '?')}, licence {encoder.get('licence', '?')}, installed from the "
+            f"`{encoder.get('package', '?')}` package (no download). Fine-tuned on the CPU with "
+            f"`{json.dumps(encoder.get('settings', {}), sort_keys=True)}`.",
+            f"- Stacking: `p_comment = sigmoid({stacking.get('encoder', 0):.4f} * encoder_logit + "
+            f"{stacking.get('fast', 0):.4f} * fast_decision + {stacking.get('bias', 0):.4f})`, fitted on "
+            "out-of-fold scores.",
+            f"- Export: ONNX opset {export.get('opset', '?')}, {export.get('quantised') or 'float32'}; largest "
+            f"logit difference from torch on check sentences: float {export.get('max_abs_diff_float', float('nan')):.2e}"
+            + (f", int8 {export['max_abs_diff_int8']:.3f}" if "max_abs_diff_int8" in export else "") + "."]
+
+
+def _distillation(card: dict[str, Any]) -> list[str]:
+    distil = card.get("distillation")
+    if not distil:
+        return []
+    return ["", "## Distillation", "",
+            f"- Teacher: {distil.get('teacher', '?')}; labels passed as {distil.get('labels', '?')}, transfer rows "
+            f"weighted {distil.get('transfer_weight', '?')} against gold rows.",
+            f"- Transfer corpus: {distil.get('corpus', '?')} ({distil.get('rows', '?')} sentences), licence "
+            f"{distil.get('licence', '?')}, attribution \"{distil.get('attribution', '?')}\". The sentences are not "
+            "distributed with factcomment."]

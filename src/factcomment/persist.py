@@ -78,6 +78,8 @@ class Model:
 
     def load_pipeline(self):
         """The scikit-learn Pipeline, after checking its hash and the library versions it was saved with."""
+        if self.card.get("tier", "fast") != "fast":
+            raise ModelError(f"{self.path}: an {self.card.get('tier')} model has no scikit-learn Pipeline")
         _check_versions(self.card, self.path, ("scikit-learn",), self.allow_version_mismatch)
         path = _verified(self.path, MODEL_FILE, self.card)
         import joblib
@@ -91,7 +93,8 @@ def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mism
     Parameters
     ----------
     path
-        A directory written by ``factcomment train --out``, or ``None`` for the shipped model.
+        ``None`` or ``"fast"`` for the shipped fast model, ``"accurate"`` for the accurate tier (installed
+        with ``pip install '.[accurate]' ./model/accurate``), or a directory written by ``factcomment train``.
     allow_version_mismatch
         Load a model whose card records another factcomment version (format changes may break it).
 
@@ -101,19 +104,40 @@ def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mism
     >>> model.predict(["The minister resigned on Monday."])[0].label
     'report'
     """
-    directory = default_model_dir() if path is None else Path(path)
+    directory = _model_dir(path)
     if directory.is_file():
         directory = directory.parent
     card = read_card(directory)
     _check_versions(card, directory, ("factcomment",), allow_version_mismatch)
+    if card.get("tier", "fast") == "accurate":
+        from factcomment.accurate import ENCODER_FILES, AccurateScorer
+
+        for name in ENCODER_FILES:
+            _verified(directory, name, card)
+        fast = _fast_scorer(directory, card) if SCORER_FILE in card["files"] else None
+        return Model(directory, card, AccurateScorer(directory, card, fast), allow_version_mismatch)
+    return Model(directory, card, _fast_scorer(directory, card), allow_version_mismatch)
+
+
+def _model_dir(path: str | os.PathLike[str] | None) -> Path:
+    # The tier names win over directories of the same name; write ./accurate for such a directory.
+    if path is None or path == "fast":
+        return default_model_dir()
+    if path == "accurate":
+        from factcomment.accurate import accurate_model_dir
+
+        return accurate_model_dir()
+    return Path(path)
+
+
+def _fast_scorer(directory: Path, card: dict[str, Any]):
     data = json.loads(_verified(directory, SCORER_FILE, card).read_bytes())
     from factcomment.scorer import Scorer
 
     try:
-        scorer = Scorer.from_dict(data)
+        return Scorer.from_dict(data)
     except (KeyError, TypeError, ValueError) as error:
         raise ModelError(f"{directory / SCORER_FILE}: not a factcomment scorer ({error}); retrain the model") from None
-    return Model(directory, card, scorer, allow_version_mismatch)
 
 
 def read_card(directory: Path) -> dict[str, Any]:

@@ -40,6 +40,9 @@ def train(paths: Paths,
           seed: Annotated[int, typer.Option("--seed", help="Random seed (training is deterministic).")] = 0,
           folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds for threshold and metrics.", min=2)] = 5,
           force: Annotated[bool, typer.Option("--force", help="Replace a model already in --out.")] = False,
+          tier: Annotated[str, typer.Option(
+              "--tier", help="fast (TF-IDF, seconds) or accurate (fine-tunes a sentence encoder on the CPU; "
+                             "needs pip install 'factcomment[train]'; about 10 minutes on 2 cores).")] = "fast",
           text_column: TextColumn = None, label_column: LabelColumn = None, label_map: LabelMap = None,
           unit: Unit_ = "paragraph", marker: Marker = DEFAULT_MARKER, literal_marker: Literal = False,
           glob: Glob = "*.txt", input_format: InputFormat = "auto", encoding: Encoding = "utf-8",
@@ -62,10 +65,14 @@ def train(paths: Paths,
                                text_column=text_column, label_column=label_column, skip_bad_rows=skip_bad_rows,
                                label_map=parse_label_map(label_map or []), unit=unit, marker=marker,
                                literal_marker=literal_marker)
-        if not quiet:
-            typer.echo("factcomment: training (cross-validating the threshold)...", err=True)
+        if tier not in ("fast", "accurate"):
+            raise UsageError(f"--tier {tier!r}: use fast or accurate")
+        say = None if quiet else (lambda message: typer.echo(f"factcomment: {message}", err=True))
+        if say:
+            say("training (cross-validating the threshold)...")
         summary = train_files(paths, options, tally, out, heldout=heldout or [],
-                              refit_with_heldout=refit_with_heldout, seed=seed, folds=folds)
+                              refit_with_heldout=refit_with_heldout, seed=seed, folds=folds, tier=tier,
+                              progress=say)
         report = {"out": str(summary.out), "counts": summary.counts, "threshold": round(summary.threshold, 4),
                   "cross_validation": summary.cv_metrics, "seconds": round(summary.seconds, 2)}
         if summary.heldout is not None:

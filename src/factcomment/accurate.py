@@ -1,0 +1,82 @@
+"""The accurate tier at inference: the fine-tuned encoder's logit, stacked with the fast model's decision.
+
+An accurate model directory holds ``model.onnx`` and ``tokenizer.json`` (the encoder, see
+:mod:`factcomment.encoder`), ``scorer.json`` (a fast TF-IDF model trained on the same data) and its card.
+``p_comment = sigmoid(w_encoder * encoder_logit + w_fast * fast_decision + bias)``: the weights were fitted
+by logistic regression on out-of-fold scores, as the best published systems combine TF-IDF with a
+transformer (``w_fast`` is 0 when the card says the combination did not help). Nothing here imports torch.
+
+The shipped weights come as their own package, ``factcomment-accurate`` (in ``model/accurate/`` of a
+clone), as spaCy ships its pipelines: ``pip install ".[accurate]" ./model/accurate``.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from factcomment.errors import ModelError, UsageError
+
+__all__ = ["ENCODER_FILES", "AccurateScorer", "accurate_model_dir"]
+
+ENCODER_FILES = ("model.onnx", "tokenizer.json")
+
+
+def accurate_model_dir() -> Path:
+    """Where the installed ``factcomment-accurate`` package keeps the shipped accurate model."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("factcomment_accurate")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("the accurate model is not installed; from a clone of factcomment run "
+                         "pip install '.[accurate]' ./model/accurate (or pass a model directory)")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+class AccurateScorer:
+    """Scores texts with the encoder (and the stacked fast model), like :class:`factcomment.scorer.Scorer`.
+
+    Parameters
+    ----------
+    directory
+        The model directory (files already verified against the card by the loader).
+    card
+        Its card: ``stacking`` holds ``encoder``, ``fast`` and ``bias``; ``encoder`` holds ``max_length``.
+    fast
+        The stacked fast :class:`~factcomment.scorer.Scorer`, or ``None`` when its weight is 0.
+    """
+
+    explainable = False
+
+    def __init__(self, directory: Path, card: dict[str, Any], fast: Any = None):
+        from factcomment.encoder import OnnxEncoder
+
+        try:
+            stacking = card["stacking"]
+            self._w_encoder, self._w_fast = float(stacking["encoder"]), float(stacking["fast"])
+            self._bias = float(stacking["bias"])
+            max_length = int(card["encoder"]["max_length"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ModelError(f"{directory}: the card's stacking/encoder fields are missing or wrong ({error}); "
+                             "retrain with factcomment train --tier accurate") from None
+        if not all(map(math.isfinite, (self._w_encoder, self._w_fast, self._bias))):
+            raise ModelError(f"{directory}: the card's stacking weights are not finite numbers; retrain the model")
+        if self._w_fast and fast is None:
+            raise ModelError(f"{directory}: the card stacks a fast model but scorer.json is missing; retrain")
+        self._fast = fast if self._w_fast else None
+        self._encoder = OnnxEncoder(directory / ENCODER_FILES[0], directory / ENCODER_FILES[1],
+                                    max_length=max_length)
+
+    def decision_function(self, texts: list[str]) -> list[float]:
+        """The stacked log-odds toward comment."""
+        encoder = self._encoder.logits(texts)
+        fast = self._fast.decision_function(texts) if self._fast is not None else [0.0] * len(texts)
+        return [self._w_encoder * z + self._w_fast * d + self._bias for z, d in zip(encoder, fast)]
+
+    def p_comment(self, texts: list[str]) -> list[float]:
+        """The calibrated probability that each text is the writer's comment."""
+        return [1.0 / (1.0 + math.exp(-d)) if d > -700.0 else 0.0 for d in self.decision_function(texts)]
+
+    def explain(self, text: str, k: int = 5):
+        raise UsageError("the accurate model gives no per-word explanations; use the fast model "
+                         "(--model fast) with --explain")

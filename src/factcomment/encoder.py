@@ -1,0 +1,126 @@
+"""The accurate tier's inference: a fine-tuned sentence encoder run by onnxruntime, without torch.
+
+The model directory holds ``model.onnx`` (inputs ``input_ids`` and ``attention_mask``, output one logit
+toward ``comment`` per text) and the encoder's own ``tokenizer.json``, read by the ``tokenizers`` library.
+Each text is scored on its own (see :meth:`OnnxEncoder.logits`), so its
+logit is the same bits whatever batch, order or process it came in.
+"""
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from factcomment.errors import ModelError, UsageError
+
+__all__ = ["OnnxEncoder", "configure_tokenizer"]
+
+# Texts are tokenised this many at a time (in parallel, by tokenizers); the model sees them one by one.
+BATCH = 256
+
+
+def configure_tokenizer(tokenizer: Any, max_length: int, *, pad: bool = True) -> Any:
+    """Cut texts at ``max_length`` tokens and (with ``pad``) pad batches to their longest text."""
+    tokenizer.enable_truncation(max_length=max_length)
+    if not pad:
+        tokenizer.no_padding()
+        return tokenizer
+    pad = "[PAD]" if tokenizer.token_to_id("[PAD]") is not None else "<pad>"
+    pad_id = tokenizer.token_to_id(pad)
+    tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad)
+    return tokenizer
+
+
+def _runtime():
+    try:
+        import onnxruntime
+        from tokenizers import Tokenizer
+    except ImportError:
+        raise UsageError("the accurate tier needs onnxruntime and tokenizers: pip install 'factcomment[accurate]'") from None
+    return onnxruntime, Tokenizer
+
+
+class OnnxEncoder:
+    """Logits toward ``comment`` from an exported encoder (``model.onnx``) and its ``tokenizer.json``.
+
+    Parameters
+    ----------
+    model_path, tokenizer_path
+        The exported model and its tokenizer.
+    max_length
+        Tokens kept per text (the length it was fine-tuned with).
+    threads
+        onnxruntime's intra-op threads; default: every core this process may use.
+    """
+
+    def __init__(self, model_path: str | os.PathLike[str], tokenizer_path: str | os.PathLike[str], *,
+                 max_length: int = 128, threads: int | None = None):
+        self.model_path, self.tokenizer_path = Path(model_path), Path(tokenizer_path)
+        self.max_length, self.threads = max_length, threads
+        self._open()  # now, so that a bad model fails at load time, not at the first text
+
+    def _open(self) -> None:
+        onnxruntime, Tokenizer = _runtime()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = self.threads or _cores()
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self._session = onnxruntime.InferenceSession(str(self.model_path), options,
+                                                         providers=["CPUExecutionProvider"])
+            tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+        except Exception as error:  # onnxruntime and tokenizers raise their own classes; all mean "unusable"
+            raise ModelError(f"{self.model_path.parent}: cannot load the accurate model ({error}); "
+                             "reinstall it or retrain with factcomment train --tier accurate") from None
+        self._tokenizer = configure_tokenizer(tokenizer, self.max_length, pad=False)
+        self._pid = os.getpid()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A session does not pickle; the receiving process (a pool or Dask worker) opens its own.
+        return {"model_path": self.model_path, "tokenizer_path": self.tokenizer_path,
+                "max_length": self.max_length, "threads": self.threads, "_pid": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _ready(self) -> None:
+        # A forked child inherits the session but not onnxruntime's worker threads, and would hang on its
+        # first run: every process opens the session for itself.
+        if self._pid != os.getpid():
+            self._open()
+
+    def logits(self, texts: Sequence[str]) -> list[float]:
+        """One logit per text, in input order.
+
+        Each text runs on its own: int8 dynamic quantisation scales activations by the range of the whole
+        input tensor, so in a padded batch a text's logit would depend on its neighbours. One at a time it
+        depends on the text alone (bit for bit, whatever the batch), at 0.85-0.95x the speed of batches of 32.
+        """
+        import numpy as np
+
+        self._ready()
+        run = self._session.run
+        out = []
+        for begin in range(0, len(texts), BATCH):
+            for encoding in self._tokenizer.encode_batch(list(texts[begin:begin + BATCH])):
+                ids = np.array([encoding.ids], dtype=np.int64)
+                (logit,) = run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+                out.append(float(logit[0]))
+        return out
+
+    def p_comment(self, texts: Sequence[str], *, a: float = 1.0, b: float = 0.0) -> list[float]:
+        """``sigmoid(a * logit + b)`` for each text."""
+        return [_sigmoid(a * z + b) for z in self.logits(texts)]
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else 0.0
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1

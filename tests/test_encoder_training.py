@@ -1,0 +1,98 @@
+"""Training the accurate tier on a tiny encoder built from a config: fine-tune, export, load, predict.
+
+These need torch and transformers (``pip install 'factcomment[train]'``; CI installs the CPU build) and
+skip without them. The tiny BERT (one layer, 16 dimensions) and its WordPiece tokenizer are made here, so
+nothing is downloaded and each test takes a second or two.
+"""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from conftest import TINY_COMMENT, TINY_REPORT
+
+torch = pytest.importorskip("torch", reason="training the accurate tier needs torch (pip install 'factcomment[train]')")
+pytest.importorskip("transformers", reason="training the accurate tier needs transformers")
+pytest.importorskip("onnxruntime", reason="exporting the accurate tier needs onnxruntime")
+
+from factcomment import encoder_training as et  # noqa: E402
+
+TEXTS = TINY_REPORT + TINY_COMMENT
+LABELS = ["report"] * len(TINY_REPORT) + ["comment"] * len(TINY_COMMENT)
+SETTINGS = {"epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "max_length": 32}
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory):
+    """A tiny BERT config and a WordPiece tokenizer over the tiny corpus's words."""
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
+    from tokenizers.models import WordPiece
+    from transformers import BertConfig
+
+    split = pre_tokenizers.BertPreTokenizer().pre_tokenize_str
+    words = sorted({word for text in TEXTS for word, _ in split(text.lower())})
+    vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *words])}
+    tokenizer = Tokenizer(WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
+    path = tmp_path_factory.mktemp("base") / "tokenizer.json"
+    tokenizer.save(str(path))
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64)
+    return config, path
+
+
+def tuned_model(tiny_base, seed=0):
+    encoder, tokenizer = et.load_base(config=tiny_base[0], tokenizer_file=tiny_base[1])
+    return et.fine_tune(TEXTS, LABELS, encoder=encoder, tokenizer=tokenizer, settings=SETTINGS, seed=seed)
+
+
+def test_fine_tuning_learns_the_training_data_and_is_deterministic(tiny_base):
+    first, second = tuned_model(tiny_base), tuned_model(tiny_base)
+    logits = et.predict_logits(first, TEXTS)
+    assert logits == et.predict_logits(second, TEXTS)
+    comment = [z for z, label in zip(logits, LABELS) if label == "comment"]
+    report = [z for z, label in zip(logits, LABELS) if label == "report"]
+    # Ranking on its own training data: the mean comment logit lies above the mean report logit.
+    assert sum(comment) / len(comment) > sum(report) / len(report)
+
+
+@pytest.mark.parametrize("quantise", [False, True])
+def test_onnx_export_matches_torch(tiny_base, tmp_path, quantise):
+    from factcomment.encoder import OnnxEncoder
+
+    tuned = tuned_model(tiny_base)
+    figures = et.export_onnx(tuned, tmp_path, quantise=quantise, check_texts=TEXTS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx", "tokenizer.json"]
+    assert figures["opset"] == et.OPSET and figures["max_abs_diff_float"] < 1e-4
+    exported = OnnxEncoder(tmp_path / "model.onnx", tmp_path / "tokenizer.json", max_length=32)
+    reference = et.predict_logits(tuned, TEXTS)
+    tolerance = 0.2 if quantise else 1e-4
+    assert max(abs(a - b) for a, b in zip(reference, exported.logits(TEXTS))) < tolerance
+    # A text's logit does not depend on the batch it is scored in, to the bit.
+    assert [exported.logits([t])[0] for t in TEXTS] == exported.logits(TEXTS)
+
+
+def test_train_save_load_predict(tiny_base, tmp_path):
+    from factcomment import classify
+    from factcomment.persist import load_model
+    from factcomment.training import save_accurate
+
+    result = et.train_accurate(TEXTS, LABELS, tmp_path / "encoder", config=tiny_base[0],
+                               tokenizer_file=tiny_base[1], settings=SETTINGS, folds=2)
+    assert set(result.stacking) == {"encoder", "fast", "bias"}
+    assert len(result.encoder.oof) == len(TEXTS) and 0.0 <= result.cv_metrics["macro_f1"] <= 1.0
+    out = save_accurate(tmp_path / "accurate", result, {"seed": 0})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accurate", "encoder"]  # no staging litter
+    card = json.loads((out / "card.json").read_text())
+    assert card["tier"] == "accurate" and card["threshold"] == result.threshold
+    assert "model.onnx" in card["files"] and "accurate tier" in (out / "README.md").read_text()
+    model = load_model(out)
+    predictions = classify(TEXTS, model=model)
+    assert [p.label for p in predictions] == ["comment" if p.p_comment >= result.threshold else "report"
+                                              for p in predictions]
+    assert all(0.0 <= p.p_comment <= 1.0 and not math.isnan(p.p_comment) for p in predictions)
