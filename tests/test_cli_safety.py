@@ -92,3 +92,35 @@ def test_a_50_mb_single_line_file(tmp_path, tiny_model):
         assert result.exit_code == 0, result.stderr
         (row,) = [json.loads(line) for line in result.stdout.splitlines()]
         assert (row["paragraph"], row["start"], row["end"]) == (0, 0, 50_399_999)
+
+
+def test_an_output_inside_an_input_folder_is_never_read_back(tmp_path, tiny_model):
+    folder = tmp_path / "dir"
+    (folder / "z").mkdir(parents=True)
+    (folder / "a.txt").write_text("The council met on Monday.\n", encoding="utf-8")
+    out = folder / "z" / "out.jsonl"
+    out.write_text('{"text": "an old output"}\n', encoding="utf-8")
+    (folder / "z" / ".out.jsonl.fc1-x.part").write_text("another run's temporary file\n", encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(folder), "--glob", "*", "-o", str(out), "--force",
+                                 "-m", str(tiny_model.path), "-f", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(os.path.basename(r["file"]), r["text"]) for r in rows] == [("a.txt", "The council met on Monday.")]
+
+
+@pytest.mark.parametrize("args", [
+    ["split", "{missing}"],
+    ["classify", "{missing}"],
+    ["classify", "{missing}", "--jobs", "2"],
+    ["split", "{empty}"],
+    ["report", "{missing}"],
+])
+def test_a_run_that_exits_2_leaves_no_output(tmp_path, tiny_model, args):
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "out.file"
+    args = [a.format(missing=tmp_path / "nonexistent", empty=tmp_path / "empty") for a in args]
+    model = ["-m", str(tiny_model.path)] if args[0] != "split" else []
+    result = runner.invoke(app, [*args, *model, "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.endswith("nothing could be processed\n")
+    assert sorted(os.listdir(tmp_path)) == ["empty"]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from factcomment.atomic import is_being_written
 from factcomment.errors import InputError, UsageError
 from factcomment.segment import DEFAULT_MARKER, UNITS, Segment, iter_segments
 
@@ -104,7 +105,8 @@ def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterato
             continue
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob(pattern) if p.is_file())
+            # Never this run's own output or anyone's temporary file, even when the output is in this folder.
+            found = sorted(p for p in path.rglob(pattern) if p.is_file() and not is_being_written(p))
             if not found:
                 problems.files += 1
                 problems(InputError(f"{raw}: no files matching {pattern!r} in this directory; pass --glob", file=raw))

@@ -18,10 +18,14 @@ from factcomment.writers import RowWriter, choose_format, columns_for, open_outp
 T = TypeVar("T")
 
 
-def emit(command: str, output: str | None, format: str | None, force: bool, *, rows: Iterable[dict] = (),
-         rendered: Callable[[str, tuple[str, ...]], Iterable[str]] | None = None, explain: bool = False) -> None:
-    """Write dict ``rows``, or the text that ``rendered(fmt, columns)`` yields, under one header."""
-    with open_output(output, force=force) as stream:
+def emit(command: str, output: str | None, format: str | None, force: bool, tally: Tally, inputs: list[str], *,
+         rows: Iterable[dict] = (), rendered: Callable[[str, tuple[str, ...]], Iterable[str]] | None = None,
+         explain: bool = False) -> None:
+    """Write dict ``rows``, or the text that ``rendered(fmt, columns)`` yields, under one header.
+
+    ``--output`` is only written if something was processed: a run that exits 2 leaves no file.
+    """
+    with discarded_unless_processed(output, force, tally, inputs) as stream:
         fmt = choose_format(format, stream)
         columns = columns_for(command, fmt, explain)
         writer = RowWriter(stream, fmt, columns)
@@ -30,6 +34,30 @@ def emit(command: str, output: str | None, format: str | None, force: bool, *, r
                 writer.write_rendered(text)
         for row in rows:
             writer.write(row)
+
+
+class _Discard(Exception):
+    """Raised inside ``open_output`` to drop its temporary file instead of committing it."""
+
+
+@contextlib.contextmanager
+def discarded_unless_processed(output: str | None, force: bool, tally: Tally, inputs: list[str]) -> Iterator[Any]:
+    """``open_output``, except that the file is dropped when inputs failed and nothing was processed.
+
+    The run then ends with exit 2 (see :func:`summarise`), and exit 2 means no output file.
+    """
+    try:
+        with open_output(output, force=force, inputs=inputs) as stream:
+            yield stream
+            if nothing_processed(tally):
+                raise _Discard
+    except _Discard:
+        pass
+
+
+def nothing_processed(tally: Tally) -> bool:
+    """Whether the run failed as a whole: inputs failed and none gave a unit (exit 2)."""
+    return bool(tally.errors) and tally.units == 0
 
 
 def progress(items: Iterable[T], quiet: bool, count: Callable[[], int] | None = None) -> Iterable[T]:
@@ -101,7 +129,7 @@ def summarise(tally: Tally, quiet: bool) -> None:
     if not tally.errors:
         return
     _report_errors(tally)
-    nothing = tally.units == 0
+    nothing = nothing_processed(tally)
     typer.echo(f"factcomment: {len(tally.errors)} problem(s) in {len(tally.failed_files)} of {tally.files} input(s); "
                + ("nothing could be processed" if nothing else "everything else was processed"), err=True)
     raise typer.Exit(EXIT_USAGE if nothing else EXIT_SOME_FAILED)
