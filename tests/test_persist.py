@@ -83,3 +83,76 @@ def test_broken_model_directories_have_clear_errors(model_copy, damage, message)
 def test_shipped_model_loads_and_is_small(shipped_model):
     assert (shipped_model.path / MODEL_FILE).stat().st_size < 5 * 1024 * 1024
     assert shipped_model.card["training_data"]
+
+
+def _resave(model, directory, threshold, **kwargs):
+    """Save ``model`` again at ``directory`` with another threshold on its card."""
+    from factcomment.persist import save_model
+
+    card = {k: v for k, v in model.card.items() if k not in ("format", "versions", "files")}
+    scorer = json.loads((model.path / SCORER_FILE).read_bytes())
+    return save_model(directory, model.load_pipeline(), scorer, {**card, "threshold": threshold}, **kwargs)
+
+
+def test_an_interrupted_save_leaves_the_old_model_loadable(tiny_model, model_copy, monkeypatch):
+    import factcomment.card
+
+    before = sorted(p.name for p in model_copy.parent.iterdir())
+
+    def killed(card):  # SIGTERM after model.joblib and scorer.json are written, before the card
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(factcomment.card, "render_card", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _resave(tiny_model, model_copy, 0.25, force=True)
+    assert load_model(model_copy).threshold == tiny_model.threshold
+    assert sorted(p.name for p in model_copy.parent.iterdir()) == before
+
+
+def test_loading_a_model_while_it_is_replaced_sees_one_model_whole(tiny_model, model_copy, monkeypatch):
+    import factcomment.persist as persist
+
+    check = persist._check_versions
+    swapped = []
+
+    def replace_meanwhile(*args):  # `train --force` finishes between reading the card and the scorer
+        check(*args)
+        if not swapped and args[2] == ("factcomment",):
+            swapped.append(True)
+            _resave(tiny_model, model_copy, 0.25, force=True)
+
+    monkeypatch.setattr(persist, "_check_versions", replace_meanwhile)
+    model = load_model(model_copy)
+    assert swapped and model.threshold == 0.25
+    assert [n for n in model_copy.parent.iterdir() if n.name.startswith(".")] == []
+
+
+def test_save_model_refuses_a_folder_it_did_not_write(tiny_model, tmp_path):
+    from factcomment.errors import OutputError
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "README.md").write_text("mine")
+    (folder / "scorer.json").write_text("mine too")
+    with pytest.raises(OutputError, match="notes: is not empty and holds no factcomment model; give --out a new"):
+        _resave(tiny_model, folder, 0.3, force=True)
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "scorer.json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["notes"]
+
+
+def test_save_model_keeps_files_beside_a_model_it_did_not_write(tiny_model, model_copy):
+    from factcomment.errors import OutputError
+
+    (model_copy / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match=r"holds files factcomment did not write \(notes.txt\)"):
+        _resave(tiny_model, model_copy, 0.3, force=True)
+    assert (model_copy / "notes.txt").read_text() == "mine"
+
+
+def test_save_model_needs_force_to_replace_a_model(tiny_model, model_copy):
+    from factcomment.errors import UsageError
+
+    with pytest.raises(UsageError, match="already holds a model; pass --force"):
+        _resave(tiny_model, model_copy, 0.3)
+    _resave(tiny_model, model_copy, 0.3, force=True)
+    assert load_model(model_copy).threshold == 0.3

@@ -128,6 +128,13 @@ def _libc_renameat2():
     return _libc_function[0]
 
 
+def umask() -> int:
+    """The process's umask (which can only be read by setting it)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True

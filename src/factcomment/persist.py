@@ -12,16 +12,22 @@ write the directory can rewrite the card too, so only load models you trained or
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from factcomment import __version__
-from factcomment.errors import ModelError
+from factcomment.atomic import remove_stale, swap_dirs, temporary_prefix, umask
+from factcomment.errors import ModelError, OutputError, UsageError
 from factcomment.results import Explanation, Prediction
 
 MODEL_FILE = "model.joblib"
@@ -79,10 +85,13 @@ class Model:
     def load_pipeline(self):
         """The scikit-learn Pipeline, after checking its hash and the library versions it was saved with."""
         _check_versions(self.card, self.path, ("scikit-learn",), self.allow_version_mismatch)
-        path = _verified(self.path, MODEL_FILE, self.card)
+        with _opened_dir(self.path) as handle:
+            data = _read_verified(handle, self.path, MODEL_FILE, self.card)
+        import io
+
         import joblib
 
-        return joblib.load(path)
+        return joblib.load(io.BytesIO(data))
 
 
 def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mismatch: bool = False) -> Model:
@@ -104,9 +113,20 @@ def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mism
     directory = default_model_dir() if path is None else Path(path)
     if directory.is_file():
         directory = directory.parent
-    card = read_card(directory)
-    _check_versions(card, directory, ("factcomment",), allow_version_mismatch)
-    data = json.loads(_verified(directory, SCORER_FILE, card).read_bytes())
+    # A directory being replaced by `train --force` is swapped whole (see staging_dir), and each attempt reads
+    # one directory through one handle: it sees the old model or the new one. A file that vanished or changed
+    # under it means the swap happened mid-read, and the next attempt reads the new model.
+    for attempt in range(_LOAD_ATTEMPTS):
+        with _opened_dir(directory) as handle:
+            try:
+                card = _read_card(handle, directory)
+                _check_versions(card, directory, ("factcomment",), allow_version_mismatch)
+                data = json.loads(_read_verified(handle, directory, SCORER_FILE, card))
+                break
+            except ModelError:
+                if attempt == _LOAD_ATTEMPTS - 1 or not _replaced(handle, directory):
+                    raise
+        time.sleep(0.01 * (attempt + 1))
     from factcomment.scorer import Scorer
 
     try:
@@ -118,9 +138,14 @@ def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mism
 
 def read_card(directory: Path) -> dict[str, Any]:
     """The card of a model directory, or a ModelError that says what is missing."""
+    with _opened_dir(directory) as handle:
+        return _read_card(handle, directory)
+
+
+def _read_card(handle: int | None, directory: Path) -> dict[str, Any]:
     path = directory / CARD_FILE
     try:
-        card = json.loads(path.read_text(encoding="utf-8"))
+        card = json.loads(_read_at(handle, directory, CARD_FILE).decode("utf-8"))
     except FileNotFoundError:
         raise ModelError(f"{directory}: no {CARD_FILE}; not a factcomment model directory (see factcomment train)") from None
     except (OSError, ValueError) as error:
@@ -130,29 +155,97 @@ def read_card(directory: Path) -> dict[str, Any]:
     return card
 
 
-def save_model(directory: str | os.PathLike[str], pipeline: Any, scorer: dict[str, Any], card: dict[str, Any]) -> Path:
-    """Write the pipeline, the compiled scorer, ``card.json`` and ``README.md`` into ``directory``.
+def save_model(directory: str | os.PathLike[str], pipeline: Any, scorer: dict[str, Any], card: dict[str, Any], *,
+               force: bool = False) -> Path:
+    """Write the pipeline, the compiled scorer, ``card.json`` and ``README.md`` as the model ``directory``.
 
     ``card`` holds what the caller knows (data, settings, metrics); this adds the files' hashes, the library
-    versions and the format. Files are written whole and then renamed, so a crash leaves the old model.
+    versions and the format. The files are written into a new sibling directory that then replaces
+    ``directory`` whole (see :func:`staging_dir`), so a crash leaves the old model and a reader sees one
+    model or the other. An existing model is only replaced with ``force``.
     """
     import joblib
 
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".{MODEL_FILE}.part"
-    joblib.dump(pipeline, tmp, compress=3)
-    os.replace(tmp, out / MODEL_FILE)
-    _write_atomic(out / SCORER_FILE, json.dumps(scorer, separators=(",", ":"), sort_keys=True).encode())
+    with staging_dir(out, force=force) as staged:
+        joblib.dump(pipeline, staged / MODEL_FILE, compress=3)
+        (staged / SCORER_FILE).write_bytes(json.dumps(scorer, separators=(",", ":"), sort_keys=True).encode())
+        write_card(staged, card, (MODEL_FILE, SCORER_FILE))
+    return out
+
+
+def write_card(directory: Path, card: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
+    """Write ``card.json`` and ``README.md`` for the model ``files`` already in ``directory``; return the card."""
     full = {"format": CARD_FORMAT, **card, "versions": library_versions(), "files": {
-        name: {"sha256": sha256_of(out / name), "bytes": (out / name).stat().st_size}
-        for name in (MODEL_FILE, SCORER_FILE)
+        name: {"sha256": sha256_of(directory / name), "bytes": (directory / name).stat().st_size}
+        for name in files
     }}
-    _write_atomic(out / CARD_FILE, (json.dumps(full, indent=2, sort_keys=True) + "\n").encode())
+    (directory / CARD_FILE).write_bytes((json.dumps(full, indent=2, sort_keys=True) + "\n").encode())
     from factcomment.card import render_card
 
-    _write_atomic(out / README_FILE, render_card(full).encode())
-    return out
+    (directory / README_FILE).write_bytes(render_card(full).encode())
+    return full
+
+
+def check_model_target(out: str | os.PathLike[str], *, force: bool = False) -> None:
+    """Refuse a ``--out`` that training may not write: a file, a folder that is not empty and not a model,
+    a model without ``force``, or a model folder holding files that factcomment did not write."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{out}: is a file; give --out a directory (new, empty, or a model to replace)")
+    try:
+        entries = set(os.listdir(path)) if path.is_dir() else set()
+    except OSError as error:
+        raise OutputError(f"{out}: cannot read this directory ({error.strerror}); check the path") from None
+    if not entries:
+        return
+    if CARD_FILE not in entries:
+        raise OutputError(f"{out}: is not empty and holds no factcomment model; give --out a new or empty directory")
+    try:
+        card = read_card(path)
+    except ModelError:
+        raise OutputError(f"{out}: holds a {CARD_FILE} that is not a factcomment model card; "
+                          "give --out a new or empty directory") from None
+    if not force:
+        raise UsageError(f"{out}: already holds a model; pass --force to replace it")
+    ours = {CARD_FILE, README_FILE, *card.get("files", {})}
+    if others := sorted(entries - ours):
+        raise OutputError(f"{out}: holds files factcomment did not write ({', '.join(others[:5])}); move them "
+                          "out, or give --out a new directory")
+
+
+@contextlib.contextmanager
+def staging_dir(out: str | os.PathLike[str], *, force: bool = False) -> Iterator[Path]:
+    """Yield a new, empty sibling directory of ``out``; on success it replaces ``out`` whole, in one step.
+
+    Any model tier's saver writes its files into the yielded directory (and the card last, with
+    :func:`write_card`). When the ``with`` block ends without an exception the directory is swapped in
+    (``renameat2(RENAME_EXCHANGE)`` on Linux) and the old model removed; on an exception (or SIGTERM, which
+    the CLI turns into one) the staged directory is removed and ``out`` is left as it was. ``out`` is checked
+    with :func:`check_model_target` before and again just before the swap.
+    """
+    target = Path(out)
+    check_model_target(target, force=force)
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(target)
+        staged = Path(tempfile.mkdtemp(prefix=temporary_prefix(target), suffix=".tmp", dir=parent))
+    except OSError as error:
+        raise OutputError(f"{out}: cannot write here ({error.strerror}); check the directory") from None
+    try:
+        yield staged
+        os.chmod(staged, 0o777 & ~umask())  # mkdtemp makes it private; a model is an ordinary folder
+        check_model_target(target, force=force)
+        try:
+            if target.is_dir():
+                swap_dirs(staged, target)  # staged now holds the old model, removed below
+            else:
+                os.rename(staged, target)
+        except OSError as error:
+            raise OutputError(f"{out}: cannot replace it ({error.strerror}); check the directory") from None
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
 
 
 def library_versions() -> dict[str, str]:
@@ -171,17 +264,59 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _verified(directory: Path, name: str, card: dict[str, Any]) -> Path:
+def _read_verified(handle: int | None, directory: Path, name: str, card: dict[str, Any]) -> bytes:
+    """The bytes of ``name``, read once and checked against the card's SHA-256 (so what is checked is what is used)."""
     path = directory / name
     expected = card["files"].get(name, {}).get("sha256")
-    if not path.is_file():
-        raise ModelError(f"{path}: missing; restore it or retrain the model with factcomment train")
-    if expected is None or sha256_of(path) != expected:
+    try:
+        data = _read_at(handle, directory, name)
+    except FileNotFoundError:
+        raise ModelError(f"{path}: missing; restore it or retrain the model with factcomment train") from None
+    except OSError as error:
+        raise ModelError(f"{path}: cannot read it ({error.strerror}); check the permissions") from None
+    if expected is None or hashlib.sha256(data).hexdigest() != expected:
         raise ModelError(
             f"{path}: SHA-256 does not match {CARD_FILE}; the file is damaged or was replaced. "
             "Restore it or retrain with factcomment train (refusing to load it)"
         )
-    return path
+    return data
+
+
+_LOAD_ATTEMPTS = 5
+
+
+@contextlib.contextmanager
+def _opened_dir(directory: Path) -> Iterator[int | None]:
+    """A handle on ``directory`` to read its files through (None where the OS cannot, or it is missing)."""
+    try:
+        handle = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        handle = None
+    try:
+        yield handle
+    finally:
+        if handle is not None:
+            os.close(handle)
+
+
+def _read_at(handle: int | None, directory: Path, name: str) -> bytes:
+    if handle is None or os.open not in os.supports_dir_fd:
+        return (directory / name).read_bytes()
+    descriptor = os.open(name, os.O_RDONLY, dir_fd=handle)
+    with open(descriptor, "rb") as stream:
+        return stream.read()
+
+
+def _replaced(handle: int | None, directory: Path) -> bool:
+    """Whether ``directory`` now names another directory than ``handle`` (it was swapped), or nothing yet."""
+    try:
+        now = os.stat(directory)
+    except OSError:
+        return True
+    if handle is None:
+        return False
+    was = os.fstat(handle)
+    return (now.st_dev, now.st_ino) != (was.st_dev, was.st_ino)
 
 
 def _check_versions(card: dict[str, Any], directory: Path, names: tuple[str, ...], allow: bool) -> None:
@@ -209,9 +344,3 @@ def _installed(name: str) -> str | None:
 
 def _minor(version: str | None) -> str | None:
     return None if version is None else ".".join(version.split(".")[:2])
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

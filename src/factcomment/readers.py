@@ -332,7 +332,7 @@ def _column(row: dict, chosen: str | None, defaults: tuple[str, ...], name: str,
 def _bad_row(name: str, error: InputError, options: InputOptions, problems: Tally) -> None:
     if not options.skip_bad_rows:
         raise InputError(f"{error} (pass --skip-bad-rows to skip bad rows)", file=name)
-    problems(InputError(str(error), file=name))
+    problems(InputError(str(error), file=name, skipped_row=True))
 
 
 _READERS = {

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from factcomment.errors import TrainingDataError
+from factcomment.errors import TrainingDataError, UsageError
 from factcomment.evaluation import Evaluation, score
 from factcomment.labelled import read_labelled
-from factcomment.persist import save_model, sha256_of
+from factcomment.persist import check_model_target, save_model, sha256_of
 from factcomment.readers import InputOptions, Tally, Unit
 
 # Public corpora we recognise by hash, so the card can credit them and say where to get them.
@@ -42,19 +42,27 @@ class TrainSummary:
 
 def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, out: str | Path, *,
                 heldout: Sequence[str] = (), refit_with_heldout: bool = False, seed: int = 0,
-                folds: int = 5) -> TrainSummary:
+                folds: int = 5, force: bool = False) -> TrainSummary:
     """Train on labelled ``paths`` and save the model (joblib + compiled scorer + card) in ``out``.
 
     With ``heldout`` files, the model trained on ``paths`` is first scored on them (the card records the
     figures); ``refit_with_heldout`` then trains the saved model on ``paths`` and ``heldout`` together, with
     the same settings, so the held-out figures describe the recipe rather than the shipped weights.
+
+    Nothing is written if any input or held-out file failed (a bad row skipped under ``skip_bad_rows`` is
+    not a failure), and ``out`` is replaced whole, only if it is new, empty, or a model and ``force``.
     """
     from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
     began = time.perf_counter()
+    check_train_target(out, heldout, force=force)
+    before = len(problems.errors)
     units = read_labelled(paths, options, problems)
     held = read_labelled(heldout, options, problems) if heldout else []
+    if failed := sorted({e.file or "?" for e in problems.errors[before:] if not e.skipped_row}):
+        raise TrainingDataError(f"{len(failed)} input(s) failed ({', '.join(failed[:3])}); no model was written. "
+                                "Fix or leave out the failed inputs")
     if not units:
         raise TrainingDataError("no labelled texts were read; check the inputs and --label-column")
     result = train([u.text for u in units], [u.label for u in units], seed=seed, folds=folds)
@@ -82,9 +90,16 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         },
         "training_seconds": round(seconds, 2),
     }
-    save_model(out, result.pipeline, compile_scorer(result.pipeline, result.threshold), card)
+    save_model(out, result.pipeline, compile_scorer(result.pipeline, result.threshold), card, force=force)
     counts = dict(sorted(Counter(u.label for u in units).items()))
     return TrainSummary(Path(out), counts, result.threshold, result.cv_metrics, evaluation, seconds)
+
+
+def check_train_target(out: str | Path, heldout: Sequence[str] = (), *, force: bool = False) -> None:
+    """Refuse, before any work, an ``out`` that training may not write, or a ``heldout`` file that is missing."""
+    check_model_target(out, force=force)  # checked again just before the new model is swapped in
+    if missing := [name for name in heldout if name != "-" and not Path(name).exists()]:
+        raise UsageError(f"--heldout {missing[0]}: no such file; check the path")
 
 
 def _describe(units: list[Unit]) -> list[dict]:

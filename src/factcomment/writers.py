@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from factcomment.atomic import publish_file, remove_stale, temporary_prefix, writing
+from factcomment.atomic import publish_file, remove_stale, temporary_prefix, umask, writing
 from factcomment.errors import OutputError, UsageError
 
 OUTPUT_FORMATS = ("table", "jsonl", "csv", "tsv")
@@ -128,7 +128,7 @@ def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None
             stream.flush()
             os.fsync(stream.fileno())
             # mkstemp makes the file private (0600); the result should get the mode any new file gets here.
-            os.fchmod(stream.fileno(), 0o666 & ~_umask())
+            os.fchmod(stream.fileno(), 0o666 & ~umask())
         try:
             publish_file(Path(temp), real, replace=force)
         except FileExistsError:
@@ -157,12 +157,6 @@ def _refuse_input(path: str, inputs: Sequence[str]) -> None:
         with contextlib.suppress(OSError):
             if os.path.samefile(path, name):
                 raise OutputError(f"{path}: is also an input; write the output to another file")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _stdout() -> IO[str]:
