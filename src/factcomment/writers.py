@@ -123,7 +123,9 @@ def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None
     except OSError as error:
         raise OutputError(f"{path}: cannot write here ({error.strerror}); check the directory") from None
     try:
-        with writing(real, temp), os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+        # backslashreplace: a name that is not valid UTF-8 (see file_name) can never stop the run.
+        with writing(real, temp), os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace",
+                                            newline="") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
@@ -241,19 +243,33 @@ TABLE_COLUMNS = {
 }
 
 
+def file_name(name: str) -> str:
+    """``name`` as it may be written in any format: bytes that are not valid UTF-8 become ``\\xHH``.
+
+    File names on Linux are bytes; Python reads the undecodable ones as lone surrogates, which no UTF-8
+    output can hold. ``d/\\xff.txt`` (a backslash, then x and two hex digits) stands for the byte 0xFF.
+    """
+    if name.isascii():
+        return name
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that did not come from a byte
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def split_row(unit: Any) -> dict[str, Any]:
     """A ``split`` output row for a :class:`~factcomment.readers.Unit` read from a document."""
     s = unit.segment
     if s is None:  # a row from JSON lines/CSV: one segment, the row itself
-        return {"file": unit.file, "id": unit.id, "line": unit.line, "kind": unit.label, "text": unit.text}
-    return {"file": unit.file, "paragraph": s.paragraph, "sentence": s.sentence, "start": s.start, "end": s.end,
-            "kind": s.kind, "marker": s.marker, "text": s.text}
+        return {"file": file_name(unit.file), "id": unit.id, "line": unit.line, "kind": unit.label, "text": unit.text}
+    return {"file": file_name(unit.file), "paragraph": s.paragraph, "sentence": s.sentence, "start": s.start,
+            "end": s.end, "kind": s.kind, "marker": s.marker, "text": s.text}
 
 
 def classify_row(unit: Any, prediction: Any, fmt: str) -> dict[str, Any]:
     """A ``classify`` output row: where the text came from, then its label, probability and source."""
     s = unit.segment
-    row = {"file": unit.file, "id": unit.id, "line": unit.line,
+    row = {"file": file_name(unit.file), "id": unit.id, "line": unit.line,
            "paragraph": s and s.paragraph, "sentence": s and s.sentence, "start": s and s.start, "end": s and s.end,
            "label": prediction.label, "p_comment": prediction.p_comment, "source": prediction.source,
            "text": unit.text}
