@@ -180,3 +180,29 @@ def test_row_without_its_text_is_bad(write):
     path = write("r.tsv", "id\tlabel\ttext\n1\tOBJ\n")
     units, tally = read([path], skip_bad_rows=True)
     assert units == [] and str(tally.errors[0]) == f"{path}:2: no value in column 'text'"
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_csv_unterminated_quote_is_reported_where_the_field_began(write, skip):
+    path = write("r.csv", 'id,text\n1,Fine.\n2,"Never closed.\n3,Swallowed.\n4,Also swallowed.\n')
+    units, tally = read([path], skip_bad_rows=skip)
+    assert [u.text for u in units] == ["Fine."]
+    hint = "" if skip else " (pass --skip-bad-rows to skip bad rows)"
+    assert [str(e) for e in tally.errors] == [
+        f"{path}:3: a quoted field starts on this line and its closing quote is missing (the rest of the file "
+        f"would be one field){hint}"]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (b"2,Caf\xe9.\n", "not valid utf-8 at byte 29; pass --encoding with the file's encoding, or --errors replace"),
+    (b"2,N\x00L.\n", "binary data (NUL byte); factcomment reads text files"),
+])
+def test_csv_one_bad_row_costs_that_row_only(write, bad, message):
+    path = write("r.csv", b'id,text\n1,"Multi\nline."\n' + bad + b"3,Fine.\n")
+    units, tally = read([path], skip_bad_rows=True)
+    assert [(u.line, u.text) for u in units] == [(2, "Multi\nline."), (5, "Fine.")]
+    assert [str(e) for e in tally.errors] == [f"{path}:4: {message}"]
+    units, tally = read([path])
+    assert [u.text for u in units] == ["Multi\nline."]
+    assert [(str(e), e.stopped) for e in tally.errors] == [
+        (f"{path}:4: {message} (pass --skip-bad-rows to skip bad rows)", True)]

@@ -88,7 +88,7 @@ def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally
             problems.units += result.parsed
             parsed[name] = parsed.get(name, 0) + result.parsed
             for message in result.errors:
-                problems(InputError(message, file=name))
+                problems(InputError(message, file=name, stopped=result.stopped))
             if result.stopped:
                 failed.add(name)
             elif result.last and not parsed.get(name):

@@ -133,7 +133,8 @@ def iter_units(paths: Iterable[str], options: InputOptions, problems: Tally) -> 
             if count == 0:
                 problems.warn(f"{name}: no text in this input (empty or whitespace only)")
         except InputError as error:
-            problems(InputError(str(error), file=name))
+            error.file = name
+            problems(error)
         except OSError as error:
             problems(unreadable(name, error))
 
@@ -241,27 +242,27 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
 
 def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems: Tally,
                     tsv: bool) -> Iterator[Unit]:
-    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
-    encoding = "utf-8-sig" if options.encoding.lower().replace("_", "-") == "utf-8" else options.encoding
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    text = codecs.getreader(encoding)(stream, options.errors)
+    bad: dict[int, str] = {}  # physical line -> why it could not be read (undecodable, NUL)
+    lines = _LineCounter(_delimited_lines(name, stream, options, bad))
     # TSV is read as CheckThat and most tools write it: no quoting, a tab ends every field.
     quoting = dict(delimiter="\t", quoting=csv.QUOTE_NONE) if tsv else {}
-    rows = csv.reader(_lines_checked(text, name), **quoting)
-    try:
-        header = next(rows)
-    except StopIteration:
+    rows = csv.reader(lines, **quoting)
+    header = _next_record(rows, name, lines, bad)
+    if header is None:
         return
     # A missing column is the file's fault, not a row's: fail the file even with --skip-bad-rows.
     columns = dict.fromkeys(header, "")
     _column(columns, options.text_column, TEXT_COLUMNS, name, 1, "text")
     _column(columns, options.id_column, ID_COLUMNS, name, 1, "id", required=options.id_column is not None)
     _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label", required=options.label_column is not None)
-    for number, values in enumerate(rows, start=2):
-        if not any(v.strip() for v in values):
-            continue
+    while True:
+        number = lines.count + 1  # the physical line the record starts on
         try:
+            values = _next_record(rows, name, lines, bad)
+            if values is None:
+                return
+            if not any(v.strip() for v in values):
+                continue
             # Short rows are padded, as csv.DictReader does: CheckThat's dev split leaves a trailing column
             # empty on half its rows. A missing text or label is still caught, by _unit_from_row.
             if len(values) > len(header):
@@ -272,17 +273,85 @@ def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems
             _bad_row(name, error, options, problems)
 
 
-def _lines_checked(text: Iterable[str], name: str) -> Iterator[str]:
-    number = 0
+def _next_record(rows: Iterator[list[str]], name: str, lines: _LineCounter, bad: dict[int, str]) -> list[str] | None:
+    """The next CSV/TSV record, or None at the end; InputError for a record on a line that could not be read."""
+    first = lines.count + 1
     try:
-        for number, line in enumerate(text, start=1):
-            if "\x00" in line:
-                raise InputError(f"{name}:{number}: binary data (NUL byte); factcomment reads text files")
-            yield line
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{name}:{number + 1}: not valid text in this encoding; pass --encoding or --errors replace"
-        ) from None
+        values = next(rows)
+    except StopIteration:
+        return None
+    except csv.Error as error:
+        raise InputError(f"{name}:{lines.count}: malformed CSV ({error})") from None
+    if lines.exhausted:
+        # The csv module only reads past a record's last line when a quoted field is still open: it then
+        # returns the rest of the file as one field.
+        raise InputError(f"{name}:{first}: a quoted field starts on this line and its closing quote is missing "
+                         "(the rest of the file would be one field)")
+    for number in range(first, lines.count + 1):
+        if number in bad:
+            raise InputError(f"{name}:{number}: {bad.pop(number)}")
+    return values
+
+
+class _LineCounter:
+    """Lines passed through to the csv module, counted, so that a record knows the lines it spans."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines, self.count, self.exhausted = lines, 0, False
+
+    def __iter__(self) -> _LineCounter:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            self.exhausted = True
+            raise
+        self.count += 1
+        return line
+
+
+def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: dict[int, str]) -> Iterator[str]:
+    """Decoded lines of a CSV/TSV file; a line that cannot be decoded (or holds a NUL) is noted in ``bad``.
+
+    Byte encodings are decoded a line at a time, so one bad byte costs one row, not the file. UTF-16 and
+    UTF-32 cannot be cut into lines before decoding; there an undecodable byte still ends the file.
+    """
+    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    encoding = "utf-8-sig" if options.encoding.lower().replace("_", "-") == "utf-8" else options.encoding
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    if _wide(encoding):
+        number = 0
+        try:
+            for number, line in enumerate(codecs.getreader(encoding)(stream, options.errors), start=1):
+                yield line
+        except UnicodeDecodeError:
+            raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding or --errors replace") from None
+        return
+    decoder_encoding, number, offset = encoding, 0, 0
+    for raw in stream:
+        try:
+            text = raw.decode(decoder_encoding, options.errors)
+            problem = "binary data (NUL byte); factcomment reads text files" if "\x00" in text else None
+        except UnicodeDecodeError as error:
+            text = raw.decode(decoder_encoding, "replace")
+            problem = (f"not valid {options.encoding} at byte {offset + error.start}; pass --encoding with the "
+                       "file's encoding, or --errors replace")
+        decoder_encoding = "utf-8" if encoding == "utf-8-sig" else encoding  # only the file's start has a BOM
+        offset += len(raw)
+        # splitlines, as a text stream would: a lone CR ends a line too.
+        for piece in text.splitlines(keepends=True):
+            number += 1
+            if problem is not None:
+                bad.setdefault(number, problem)
+            yield piece
+
+
+def _wide(encoding: str) -> bool:
+    """Whether ``encoding`` is one whose bytes cannot be split into lines at b"\\n" (UTF-16, UTF-32)."""
+    return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
 
 
 def _unit_from_row(name: str, number: int, row: dict, options: InputOptions) -> Unit:
@@ -331,7 +400,7 @@ def _column(row: dict, chosen: str | None, defaults: tuple[str, ...], name: str,
 
 def _bad_row(name: str, error: InputError, options: InputOptions, problems: Tally) -> None:
     if not options.skip_bad_rows:
-        raise InputError(f"{error} (pass --skip-bad-rows to skip bad rows)", file=name)
+        raise InputError(f"{error} (pass --skip-bad-rows to skip bad rows)", file=name, stopped=True)
     problems(InputError(str(error), file=name, skipped_row=True))
 
 
