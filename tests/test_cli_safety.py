@@ -124,3 +124,15 @@ def test_a_run_that_exits_2_leaves_no_output(tmp_path, tiny_model, args):
     assert result.exit_code == 2, result.output
     assert result.stderr.endswith("nothing could be processed\n")
     assert sorted(os.listdir(tmp_path)) == ["empty"]
+
+
+def test_classify_with_stdin_closed_keeps_the_other_inputs(tmp_path):
+    out = tmp_path / "o.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run([sys.executable, "-m", "factcomment", "classify", str(ROOT / "seeds"), "-", "-o", str(out)],
+                          capture_output=True, text=True, env=env, preexec_fn=lambda: os.close(0), timeout=120)
+    assert done.returncode == 1
+    assert done.stderr == ("factcomment: error: -: no standard input (it is closed); pipe the input in, or name a "
+                           "file instead of -\n"
+                           "factcomment: 1 problem(s) in 1 of 3 input(s); everything else was processed\n")
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 27

@@ -206,3 +206,12 @@ def test_csv_one_bad_row_costs_that_row_only(write, bad, message):
     assert [u.text for u in units] == ["Multi\nline."]
     assert [(str(e), e.stopped) for e in tally.errors] == [
         (f"{path}:4: {message} (pass --skip-bad-rows to skip bad rows)", True)]
+
+
+def test_closed_stdin_is_one_failed_input(write, monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)  # what Python makes of a closed file descriptor 0 (`<&-`)
+    path = write("a.txt", "The council met.\n")
+    units, tally = read([path, "-"])
+    assert [u.text for u in units] == ["The council met."]
+    assert [(e.file, str(e)) for e in tally.errors] == [
+        ("-", "-: no standard input (it is closed); pipe the input in, or name a file instead of -")]

@@ -176,7 +176,12 @@ def decode(data: bytes, name: str, encoding: str = "utf-8", errors: str = "stric
 
 def _open_binary(name: str) -> BinaryIO:
     if name == "-":
-        return _NoClose(sys.stdin.buffer)
+        # Python sets sys.stdin to None when file descriptor 0 is closed (`<&-`, some daemons).
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:
+            raise InputError("-: no standard input (it is closed); pipe the input in, or name a file instead of -",
+                             file=name)
+        return _NoClose(stdin)
     return open(name, "rb")
 
 
