@@ -136,3 +136,24 @@ def test_classify_with_stdin_closed_keeps_the_other_inputs(tmp_path):
                            "file instead of -\n"
                            "factcomment: 1 problem(s) in 1 of 3 input(s); everything else was processed\n")
     assert len(out.read_text(encoding="utf-8").splitlines()) == 27
+
+
+@pytest.mark.parametrize("args, stdout, message", [
+    ([], "/dev/full", "cannot write to standard output (No space left on device); free some space or use -o"),
+    (["-o", "/dev/full"], None, "/dev/full: cannot write (No space left on device); free some space or write elsewhere"),
+])
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_output_is_one_line_and_exit_2(args, stdout, message):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    with open(stdout or os.devnull, "w") as sink:
+        done = subprocess.run([sys.executable, "-m", "factcomment", "split", str(ROOT / "seeds"), "-f", "jsonl", *args],
+                              stdout=sink, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    assert (done.returncode, done.stderr) == (2, f"factcomment: error: {message}\n")
+
+
+def test_debug_shows_a_traceback_and_keeps_the_exit_code(tmp_path):
+    result = runner.invoke(app, ["split", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "o"), "--debug"])
+    assert result.exit_code == 2
+    result = runner.invoke(app, ["classify", "x.txt", "--model", str(tmp_path / "nope"), "--debug"])
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr and result.stderr.endswith("(see factcomment train)\n")

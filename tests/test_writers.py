@@ -185,3 +185,13 @@ def _dead_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()
     return child.pid
+
+
+def test_open_output_on_a_full_disk_is_an_output_error_and_leaves_nothing(tmp_path):
+    import errno
+
+    with pytest.raises(OutputError, match=r"out.jsonl: cannot write \(No space left on device\); free some space"):
+        with open_output(str(tmp_path / "out.jsonl")) as stream:
+            stream.write("row\n")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert os.listdir(tmp_path) == []

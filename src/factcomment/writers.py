@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import math
 import os
@@ -22,6 +23,8 @@ from factcomment.atomic import publish_file, remove_stale, temporary_prefix, uma
 from factcomment.errors import OutputError, UsageError
 
 OUTPUT_FORMATS = ("table", "jsonl", "csv", "tsv")
+# Errors that mean the output cannot take what is written (a full disk or quota, a device that refuses).
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
 # json.dumps builds a new encoder on every call that passes options; one encoder serves every row that
 # _json_row cannot spell itself.
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
@@ -136,9 +139,11 @@ def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None
         except FileExistsError:
             raise OutputError(f"{path}: already exists (another run created it meanwhile); "
                               "pass --force to overwrite it") from None
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
+            raise OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere") from None
         raise
 
 
@@ -148,8 +153,13 @@ def _write_into(path: str) -> Iterator[IO[str]]:
         stream = open(path, "w", encoding="utf-8", newline="")
     except OSError as error:
         raise OutputError(f"{path}: cannot write here ({error.strerror}); check the path") from None
-    with stream:
-        yield stream
+    try:
+        with stream:
+            yield stream
+    except OSError as error:
+        if error.errno in WRITE_ERRNOS:
+            raise OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere") from None
+        raise
 
 
 def _refuse_input(path: str, inputs: Sequence[str]) -> None:

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -13,7 +15,7 @@ import typer
 from factcomment.cli.app import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from factcomment.errors import FactcommentError
 from factcomment.readers import Tally
-from factcomment.writers import RowWriter, choose_format, columns_for, open_output
+from factcomment.writers import WRITE_ERRNOS, RowWriter, choose_format, columns_for, open_output
 
 T = TypeVar("T")
 
@@ -102,8 +104,17 @@ def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
         fail(debug, f"error: {error}", EXIT_USAGE)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_stdout()
         raise typer.Exit(EXIT_OK)
+    except OSError as error:
+        if error.errno not in WRITE_ERRNOS:
+            fail(debug, f"internal error: {type(error).__name__}: {error} (rerun with --debug and report it)",
+                 EXIT_USAGE)
+        # Readers report their own OS errors, and --output its own (OutputError): this is stdout, full.
+        _drop_stdout()
+        _report_errors(tally)
+        fail(debug, f"error: cannot write to standard output ({error.strerror}); free some space or use -o",
+             EXIT_USAGE)
     except (KeyboardInterrupt, _Interrupted):
         fail(debug, "interrupted; no output file was written", EXIT_INTERRUPTED)
     except typer.Exit:
@@ -116,10 +127,18 @@ def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
 
 
 def fail(debug: bool, message: str, code: int) -> None:
+    """Print ``message`` and end with ``code``; with ``debug`` the traceback first (the code stays the same)."""
     if debug:
-        raise
+        traceback.print_exc()
     typer.echo(f"factcomment: {message}", err=True)
     raise typer.Exit(code)
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit cannot fail (and complain) again."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        sys.stdout.fileno()  # a test runner's stdout has none
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def summarise(tally: Tally, quiet: bool) -> None:
