@@ -156,3 +156,63 @@ def test_save_model_needs_force_to_replace_a_model(tiny_model, model_copy):
         _resave(tiny_model, model_copy, 0.3)
     _resave(tiny_model, model_copy, 0.3, force=True)
     assert load_model(model_copy).threshold == 0.3
+
+
+def _tamper_scorer(directory, edit):
+    """Edit scorer.json and update the card's hash to match, as someone editing by hand would."""
+    import hashlib
+
+    data = json.loads((directory / SCORER_FILE).read_text())
+    data = edit(data)
+    raw = json.dumps(data).encode()
+    (directory / SCORER_FILE).write_bytes(raw)
+    card = json.loads((directory / CARD_FILE).read_text())
+    card["files"][SCORER_FILE]["sha256"] = hashlib.sha256(raw).hexdigest()
+    (directory / CARD_FILE).write_text(json.dumps(card))
+
+
+def _set(key, value, inner=None):
+    def edit(data):
+        (data[inner] if inner else data)[key] = value
+        return data
+    return edit
+
+
+def _reversed_vocabulary(data):
+    data["vocabulary"] = "\n".join(reversed(data["vocabulary"].split("\n")))
+    return data
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_set("threshold", float("nan")), "field 'threshold' is nan; expected a finite number"),
+    (_set("threshold", 5), "field 'threshold' is 5; expected a number from 0 to 1"),
+    (_set("threshold", -1), "field 'threshold' is -1; expected a number from 0 to 1"),
+    (_set("a", float("nan"), "calibration"), "field 'calibration.a' is nan; expected a finite number"),
+    (_reversed_vocabulary, "field 'vocabulary' is not sorted"),
+    (_set("weights", "AAAAAAAA8D8="), "field 'weights' holds 1 numbers for"),
+    (_set("intercept", "0.5"), "field 'intercept' is '0.5'; expected a finite number"),
+    (lambda data: [], r"not a factcomment scorer \(a JSON list, not an object\)"),
+    (lambda data: "model", r"not a factcomment scorer \(a JSON str, not an object\)"),
+    (lambda data: None, r"not a factcomment scorer \(a JSON NoneType, not an object\)"),
+])
+def test_an_edited_scorer_with_matching_hash_is_refused_by_field(model_copy, edit, message):
+    _tamper_scorer(model_copy, edit)
+    with pytest.raises(ModelError, match=message):
+        load_model(model_copy)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c.update(threshold=float("nan")), "field 'threshold' is nan"),
+    (lambda c: c.update(threshold=True), "field 'threshold' is True; expected a finite number"),
+    (lambda c: c.pop("threshold"), "field 'threshold' is None; expected a finite number"),
+    (lambda c: c.update(labels=["report", "maybe"]), "field 'labels' is \\['report', 'maybe'\\]"),
+    (lambda c: c.pop("labels"), "field 'labels' is missing"),
+    (lambda c: c.update(versions=["1.0"]), "field 'versions' is a list"),
+    (lambda c: c.update(files=[]), "field 'files' is a list"),
+])
+def test_a_card_with_bad_fields_is_refused_by_field(model_copy, edit, message):
+    card = json.loads((model_copy / CARD_FILE).read_text())
+    edit(card)
+    (model_copy / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match=message):
+        load_model(model_copy)

@@ -12,14 +12,18 @@ write the directory can rewrite the card too, so only load models you trained or
 """
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
+import math
 import os
 import platform
 import shutil
+import sys
 import tempfile
 import time
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -129,9 +133,10 @@ def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mism
         time.sleep(0.01 * (attempt + 1))
     from factcomment.scorer import Scorer
 
+    check_scorer(data, directory / SCORER_FILE)
     try:
         scorer = Scorer.from_dict(data)
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
         raise ModelError(f"{directory / SCORER_FILE}: not a factcomment scorer ({error}); retrain the model") from None
     return Model(directory, card, scorer, allow_version_mismatch)
 
@@ -152,7 +157,89 @@ def _read_card(handle: int | None, directory: Path) -> dict[str, Any]:
         raise ModelError(f"{path}: unreadable model card ({error}); retrain or restore the model") from None
     if not isinstance(card, dict) or card.get("format") != CARD_FORMAT or "files" not in card:
         raise ModelError(f"{path}: not a factcomment model card (format {CARD_FORMAT}); retrain the model")
+    check_card(card, path)
     return card
+
+
+# -- sense checks of what is loaded: the hashes only say the files match the card, not that they make sense --
+
+def check_card(card: dict[str, Any], path: Path) -> None:
+    """Refuse a card whose fields are missing, mistyped or out of range, naming the field."""
+    files = _field(card, "files", dict, path)
+    for name, entry in files.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            _bad(path, f"files.{name}", "has no sha256 string")
+    _probability(card, "threshold", path)
+    labels = _field(card, "labels", list, path)
+    if sorted(map(str, labels)) != ["comment", "report"] or len(labels) != 2:
+        _bad(path, "labels", f"is {labels!r}; expected report and comment")
+    if "versions" in card:
+        _field(card, "versions", dict, path)
+
+
+def check_scorer(data: Any, path: Path) -> None:
+    """Refuse a compiled scorer (``scorer.json``) that is not a dict of finite, consistent numbers."""
+    if not isinstance(data, dict):
+        raise ModelError(f"{path}: not a factcomment scorer (a JSON {type(data).__name__}, not an object); "
+                         "retrain the model")
+    _probability(data, "threshold", path)
+    _finite(data, "intercept", path)
+    calibration = _field(data, "calibration", dict, path)
+    for key in ("a", "b"):
+        _finite(calibration, key, path, f"calibration.{key}")
+    if calibration.get("positive") not in ("report", "comment"):
+        _bad(path, "calibration.positive", f"is {calibration.get('positive')!r}; expected report or comment")
+    _field(data, "analyzer", dict, path)
+    vocabulary = _field(data, "vocabulary", (str, list), path)
+    names = (vocabulary.split("\n") if vocabulary else []) if isinstance(vocabulary, str) else vocabulary
+    if any(a >= b for a, b in zip(names, names[1:])):
+        _bad(path, "vocabulary", "is not sorted (or repeats a term); the scorer looks terms up by bisection")
+    for key in ("weights", "idf"):
+        values = _doubles(_field(data, key, (str, list), path), path, key)
+        if len(values) != len(names):
+            _bad(path, key, f"holds {len(values)} numbers for {len(names)} vocabulary terms")
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+            _bad(path, key, "holds a number that is not finite")
+
+
+def _field(record: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Path) -> Any:
+    if key not in record:
+        _bad(path, key, "is missing")
+    value = record[key]
+    if not isinstance(value, kind):
+        _bad(path, key, f"is a {type(value).__name__}")
+    return value
+
+
+def _finite(record: dict[str, Any], key: str, path: Path, name: str | None = None) -> float:
+    value = record.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        _bad(path, name or key, f"is {value!r}; expected a finite number")
+    return float(value)
+
+
+def _probability(record: dict[str, Any], key: str, path: Path) -> None:
+    if not 0.0 <= _finite(record, key, path) <= 1.0:
+        _bad(path, key, f"is {record[key]!r}; expected a number from 0 to 1")
+
+
+def _doubles(value: str | list, path: Path, key: str) -> Sequence[float]:
+    if isinstance(value, list):
+        return value
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError:
+        _bad(path, key, "is not base64")
+    if len(raw) % 8:
+        _bad(path, key, "is not a whole number of doubles")
+    doubles = array("d", raw)
+    if sys.byteorder == "big":
+        doubles.byteswap()
+    return doubles
+
+
+def _bad(path: Path, field: str, problem: str) -> None:
+    raise ModelError(f"{path}: field {field!r} {problem}; retrain or restore the model")
 
 
 def save_model(directory: str | os.PathLike[str], pipeline: Any, scorer: dict[str, Any], card: dict[str, Any], *,
