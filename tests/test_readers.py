@@ -215,3 +215,17 @@ def test_closed_stdin_is_one_failed_input(write, monkeypatch):
     assert [u.text for u in units] == ["The council met."]
     assert [(e.file, str(e)) for e in tally.errors] == [
         ("-", "-: no standard input (it is closed); pipe the input in, or name a file instead of -")]
+
+
+def test_an_input_named_twice_is_read_once_with_a_warning(write, tmp_path):
+    path = write("d/a.txt", "The council met.\n")
+    units, tally = read([path, str(tmp_path / "d"), str(tmp_path / "d" / ".." / "d" / "a.txt")])
+    assert [u.text for u in units] == ["The council met."]
+    assert tally.warnings == [f"{tmp_path / 'd' / 'a.txt'}: named more than once (as {path}); read once",
+                              f"{tmp_path / 'd' / '..' / 'd' / 'a.txt'}: named more than once (as {path}); read once"]
+
+
+@pytest.mark.parametrize("pattern", ["../*.txt", "/etc/*.txt", "sub/../../*.txt"])
+def test_a_glob_that_leaves_the_directory_is_refused(pattern):
+    with pytest.raises(UsageError, match=r"cannot be absolute or contain '\.\.'"):
+        InputOptions(pattern=pattern)

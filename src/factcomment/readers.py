@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -65,6 +66,9 @@ class InputOptions:
             raise UsageError(f"unknown input format {self.input_format!r}; use one of {', '.join(INPUT_FORMATS)}")
         if self.unit not in UNITS:
             raise UsageError(f"unknown unit {self.unit!r}; use one of {', '.join(UNITS)}")
+        if os.path.isabs(self.pattern) or ".." in Path(self.pattern).parts:
+            raise UsageError(f"--glob {self.pattern!r}: a pattern matches files inside the directories named; "
+                             "it cannot be absolute or contain '..' (name the other files or folders instead)")
         if self.errors not in ("strict", "replace"):
             raise UsageError(f"unknown --errors {self.errors!r}; use strict or replace")
         try:
@@ -98,10 +102,25 @@ class Tally:
 
 
 def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterator[str]:
-    """Yield files to read: files as given, directories searched recursively for ``pattern``, ``-`` as is."""
+    """Yield files to read: files as given, directories searched recursively for ``pattern``, ``-`` as is.
+
+    A file reached twice (named twice, or inside two named folders, or through a link) is read once, with a
+    warning: its rows would otherwise come out twice, and train on duplicates.
+    """
+    seen: dict[str, str] = {}
+
+    def first_time(name: str) -> bool:
+        key = name if name == "-" else os.path.realpath(name)
+        if key in seen:
+            problems.warn(f"{name}: named more than once (as {seen[key]}); read once")
+            return False
+        seen[key] = name
+        return True
+
     for raw in paths:
         if raw == "-":
-            yield raw
+            if first_time(raw):
+                yield raw
             continue
         path = Path(raw)
         if path.is_dir():
@@ -110,9 +129,10 @@ def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterato
             if not found:
                 problems.files += 1
                 problems(InputError(f"{raw}: no files matching {pattern!r} in this directory; pass --glob", file=raw))
-            yield from (str(p) for p in found)
+            yield from (name for name in map(str, found) if first_time(name))
         elif path.exists():
-            yield raw
+            if first_time(raw):
+                yield raw
         else:
             problems.files += 1
             problems(InputError(f"{raw}: no such file or directory", file=raw))
