@@ -164,3 +164,12 @@ def test_train_with_a_missing_heldout_file_is_a_usage_error(tmp_path, write):
     assert result.exit_code == 2
     assert result.stderr == f"factcomment: error: --heldout {tmp_path / 'dev.tsv'}: no such file; check the path\n"
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_classify_utf16_json_lines(tiny_model, write, jobs):
+    rows_in = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(TINY_REPORT))
+    path = write("rows.jsonl", rows_in.encode("utf-16"))
+    result = run("classify", path, "--model", tiny_model.path, "-f", "jsonl", "--jobs", jobs)
+    assert result.exit_code == 0, result.stderr
+    assert [r["text"] for r in rows(result)] == TINY_REPORT

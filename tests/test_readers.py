@@ -229,3 +229,29 @@ def test_an_input_named_twice_is_read_once_with_a_warning(write, tmp_path):
 def test_a_glob_that_leaves_the_directory_is_refused(pattern):
     with pytest.raises(UsageError, match=r"cannot be absolute or contain '\.\.'"):
         InputOptions(pattern=pattern)
+
+
+JSONL_ROWS = '{"id": 1, "text": "Caf\u00e9 owners met."}\n{"id": 2, "text": "Prices rose."}\n'
+CSV_ROWS = 'id,text\n1,"Caf\u00e9 owners met."\n2,Prices rose.\n'
+
+
+@pytest.mark.parametrize("suffix, content", [(".jsonl", JSONL_ROWS), (".csv", CSV_ROWS)])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32", "utf-16-be"])
+def test_rows_with_a_bom_read_like_documents(write, suffix, content, encoding):
+    data = content.encode(encoding)
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    units, tally = read([write("rows" + suffix, data)])
+    assert tally.errors == []
+    assert [(u.id, u.line, u.text) for u in units] == [("1", 2 if suffix == ".csv" else 1, "Caf\u00e9 owners met."),
+                                                       ("2", 3 if suffix == ".csv" else 2, "Prices rose.")]
+
+
+def test_utf16_without_a_bom_gets_an_encoding_hint(write):
+    path = write("a.txt", "Hello there.\n".encode("utf-16-le"))
+    _, tally = read([path])
+    assert [str(e) for e in tally.errors] == [
+        f"{path}: binary data (NUL byte at byte 1); factcomment reads text files (if it is UTF-16-LE text "
+        "without a BOM, pass --encoding utf-16-le)"]
+    units, tally = read([path], encoding="utf-16-le")
+    assert [u.text for u in units] == ["Hello there."]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
+import io
 import json
 import os
 import sys
@@ -175,16 +177,14 @@ def read_document(name: str, options: InputOptions) -> str:
 
 def decode(data: bytes, name: str, encoding: str = "utf-8", errors: str = "strict", offset: int = 0) -> str:
     """Decode bytes from ``name``; a BOM picks UTF-8/UTF-16/UTF-32, a NUL byte elsewhere means binary."""
-    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                       (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                       (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            encoding = codec
-            break
+    bom = bom_encoding(data)
+    if bom is not None:
+        encoding = bom
     else:
         nul = data.find(b"\x00")
         if nul >= 0 and "16" not in encoding and "32" not in encoding:
-            raise InputError(f"{name}: binary data (NUL byte at byte {offset + nul}); factcomment reads text files")
+            raise InputError(f"{name}: binary data (NUL byte at byte {offset + nul}); factcomment reads text "
+                             f"files{_utf16_hint(data)}")
     try:
         return data.decode(encoding, errors)
     except UnicodeDecodeError as error:
@@ -192,6 +192,67 @@ def decode(data: bytes, name: str, encoding: str = "utf-8", errors: str = "stric
             f"{name}: not valid {encoding} at byte {offset + error.start}; "
             "pass --encoding with the file's encoding, or --errors replace"
         ) from None
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # UTF-32 LE first: it starts like UTF-16 LE
+
+
+def bom_encoding(head: bytes) -> str | None:
+    """The encoding a byte order mark at the start of ``head`` selects, or None."""
+    return next((codec for bom, codec in _BOMS if head.startswith(bom)), None)
+
+
+def _utf16_hint(data: bytes) -> str:
+    """A hint for text that looks like UTF-16 without a BOM: NUL as every other byte of ASCII text."""
+    sample = data[:4096]
+    for first, codec in ((1, "utf-16-le"), (0, "utf-16-be")):
+        zeros = sample[first::2]
+        if len(zeros) >= 2 and zeros.count(0) >= 0.9 * len(zeros) and sample[1 - first::2].count(0) == 0:
+            return f" (if it is {codec.upper()} text without a BOM, pass --encoding {codec})"
+    return ""
+
+
+def _wide_encoding(stream: BinaryIO, options: InputOptions) -> str | None:
+    """UTF-16 or UTF-32 (by BOM, or by --encoding): text that cannot be cut into lines at the byte b"\\n"."""
+    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    bom = bom_encoding(head)
+    if bom is not None:
+        return bom if bom != "utf-8-sig" else None
+    return options.encoding if _wide(options.encoding) else None
+
+
+def is_wide_file(name: str, options: InputOptions) -> bool:
+    """Whether the file ``name`` is UTF-16 or UTF-32 text (see :func:`_wide_encoding`); False if unreadable."""
+    try:
+        with open(name, "rb") as stream:
+            return _wide_encoding(stream, options) is not None
+    except OSError:
+        return False
+
+
+def _read_jsonl(name: str, stream: BinaryIO, options: InputOptions, problems: Tally) -> Iterator[Unit]:
+    encoding = _wide_encoding(stream, options)
+    if encoding is None:
+        yield from read_jsonl_lines(name, stream, options, problems)
+        return
+    # UTF-16/32 lines are decoded here and handed on as UTF-8, which read_jsonl_lines frames and parses.
+    text = io.TextIOWrapper(stream, encoding, options.errors, newline="\n")
+    try:
+        yield from read_jsonl_lines(name, _utf8_lines(text, name, encoding),
+                                    dataclasses.replace(options, encoding="utf-8"), problems)
+    finally:
+        text.detach()  # the caller closes the file (or leaves stdin open)
+
+
+def _utf8_lines(text: Iterable[str], name: str, encoding: str) -> Iterator[bytes]:
+    number = 0
+    try:
+        for number, line in enumerate(text, start=1):
+            yield line.encode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding with the file's encoding, "
+                         "or --errors replace") from None
 
 
 def _open_binary(name: str) -> BinaryIO:
@@ -345,8 +406,7 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
     """
     head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
     encoding = "utf-8-sig" if options.encoding.lower().replace("_", "-") == "utf-8" else options.encoding
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
+    encoding = bom_encoding(head) or encoding
     if _wide(encoding):
         number = 0
         try:
@@ -431,7 +491,7 @@ def _bad_row(name: str, error: InputError, options: InputOptions, problems: Tall
 
 _READERS = {
     "text": _read_text,
-    "jsonl": read_jsonl_lines,
+    "jsonl": _read_jsonl,
     "csv": lambda *a: _read_delimited(*a, tsv=False),
     "tsv": lambda *a: _read_delimited(*a, tsv=True),
 }
