@@ -125,3 +125,51 @@ def test_evaluate_plot_writes_png(tiny_model, tmp_path, write):
     result = run("evaluate", data, "--model", tiny_model.path, "--plot", png)
     assert result.exit_code == 0, result.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _tiny_tsv(write):
+    return write("train.tsv", "sentence\tlabel\n" + "".join(f"{t}\tOBJ\n" for t in TINY_REPORT)
+                 + "".join(f"{t}\tSUBJ\n" for t in TINY_COMMENT))
+
+
+def test_train_into_a_file_is_refused_before_training(tmp_path, write):
+    data = _tiny_tsv(write)
+    out = write("model.txt", "not a folder")
+    result = run("train", data, "--out", out, "--force")
+    assert result.exit_code == 2
+    assert result.stderr == (f"factcomment: error: {out}: is a file; give --out a directory (new, empty, or a model "
+                             "to replace)\n")
+
+
+def test_train_writes_nothing_when_an_input_fails(tiny_model, tmp_path, write):
+    import shutil
+
+    data = _tiny_tsv(write)
+    out = tmp_path / "model"
+    shutil.copytree(tiny_model.path, out)
+    card = (out / "card.json").read_bytes()
+    missing = tmp_path / "shared" / "train_en.tsv"
+    result = run("train", data, missing, "--out", out, "--force", "--folds", "3", "-q")
+    assert result.exit_code == 2
+    assert result.stderr == (f"factcomment: error: {missing}: no such file or directory\n"
+                             f"factcomment: error: 1 input(s) failed ({missing}); no model was written. "
+                             "Fix or leave out the failed inputs\n")
+    assert (out / "card.json").read_bytes() == card
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model", "train.tsv"]
+
+
+def test_train_with_a_missing_heldout_file_is_a_usage_error(tmp_path, write):
+    data = _tiny_tsv(write)
+    result = run("train", data, "--heldout", tmp_path / "dev.tsv", "--out", tmp_path / "m", "-q")
+    assert result.exit_code == 2
+    assert result.stderr == f"factcomment: error: --heldout {tmp_path / 'dev.tsv'}: no such file; check the path\n"
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_classify_utf16_json_lines(tiny_model, write, jobs):
+    rows_in = "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in enumerate(TINY_REPORT))
+    path = write("rows.jsonl", rows_in.encode("utf-16"))
+    result = run("classify", path, "--model", tiny_model.path, "-f", "jsonl", "--jobs", jobs)
+    assert result.exit_code == 0, result.stderr
+    assert [r["text"] for r in rows(result)] == TINY_REPORT

@@ -92,3 +92,68 @@ def test_a_50_mb_single_line_file(tmp_path, tiny_model):
         assert result.exit_code == 0, result.stderr
         (row,) = [json.loads(line) for line in result.stdout.splitlines()]
         assert (row["paragraph"], row["start"], row["end"]) == (0, 0, 50_399_999)
+
+
+def test_an_output_inside_an_input_folder_is_never_read_back(tmp_path, tiny_model):
+    folder = tmp_path / "dir"
+    (folder / "z").mkdir(parents=True)
+    (folder / "a.txt").write_text("The council met on Monday.\n", encoding="utf-8")
+    out = folder / "z" / "out.jsonl"
+    out.write_text('{"text": "an old output"}\n', encoding="utf-8")
+    (folder / "z" / ".out.jsonl.fc1-x.part").write_text("another run's temporary file\n", encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(folder), "--glob", "*", "-o", str(out), "--force",
+                                 "-m", str(tiny_model.path), "-f", "jsonl"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(os.path.basename(r["file"]), r["text"]) for r in rows] == [("a.txt", "The council met on Monday.")]
+
+
+@pytest.mark.parametrize("args", [
+    ["split", "{missing}"],
+    ["classify", "{missing}"],
+    ["classify", "{missing}", "--jobs", "2"],
+    ["split", "{empty}"],
+    ["report", "{missing}"],
+])
+def test_a_run_that_exits_2_leaves_no_output(tmp_path, tiny_model, args):
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "out.file"
+    args = [a.format(missing=tmp_path / "nonexistent", empty=tmp_path / "empty") for a in args]
+    model = ["-m", str(tiny_model.path)] if args[0] != "split" else []
+    result = runner.invoke(app, [*args, *model, "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.endswith("nothing could be processed\n")
+    assert sorted(os.listdir(tmp_path)) == ["empty"]
+
+
+def test_classify_with_stdin_closed_keeps_the_other_inputs(tmp_path):
+    out = tmp_path / "o.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run([sys.executable, "-m", "factcomment", "classify", str(ROOT / "seeds"), "-", "-o", str(out)],
+                          capture_output=True, text=True, env=env, preexec_fn=lambda: os.close(0), timeout=120)
+    assert done.returncode == 1
+    assert done.stderr == ("factcomment: error: -: no standard input (it is closed); pipe the input in, or name a "
+                           "file instead of -\n"
+                           "factcomment: 1 problem(s) in 1 of 3 input(s); everything else was processed\n")
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 27
+
+
+@pytest.mark.parametrize("args, stdout, message", [
+    ([], "/dev/full", "cannot write to standard output (No space left on device); free some space or use -o"),
+    (["-o", "/dev/full"], None, "/dev/full: cannot write (No space left on device); free some space or write elsewhere"),
+])
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_output_is_one_line_and_exit_2(args, stdout, message):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    with open(stdout or os.devnull, "w") as sink:
+        done = subprocess.run([sys.executable, "-m", "factcomment", "split", str(ROOT / "seeds"), "-f", "jsonl", *args],
+                              stdout=sink, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    assert (done.returncode, done.stderr) == (2, f"factcomment: error: {message}\n")
+
+
+def test_debug_shows_a_traceback_and_keeps_the_exit_code(tmp_path):
+    result = runner.invoke(app, ["split", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "o"), "--debug"])
+    assert result.exit_code == 2
+    result = runner.invoke(app, ["classify", "x.txt", "--model", str(tmp_path / "nope"), "--debug"])
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr and result.stderr.endswith("(see factcomment train)\n")

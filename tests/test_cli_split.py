@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT
@@ -100,3 +102,34 @@ def test_seeds_jsonl_is_reproducible():
                             capture_output=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0
     assert result.stdout == (ROOT / "data" / "seeds.jsonl").read_bytes()
+
+
+def _undecodable_name(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "b.txt").write_text("Second file.\n", encoding="utf-8")
+    with open(os.fsencode(folder) + b"/\xff.txt", "wb") as stream:
+        stream.write(b"Hello there.\n")
+    return folder
+
+
+@pytest.mark.parametrize("fmt, spelled", [
+    ("jsonl", '"file": "{d}/\\\\xff.txt"'), ("csv", "{d}/\\xff.txt,"), ("tsv", "{d}/\\\\xff.txt\t"),
+    ("table", "/\\xff.txt "),
+])
+def test_a_file_name_that_is_not_utf8_is_escaped_and_never_stops_the_run(tmp_path, fmt, spelled):
+    folder = _undecodable_name(tmp_path)
+    out = tmp_path / "out"
+    result = run("split", folder, "-f", fmt, "-o", out)
+    assert result.exit_code == 0, result.output
+    written = out.read_text(encoding="utf-8")
+    assert spelled.format(d=folder) in written
+    assert "Second file." in written and "Hello there." in written
+
+
+def test_a_file_name_that_is_not_utf8_is_escaped_on_stdout(tmp_path):
+    folder = _undecodable_name(tmp_path)
+    result = run("split", folder, "-f", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["file"] for line in result.stdout_bytes.decode("utf-8").splitlines()] == [
+        f"{folder}/b.txt", f"{folder}/\\xff.txt"]

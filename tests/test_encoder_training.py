@@ -69,7 +69,7 @@ def test_onnx_export_matches_torch(tiny_base, tmp_path, quantise):
     figures = et.export_onnx(tuned, tmp_path, quantise=quantise, check_texts=TEXTS)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx", "tokenizer.json"]
     assert figures["opset"] == et.OPSET and figures["max_abs_diff_float"] < 1e-4
-    exported = OnnxEncoder(tmp_path / "model.onnx", tmp_path / "tokenizer.json", max_length=32)
+    exported = OnnxEncoder.from_files(tmp_path / "model.onnx", tmp_path / "tokenizer.json", max_length=32)
     reference = et.predict_logits(tuned, TEXTS)
     tolerance = 0.2 if quantise else 1e-4
     assert max(abs(a - b) for a, b in zip(reference, exported.logits(TEXTS))) < tolerance

@@ -2,6 +2,7 @@
 import functools
 import multiprocessing
 import os
+import sys
 import threading
 
 import pytest
@@ -138,3 +139,55 @@ def test_an_error_in_a_worker_reaches_the_caller_in_order(tiny_model, start_meth
     assert [next(results) for _ in range(3)] == [0, 1, 2]
     with pytest.raises(ValueError, match="3 is bad"):
         next(results)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stream:
+                    fields = stream.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_workers_exit_when_their_parent_is_killed():
+    import json
+    import signal
+    import subprocess
+    import time
+
+    from conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    parent = subprocess.Popen([sys.executable, "-m", "factcomment", "classify", "-", "--jobs", "2", "-q"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    # Three pieces of rows, and stdin left open: the workers start, then the parent waits for more input.
+    parent.stdin.write("".join(json.dumps({"text": f"Row {i} said so."}) + "\n" for i in range(5000)).encode())
+    parent.stdin.flush()
+    deadline = time.monotonic() + 60
+    while len(workers := _children(parent.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(workers) >= 2, "the workers never started"
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    while any(os.path.exists(f"/proc/{w}") and _state(w) != "Z" for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [w for w in workers if os.path.exists(f"/proc/{w}") and _state(w) != "Z"]
+    for worker in alive:
+        os.kill(worker, signal.SIGKILL)
+    assert alive == []
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as stream:
+            return stream.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"

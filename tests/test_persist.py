@@ -83,3 +83,136 @@ def test_broken_model_directories_have_clear_errors(model_copy, damage, message)
 def test_shipped_model_loads_and_is_small(shipped_model):
     assert (shipped_model.path / MODEL_FILE).stat().st_size < 5 * 1024 * 1024
     assert shipped_model.card["training_data"]
+
+
+def _resave(model, directory, threshold, **kwargs):
+    """Save ``model`` again at ``directory`` with another threshold on its card."""
+    from factcomment.persist import save_model
+
+    card = {k: v for k, v in model.card.items() if k not in ("format", "versions", "files")}
+    scorer = json.loads((model.path / SCORER_FILE).read_bytes())
+    return save_model(directory, model.load_pipeline(), scorer, {**card, "threshold": threshold}, **kwargs)
+
+
+def test_an_interrupted_save_leaves_the_old_model_loadable(tiny_model, model_copy, monkeypatch):
+    import factcomment.card
+
+    before = sorted(p.name for p in model_copy.parent.iterdir())
+
+    def killed(card):  # SIGTERM after model.joblib and scorer.json are written, before the card
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(factcomment.card, "render_card", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _resave(tiny_model, model_copy, 0.25, force=True)
+    assert load_model(model_copy).threshold == tiny_model.threshold
+    assert sorted(p.name for p in model_copy.parent.iterdir()) == before
+
+
+def test_loading_a_model_while_it_is_replaced_sees_one_model_whole(tiny_model, model_copy, monkeypatch):
+    import factcomment.persist as persist
+
+    check = persist._check_versions
+    swapped = []
+
+    def replace_meanwhile(*args):  # `train --force` finishes between reading the card and the scorer
+        check(*args)
+        if not swapped and args[2] == ("factcomment",):
+            swapped.append(True)
+            _resave(tiny_model, model_copy, 0.25, force=True)
+
+    monkeypatch.setattr(persist, "_check_versions", replace_meanwhile)
+    model = load_model(model_copy)
+    assert swapped and model.threshold == 0.25
+    assert [n for n in model_copy.parent.iterdir() if n.name.startswith(".")] == []
+
+
+def test_save_model_refuses_a_folder_it_did_not_write(tiny_model, tmp_path):
+    from factcomment.errors import OutputError
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "README.md").write_text("mine")
+    (folder / "scorer.json").write_text("mine too")
+    with pytest.raises(OutputError, match="notes: is not empty and holds no factcomment model; give --out a new"):
+        _resave(tiny_model, folder, 0.3, force=True)
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "scorer.json"]
+    assert [p.name for p in tmp_path.iterdir()] == ["notes"]
+
+
+def test_save_model_keeps_files_beside_a_model_it_did_not_write(tiny_model, model_copy):
+    from factcomment.errors import OutputError
+
+    (model_copy / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match=r"holds files factcomment did not write \(notes.txt\)"):
+        _resave(tiny_model, model_copy, 0.3, force=True)
+    assert (model_copy / "notes.txt").read_text() == "mine"
+
+
+def test_save_model_needs_force_to_replace_a_model(tiny_model, model_copy):
+    from factcomment.errors import UsageError
+
+    with pytest.raises(UsageError, match="already holds a model; pass --force"):
+        _resave(tiny_model, model_copy, 0.3)
+    _resave(tiny_model, model_copy, 0.3, force=True)
+    assert load_model(model_copy).threshold == 0.3
+
+
+def _tamper_scorer(directory, edit):
+    """Edit scorer.json and update the card's hash to match, as someone editing by hand would."""
+    import hashlib
+
+    data = json.loads((directory / SCORER_FILE).read_text())
+    data = edit(data)
+    raw = json.dumps(data).encode()
+    (directory / SCORER_FILE).write_bytes(raw)
+    card = json.loads((directory / CARD_FILE).read_text())
+    card["files"][SCORER_FILE]["sha256"] = hashlib.sha256(raw).hexdigest()
+    (directory / CARD_FILE).write_text(json.dumps(card))
+
+
+def _set(key, value, inner=None):
+    def edit(data):
+        (data[inner] if inner else data)[key] = value
+        return data
+    return edit
+
+
+def _reversed_vocabulary(data):
+    data["vocabulary"] = "\n".join(reversed(data["vocabulary"].split("\n")))
+    return data
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_set("threshold", float("nan")), "field 'threshold' is nan; expected a finite number"),
+    (_set("threshold", 5), "field 'threshold' is 5; expected a number from 0 to 1"),
+    (_set("threshold", -1), "field 'threshold' is -1; expected a number from 0 to 1"),
+    (_set("a", float("nan"), "calibration"), "field 'calibration.a' is nan; expected a finite number"),
+    (_reversed_vocabulary, "field 'vocabulary' is not sorted"),
+    (_set("weights", "AAAAAAAA8D8="), "field 'weights' holds 1 numbers for"),
+    (_set("intercept", "0.5"), "field 'intercept' is '0.5'; expected a finite number"),
+    (lambda data: [], r"not a factcomment scorer \(a JSON list, not an object\)"),
+    (lambda data: "model", r"not a factcomment scorer \(a JSON str, not an object\)"),
+    (lambda data: None, r"not a factcomment scorer \(a JSON NoneType, not an object\)"),
+])
+def test_an_edited_scorer_with_matching_hash_is_refused_by_field(model_copy, edit, message):
+    _tamper_scorer(model_copy, edit)
+    with pytest.raises(ModelError, match=message):
+        load_model(model_copy)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c.update(threshold=float("nan")), "field 'threshold' is nan"),
+    (lambda c: c.update(threshold=True), "field 'threshold' is True; expected a finite number"),
+    (lambda c: c.pop("threshold"), "field 'threshold' is None; expected a finite number"),
+    (lambda c: c.update(labels=["report", "maybe"]), "field 'labels' is \\['report', 'maybe'\\]"),
+    (lambda c: c.pop("labels"), "field 'labels' is missing"),
+    (lambda c: c.update(versions=["1.0"]), "field 'versions' is a list"),
+    (lambda c: c.update(files=[]), "field 'files' is a list"),
+])
+def test_a_card_with_bad_fields_is_refused_by_field(model_copy, edit, message):
+    card = json.loads((model_copy / CARD_FILE).read_text())
+    edit(card)
+    (model_copy / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match=message):
+        load_model(model_copy)

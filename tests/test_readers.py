@@ -180,3 +180,78 @@ def test_row_without_its_text_is_bad(write):
     path = write("r.tsv", "id\tlabel\ttext\n1\tOBJ\n")
     units, tally = read([path], skip_bad_rows=True)
     assert units == [] and str(tally.errors[0]) == f"{path}:2: no value in column 'text'"
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_csv_unterminated_quote_is_reported_where_the_field_began(write, skip):
+    path = write("r.csv", 'id,text\n1,Fine.\n2,"Never closed.\n3,Swallowed.\n4,Also swallowed.\n')
+    units, tally = read([path], skip_bad_rows=skip)
+    assert [u.text for u in units] == ["Fine."]
+    hint = "" if skip else " (pass --skip-bad-rows to skip bad rows)"
+    assert [str(e) for e in tally.errors] == [
+        f"{path}:3: a quoted field starts on this line and its closing quote is missing (the rest of the file "
+        f"would be one field){hint}"]
+
+
+@pytest.mark.parametrize("bad, message", [
+    (b"2,Caf\xe9.\n", "not valid utf-8 at byte 29; pass --encoding with the file's encoding, or --errors replace"),
+    (b"2,N\x00L.\n", "binary data (NUL byte); factcomment reads text files"),
+])
+def test_csv_one_bad_row_costs_that_row_only(write, bad, message):
+    path = write("r.csv", b'id,text\n1,"Multi\nline."\n' + bad + b"3,Fine.\n")
+    units, tally = read([path], skip_bad_rows=True)
+    assert [(u.line, u.text) for u in units] == [(2, "Multi\nline."), (5, "Fine.")]
+    assert [str(e) for e in tally.errors] == [f"{path}:4: {message}"]
+    units, tally = read([path])
+    assert [u.text for u in units] == ["Multi\nline."]
+    assert [(str(e), e.stopped) for e in tally.errors] == [
+        (f"{path}:4: {message} (pass --skip-bad-rows to skip bad rows)", True)]
+
+
+def test_closed_stdin_is_one_failed_input(write, monkeypatch):
+    monkeypatch.setattr("sys.stdin", None)  # what Python makes of a closed file descriptor 0 (`<&-`)
+    path = write("a.txt", "The council met.\n")
+    units, tally = read([path, "-"])
+    assert [u.text for u in units] == ["The council met."]
+    assert [(e.file, str(e)) for e in tally.errors] == [
+        ("-", "-: no standard input (it is closed); pipe the input in, or name a file instead of -")]
+
+
+def test_an_input_named_twice_is_read_once_with_a_warning(write, tmp_path):
+    path = write("d/a.txt", "The council met.\n")
+    units, tally = read([path, str(tmp_path / "d"), str(tmp_path / "d" / ".." / "d" / "a.txt")])
+    assert [u.text for u in units] == ["The council met."]
+    assert tally.warnings == [f"{tmp_path / 'd' / 'a.txt'}: named more than once (as {path}); read once",
+                              f"{tmp_path / 'd' / '..' / 'd' / 'a.txt'}: named more than once (as {path}); read once"]
+
+
+@pytest.mark.parametrize("pattern", ["../*.txt", "/etc/*.txt", "sub/../../*.txt"])
+def test_a_glob_that_leaves_the_directory_is_refused(pattern):
+    with pytest.raises(UsageError, match=r"cannot be absolute or contain '\.\.'"):
+        InputOptions(pattern=pattern)
+
+
+JSONL_ROWS = '{"id": 1, "text": "Caf\u00e9 owners met."}\n{"id": 2, "text": "Prices rose."}\n'
+CSV_ROWS = 'id,text\n1,"Caf\u00e9 owners met."\n2,Prices rose.\n'
+
+
+@pytest.mark.parametrize("suffix, content", [(".jsonl", JSONL_ROWS), (".csv", CSV_ROWS)])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32", "utf-16-be"])
+def test_rows_with_a_bom_read_like_documents(write, suffix, content, encoding):
+    data = content.encode(encoding)
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    units, tally = read([write("rows" + suffix, data)])
+    assert tally.errors == []
+    assert [(u.id, u.line, u.text) for u in units] == [("1", 2 if suffix == ".csv" else 1, "Caf\u00e9 owners met."),
+                                                       ("2", 3 if suffix == ".csv" else 2, "Prices rose.")]
+
+
+def test_utf16_without_a_bom_gets_an_encoding_hint(write):
+    path = write("a.txt", "Hello there.\n".encode("utf-16-le"))
+    _, tally = read([path])
+    assert [str(e) for e in tally.errors] == [
+        f"{path}: binary data (NUL byte at byte 1); factcomment reads text files (if it is UTF-16-LE text "
+        "without a BOM, pass --encoding utf-16-le)"]
+    units, tally = read([path], encoding="utf-16-le")
+    assert [u.text for u in units] == ["Hello there."]

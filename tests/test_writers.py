@@ -109,3 +109,89 @@ def test_json_rows_are_spelled_exactly_as_json_dumps_would(row):
 
     kept = {key: value for key, value in row.items() if value is not None}
     assert _json_row(row, _json_keys(list(row))) == json.dumps(kept, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_open_output_writes_into_a_named_pipe_instead_of_replacing_it(tmp_path, force):
+    import stat
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    with open_output(str(fifo), force=force) as stream:
+        stream.write("row\n")
+    reader.join(10)
+    assert received == ["row\n"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["fifo"]
+
+
+def test_open_output_writes_into_a_device():
+    with open_output("/dev/null") as stream:
+        stream.write("discarded\n")
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+
+
+def test_open_output_replaces_a_symlinks_target_not_the_link(tmp_path):
+    real = tmp_path / "real.jsonl"
+    real.write_text("old\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real.name)
+    with open_output(str(link), force=True) as stream:
+        stream.write("new\n")
+    assert link.is_symlink() and os.readlink(link) == "real.jsonl"
+    assert real.read_text() == "new\n"
+    assert sorted(os.listdir(tmp_path)) == ["link.jsonl", "real.jsonl"]
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_open_output_refuses_an_input(tmp_path, force):
+    source = tmp_path / "in.txt"
+    source.write_text("text\n")
+    with pytest.raises(OutputError, match="in.txt: is also an input; write the output to another file"):
+        with open_output(str(source), force=force, inputs=[str(tmp_path / "." / "in.txt")]):
+            pass
+    assert source.read_text() == "text\n"
+
+
+def test_open_output_does_not_replace_a_file_created_while_it_ran(tmp_path):
+    # Two runs started together: both found no file; the one that commits second must not replace the first.
+    target = tmp_path / "out.jsonl"
+    with pytest.raises(OutputError, match="already exists \\(another run created it meanwhile\\); pass --force"):
+        with open_output(str(target)) as stream:
+            stream.write("second\n")
+            target.write_text("first\n")
+    assert target.read_text() == "first\n"
+    assert os.listdir(tmp_path) == ["out.jsonl"]
+
+
+def test_open_output_removes_temporaries_of_dead_runs_only(tmp_path):
+    dead = _dead_pid()
+    stale = tmp_path / f".out.jsonl.fc{dead}-abc.part"
+    live = tmp_path / f".out.jsonl.fc{os.getppid()}-abc.part"
+    stale.write_text("x")
+    live.write_text("x")
+    with open_output(str(tmp_path / "out.jsonl")) as stream:
+        stream.write("row\n")
+    assert sorted(os.listdir(tmp_path)) == [live.name, "out.jsonl"]
+
+
+def _dead_pid() -> int:
+    import subprocess
+
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_open_output_on_a_full_disk_is_an_output_error_and_leaves_nothing(tmp_path):
+    import errno
+
+    with pytest.raises(OutputError, match=r"out.jsonl: cannot write \(No space left on device\); free some space"):
+        with open_output(str(tmp_path / "out.jsonl")) as stream:
+            stream.write("row\n")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert os.listdir(tmp_path) == []

@@ -39,16 +39,18 @@ class AccurateScorer:
     Parameters
     ----------
     directory
-        The model directory (files already verified against the card by the loader).
+        The model directory (for messages).
     card
         Its card: ``stacking`` holds ``encoder``, ``fast`` and ``bias``; ``encoder`` holds ``max_length``.
     fast
         The stacked fast :class:`~factcomment.scorer.Scorer`, or ``None`` when its weight is 0.
+    files
+        The bytes of ``model.onnx`` and ``tokenizer.json``, as the loader read and hash-checked them.
     """
 
     explainable = False
 
-    def __init__(self, directory: Path, card: dict[str, Any], fast: Any = None):
+    def __init__(self, directory: Path, card: dict[str, Any], fast: Any, files: dict[str, bytes]):
         from factcomment.encoder import OnnxEncoder
 
         try:
@@ -64,8 +66,11 @@ class AccurateScorer:
         if self._w_fast and fast is None:
             raise ModelError(f"{directory}: the card stacks a fast model but scorer.json is missing; retrain")
         self._fast = fast if self._w_fast else None
-        self._encoder = OnnxEncoder(directory / ENCODER_FILES[0], directory / ENCODER_FILES[1],
-                                    max_length=max_length)
+        try:
+            tokenizer = files[ENCODER_FILES[1]].decode("utf-8")
+        except UnicodeDecodeError:
+            raise ModelError(f"{directory / ENCODER_FILES[1]}: not UTF-8 JSON; reinstall or retrain the model") from None
+        self._encoder = OnnxEncoder(files[ENCODER_FILES[0]], tokenizer, max_length=max_length, where=str(directory))
 
     def decision_function(self, texts: list[str]) -> list[float]:
         """The stacked log-odds toward comment."""

@@ -17,8 +17,8 @@ from itertools import islice
 from factcomment.api import classify_units
 from factcomment.errors import InputError
 from factcomment.persist import Model
-from factcomment.readers import (InputOptions, Tally, Unit, expand_paths, format_of, iter_units, read_jsonl_lines,
-                                 unreadable)
+from factcomment.readers import (InputOptions, Tally, Unit, expand_paths, format_of, is_wide_file, iter_units,
+                                 read_jsonl_lines, unreadable)
 from factcomment.writers import RowWriter, classify_row
 
 PIECE = 2048  # lines or units per piece: big enough to amortise the hand-off, small enough to stay flat
@@ -88,7 +88,7 @@ def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally
             problems.units += result.parsed
             parsed[name] = parsed.get(name, 0) + result.parsed
             for message in result.errors:
-                problems(InputError(message, file=name))
+                problems(InputError(message, file=name, stopped=result.stopped))
             if result.stopped:
                 failed.add(name)
             elif result.last and not parsed.get(name):
@@ -120,7 +120,8 @@ def render_piece(model: Model, item: tuple[Job, Piece]) -> Rendered:
 
 def _pieces(paths: Iterable[str], options: InputOptions, problems: Tally, failed: set[str]) -> Iterator[Piece]:
     for name in expand_paths(paths, options.pattern, problems):
-        if name != "-" and format_of(name, None, options.input_format) == "jsonl":
+        # JSON lines travel as raw lines, except UTF-16/32, which cannot be framed by bytes (read here instead).
+        if name != "-" and format_of(name, None, options.input_format) == "jsonl" and not is_wide_file(name, options):
             yield from _line_pieces(name, problems, failed)
             continue
         units = iter_units([name], options, problems)

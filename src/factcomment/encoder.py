@@ -43,23 +43,32 @@ def _runtime():
 
 
 class OnnxEncoder:
-    """Logits toward ``comment`` from an exported encoder (``model.onnx``) and its ``tokenizer.json``.
+    """Logits toward ``comment`` from an exported encoder and its tokenizer.
 
     Parameters
     ----------
-    model_path, tokenizer_path
-        The exported model and its tokenizer.
+    model
+        The exported model: the bytes of ``model.onnx`` (as the loader read and hash-checked them).
+    tokenizer
+        The JSON text of its ``tokenizer.json``.
     max_length
         Tokens kept per text (the length it was fine-tuned with).
     threads
         onnxruntime's intra-op threads; default: every core this process may use.
     """
 
-    def __init__(self, model_path: str | os.PathLike[str], tokenizer_path: str | os.PathLike[str], *,
-                 max_length: int = 128, threads: int | None = None):
-        self.model_path, self.tokenizer_path = Path(model_path), Path(tokenizer_path)
-        self.max_length, self.threads = max_length, threads
+    def __init__(self, model: bytes, tokenizer: str, *, max_length: int = 128, threads: int | None = None,
+                 where: str = "the accurate model"):
+        self._model, self._tokenizer_json = model, tokenizer
+        self.max_length, self.threads, self._where = max_length, threads, where
         self._open()  # now, so that a bad model fails at load time, not at the first text
+
+    @classmethod
+    def from_files(cls, model_path: str | os.PathLike[str], tokenizer_path: str | os.PathLike[str],
+                   **options: Any) -> OnnxEncoder:
+        """An encoder read from ``model.onnx`` and ``tokenizer.json`` (no hash check: for freshly made files)."""
+        return cls(Path(model_path).read_bytes(), Path(tokenizer_path).read_text(encoding="utf-8"),
+                   where=str(Path(model_path).parent), **options)
 
     def _open(self) -> None:
         onnxruntime, Tokenizer = _runtime()
@@ -68,19 +77,17 @@ class OnnxEncoder:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         try:
-            self._session = onnxruntime.InferenceSession(str(self.model_path), options,
-                                                         providers=["CPUExecutionProvider"])
-            tokenizer = Tokenizer.from_file(str(self.tokenizer_path))
+            self._session = onnxruntime.InferenceSession(self._model, options, providers=["CPUExecutionProvider"])
+            tokenizer = Tokenizer.from_str(self._tokenizer_json)
         except Exception as error:  # onnxruntime and tokenizers raise their own classes; all mean "unusable"
-            raise ModelError(f"{self.model_path.parent}: cannot load the accurate model ({error}); "
+            raise ModelError(f"{self._where}: cannot load the accurate model ({str(error).splitlines()[0]}); "
                              "reinstall it or retrain with factcomment train --tier accurate") from None
         self._tokenizer = configure_tokenizer(tokenizer, self.max_length, pad=False)
         self._pid = os.getpid()
 
     def __getstate__(self) -> dict[str, Any]:
         # A session does not pickle; the receiving process (a pool or Dask worker) opens its own.
-        return {"model_path": self.model_path, "tokenizer_path": self.tokenizer_path,
-                "max_length": self.max_length, "threads": self.threads, "_pid": None}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_session", "_tokenizer")} | {"_pid": None}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)

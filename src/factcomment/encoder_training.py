@@ -206,7 +206,7 @@ def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
     reference = predict_logits(tuned, texts)
     from factcomment.encoder import OnnxEncoder
 
-    exported = OnnxEncoder(float_path, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
+    exported = OnnxEncoder.from_files(float_path, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
     float_diff = max(abs(a - b) for a, b in zip(reference, exported.logits(texts)))
     if float_diff > 1e-3:
         raise RuntimeError(f"the ONNX export differs from torch by {float_diff:.2e} in a logit; not writing it")
@@ -217,7 +217,7 @@ def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
 
         quantize_dynamic(str(float_path), str(final), weight_type=QuantType.QInt8)
         float_path.unlink()
-        quantised = OnnxEncoder(final, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
+        quantised = OnnxEncoder.from_files(final, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
         figures["max_abs_diff_int8"] = max(abs(a - b) for a, b in zip(reference, quantised.logits(texts)))
         figures["quantised"] = "int8 dynamic (onnxruntime.quantization.quantize_dynamic)"
     else:

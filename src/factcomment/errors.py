@@ -17,12 +17,17 @@ class UsageError(FactcommentError, ValueError):
 class InputError(FactcommentError):
     """An input file or row cannot be read; the message names the file (and line or byte).
 
-    ``file`` is the input it concerns (set by the readers), so a caller can tell which inputs failed.
+    ``file`` is the input it concerns (set by the readers), so a caller can tell which inputs failed;
+    ``skipped_row`` marks a bad row skipped under ``--skip-bad-rows`` (the rest of its file was read), and
+    ``stopped`` a bad row that stopped its file (the rows after it were not read).
     """
 
-    def __init__(self, message: str, *, file: str | None = None) -> None:
+    def __init__(self, message: str, *, file: str | None = None, skipped_row: bool = False,
+                 stopped: bool = False) -> None:
         super().__init__(message)
         self.file = file
+        self.skipped_row = skipped_row
+        self.stopped = stopped
 
 
 class TrainingDataError(FactcommentError, ValueError):

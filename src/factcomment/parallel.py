@@ -9,9 +9,13 @@ helpers that inherit the list, and only results travel.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import multiprocessing.connection
+import os
 import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,6 +30,7 @@ from factcomment.persist import Model
 T = TypeVar("T")
 R = TypeVar("R")
 _WINDOW_PER_JOB = 3
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _state: Any = None  # what every task of this worker shares (the model), set once by _start_worker
 
 
@@ -126,6 +131,7 @@ def _help(work: Callable[[Model, Sequence[T]], R], sequence: Sequence[T], model:
           bounds: list[tuple[int, int]], claimed: Any, sender: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent()
     try:
         while (index := _claim(claimed, len(bounds))) is not None:
             start, end = bounds[index]
@@ -178,6 +184,20 @@ def _start_worker(state: Any) -> None:
     # pool ends its workers with SIGTERM, which must simply end them).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent()
+
+
+def die_with_parent() -> None:
+    """Have the kernel send this process SIGTERM when its parent dies (Linux), or exit if it already has.
+
+    A parent killed with SIGKILL runs no clean-up: without this its workers would live on under PID 1,
+    waiting for work that never comes.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _call(work: Callable[[Any, Any], Any], item: Any) -> Any:

@@ -12,16 +12,26 @@ write the directory can rewrite the card too, so only load models you trained or
 """
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
 import json
+import math
 import os
 import platform
+import shutil
+import sys
+import tempfile
+import time
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from factcomment import __version__
-from factcomment.errors import ModelError
+from factcomment.atomic import remove_stale, swap_dirs, temporary_prefix, umask
+from factcomment.errors import ModelError, OutputError, UsageError
 from factcomment.results import Explanation, Prediction
 
 MODEL_FILE = "model.joblib"
@@ -81,10 +91,13 @@ class Model:
         if self.card.get("tier", "fast") != "fast":
             raise ModelError(f"{self.path}: an {self.card.get('tier')} model has no scikit-learn Pipeline")
         _check_versions(self.card, self.path, ("scikit-learn",), self.allow_version_mismatch)
-        path = _verified(self.path, MODEL_FILE, self.card)
+        with _opened_dir(self.path) as handle:
+            data = _read_verified(handle, self.path, MODEL_FILE, self.card)
+        import io
+
         import joblib
 
-        return joblib.load(path)
+        return joblib.load(io.BytesIO(data))
 
 
 def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mismatch: bool = False) -> Model:
@@ -107,16 +120,35 @@ def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mism
     directory = _model_dir(path)
     if directory.is_file():
         directory = directory.parent
-    card = read_card(directory)
-    _check_versions(card, directory, ("factcomment",), allow_version_mismatch)
+    # A directory being replaced by `train --force` is swapped whole (see staging_dir), and each attempt reads
+    # one directory through one handle: it sees the old model or the new one. A file that vanished or changed
+    # under it means the swap happened mid-read, and the next attempt reads the new model.
+    for attempt in range(_LOAD_ATTEMPTS):
+        with _opened_dir(directory) as handle:
+            try:
+                card = _read_card(handle, directory)
+                _check_versions(card, directory, ("factcomment",), allow_version_mismatch)
+                files = {name: _read_verified(handle, directory, name, card) for name in _model_files(card)}
+                break
+            except ModelError:
+                if attempt == _LOAD_ATTEMPTS - 1 or not _replaced(handle, directory):
+                    raise
+        time.sleep(0.01 * (attempt + 1))
+    fast = _fast_scorer(files[SCORER_FILE], directory) if SCORER_FILE in files else None
     if card.get("tier", "fast") == "accurate":
-        from factcomment.accurate import ENCODER_FILES, AccurateScorer
+        from factcomment.accurate import AccurateScorer
 
-        for name in ENCODER_FILES:
-            _verified(directory, name, card)
-        fast = _fast_scorer(directory, card) if SCORER_FILE in card["files"] else None
-        return Model(directory, card, AccurateScorer(directory, card, fast), allow_version_mismatch)
-    return Model(directory, card, _fast_scorer(directory, card), allow_version_mismatch)
+        return Model(directory, card, AccurateScorer(directory, card, fast, files), allow_version_mismatch)
+    return Model(directory, card, fast, allow_version_mismatch)
+
+
+def _model_files(card: dict[str, Any]) -> list[str]:
+    """The files inference reads: the compiled scorer, and for the accurate tier the encoder's files too."""
+    if card.get("tier", "fast") == "accurate":
+        from factcomment.accurate import ENCODER_FILES
+
+        return [*ENCODER_FILES, *([SCORER_FILE] if SCORER_FILE in card["files"] else [])]
+    return [SCORER_FILE]
 
 
 def _model_dir(path: str | os.PathLike[str] | None) -> Path:
@@ -130,53 +162,212 @@ def _model_dir(path: str | os.PathLike[str] | None) -> Path:
     return Path(path)
 
 
-def _fast_scorer(directory: Path, card: dict[str, Any]):
-    data = json.loads(_verified(directory, SCORER_FILE, card).read_bytes())
+def _fast_scorer(raw: bytes, directory: Path):
     from factcomment.scorer import Scorer
 
     try:
+        data = json.loads(raw)
+    except ValueError as error:
+        raise ModelError(f"{directory / SCORER_FILE}: not JSON ({error}); retrain the model") from None
+    check_scorer(data, directory / SCORER_FILE)
+    try:
         return Scorer.from_dict(data)
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
         raise ModelError(f"{directory / SCORER_FILE}: not a factcomment scorer ({error}); retrain the model") from None
 
 
 def read_card(directory: Path) -> dict[str, Any]:
     """The card of a model directory, or a ModelError that says what is missing."""
+    with _opened_dir(directory) as handle:
+        return _read_card(handle, directory)
+
+
+def _read_card(handle: int | None, directory: Path) -> dict[str, Any]:
     path = directory / CARD_FILE
     try:
-        card = json.loads(path.read_text(encoding="utf-8"))
+        card = json.loads(_read_at(handle, directory, CARD_FILE).decode("utf-8"))
     except FileNotFoundError:
         raise ModelError(f"{directory}: no {CARD_FILE}; not a factcomment model directory (see factcomment train)") from None
     except (OSError, ValueError) as error:
         raise ModelError(f"{path}: unreadable model card ({error}); retrain or restore the model") from None
     if not isinstance(card, dict) or card.get("format") != CARD_FORMAT or "files" not in card:
         raise ModelError(f"{path}: not a factcomment model card (format {CARD_FORMAT}); retrain the model")
+    check_card(card, path)
     return card
 
 
-def save_model(directory: str | os.PathLike[str], pipeline: Any, scorer: dict[str, Any], card: dict[str, Any]) -> Path:
-    """Write the pipeline, the compiled scorer, ``card.json`` and ``README.md`` into ``directory``.
+# -- sense checks of what is loaded: the hashes only say the files match the card, not that they make sense --
+
+def check_card(card: dict[str, Any], path: Path) -> None:
+    """Refuse a card whose fields are missing, mistyped or out of range, naming the field."""
+    files = _field(card, "files", dict, path)
+    for name, entry in files.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            _bad(path, f"files.{name}", "has no sha256 string")
+    _probability(card, "threshold", path)
+    labels = _field(card, "labels", list, path)
+    if sorted(map(str, labels)) != ["comment", "report"] or len(labels) != 2:
+        _bad(path, "labels", f"is {labels!r}; expected report and comment")
+    if "versions" in card:
+        _field(card, "versions", dict, path)
+
+
+def check_scorer(data: Any, path: Path) -> None:
+    """Refuse a compiled scorer (``scorer.json``) that is not a dict of finite, consistent numbers."""
+    if not isinstance(data, dict):
+        raise ModelError(f"{path}: not a factcomment scorer (a JSON {type(data).__name__}, not an object); "
+                         "retrain the model")
+    _probability(data, "threshold", path)
+    _finite(data, "intercept", path)
+    calibration = _field(data, "calibration", dict, path)
+    for key in ("a", "b"):
+        _finite(calibration, key, path, f"calibration.{key}")
+    if calibration.get("positive") not in ("report", "comment"):
+        _bad(path, "calibration.positive", f"is {calibration.get('positive')!r}; expected report or comment")
+    _field(data, "analyzer", dict, path)
+    vocabulary = _field(data, "vocabulary", (str, list), path)
+    names = (vocabulary.split("\n") if vocabulary else []) if isinstance(vocabulary, str) else vocabulary
+    if any(a >= b for a, b in zip(names, names[1:])):
+        _bad(path, "vocabulary", "is not sorted (or repeats a term); the scorer looks terms up by bisection")
+    for key in ("weights", "idf"):
+        values = _doubles(_field(data, key, (str, list), path), path, key)
+        if len(values) != len(names):
+            _bad(path, key, f"holds {len(values)} numbers for {len(names)} vocabulary terms")
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+            _bad(path, key, "holds a number that is not finite")
+
+
+def _field(record: dict[str, Any], key: str, kind: type | tuple[type, ...], path: Path) -> Any:
+    if key not in record:
+        _bad(path, key, "is missing")
+    value = record[key]
+    if not isinstance(value, kind):
+        _bad(path, key, f"is a {type(value).__name__}")
+    return value
+
+
+def _finite(record: dict[str, Any], key: str, path: Path, name: str | None = None) -> float:
+    value = record.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        _bad(path, name or key, f"is {value!r}; expected a finite number")
+    return float(value)
+
+
+def _probability(record: dict[str, Any], key: str, path: Path) -> None:
+    if not 0.0 <= _finite(record, key, path) <= 1.0:
+        _bad(path, key, f"is {record[key]!r}; expected a number from 0 to 1")
+
+
+def _doubles(value: str | list, path: Path, key: str) -> Sequence[float]:
+    if isinstance(value, list):
+        return value
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError:
+        _bad(path, key, "is not base64")
+    if len(raw) % 8:
+        _bad(path, key, "is not a whole number of doubles")
+    doubles = array("d", raw)
+    if sys.byteorder == "big":
+        doubles.byteswap()
+    return doubles
+
+
+def _bad(path: Path, field: str, problem: str) -> None:
+    raise ModelError(f"{path}: field {field!r} {problem}; retrain or restore the model")
+
+
+def save_model(directory: str | os.PathLike[str], pipeline: Any, scorer: dict[str, Any], card: dict[str, Any], *,
+               force: bool = False) -> Path:
+    """Write the pipeline, the compiled scorer, ``card.json`` and ``README.md`` as the model ``directory``.
 
     ``card`` holds what the caller knows (data, settings, metrics); this adds the files' hashes, the library
-    versions and the format. Files are written whole and then renamed, so a crash leaves the old model.
+    versions and the format. The files are written into a new sibling directory that then replaces
+    ``directory`` whole (see :func:`staging_dir`), so a crash leaves the old model and a reader sees one
+    model or the other. An existing model is only replaced with ``force``.
     """
     import joblib
 
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".{MODEL_FILE}.part"
-    joblib.dump(pipeline, tmp, compress=3)
-    os.replace(tmp, out / MODEL_FILE)
-    _write_atomic(out / SCORER_FILE, json.dumps(scorer, separators=(",", ":"), sort_keys=True).encode())
+    with staging_dir(out, force=force) as staged:
+        joblib.dump(pipeline, staged / MODEL_FILE, compress=3)
+        (staged / SCORER_FILE).write_bytes(json.dumps(scorer, separators=(",", ":"), sort_keys=True).encode())
+        write_card(staged, card, (MODEL_FILE, SCORER_FILE))
+    return out
+
+
+def write_card(directory: Path, card: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
+    """Write ``card.json`` and ``README.md`` for the model ``files`` already in ``directory``; return the card."""
     full = {"format": CARD_FORMAT, **card, "versions": library_versions(), "files": {
-        name: {"sha256": sha256_of(out / name), "bytes": (out / name).stat().st_size}
-        for name in (MODEL_FILE, SCORER_FILE)
+        name: {"sha256": sha256_of(directory / name), "bytes": (directory / name).stat().st_size}
+        for name in files
     }}
-    _write_atomic(out / CARD_FILE, (json.dumps(full, indent=2, sort_keys=True) + "\n").encode())
+    (directory / CARD_FILE).write_bytes((json.dumps(full, indent=2, sort_keys=True) + "\n").encode())
     from factcomment.card import render_card
 
-    _write_atomic(out / README_FILE, render_card(full).encode())
-    return out
+    (directory / README_FILE).write_bytes(render_card(full).encode())
+    return full
+
+
+def check_model_target(out: str | os.PathLike[str], *, force: bool = False) -> None:
+    """Refuse a ``--out`` that training may not write: a file, a folder that is not empty and not a model,
+    a model without ``force``, or a model folder holding files that factcomment did not write."""
+    path = Path(out)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{out}: is a file; give --out a directory (new, empty, or a model to replace)")
+    try:
+        entries = set(os.listdir(path)) if path.is_dir() else set()
+    except OSError as error:
+        raise OutputError(f"{out}: cannot read this directory ({error.strerror}); check the path") from None
+    if not entries:
+        return
+    if CARD_FILE not in entries:
+        raise OutputError(f"{out}: is not empty and holds no factcomment model; give --out a new or empty directory")
+    try:
+        card = read_card(path)
+    except ModelError:
+        raise OutputError(f"{out}: holds a {CARD_FILE} that is not a factcomment model card; "
+                          "give --out a new or empty directory") from None
+    if not force:
+        raise UsageError(f"{out}: already holds a model; pass --force to replace it")
+    ours = {CARD_FILE, README_FILE, *card.get("files", {})}
+    if others := sorted(entries - ours):
+        raise OutputError(f"{out}: holds files factcomment did not write ({', '.join(others[:5])}); move them "
+                          "out, or give --out a new directory")
+
+
+@contextlib.contextmanager
+def staging_dir(out: str | os.PathLike[str], *, force: bool = False) -> Iterator[Path]:
+    """Yield a new, empty sibling directory of ``out``; on success it replaces ``out`` whole, in one step.
+
+    Any model tier's saver writes its files into the yielded directory (and the card last, with
+    :func:`write_card`). When the ``with`` block ends without an exception the directory is swapped in
+    (``renameat2(RENAME_EXCHANGE)`` on Linux) and the old model removed; on an exception (or SIGTERM, which
+    the CLI turns into one) the staged directory is removed and ``out`` is left as it was. ``out`` is checked
+    with :func:`check_model_target` before and again just before the swap.
+    """
+    target = Path(out)
+    check_model_target(target, force=force)
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(target)
+        staged = Path(tempfile.mkdtemp(prefix=temporary_prefix(target), suffix=".tmp", dir=parent))
+    except OSError as error:
+        raise OutputError(f"{out}: cannot write here ({error.strerror}); check the directory") from None
+    try:
+        yield staged
+        os.chmod(staged, 0o777 & ~umask())  # mkdtemp makes it private; a model is an ordinary folder
+        check_model_target(target, force=force)
+        try:
+            if target.is_dir():
+                swap_dirs(staged, target)  # staged now holds the old model, removed below
+            else:
+                os.rename(staged, target)
+        except OSError as error:
+            raise OutputError(f"{out}: cannot replace it ({error.strerror}); check the directory") from None
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
 
 
 def library_versions() -> dict[str, str]:
@@ -195,17 +386,59 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _verified(directory: Path, name: str, card: dict[str, Any]) -> Path:
+def _read_verified(handle: int | None, directory: Path, name: str, card: dict[str, Any]) -> bytes:
+    """The bytes of ``name``, read once and checked against the card's SHA-256 (so what is checked is what is used)."""
     path = directory / name
     expected = card["files"].get(name, {}).get("sha256")
-    if not path.is_file():
-        raise ModelError(f"{path}: missing; restore it or retrain the model with factcomment train")
-    if expected is None or sha256_of(path) != expected:
+    try:
+        data = _read_at(handle, directory, name)
+    except FileNotFoundError:
+        raise ModelError(f"{path}: missing; restore it or retrain the model with factcomment train") from None
+    except OSError as error:
+        raise ModelError(f"{path}: cannot read it ({error.strerror}); check the permissions") from None
+    if expected is None or hashlib.sha256(data).hexdigest() != expected:
         raise ModelError(
             f"{path}: SHA-256 does not match {CARD_FILE}; the file is damaged or was replaced. "
             "Restore it or retrain with factcomment train (refusing to load it)"
         )
-    return path
+    return data
+
+
+_LOAD_ATTEMPTS = 5
+
+
+@contextlib.contextmanager
+def _opened_dir(directory: Path) -> Iterator[int | None]:
+    """A handle on ``directory`` to read its files through (None where the OS cannot, or it is missing)."""
+    try:
+        handle = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        handle = None
+    try:
+        yield handle
+    finally:
+        if handle is not None:
+            os.close(handle)
+
+
+def _read_at(handle: int | None, directory: Path, name: str) -> bytes:
+    if handle is None or os.open not in os.supports_dir_fd:
+        return (directory / name).read_bytes()
+    descriptor = os.open(name, os.O_RDONLY, dir_fd=handle)
+    with open(descriptor, "rb") as stream:
+        return stream.read()
+
+
+def _replaced(handle: int | None, directory: Path) -> bool:
+    """Whether ``directory`` now names another directory than ``handle`` (it was swapped), or nothing yet."""
+    try:
+        now = os.stat(directory)
+    except OSError:
+        return True
+    if handle is None:
+        return False
+    was = os.fstat(handle)
+    return (now.st_dev, now.st_ino) != (was.st_dev, was.st_ino)
 
 
 def _check_versions(card: dict[str, Any], directory: Path, names: tuple[str, ...], allow: bool) -> None:
@@ -233,9 +466,3 @@ def _installed(name: str) -> str | None:
 
 def _minor(version: str | None) -> str | None:
     return None if version is None else ".".join(version.split(".")[:2])
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
+import io
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from factcomment.atomic import is_being_written
 from factcomment.errors import InputError, UsageError
 from factcomment.segment import DEFAULT_MARKER, UNITS, Segment, iter_segments
 
@@ -64,6 +68,9 @@ class InputOptions:
             raise UsageError(f"unknown input format {self.input_format!r}; use one of {', '.join(INPUT_FORMATS)}")
         if self.unit not in UNITS:
             raise UsageError(f"unknown unit {self.unit!r}; use one of {', '.join(UNITS)}")
+        if os.path.isabs(self.pattern) or ".." in Path(self.pattern).parts:
+            raise UsageError(f"--glob {self.pattern!r}: a pattern matches files inside the directories named; "
+                             "it cannot be absolute or contain '..' (name the other files or folders instead)")
         if self.errors not in ("strict", "replace"):
             raise UsageError(f"unknown --errors {self.errors!r}; use strict or replace")
         try:
@@ -97,20 +104,37 @@ class Tally:
 
 
 def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterator[str]:
-    """Yield files to read: files as given, directories searched recursively for ``pattern``, ``-`` as is."""
+    """Yield files to read: files as given, directories searched recursively for ``pattern``, ``-`` as is.
+
+    A file reached twice (named twice, or inside two named folders, or through a link) is read once, with a
+    warning: its rows would otherwise come out twice, and train on duplicates.
+    """
+    seen: dict[str, str] = {}
+
+    def first_time(name: str) -> bool:
+        key = name if name == "-" else os.path.realpath(name)
+        if key in seen:
+            problems.warn(f"{name}: named more than once (as {seen[key]}); read once")
+            return False
+        seen[key] = name
+        return True
+
     for raw in paths:
         if raw == "-":
-            yield raw
+            if first_time(raw):
+                yield raw
             continue
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob(pattern) if p.is_file())
+            # Never this run's own output or anyone's temporary file, even when the output is in this folder.
+            found = sorted(p for p in path.rglob(pattern) if p.is_file() and not is_being_written(p))
             if not found:
                 problems.files += 1
                 problems(InputError(f"{raw}: no files matching {pattern!r} in this directory; pass --glob", file=raw))
-            yield from (str(p) for p in found)
+            yield from (name for name in map(str, found) if first_time(name))
         elif path.exists():
-            yield raw
+            if first_time(raw):
+                yield raw
         else:
             problems.files += 1
             problems(InputError(f"{raw}: no such file or directory", file=raw))
@@ -131,7 +155,8 @@ def iter_units(paths: Iterable[str], options: InputOptions, problems: Tally) -> 
             if count == 0:
                 problems.warn(f"{name}: no text in this input (empty or whitespace only)")
         except InputError as error:
-            problems(InputError(str(error), file=name))
+            error.file = name
+            problems(error)
         except OSError as error:
             problems(unreadable(name, error))
 
@@ -152,16 +177,14 @@ def read_document(name: str, options: InputOptions) -> str:
 
 def decode(data: bytes, name: str, encoding: str = "utf-8", errors: str = "strict", offset: int = 0) -> str:
     """Decode bytes from ``name``; a BOM picks UTF-8/UTF-16/UTF-32, a NUL byte elsewhere means binary."""
-    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                       (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                       (codecs.BOM_UTF16_BE, "utf-16")):
-        if data.startswith(bom):
-            encoding = codec
-            break
+    bom = bom_encoding(data)
+    if bom is not None:
+        encoding = bom
     else:
         nul = data.find(b"\x00")
         if nul >= 0 and "16" not in encoding and "32" not in encoding:
-            raise InputError(f"{name}: binary data (NUL byte at byte {offset + nul}); factcomment reads text files")
+            raise InputError(f"{name}: binary data (NUL byte at byte {offset + nul}); factcomment reads text "
+                             f"files{_utf16_hint(data)}")
     try:
         return data.decode(encoding, errors)
     except UnicodeDecodeError as error:
@@ -171,9 +194,75 @@ def decode(data: bytes, name: str, encoding: str = "utf-8", errors: str = "stric
         ) from None
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # UTF-32 LE first: it starts like UTF-16 LE
+
+
+def bom_encoding(head: bytes) -> str | None:
+    """The encoding a byte order mark at the start of ``head`` selects, or None."""
+    return next((codec for bom, codec in _BOMS if head.startswith(bom)), None)
+
+
+def _utf16_hint(data: bytes) -> str:
+    """A hint for text that looks like UTF-16 without a BOM: NUL as every other byte of ASCII text."""
+    sample = data[:4096]
+    for first, codec in ((1, "utf-16-le"), (0, "utf-16-be")):
+        zeros = sample[first::2]
+        if len(zeros) >= 2 and zeros.count(0) >= 0.9 * len(zeros) and sample[1 - first::2].count(0) == 0:
+            return f" (if it is {codec.upper()} text without a BOM, pass --encoding {codec})"
+    return ""
+
+
+def _wide_encoding(stream: BinaryIO, options: InputOptions) -> str | None:
+    """UTF-16 or UTF-32 (by BOM, or by --encoding): text that cannot be cut into lines at the byte b"\\n"."""
+    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    bom = bom_encoding(head)
+    if bom is not None:
+        return bom if bom != "utf-8-sig" else None
+    return options.encoding if _wide(options.encoding) else None
+
+
+def is_wide_file(name: str, options: InputOptions) -> bool:
+    """Whether the file ``name`` is UTF-16 or UTF-32 text (see :func:`_wide_encoding`); False if unreadable."""
+    try:
+        with open(name, "rb") as stream:
+            return _wide_encoding(stream, options) is not None
+    except OSError:
+        return False
+
+
+def _read_jsonl(name: str, stream: BinaryIO, options: InputOptions, problems: Tally) -> Iterator[Unit]:
+    encoding = _wide_encoding(stream, options)
+    if encoding is None:
+        yield from read_jsonl_lines(name, stream, options, problems)
+        return
+    # UTF-16/32 lines are decoded here and handed on as UTF-8, which read_jsonl_lines frames and parses.
+    text = io.TextIOWrapper(stream, encoding, options.errors, newline="\n")
+    try:
+        yield from read_jsonl_lines(name, _utf8_lines(text, name, encoding),
+                                    dataclasses.replace(options, encoding="utf-8"), problems)
+    finally:
+        text.detach()  # the caller closes the file (or leaves stdin open)
+
+
+def _utf8_lines(text: Iterable[str], name: str, encoding: str) -> Iterator[bytes]:
+    number = 0
+    try:
+        for number, line in enumerate(text, start=1):
+            yield line.encode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding with the file's encoding, "
+                         "or --errors replace") from None
+
+
 def _open_binary(name: str) -> BinaryIO:
     if name == "-":
-        return _NoClose(sys.stdin.buffer)
+        # Python sets sys.stdin to None when file descriptor 0 is closed (`<&-`, some daemons).
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:
+            raise InputError("-: no standard input (it is closed); pipe the input in, or name a file instead of -",
+                             file=name)
+        return _NoClose(stdin)
     return open(name, "rb")
 
 
@@ -239,27 +328,27 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
 
 def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems: Tally,
                     tsv: bool) -> Iterator[Unit]:
-    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
-    encoding = "utf-8-sig" if options.encoding.lower().replace("_", "-") == "utf-8" else options.encoding
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    text = codecs.getreader(encoding)(stream, options.errors)
+    bad: dict[int, str] = {}  # physical line -> why it could not be read (undecodable, NUL)
+    lines = _LineCounter(_delimited_lines(name, stream, options, bad))
     # TSV is read as CheckThat and most tools write it: no quoting, a tab ends every field.
     quoting = dict(delimiter="\t", quoting=csv.QUOTE_NONE) if tsv else {}
-    rows = csv.reader(_lines_checked(text, name), **quoting)
-    try:
-        header = next(rows)
-    except StopIteration:
+    rows = csv.reader(lines, **quoting)
+    header = _next_record(rows, name, lines, bad)
+    if header is None:
         return
     # A missing column is the file's fault, not a row's: fail the file even with --skip-bad-rows.
     columns = dict.fromkeys(header, "")
     _column(columns, options.text_column, TEXT_COLUMNS, name, 1, "text")
     _column(columns, options.id_column, ID_COLUMNS, name, 1, "id", required=options.id_column is not None)
     _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label", required=options.label_column is not None)
-    for number, values in enumerate(rows, start=2):
-        if not any(v.strip() for v in values):
-            continue
+    while True:
+        number = lines.count + 1  # the physical line the record starts on
         try:
+            values = _next_record(rows, name, lines, bad)
+            if values is None:
+                return
+            if not any(v.strip() for v in values):
+                continue
             # Short rows are padded, as csv.DictReader does: CheckThat's dev split leaves a trailing column
             # empty on half its rows. A missing text or label is still caught, by _unit_from_row.
             if len(values) > len(header):
@@ -270,17 +359,84 @@ def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems
             _bad_row(name, error, options, problems)
 
 
-def _lines_checked(text: Iterable[str], name: str) -> Iterator[str]:
-    number = 0
+def _next_record(rows: Iterator[list[str]], name: str, lines: _LineCounter, bad: dict[int, str]) -> list[str] | None:
+    """The next CSV/TSV record, or None at the end; InputError for a record on a line that could not be read."""
+    first = lines.count + 1
     try:
-        for number, line in enumerate(text, start=1):
-            if "\x00" in line:
-                raise InputError(f"{name}:{number}: binary data (NUL byte); factcomment reads text files")
-            yield line
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{name}:{number + 1}: not valid text in this encoding; pass --encoding or --errors replace"
-        ) from None
+        values = next(rows)
+    except StopIteration:
+        return None
+    except csv.Error as error:
+        raise InputError(f"{name}:{lines.count}: malformed CSV ({error})") from None
+    if lines.exhausted:
+        # The csv module only reads past a record's last line when a quoted field is still open: it then
+        # returns the rest of the file as one field.
+        raise InputError(f"{name}:{first}: a quoted field starts on this line and its closing quote is missing "
+                         "(the rest of the file would be one field)")
+    for number in range(first, lines.count + 1):
+        if number in bad:
+            raise InputError(f"{name}:{number}: {bad.pop(number)}")
+    return values
+
+
+class _LineCounter:
+    """Lines passed through to the csv module, counted, so that a record knows the lines it spans."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines, self.count, self.exhausted = lines, 0, False
+
+    def __iter__(self) -> _LineCounter:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self._lines)
+        except StopIteration:
+            self.exhausted = True
+            raise
+        self.count += 1
+        return line
+
+
+def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: dict[int, str]) -> Iterator[str]:
+    """Decoded lines of a CSV/TSV file; a line that cannot be decoded (or holds a NUL) is noted in ``bad``.
+
+    Byte encodings are decoded a line at a time, so one bad byte costs one row, not the file. UTF-16 and
+    UTF-32 cannot be cut into lines before decoding; there an undecodable byte still ends the file.
+    """
+    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
+    encoding = "utf-8-sig" if options.encoding.lower().replace("_", "-") == "utf-8" else options.encoding
+    encoding = bom_encoding(head) or encoding
+    if _wide(encoding):
+        number = 0
+        try:
+            for number, line in enumerate(codecs.getreader(encoding)(stream, options.errors), start=1):
+                yield line
+        except UnicodeDecodeError:
+            raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding or --errors replace") from None
+        return
+    decoder_encoding, number, offset = encoding, 0, 0
+    for raw in stream:
+        try:
+            text = raw.decode(decoder_encoding, options.errors)
+            problem = "binary data (NUL byte); factcomment reads text files" if "\x00" in text else None
+        except UnicodeDecodeError as error:
+            text = raw.decode(decoder_encoding, "replace")
+            problem = (f"not valid {options.encoding} at byte {offset + error.start}; pass --encoding with the "
+                       "file's encoding, or --errors replace")
+        decoder_encoding = "utf-8" if encoding == "utf-8-sig" else encoding  # only the file's start has a BOM
+        offset += len(raw)
+        # splitlines, as a text stream would: a lone CR ends a line too.
+        for piece in text.splitlines(keepends=True):
+            number += 1
+            if problem is not None:
+                bad.setdefault(number, problem)
+            yield piece
+
+
+def _wide(encoding: str) -> bool:
+    """Whether ``encoding`` is one whose bytes cannot be split into lines at b"\\n" (UTF-16, UTF-32)."""
+    return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
 
 
 def _unit_from_row(name: str, number: int, row: dict, options: InputOptions) -> Unit:
@@ -329,13 +485,13 @@ def _column(row: dict, chosen: str | None, defaults: tuple[str, ...], name: str,
 
 def _bad_row(name: str, error: InputError, options: InputOptions, problems: Tally) -> None:
     if not options.skip_bad_rows:
-        raise InputError(f"{error} (pass --skip-bad-rows to skip bad rows)", file=name)
-    problems(InputError(str(error), file=name))
+        raise InputError(f"{error} (pass --skip-bad-rows to skip bad rows)", file=name, stopped=True)
+    problems(InputError(str(error), file=name, skipped_row=True))
 
 
 _READERS = {
     "text": _read_text,
-    "jsonl": read_jsonl_lines,
+    "jsonl": _read_jsonl,
     "csv": lambda *a: _read_delimited(*a, tsv=False),
     "tsv": lambda *a: _read_delimited(*a, tsv=True),
 }

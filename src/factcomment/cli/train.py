@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Annotated, Optional
 
 import typer
@@ -25,7 +24,6 @@ from factcomment.cli.options import (
     Unit_,
 )
 from factcomment.cli.session import session
-from factcomment.errors import UsageError
 from factcomment.readers import InputOptions, Tally
 from factcomment.segment import DEFAULT_MARKER
 
@@ -56,11 +54,9 @@ def train(paths: Paths,
     tally = Tally()
     with session(debug, quiet, tally):
         from factcomment.labelled import parse_label_map
-        from factcomment.persist import CARD_FILE
-        from factcomment.training import train_files
+        from factcomment.training import check_train_target, train_files
 
-        if os.path.exists(os.path.join(out, CARD_FILE)) and not force:
-            raise UsageError(f"{out}: already holds a model; pass --force to replace it")
+        check_train_target(out, heldout or [], force=force)
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                text_column=text_column, label_column=label_column, skip_bad_rows=skip_bad_rows,
                                label_map=parse_label_map(label_map or []), unit=unit, marker=marker,
@@ -71,8 +67,8 @@ def train(paths: Paths,
         if say:
             say("training (cross-validating the threshold)...")
         summary = train_files(paths, options, tally, out, heldout=heldout or [],
-                              refit_with_heldout=refit_with_heldout, seed=seed, folds=folds, tier=tier,
-                              progress=say)
+                              refit_with_heldout=refit_with_heldout, seed=seed, folds=folds, force=force,
+                              tier=tier, progress=say)
         report = {"out": str(summary.out), "counts": summary.counts, "threshold": round(summary.threshold, 4),
                   "cross_validation": summary.cv_metrics, "seconds": round(summary.seconds, 2)}
         if summary.heldout is not None:

@@ -1,0 +1,95 @@
+"""The accurate tier's inference with the shipped weights (``model/accurate``): onnxruntime and tokenizers,
+no torch. Skips where onnxruntime is missing (``pip install '.[accurate]'``; the test extra has it)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from conftest import ROOT, TINY_COMMENT, TINY_REPORT
+
+pytest.importorskip("onnxruntime", reason="the accurate tier needs onnxruntime (pip install '.[accurate]')")
+pytest.importorskip("tokenizers", reason="the accurate tier needs tokenizers (pip install '.[accurate]')")
+
+SHIPPED = ROOT / "model" / "accurate" / "factcomment_accurate"
+
+
+@pytest.fixture(scope="module")
+def accurate():
+    from factcomment.persist import load_model
+
+    return load_model(SHIPPED)
+
+
+def test_shipped_accurate_model_loads_verified(accurate):
+    assert accurate.card["tier"] == "accurate" and 0.0 < accurate.threshold < 1.0
+    assert {"model.onnx", "tokenizer.json"} <= set(accurate.card["files"])
+
+
+def test_accurate_ranks_comment_above_report(accurate):
+    from sklearn.metrics import roc_auc_score
+
+    p = accurate.scorer.p_comment(TINY_REPORT + TINY_COMMENT)
+    assert all(0.0 <= x <= 1.0 and not math.isnan(x) for x in p)
+    assert roc_auc_score([0] * len(TINY_REPORT) + [1] * len(TINY_COMMENT), p) >= 0.9
+
+
+def test_accurate_is_deterministic_and_independent_of_batch(accurate):
+    texts = TINY_REPORT + TINY_COMMENT
+    together = accurate.scorer.p_comment(texts)
+    assert together == accurate.scorer.p_comment(texts)
+    alone = [accurate.scorer.p_comment([t])[0] for t in texts]
+    assert alone == together
+
+
+def test_same_api_for_both_tiers(accurate):
+    from factcomment import classify, classify_document
+
+    predictions = classify(["Frankly, this is a disgrace.", "The court sat on Monday."], model=accurate)
+    assert [p.source for p in predictions] == ["model", "model"]
+    doc = "The Met said it was reviewing claims.\nComment: Too little, too late."
+    assert [(r.label, r.source) for r in classify_document(doc, model=accurate)][1] == ("comment", "marker")
+
+
+def test_accurate_has_no_word_explanations(accurate):
+    from factcomment import UsageError, classify
+
+    with pytest.raises(UsageError, match="--model fast"):
+        classify(["A text."], model=accurate, explain=3)
+
+
+def test_accurate_by_name_says_how_to_install_when_missing(monkeypatch):
+    import importlib.util
+
+    from factcomment import ModelError
+    from factcomment.persist import load_model
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "factcomment_accurate" else real(name, *a))
+    with pytest.raises(ModelError, match=r"pip install '\.\[accurate\]' \./model/accurate"):
+        load_model("accurate")
+
+
+def test_tampered_onnx_is_refused(tmp_path):
+    import shutil
+
+    from factcomment import ModelError
+    from factcomment.persist import load_model
+
+    copy = shutil.copytree(SHIPPED, tmp_path / "m")
+    with open(copy / "model.onnx", "r+b") as stream:
+        stream.seek(1000)
+        byte = stream.read(1)
+        stream.seek(1000)
+        stream.write(bytes([byte[0] ^ 1]))
+    with pytest.raises(ModelError, match="SHA-256 does not match"):
+        load_model(copy)
+
+
+def test_accurate_model_pickles_by_reopening_its_files(accurate):
+    import pickle
+
+    texts = TINY_REPORT[:3] + TINY_COMMENT[:3]
+    copy = pickle.loads(pickle.dumps(accurate))  # what a process pool or a Dask worker receives
+    assert copy.scorer.p_comment(texts) == accurate.scorer.p_comment(texts)
