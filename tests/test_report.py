@@ -330,3 +330,14 @@ def test_seeds_report_in_browser_with_the_shipped_model(tmp_path):
     dom = _browser_dom(page, tmp_path)
     _check_seeds_dom(dom)
     assert all(0.0 <= float(s["data-p"]) <= 1.0 for s in dom.segments)
+
+
+def test_why_line_reads_right_as_rendered(browser, tmp_path):
+    # The text as Chromium lays it out, CSS-generated quotation marks included: a stray escape in the
+    # stylesheet showed "\201C" around every term while the DOM looked fine.
+    html = tmp_path / "report.html"
+    html.write_text(render_report([_doc()], threshold=0.5), encoding="utf-8")
+    browser.open(html.as_uri())
+    assert browser.rendered_text("#d0-p1 .why summary") == (
+        "\u25b8 Why toward comment: \u201ci think\u201d +0.90, \u201cdisgrace\u201d +0.60, cue:first_person +0.30; "
+        "toward report: \u201csaid\u201d \u22120.40")
