@@ -65,7 +65,7 @@ def test_explain_in_jsonl_and_table(tiny_model, write):
     assert set(out["explanation"]) == {"comment", "report", "intercept", "rest", "decision"}
     assert len(out["explanation"]["comment"]) <= 2
     table = run("classify", path, "--model", tiny_model.path, "--explain", "2", "-f", "table").stdout
-    assert "comment: '" in table
+    assert "comment: \u201c" in table  # readable reasons, words in curly quotes
 
 
 def test_missing_model_is_exit_2(tmp_path, write):

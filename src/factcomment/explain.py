@@ -5,7 +5,7 @@ decision value. Its feature names are internal (``q_the``, ``<s> the``, ``_num_`
 the strongest of them are often function words and punctuation. :func:`readable` turns them into
 :class:`Reason` items: words and phrases as a reader sees them, placeholders described (``a number``,
 ``inside a quote``, ``start of a sentence``), stance cues by name (``first person``, ``hedge``), and function
-words and punctuation folded into one "other words" share unless they weigh as much as the strongest
+words and punctuation folded into one "other words" share unless they weigh nearly as much as the strongest
 feature. Nothing is lost: the reasons, the other share and the intercept still sum to the decision.
 
 Both generations of feature names are understood: the quote-marked words of format 1 (``_quote_ q_word ...
@@ -57,9 +57,9 @@ _CUES = {
     "length": "length",
 }
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
-# A function word or punctuation is shown on its own only when it weighs at least this share of the
+# A function word or punctuation is shown on its own only when it weighs nearly as much as (this share of) the
 # strongest contribution in the text; below, it joins "other words".
-_WEIGHTY = 0.5
+_WEIGHTY = 0.8
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def readable(e: Explanation, k: int | None = None) -> Reasons:
     """Readable reasons for an explanation, at most ``k`` each way (all by default), with the sum kept exact.
 
     Features that describe the same thing are merged (their contributions add up); function words and
-    punctuation go to ``other`` unless one weighs at least half the strongest contribution.
+    punctuation go to ``other`` unless one weighs nearly as much as the strongest contribution.
     """
     pairs = list(e.toward_comment) + list(e.toward_report)
     strongest = max((abs(v) for _, v in pairs), default=0.0)
