@@ -18,7 +18,7 @@ from conftest import ROOT
 from factcomment.cli import app
 
 runner = CliRunner()
-COMMANDS = ["split", "classify", "train", "evaluate", "report"]
+COMMANDS = ["split", "classify", "train", "evaluate", "report", "review"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

@@ -40,6 +40,7 @@ class Unit:
     line: int | None = None  # 1-based line (JSON lines) or record number (CSV/TSV)
     segment: Segment | None = None  # for text documents: paragraph/sentence index, offsets, kind
     label: str | None = None  # the raw gold label, when the input has one
+    reviewed: bool = False  # a row saved from a review page ("reviewed": true)
 
 
 @dataclass(frozen=True)
@@ -304,8 +305,8 @@ def _unit_from_row(name: str, number: int, row: dict, options: InputOptions) -> 
         label = map_label(label, options.label_map, f"{name}:{number}")
     if ident is not None and not isinstance(ident, (str, int, float)):
         ident = json.dumps(ident, ensure_ascii=False)  # an object or list as an id: kept as its JSON text
-    return Unit(file=name, text=text, id=ident, line=number,
-                label=None if label is None else str(label))
+    return Unit(file=name, text=text, id=ident, line=number, label=None if label is None else str(label),
+                reviewed=row.get("reviewed") is True)
 
 
 def map_label(raw: object, label_map: Mapping[str, str], where: str) -> str:

@@ -41,6 +41,15 @@ def report(paths: Paths,
     Every paragraph (or sentence) is shaded by p_comment; editor-marked asides are set apart from
     model-detected commentary; the terms that decided each label are highlighted; each document gets a summary.
     """
+    write_page(paths, output, force, unit, model, threshold, explain, marker, literal_marker, glob, encoding,
+               errors, allow_version_mismatch, quiet, debug)
+
+
+def write_page(paths: list[str], output: str, force: bool, unit: str, model: str | None, threshold: float | None,
+               explain: int, marker: str, literal_marker: bool, glob: str, encoding: str, errors: str,
+               allow_version_mismatch: bool, quiet: bool, debug: bool, *, review: bool = False,
+               order: str = "document") -> None:
+    """Build the report (or, with ``review``, the review page) and write it to ``output``."""
     tally = Tally()
     with session(debug, quiet, tally):
         from factcomment.report import build_report
@@ -48,6 +57,7 @@ def report(paths: Paths,
         options = InputOptions(input_format="text", pattern=glob, encoding=encoding, errors=errors, unit=unit,
                                marker=marker, literal_marker=literal_marker)
         page = build_report(paths, options, tally, model=model, threshold=threshold, explain=explain,
-                            allow_version_mismatch=allow_version_mismatch)
+                            allow_version_mismatch=allow_version_mismatch, review=review, order=order,
+                            title="factcomment review" if review else "factcomment report")
         with open_output(output, force=force) as stream:
             stream.write(page)

@@ -66,7 +66,8 @@ def train(paths: Paths,
             typer.echo("factcomment: training (cross-validating the threshold)...", err=True)
         summary = train_files(paths, options, tally, out, heldout=heldout or [],
                               refit_with_heldout=refit_with_heldout, seed=seed, folds=folds)
-        report = {"out": str(summary.out), "counts": summary.counts, "threshold": round(summary.threshold, 4),
+        report = {"out": str(summary.out), "counts": summary.counts, "reviewed_rows": summary.reviewed,
+                  "threshold": round(summary.threshold, 4),
                   "cross_validation": summary.cv_metrics, "seconds": round(summary.seconds, 2)}
         if summary.heldout is not None:
             report["heldout"] = summary.heldout.as_dict()
