@@ -27,7 +27,7 @@ from factcomment.cli.options import (
     Threshold,
     Unit_,
 )
-from factcomment.cli.session import emit, progress, session
+from factcomment.cli.session import emit, empty_columns, progress, session
 from factcomment.readers import InputOptions, Tally
 from factcomment.segment import DEFAULT_MARKER
 
@@ -62,6 +62,7 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
         def rendered(fmt: str, columns: tuple[str, ...]):
             job = Job(options, threshold, explain, fmt, columns)
             return progress(classify_files(paths, job, loaded, tally, jobs=jobs, dask=dask), quiet,
-                            count=lambda: tally.units)
+                            count=lambda: tally.units, output=output)
 
-        emit("classify", output, format, force, rendered=rendered, explain=bool(explain))
+        emit("classify", output, format, force, rendered=rendered, explain=bool(explain),
+             empty=empty_columns(paths, input_format, glob, unit))
