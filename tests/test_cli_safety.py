@@ -92,3 +92,36 @@ def test_a_50_mb_single_line_file(tmp_path, tiny_model):
         assert result.exit_code == 0, result.stderr
         (row,) = [json.loads(line) for line in result.stdout.splitlines()]
         assert (row["paragraph"], row["start"], row["end"]) == (0, 0, 50_399_999)
+
+
+def test_version(capsys):
+    from factcomment import __version__
+    from factcomment.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out == f"factcomment {__version__}\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["classify", "x.txt", "--jobs", "0"],
+     "Invalid value for '--jobs' / '-j': 0 is not in the range x>=1. (see 'factcomment classify --help')"),
+    (["split", "x.txt", "--zzz"], "No such option: --zzz (see 'factcomment split --help')"),
+    (["zzz"], "No such command 'zzz'. (see 'factcomment --help')"),
+])
+def test_usage_errors_are_one_line(capsys, args, message):
+    from factcomment.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 2 and capsys.readouterr().err == f"factcomment: error: {message}\n"
+
+
+@pytest.mark.parametrize("marker, message", [
+    ("[comment", "--marker '[comment' is not a valid regular expression (unterminated character set at position 0); "
+                 "pass --literal-marker to match it as plain text"),
+    ("  ", "--marker must not be empty; give the text that starts an aside, e.g. --marker 'Note:'"),
+])
+def test_a_bad_marker_is_explained_in_command_line_terms(write, marker, message):
+    result = runner.invoke(app, ["split", write("a.txt", "x\n"), "--marker", marker])
+    assert result.exit_code == 2 and result.stderr == f"factcomment: error: {message}\n"

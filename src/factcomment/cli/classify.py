@@ -7,6 +7,7 @@ import typer
 
 from factcomment.cli.app import app
 from factcomment.cli.options import (
+    check_marker,
     AllowMismatch,
     Debug,
     Encoding,
@@ -54,6 +55,7 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
         from factcomment.batch import Job, classify_files
         from factcomment.persist import load_model
 
+        check_marker(marker, literal_marker)
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                text_column=text_column, id_column=id_column, skip_bad_rows=skip_bad_rows,
                                unit=unit, marker=marker, literal_marker=literal_marker)

@@ -7,6 +7,7 @@ import typer
 
 from factcomment.cli.app import app
 from factcomment.cli.options import (
+    check_marker,
     AllowMismatch,
     Debug,
     Encoding,
@@ -54,6 +55,7 @@ def write_page(paths: list[str], output: str, force: bool, unit: str, model: str
     with session(debug, quiet, tally):
         from factcomment.report import build_report
 
+        check_marker(marker, literal_marker)
         options = InputOptions(input_format="text", pattern=glob, encoding=encoding, errors=errors, unit=unit,
                                marker=marker, literal_marker=literal_marker)
         page = build_report(paths, options, tally, model=model, threshold=threshold, explain=explain,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from factcomment.cli.app import app
 from factcomment.cli.options import (
+    check_marker,
     Debug,
     Encoding,
     Errors,
@@ -36,6 +37,7 @@ def split(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, output
     """
     tally = Tally()
     with session(debug, quiet, tally):
+        check_marker(marker, literal_marker)
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                skip_bad_rows=skip_bad_rows, unit=unit, marker=marker, literal_marker=literal_marker)
         units = iter_units(paths, options, tally)

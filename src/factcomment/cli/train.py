@@ -9,6 +9,7 @@ import typer
 
 from factcomment.cli.app import app
 from factcomment.cli.options import (
+    check_marker,
     Debug,
     Encoding,
     Errors,
@@ -58,6 +59,7 @@ def train(paths: Paths,
 
         if os.path.exists(os.path.join(out, CARD_FILE)) and not force:
             raise UsageError(f"{out}: already holds a model; pass --force to replace it")
+        check_marker(marker, literal_marker)
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                text_column=text_column, label_column=label_column, skip_bad_rows=skip_bad_rows,
                                label_map=parse_label_map(label_map or []), unit=unit, marker=marker,
