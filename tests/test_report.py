@@ -299,7 +299,7 @@ def test_build_report_threshold_unit_and_stdin(model, monkeypatch):
     page = build_report(["-"], InputOptions(unit="sentence"), Tally(), model=model, threshold=0.95, explain=0)
     assert '<h2 id="d0-h">stdin</h2>' in page and "threshold 0.950" in page
     assert re.findall(r'id="(d0-p0-s\d)" data-kind="(\w+)"', page) == [("d0-p0-s0", "report"), ("d0-p0-s1", "report")]
-    assert "<details" not in page  # explain=0: no reasons to show
+    assert '<details class="why"' not in page  # explain=0: no reasons to show
 
 
 @pytest.mark.parametrize("kwargs, message", [({"threshold": 1.5}, "threshold must lie between 0 and 1"),

@@ -60,6 +60,9 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 # A function word or punctuation is shown on its own only when it weighs nearly as much as (this share of) the
 # strongest contribution in the text; below, it joins "other words".
 _WEIGHTY = 0.8
+# ... and moves the decision by at least this much on its own (0.1 is about 2.5 points of probability
+# near the threshold): the strongest of many tiny weights is still not a reason.
+_REAL_WEIGHT = 0.1
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ def readable(e: Explanation, k: int | None = None) -> Reasons:
     merged: dict[str, Reason] = {}
     for name, value in pairs:
         reason = describe(name)
-        if reason is None and strongest and abs(value) >= _WEIGHTY * strongest:
+        if reason is None and abs(value) >= max(_REAL_WEIGHT, _WEIGHTY * strongest):
             reason = describe(name, keep_function_words=True)
         if reason is None:
             continue

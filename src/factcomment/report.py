@@ -417,8 +417,9 @@ Function words and punctuation count under <i>other words</i>; open a line for t
 (click or <kbd>j</kbd>/<kbd>k</kbd>) and press <kbd>c</kbd>, <kbd>r</kbd> or <kbd>u</kbd>.</li>
 <li><b>Save marks</b> downloads them as JSON lines for <code>factcomment train</code> and
 <code>factcomment evaluate</code>. Marks are kept in this browser until you save.</li></ul></div>""" if review else ""
-    return f"""<section class="legend" aria-labelledby="legend-h">
-<h2 id="legend-h">How to read this {"page" if review else "report"}</h2>
+    # On the review page, used again and again, the legend starts folded so the items come first.
+    return f"""<section class="legend" aria-labelledby="legend-h"><details{"" if review else " open"}>
+<summary><h2 id="legend-h">How to read this {"page" if review else "report"}</h2></summary>
 <div class="legend-grid">
 <div><h3>Shading</h3>
 <div class="scale" style="background:linear-gradient(to right, {stops})" role="img"
@@ -436,7 +437,7 @@ hatched edge, double border.</li>
 <div><h3>Reasons</h3><ul class="keys">
 {reasons}</ul></div>
 {review_keys}
-</div></section>"""
+</div></details></section>"""
 
 
 def _nav(documents: list[DocumentReport]) -> str:
