@@ -36,7 +36,8 @@ FUNCTION_WORDS = frozenset("""
 a an the and or but nor so yet for of in on at to from by with without into onto over under about above below
 after before between through during against among upon within off out up down as than then that this these
 those there here is are was were be been being am has have had having do does did done it its it's which who
-whom whose what when where while if because though although also just very not no
+whom whose what when where while if because though although also just very not no some any each every both
+either neither such own same other another
 """.split())
 # Punctuation that carries its own meaning keeps a name; any other punctuation is folded.
 _NAMED_MARKS = {"?": "question mark", "!": "exclamation mark", ":": "colon"}
