@@ -401,3 +401,16 @@ def test_why_line_reads_right_as_rendered(browser, tmp_path):
     assert browser.rendered_text("#d0-p1 .why summary") == (
         "\u25b8 Why toward comment: \u201cI think\u201d +0.90, \u201cdisgrace\u201d +0.60, first person (I, we) +0.30; "
         "toward report: \u201csaid\u201d \u22120.40")
+
+
+def test_a_model_without_explanations_gets_a_page_without_why_lines(tmp_path, write):
+    # The planned transformer tier scores but does not explain: the page degrades, it does not fail.
+    class _Plain:
+        def p_comment(self, texts):
+            return [0.9 if "think" in t else 0.2 for t in texts]
+
+    path = write("a.txt", "He said no.\nI think it is bad.\n")
+    page = build_report([path], InputOptions(), Tally(), model=Model(tmp_path, {"threshold": 0.5}, _Plain()))
+    assert re.findall(r'data-kind="(\w+)"', page) == ["report", "comment"]
+    assert '<details class="why"' not in page and "<mark" not in page.split("</header>")[1].split("</section>", 1)[1]
+    assert "This model gives no per-word reasons" in page
