@@ -12,6 +12,6 @@ from __future__ import annotations
 from factcomment.cli.app import app, main
 
 # Importing a command module registers its command; this order is the order --help lists them in.
-from factcomment.cli import split, classify, train, evaluate, report, review  # noqa: E402, F401, I001
+from factcomment.cli import split, classify, train, evaluate, report  # noqa: E402, F401, I001
 
 __all__ = ["app", "main"]
