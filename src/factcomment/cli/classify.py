@@ -7,7 +7,6 @@ import typer
 
 from factcomment.cli.app import app
 from factcomment.cli.options import (
-    check_marker,
     AllowMismatch,
     Debug,
     Encoding,
@@ -27,6 +26,7 @@ from factcomment.cli.options import (
     TextColumn,
     Threshold,
     Unit_,
+    check_marker,
 )
 from factcomment.cli.session import emit, empty_columns, progress, session
 from factcomment.readers import InputOptions, Tally

@@ -8,7 +8,6 @@ import typer
 
 from factcomment.cli.app import app
 from factcomment.cli.options import (
-    check_marker,
     AllowMismatch,
     Debug,
     Encoding,
@@ -26,6 +25,7 @@ from factcomment.cli.options import (
     TextColumn,
     Threshold,
     Unit_,
+    check_marker,
 )
 from factcomment.cli.session import session
 from factcomment.errors import UsageError

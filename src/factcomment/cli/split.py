@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from factcomment.cli.app import app
 from factcomment.cli.options import (
-    check_marker,
     Debug,
     Encoding,
     Errors,
@@ -18,6 +17,7 @@ from factcomment.cli.options import (
     Quiet,
     SkipBad,
     Unit_,
+    check_marker,
 )
 from factcomment.cli.session import emit, empty_columns, progress, session
 from factcomment.readers import InputOptions, Tally, iter_units

@@ -9,7 +9,6 @@ import typer
 
 from factcomment.cli.app import app
 from factcomment.cli.options import (
-    check_marker,
     Debug,
     Encoding,
     Errors,
@@ -24,6 +23,7 @@ from factcomment.cli.options import (
     SkipBad,
     TextColumn,
     Unit_,
+    check_marker,
 )
 from factcomment.cli.session import session
 from factcomment.errors import UsageError
