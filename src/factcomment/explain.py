@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from factcomment.results import Explanation
 
-__all__ = ["Reason", "Reasons", "phrase", "readable", "describe"]
+__all__ = ["Reason", "Reasons", "describe", "phrase", "raw_count", "readable"]
 
 # Words whose weight says more about sentence length and style than about stance. Pronouns are not here:
 # "I", "we" and "you" are evidence of a writer's own voice.
@@ -64,6 +64,17 @@ _WEIGHTY = 0.8
 # ... and moves the decision by at least this much on its own (0.1 is about 2.5 points of probability
 # near the threshold): the strongest of many tiny weights is still not a reason.
 _REAL_WEIGHT = 0.1
+
+
+def raw_count(k: int) -> int:
+    """How many raw features to ask the model for, each way, to show ``k`` readable reasons.
+
+    Function words and punctuation are folded away, so the reasons come from a longer list.
+
+    >>> raw_count(0), raw_count(2), raw_count(5)
+    (0, 12, 20)
+    """
+    return max(4 * k, 12) if k > 0 else 0
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from importlib import resources
 
 from factcomment import __version__
 from factcomment.errors import InputError, UsageError
-from factcomment.explain import FUNCTION_WORDS, Reason, Reasons, readable
+from factcomment.explain import FUNCTION_WORDS, Reason, Reasons, raw_count, readable
 from factcomment.readers import InputOptions, Tally, expand_paths, read_document
 from factcomment.results import SegmentPrediction
 
@@ -43,9 +43,6 @@ _APOSTROPHE = re.compile("['\u2019]")  # a straight or curly apostrophe in a ter
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|[^\w\s]")  # a word, or one punctuation mark
 _SHOWN_IN_SUMMARY = 3  # reasons per direction on the always-visible "why" line; the rest are in the details
 _STRONG = 0.3  # underline reasons with at least this share of the paragraph's strongest one
-# Raw features asked of the model per reason shown: function words and punctuation are folded away, so the
-# readable reasons come from a longer list.
-_RAW_PER_REASON = 4
 ORDERS = ("document", "uncertain")
 
 
@@ -178,7 +175,7 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
                          "use --input-format text")
     loaded = resolve_model(model, allow_version_mismatch=allow_version_mismatch)
     explained = callable(getattr(loaded.scorer, "explain", None))
-    raw = max(explain * _RAW_PER_REASON, 12) if explain and explained else 0
+    raw = raw_count(explain) if explained else 0
     documents, before = [], len(problems.errors)
     for name in expand_paths(paths, options.pattern, problems):
         problems.files += 1
@@ -295,7 +292,7 @@ class _Page:
         else:
             badge = f'<span class="badge report">report {p:.2f}</span>'
         explanation = r.prediction.explanation
-        reasons = readable(explanation) if explanation is not None else None
+        reasons = readable(explanation) if explanation is not None else None  # the Why line shows the first 3
         terms = _strong_terms(reasons) if reasons else []
         text = _highlighted(s.text, terms) if s.text else '<span class="blank">(nothing after the marker)</span>'
         marker = f'<span class="aside-marker">{escape(s.marker)}</span> ' if s.marker else ""

@@ -219,8 +219,11 @@ def split_row(unit: Any) -> dict[str, Any]:
             "kind": s.kind, "marker": s.marker, "text": s.text}
 
 
-def classify_row(unit: Any, prediction: Any, fmt: str) -> dict[str, Any]:
-    """A ``classify`` output row: where the text came from, then its label, probability and source."""
+def classify_row(unit: Any, prediction: Any, fmt: str, reasons: int | None = None) -> dict[str, Any]:
+    """A ``classify`` output row: where the text came from, then its label, probability and source.
+
+    In a table an explanation is a phrase of at most ``reasons`` readable reasons each way.
+    """
     s = unit.segment
     row = {"file": unit.file, "id": unit.id, "line": unit.line,
            "paragraph": s and s.paragraph, "sentence": s and s.sentence, "start": s and s.start, "end": s and s.end,
@@ -228,7 +231,7 @@ def classify_row(unit: Any, prediction: Any, fmt: str) -> dict[str, Any]:
            "text": unit.text}
     e = prediction.explanation
     if e is not None:
-        row["explanation"] = e.phrase() if fmt == "table" else {
+        row["explanation"] = e.phrase(reasons) if fmt == "table" else {
             "comment": [[name, value] for name, value in e.toward_comment],
             "report": [[name, value] for name, value in e.toward_report],
             "intercept": e.intercept, "rest": e.rest, "decision": e.decision}
