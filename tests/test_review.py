@@ -23,8 +23,8 @@ LIBRARY = ("The county library will open on Sundays from next month, the council
            "I think this is the best news the town has had in years.\n")
 
 
-def _review_page(write, tiny_model, *extra):
-    docs = [write("docs/harbour.txt", HARBOUR), write("docs/library.txt", LIBRARY)]
+def _review_page(write, tiny_model, *extra, library=LIBRARY):
+    docs = [write("docs/harbour.txt", HARBOUR), write("docs/library.txt", library)]
     page = str(docs[0]).rsplit("/docs/", 1)[0] + "/review.html"
     result = runner.invoke(app, ["review", *docs, "-o", page, "--model", str(tiny_model.path), *extra])
     assert result.exit_code == 0, result.stderr
@@ -87,9 +87,13 @@ def test_marks_saved_in_a_real_browser_train_and_evaluate(browser, write, tiny_m
     assert set(rows[0]) == {"text", "label", "file", "paragraph", "start", "end", "model_label", "p_comment",
                             "source", "reviewed"}
 
-    # The marks reload with the page (kept in the browser until saved).
+    # The marks reload with the page (kept in the browser until saved)...
     browser.open("file://" + page)
     assert browser.js("document.getElementById('marked-count').textContent") == "6"
+    # ...but a page for other texts written to the same file starts clean.
+    _review_page(write, tiny_model, "--force", library=LIBRARY + "Parking will be free on Sundays, it said.\n")
+    browser.open("file://" + page)
+    assert browser.js("document.getElementById('marked-count').textContent") == "0"
 
     # train reads the file as it is, beside other inputs, and the card counts the reviewed rows it used.
     tiny = tmp_path / "tiny.jsonl"

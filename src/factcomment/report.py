@@ -20,6 +20,7 @@ True
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -320,7 +321,12 @@ def _marks(anchor: str) -> str:
 
 def _toolbar(documents: list[DocumentReport]) -> str:
     total = sum(len(d.results) for d in documents)
-    return (f'<div class="toolbar" role="region" aria-label="Review">'
+    # The browser keeps unsaved marks under this key: a page made again from the same texts finds them, a page
+    # for other texts written to the same file name does not.
+    digest = hashlib.sha256()
+    for d in documents:
+        digest.update(f"{d.file}\0{d.text}\0".encode("utf-8", "surrogatepass"))
+    return (f'<div class="toolbar" role="region" aria-label="Review" data-key="{digest.hexdigest()[:20]}">'
             f'<span class="progress" aria-live="polite"><b id="marked-count">0</b> of {total} marked</span> '
             f'<button type="button" id="save" class="save">Save marks (JSON lines)</button> '
             f'<span class="keys-hint">Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous, <kbd>c</kbd> comment, '

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var items = Array.prototype.slice.call(document.querySelectorAll(".seg[data-text]"));
-  var store = "factcomment-review:" + location.pathname;
+  var store = "factcomment-review:" + document.querySelector(".toolbar").dataset.key;
   var marks = {};
   try { marks = JSON.parse(localStorage.getItem(store) || "{}") || {}; } catch (e) { marks = {}; }
   var current = null;
