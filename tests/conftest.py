@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from browser import browser  # noqa: F401  (the fixture: a real headless Chromium)
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SHARED_DATA = ROOT.parent / "shared" / "data" / "checkthat2025-en"

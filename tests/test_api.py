@@ -131,3 +131,16 @@ def test_workers_are_not_forked_from_a_threaded_process(tiny_model):
     finally:
         stop.set()
         worker.join()
+
+
+def test_readme_library_example_shows_what_the_code_gives(shipped_model):
+    import re
+
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Library", 1)[1].split("```", 2)[1]
+    texts = re.search(r"classify\(\[(.*?)\]\)", block).group(1)
+    shown = re.findall(r"label='(\w+)', p_comment=([\d.]+)\.\.\.", block)
+    got = classify([t.strip(' "') for t in texts.split('", "')], model=shipped_model)
+    assert [(p.label, repr(p.p_comment)[:len(digits)]) for p, (_, digits) in zip(got, shown)] == shown

@@ -32,7 +32,7 @@ def test_bad_row_stops_its_file_at_the_same_row_whatever_the_jobs(small_pieces, 
                                  "--jobs", jobs])
     assert result.exit_code == 1
     out = [(r["file"].rsplit("/", 1)[-1], r["id"]) for r in map(json.loads, result.stdout.splitlines())]
-    assert out == [("bad.jsonl", str(i)) for i in range(1, 7)] + [("good.jsonl", str(i)) for i in range(1, 5)]
+    assert out == [("bad.jsonl", i) for i in range(1, 7)] + [("good.jsonl", i) for i in range(1, 5)]  # ints stay ints
     assert f"{bad}:7: not valid JSON" in result.stderr
 
 

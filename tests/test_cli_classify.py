@@ -65,7 +65,7 @@ def test_explain_in_jsonl_and_table(tiny_model, write):
     assert set(out["explanation"]) == {"comment", "report", "intercept", "rest", "decision"}
     assert len(out["explanation"]["comment"]) <= 2
     table = run("classify", path, "--model", tiny_model.path, "--explain", "2", "-f", "table").stdout
-    assert "comment: '" in table
+    assert "comment: \u201c" in table  # readable reasons, words in curly quotes
 
 
 def test_missing_model_is_exit_2(tmp_path, write):
@@ -173,3 +173,45 @@ def test_classify_utf16_json_lines(tiny_model, write, jobs):
     result = run("classify", path, "--model", tiny_model.path, "-f", "jsonl", "--jobs", jobs)
     assert result.exit_code == 0, result.stderr
     assert [r["text"] for r in rows(result)] == TINY_REPORT
+
+
+def test_table_leaves_out_empty_columns_and_gives_the_text_the_room(tiny_model, write):
+    path = write("a.txt", "The council said the road would reopen on Monday after the repairs to the bridge.\n")
+    table = runner.invoke(app, ["classify", path, "--model", str(tiny_model.path), "-f", "table"],
+                          env={"COLUMNS": "160"}).stdout.splitlines()
+    assert table[0].split() == ["file", "paragraph", "label", "p_comment", "source", "text"]
+    assert len(table[1].split()[-1]) >= 90  # the text's column of dashes
+    rows_table = runner.invoke(app, ["classify", write("r.jsonl", '{"id": 1, "text": "A."}\n'), "--model",
+                                     str(tiny_model.path), "-f", "table"], env={"COLUMNS": "160"}).stdout
+    assert rows_table.splitlines()[0].split() == ["file", "id", "label", "p_comment", "source", "text"]
+    explained = runner.invoke(app, ["classify", path, "--model", str(tiny_model.path), "-f", "table", "--explain",
+                                    "3"], env={"COLUMNS": "160"}).stdout.splitlines()
+    assert [len(dashes) for dashes in explained[1].split()[-2:]] == [36, 54]  # explanation, text
+
+
+def test_a_table_on_a_real_terminal_has_no_spinner_over_it(tiny_model, write):
+    # stdout and stderr on one terminal (tmux, say): the rows are the progress, a spinner would garble them.
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    path = write("a.txt", "The council said the road would reopen on Monday.\n" * 3)
+    leader, follower = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "factcomment", "classify", path, "--model", str(tiny_model.path)],
+                             stdin=follower, stdout=follower, stderr=follower, env={**os.environ, "COLUMNS": "160"})
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    child.wait(30)
+    os.close(leader)
+    screen = seen.decode("utf-8")
+    assert screen.startswith("file ") and "units" not in screen and "\x1b[" not in screen
+    assert screen.count("council said") == 3

@@ -18,7 +18,7 @@ from conftest import ROOT
 from factcomment.cli import app
 
 runner = CliRunner()
-COMMANDS = ["split", "classify", "train", "evaluate", "report"]
+COMMANDS = ["split", "classify", "train", "evaluate", "report", "review"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -157,3 +157,36 @@ def test_debug_shows_a_traceback_and_keeps_the_exit_code(tmp_path):
     result = runner.invoke(app, ["classify", "x.txt", "--model", str(tmp_path / "nope"), "--debug"])
     assert result.exit_code == 2
     assert "Traceback" in result.stderr and result.stderr.endswith("(see factcomment train)\n")
+
+
+def test_version(capsys):
+    from factcomment import __version__
+    from factcomment.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out == f"factcomment {__version__}\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["classify", "x.txt", "--jobs", "0"],
+     "Invalid value for '--jobs' / '-j': 0 is not in the range x>=1. (see 'factcomment classify --help')"),
+    (["split", "x.txt", "--zzz"], "No such option: --zzz (see 'factcomment split --help')"),
+    (["zzz"], "No such command 'zzz'. (see 'factcomment --help')"),
+])
+def test_usage_errors_are_one_line(capsys, args, message):
+    from factcomment.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(args)
+    assert stop.value.code == 2 and capsys.readouterr().err == f"factcomment: error: {message}\n"
+
+
+@pytest.mark.parametrize("marker, message", [
+    ("[comment", "--marker '[comment' is not a valid regular expression (unterminated character set at position 0); "
+                 "pass --literal-marker to match it as plain text"),
+    ("  ", "--marker must not be empty; give the text that starts an aside, e.g. --marker 'Note:'"),
+])
+def test_a_bad_marker_is_explained_in_command_line_terms(write, marker, message):
+    result = runner.invoke(app, ["split", write("a.txt", "x\n"), "--marker", marker])
+    assert result.exit_code == 2 and result.stderr == f"factcomment: error: {message}\n"

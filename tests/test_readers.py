@@ -30,10 +30,12 @@ def test_directory_is_searched_recursively_in_sorted_order(write, tmp_path):
     assert [u.text for u in units] == ["B.", "A."]
 
 
-def test_jsonl_rows_keep_id_and_line(write):
-    path = write("r.jsonl", '{"id": 7, "text": "One."}\n\n{"id": "x", "text": "Two."}\n')
+def test_jsonl_rows_keep_id_with_its_json_type_and_line(write):
+    path = write("r.jsonl", '{"id": 7, "text": "One."}\n\n{"id": "x", "text": "Two."}\n{"id": 2.5, "text": "3."}\n'
+                            '{"id": [1, "a"], "text": "4."}\n')
     units, _ = read([path])
-    assert [(u.id, u.line, u.text) for u in units] == [("7", 1, "One."), ("x", 3, "Two.")]
+    assert [(u.id, u.line, u.text) for u in units] == [(7, 1, "One."), ("x", 3, "Two."), (2.5, 4, "3."),
+                                                       ('[1, "a"]', 5, "4.")]
 
 
 def test_jsonl_bad_line_fails_the_file_naming_the_line(write):
@@ -43,6 +45,16 @@ def test_jsonl_bad_line_fails_the_file_naming_the_line(write):
     assert len(tally.errors) == 1
     assert str(tally.errors[0]).startswith(f"{path}:2: not valid JSON")
     assert "--skip-bad-rows" in str(tally.errors[0])
+
+
+@pytest.mark.parametrize("line, detail", [('{"text": "a\tb"}', "Invalid control character at column 12"),
+                                          ('{"text": oops}', "Expecting value at column 10"),
+                                          ('{"text": "x"', "Expecting ',' delimiter at column 14")])
+def test_jsonl_bad_row_message_is_whole(write, line, detail):
+    path = write("r.jsonl", line + "\n")
+    _, tally = read([path])
+    assert [str(e) for e in tally.errors] == [f"{path}:1: not valid JSON ({detail}) (pass --skip-bad-rows to skip "
+                                              "bad rows)"]
 
 
 def test_jsonl_skip_bad_rows_goes_on(write):
@@ -243,8 +255,10 @@ def test_rows_with_a_bom_read_like_documents(write, suffix, content, encoding):
         data = codecs.BOM_UTF16_BE + data
     units, tally = read([write("rows" + suffix, data)])
     assert tally.errors == []
-    assert [(u.id, u.line, u.text) for u in units] == [("1", 2 if suffix == ".csv" else 1, "Caf\u00e9 owners met."),
-                                                       ("2", 3 if suffix == ".csv" else 2, "Prices rose.")]
+    # JSON ids keep their JSON type (numbers stay numbers); CSV ids are text.
+    ids = ("1", "2") if suffix == ".csv" else (1, 2)
+    assert [(u.id, u.line, u.text) for u in units] == [(ids[0], 2 if suffix == ".csv" else 1, "Caf\u00e9 owners met."),
+                                                       (ids[1], 3 if suffix == ".csv" else 2, "Prices rose.")]
 
 
 def test_utf16_without_a_bom_gets_an_encoding_hint(write):

@@ -72,15 +72,20 @@ class AccurateScorer:
             raise ModelError(f"{directory / ENCODER_FILES[1]}: not UTF-8 JSON; reinstall or retrain the model") from None
         self._encoder = OnnxEncoder(files[ENCODER_FILES[0]], tokenizer, max_length=max_length, where=str(directory))
 
-    def decision_function(self, texts: list[str]) -> list[float]:
-        """The stacked log-odds toward comment."""
-        encoder = self._encoder.logits(texts)
+    def encoder_logits(self, texts: list[str]) -> list[float]:
+        """The encoder's own logits: the expensive part, which callers may cache (see factcomment.distil)."""
+        return self._encoder.logits(texts)
+
+    def decision_function(self, texts: list[str], encoder_logits: list[float] | None = None) -> list[float]:
+        """The stacked log-odds toward comment (from ``encoder_logits`` when they were computed already)."""
+        encoder = self._encoder.logits(texts) if encoder_logits is None else encoder_logits
         fast = self._fast.decision_function(texts) if self._fast is not None else [0.0] * len(texts)
         return [self._w_encoder * z + self._w_fast * d + self._bias for z, d in zip(encoder, fast)]
 
-    def p_comment(self, texts: list[str]) -> list[float]:
+    def p_comment(self, texts: list[str], encoder_logits: list[float] | None = None) -> list[float]:
         """The calibrated probability that each text is the writer's comment."""
-        return [1.0 / (1.0 + math.exp(-d)) if d > -700.0 else 0.0 for d in self.decision_function(texts)]
+        return [1.0 / (1.0 + math.exp(-d)) if d > -700.0 else 0.0
+                for d in self.decision_function(texts, encoder_logits)]
 
     def explain(self, text: str, k: int = 5):
         raise UsageError("the accurate model gives no per-word explanations; use the fast model "

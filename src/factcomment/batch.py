@@ -16,6 +16,7 @@ from itertools import islice
 
 from factcomment.api import classify_units
 from factcomment.errors import InputError
+from factcomment.explain import raw_count
 from factcomment.persist import Model
 from factcomment.readers import (InputOptions, Tally, Unit, expand_paths, format_of, is_wide_file, iter_units,
                                  read_jsonl_lines, unreadable)
@@ -112,8 +113,10 @@ def render_piece(model: Model, item: tuple[Job, Piece]) -> Rendered:
         errors = [str(e) for e in local.errors]
     out = io.StringIO()
     writer = RowWriter(out, job.fmt, job.columns, header=False)
-    for unit, prediction in classify_units(units, model=model, threshold=job.threshold, explain=job.explain):
-        writer.write(classify_row(unit, prediction, job.fmt))
+    # A table shows readable reasons, which come from a longer list of raw features (see factcomment.explain).
+    explain = raw_count(job.explain) if job.fmt == "table" else job.explain
+    for unit, prediction in classify_units(units, model=model, threshold=job.threshold, explain=explain):
+        writer.write(classify_row(unit, prediction, job.fmt, job.explain))
     raw = piece.lines is not None
     return Rendered(piece.file, raw, piece.last, out.getvalue(), len(units) if raw else 0, errors, stopped)
 

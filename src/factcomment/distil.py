@@ -45,40 +45,53 @@ def read_transfer(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[
     return sentences
 
 
-def _cache_key(model: Any, sentences: Sequence[str]) -> str:
+def _cache_key(model: Any, sentences: Sequence[str], part: str) -> str:
     digest = hashlib.sha256()
-    digest.update(json.dumps(model.card.get("files", {}), sort_keys=True).encode())
+    files = model.card.get("files", {})
+    # Encoder logits depend on the encoder's files alone; probabilities on the whole model and its card.
+    described = {"model.onnx": files.get("model.onnx")} if part == "encoder" else {
+        "files": files, "stacking": model.card.get("stacking"), "threshold": model.card.get("threshold")}
+    digest.update(json.dumps(described, sort_keys=True).encode())
     for text in sentences:
         digest.update(text.encode("utf-8", "surrogatepass") + b"\n")
-    return digest.hexdigest()
+    return f"{part}-{digest.hexdigest()}"
 
 
 def teacher_scores(model: Any, sentences: Sequence[str], *, cache: str | os.PathLike[str] | None = None,
                    progress: Callable[[int, int], None] | None = None) -> list[float]:
-    """The teacher's ``p_comment`` for each sentence, read from ``cache`` when this model scored them before.
+    """The teacher's ``p_comment`` for each sentence, reusing what ``cache`` holds from an earlier run.
 
-    The cache file is named by the SHA-256 of the model's file hashes and the sentences, and written whole
-    (temporary file, then rename), so an interrupted run leaves no half-written cache.
+    For the accurate tier the cache keeps the encoder's logits (keyed by ``model.onnx``'s hash and the
+    sentences), so restacking or retraining the fast part never rescores; for other models it keeps the
+    probabilities. Cache files are written whole (temporary file, then rename).
     """
-    path = None
-    if cache is not None:
-        path = Path(cache) / f"{_cache_key(model, sentences)}.f64"
-        if path.is_file():
-            scores = array("d")
-            scores.frombytes(path.read_bytes())
-            if len(scores) == len(sentences):
-                return scores.tolist()
-    scores = array("d")
-    for begin in range(0, len(sentences), BATCH):
-        scores.extend(model.scorer.p_comment(list(sentences[begin:begin + BATCH])))
-        if progress is not None:
-            progress(min(begin + BATCH, len(sentences)), len(sentences))
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        part = path.with_name(path.name + ".part")
-        part.write_bytes(scores.tobytes())
-        part.replace(path)
-    return scores.tolist()
+    scorer = model.scorer
+    encoder = getattr(scorer, "encoder_logits", None)
+    score = encoder if encoder is not None else scorer.p_comment
+    values = _cached(cache, _cache_key(model, sentences, "encoder" if encoder else "p"), len(sentences))
+    if values is None:
+        values = array("d")
+        for begin in range(0, len(sentences), BATCH):
+            values.extend(score(list(sentences[begin:begin + BATCH])))
+            if progress is not None:
+                progress(min(begin + BATCH, len(sentences)), len(sentences))
+        if cache is not None:
+            path = Path(cache) / _cache_key(model, sentences, "encoder" if encoder else "p")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            part = path.with_name(path.name + ".part")
+            part.write_bytes(values.tobytes())
+            part.replace(path)
+    if encoder is None:
+        return values.tolist()
+    return scorer.p_comment(list(sentences), encoder_logits=values.tolist())
+
+
+def _cached(cache: str | os.PathLike[str] | None, name: str, count: int) -> array | None:
+    if cache is None or not (path := Path(cache) / name).is_file():
+        return None
+    values = array("d")
+    values.frombytes(path.read_bytes())
+    return values if len(values) == count else None
 
 
 def transfer_rows(sentences: Sequence[str], p_teacher: Sequence[float], *, mode: str, weight: float,
@@ -101,3 +114,68 @@ def transfer_rows(sentences: Sequence[str], p_teacher: Sequence[float], *, mode:
     labels = ["comment", "report"] * len(sentences)
     weights = [w for p in p_teacher for w in (weight * p, weight * (1.0 - p))]
     return texts, labels, weights
+
+
+def balanced_weights(labels: Sequence[str], weights: Sequence[float] | None = None) -> list[float]:
+    """Sample weights that give both classes the same total mass (scikit-learn's "balanced", for weighted rows).
+
+    >>> balanced_weights(["report", "report", "report", "comment"])
+    [0.6666666666666666, 0.6666666666666666, 0.6666666666666666, 2.0]
+    """
+    weights = [1.0] * len(labels) if weights is None else list(weights)
+    mass = {"report": 0.0, "comment": 0.0}
+    for label, w in zip(labels, weights):
+        mass[label] += w
+    total = mass["report"] + mass["comment"]
+    scale = {label: total / (2.0 * m) if m else 0.0 for label, m in mass.items()}
+    return [w * scale[label] for label, w in zip(labels, weights)]
+
+
+def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Sequence[str],
+                    p_teacher: Sequence[float], *, teacher_threshold: float, mode: str = "soft",
+                    weight: float = 0.1, seed: int = 0, folds: int = 5, settings: dict[str, Any] | None = None):
+    """Train the fast model on gold rows plus teacher-labelled transfer rows.
+
+    Gold rows are balanced among themselves, transfer rows among themselves (by their soft or hard label
+    mass, since a news corpus is mostly reporting and the student must not learn that everything is), and a
+    transfer row then weighs ``weight`` times a gold row. The threshold and the metrics come from
+    ``folds``-fold cross-validation over the *gold* rows, with all transfer rows in every training fold, so
+    they are as honest as :func:`factcomment.model.train`'s.
+
+    Returns a :class:`factcomment.model.TrainResult`.
+    """
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
+    from factcomment.model import TrainResult, _best_threshold, _settings, _slim, _validate, build_pipeline
+
+    texts, y = _validate(texts, labels)
+    t_texts, t_labels, t_weights = transfer_rows(transfer, p_teacher, mode=mode, weight=1.0,
+                                                 threshold=teacher_threshold)
+    gold_w = balanced_weights(list(y))
+    # Balanced within the transfer rows, then scaled so that one transfer row weighs `weight` gold rows.
+    t_weights = [weight * w for w in balanced_weights(t_labels, t_weights)]
+    s = {**_settings(settings), "class_weight": None}  # the weights above do the balancing
+    pipeline = build_pipeline(s, seed=seed)
+
+    def fit(rows):
+        model = clone(pipeline)
+        model.fit([texts[i] for i in rows] + t_texts, [y[i] for i in rows] + t_labels,
+                  clf__sample_weight=np.array([gold_w[i] for i in rows] + t_weights))
+        return model
+
+    p_oof = np.zeros(len(texts))
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for fit_rows, held_rows in splitter.split(np.zeros(len(y)), y):
+        model = fit(fit_rows)
+        p_oof[held_rows] = model.predict_proba([texts[i] for i in held_rows])[:, list(model.classes_).index("comment")]
+    threshold, metrics = _best_threshold(y == "comment", p_oof)
+    from sklearn.metrics import roc_auc_score
+
+    metrics.update(n=len(y), folds=folds, seed=seed, auc=float(roc_auc_score(y == "comment", p_oof)),
+                   counts={label: int((y == label).sum()) for label in ("report", "comment")})
+    final = fit(range(len(texts)))
+    _slim(final)
+    return TrainResult(final, threshold, metrics, {**s, "distillation": {"mode": mode, "weight": weight,
+                                                                       "transfer_rows": len(transfer)}})

@@ -9,8 +9,10 @@ quantised to int8, and the export is checked against torch on fixed inputs befor
 """
 from __future__ import annotations
 
+import json
 import math
 import random
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,28 +263,62 @@ def _folds(labels: Sequence[str], folds: int, seed: int):
 def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | Path, *,
                   base: str | Path | None = None, config: Any = None, tokenizer_file: str | Path | None = None,
                   settings: dict[str, Any] | None = None, seed: int = 0, folds: int = 3,
+                  checkpoint: str | Path | None = None,
                   progress: Callable[[str], None] | None = None) -> EncoderFit:
     """Cross-fit the encoder (out-of-fold logits), then fine-tune it on everything and export it to ``directory``.
 
     This is the expensive half of the accurate tier (``folds + 1`` fine-tunes); :func:`stack_with_fast` is the
-    cheap half, so a cached EncoderFit can be stacked with a retrained fast model.
+    cheap half, so a cached EncoderFit can be stacked with a retrained fast model. With ``checkpoint``, each
+    finished fold's logits and the final export are kept there, so an interrupted run resumes where it
+    stopped (the caller keys the directory by data and settings).
     """
     say = progress or (lambda message: None)
     texts, labels = list(texts), list(labels)
+    saved = Path(checkpoint) if checkpoint is not None else None
     oof = [0.0] * len(texts)
     for k, (fit_rows, held_rows) in enumerate(_folds(labels, folds, seed), 1):
-        say(f"fold {k}/{folds}: fine-tuning the encoder on {len(fit_rows)} texts")
-        encoder, tokenizer = load_base(base, config=config, tokenizer_file=tokenizer_file, seed=seed)
-        tuned = fine_tune([texts[i] for i in fit_rows], [labels[i] for i in fit_rows], encoder=encoder,
-                          tokenizer=tokenizer, settings=settings, seed=seed)
-        for i, z in zip(held_rows, predict_logits(tuned, [texts[i] for i in held_rows])):
+        done = saved / f"fold{k}of{folds}.json" if saved else None
+        if done is not None and done.is_file():
+            logits = json.loads(done.read_text())
+            say(f"fold {k}/{folds}: read from {done}")
+        else:
+            say(f"fold {k}/{folds}: fine-tuning the encoder on {len(fit_rows)} texts")
+            encoder, tokenizer = load_base(base, config=config, tokenizer_file=tokenizer_file, seed=seed)
+            tuned = fine_tune([texts[i] for i in fit_rows], [labels[i] for i in fit_rows], encoder=encoder,
+                              tokenizer=tokenizer, settings=settings, seed=seed)
+            logits = predict_logits(tuned, [texts[i] for i in held_rows])
+            if done is not None:
+                _write_whole(done, json.dumps(logits))
+        for i, z in zip(held_rows, logits):
             oof[i] = z
+    s = {**ENCODER_SETTINGS, **(settings or {})}
+    final = saved / "final" if saved else None
+    if final is not None and (final / "export.json").is_file():
+        say(f"final encoder: read from {final}")
+        export = json.loads((final / "export.json").read_text())
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in ("model.onnx", "tokenizer.json"):
+            shutil.copyfile(final / name, directory / name)
+        return EncoderFit(directory, oof, folds, seed, s, export)
     say(f"fine-tuning the encoder on all {len(texts)} texts")
     encoder, tokenizer = load_base(base, config=config, tokenizer_file=tokenizer_file, seed=seed)
     tuned = fine_tune(texts, labels, encoder=encoder, tokenizer=tokenizer, settings=settings, seed=seed)
     say("exporting to ONNX and quantising")
     export = export_onnx(tuned, Path(directory), check_texts=texts[:64])
+    if final is not None:
+        final.mkdir(parents=True, exist_ok=True)
+        for name in ("model.onnx", "tokenizer.json"):
+            shutil.copyfile(Path(directory) / name, final / name)
+        _write_whole(final / "export.json", json.dumps(export))
     return EncoderFit(Path(directory), oof, folds, seed, dict(tuned.settings), export)
+
+
+def _write_whole(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    part.write_text(text)
+    part.replace(path)
 
 
 def stack_with_fast(texts: Sequence[str], labels: Sequence[str], encoder: EncoderFit) -> AccurateResult:

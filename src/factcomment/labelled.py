@@ -17,7 +17,11 @@ from factcomment.errors import UsageError
 from factcomment.readers import InputOptions, Tally, Unit, iter_units
 from factcomment.results import LABELS
 
-DEFAULT_LABEL_MAP = {"report": "report", "comment": "comment", "obj": "report", "subj": "comment"}
+# A reviewer's "not sure": a judgement withheld, so the row is read (it is not an error) and left out.
+UNSURE = "unsure"
+
+DEFAULT_LABEL_MAP = {"report": "report", "comment": "comment", "obj": "report", "subj": "comment",
+                     UNSURE: UNSURE}
 
 
 def parse_label_map(pairs: Iterable[str]) -> dict[str, str]:
@@ -37,6 +41,10 @@ def read_labelled(paths: Iterable[str], options: InputOptions, problems: Tally) 
         options = dataclasses.replace(options, label_map=DEFAULT_LABEL_MAP)
     before = len(problems.errors)
     units = list(iter_units(paths, options, problems))
+    unsure = sum(u.label == UNSURE for u in units)
+    if unsure:
+        problems.warn(f"{unsure} row(s) marked {UNSURE!r} left out")
+        units = [u for u in units if u.label != UNSURE]
     if options.skip_bad_rows:
         return units
     failed = {e.file for e in problems.errors[before:]}

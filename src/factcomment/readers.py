@@ -40,10 +40,11 @@ class Unit:
 
     file: str
     text: str
-    id: str | None = None
+    id: str | int | float | bool | None = None  # as the input spelled it: a JSON number stays a number
     line: int | None = None  # 1-based line (JSON lines) or record number (CSV/TSV)
     segment: Segment | None = None  # for text documents: paragraph/sentence index, offsets, kind
     label: str | None = None  # the raw gold label, when the input has one
+    reviewed: bool = False  # a row saved from a review page ("reviewed": true)
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,12 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
             try:
                 row = json.loads(line)
             except ValueError as error:
-                raise InputError(f"{name}:{number}: not valid JSON ({error.args[0].split(':')[0]})") from None
+                # JSONDecodeError's msg stops where its position begins ("Invalid control character at"),
+                # so the column in this line is added back.
+                detail = str(error)
+                if isinstance(error, json.JSONDecodeError):
+                    detail = f"{error.msg.removesuffix(' at')} at column {error.pos + 1}"
+                raise InputError(f"{name}:{number}: not valid JSON ({detail})") from None
             if not isinstance(row, dict):
                 raise InputError(f"{name}:{number}: expected a JSON object with a text field")
             yield _unit_from_row(name, number, row, options)
@@ -453,8 +459,10 @@ def _unit_from_row(name: str, number: int, row: dict, options: InputOptions) -> 
     label = row.get(label_key) if label_key else None
     if options.label_map is not None:
         label = map_label(label, options.label_map, f"{name}:{number}")
-    return Unit(file=name, text=text, id=None if ident is None else str(ident), line=number,
-                label=None if label is None else str(label))
+    if ident is not None and not isinstance(ident, (str, int, float)):
+        ident = json.dumps(ident, ensure_ascii=False)  # an object or list as an id: kept as its JSON text
+    return Unit(file=name, text=text, id=ident, line=number, label=None if label is None else str(label),
+                reviewed=row.get("reviewed") is True)
 
 
 def map_label(raw: object, label_map: Mapping[str, str], where: str) -> str:

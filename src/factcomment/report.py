@@ -1,9 +1,14 @@
 """The HTML report: each document with its commentary shaded, marked asides set apart, and the reasons shown.
 
-:func:`render_report` turns predictions into one self-contained page (inline CSS, no scripts, no external
-assets, every piece of input text escaped); :func:`build_report` reads documents, classifies them and renders.
-The page is meant for editors and moderators: shading shows ``p_comment``, and every colour cue is doubled by
-a text badge, a border style or an underline style, so nothing depends on colour alone.
+:func:`render_report` turns predictions into one self-contained page (inline CSS, no external assets, every
+piece of input text escaped); :func:`build_report` reads documents, classifies them and renders. The page is
+meant for editors and moderators: shading shows ``p_comment``, and every colour cue is doubled by a text
+badge, a border style or an underline style, so nothing depends on colour alone. The report itself has no
+script; with ``review=True`` the same page gets buttons (and keys) to mark each paragraph or sentence
+comment, report or unsure, and a button that saves the marks as JSON lines that ``factcomment train`` and
+``evaluate`` read as they are (a small inline script; still nothing from the network).
+
+Paragraphs and sentences are numbered from 0, as in every other output of factcomment.
 
 >>> from factcomment.results import Prediction, SegmentPrediction
 >>> from factcomment.segment import Segment
@@ -15,6 +20,7 @@ True
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,20 +30,21 @@ from importlib import resources
 
 from factcomment import __version__
 from factcomment.errors import InputError, UsageError
+from factcomment.explain import FUNCTION_WORDS, Reason, Reasons, raw_count, readable
 from factcomment.readers import InputOptions, Tally, expand_paths, read_document
-from factcomment.results import Explanation, SegmentPrediction
+from factcomment.results import SegmentPrediction
 
-__all__ = ["DocumentReport", "build_report", "render_report", "shade", "word_spans"]
+__all__ = ["DocumentReport", "ORDERS", "build_report", "render_report", "shade", "word_spans"]
 
-# White to amber. Every shade keeps the body text (#1f2328) above 7:1 contrast (WCAG AAA; tested).
-_LOW, _HIGH = (255, 255, 255), (244, 178, 66)
-_TEXT = "#1f2328"
-# A feature name is highlighted in the text when it is one or more lowercase words (letters/digits, inner
-# apostrophes) separated by single spaces; other names (``cue:first_person``) are listed only.
-_WORDS = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*(?: [^\W_]+(?:['\u2019][^\W_]+)*)*")
+# Below the threshold a text is reporting and stays calm: white to a pale warm grey. At the threshold the
+# colour changes character, to amber, deepening to the top. Every shade keeps the body text (#1f2328) above
+# 7:1 contrast (WCAG AAA; tested).
+_LOW, _CALM, _AMBER, _HIGH = (255, 255, 255), (240, 237, 230), (251, 214, 140), (244, 178, 66)
 _APOSTROPHE = re.compile("['\u2019]")  # a straight or curly apostrophe in a term matches either
-_SHOWN_IN_SUMMARY = 3
-_STRONG = 0.3  # underline features with at least this share of the paragraph's strongest contribution  # reasons per direction on the always-visible "why" line; the rest are in the details
+_TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|[^\w\s]")  # a word, or one punctuation mark
+_SHOWN_IN_SUMMARY = 3  # reasons per direction on the always-visible "why" line; the rest are in the details
+_STRONG = 0.3  # underline reasons with at least this share of the paragraph's strongest one
+ORDERS = ("document", "uncertain")
 
 
 @dataclass(frozen=True)
@@ -49,37 +56,50 @@ class DocumentReport:
     results: list[SegmentPrediction]
 
 
-def shade(p_comment: float) -> str:
+def shade(p_comment: float, threshold: float = 0.5) -> str:
     """The background colour for ``p_comment`` (clamped to [0, 1]) as ``#rrggbb``.
 
-    >>> shade(0.0), shade(1.0)
-    ('#ffffff', '#f4b242')
+    Below ``threshold`` the colour runs from white to a pale grey, so that reports stay calm however close
+    they come; from the threshold up it runs from light amber to amber.
+
+    >>> shade(0.0), shade(0.59, threshold=0.6), shade(0.6, threshold=0.6), shade(1.0)
+    ('#ffffff', '#f0ede6', '#fbd68c', '#f4b242')
     """
     p = min(1.0, max(0.0, float(p_comment)))
-    return "#" + "".join(f"{round(a + (b - a) * p):02x}" for a, b in zip(_LOW, _HIGH))
+    if p < threshold:
+        start, end, x = _LOW, _CALM, p / threshold
+    else:
+        start, end, x = _AMBER, _HIGH, (p - threshold) / (1.0 - threshold) if threshold < 1.0 else 1.0
+    return "#" + "".join(f"{round(a + (b - a) * x):02x}" for a, b in zip(start, end))
 
 
-def is_word_feature(name: str) -> bool:
-    """Whether a feature name is a word or word n-gram that can be found in the text."""
-    return name == name.lower() and _WORDS.fullmatch(name) is not None
+def word_spans(text: str, terms: Sequence[tuple[str | tuple[str, ...], str]]) -> list[tuple[int, int, str, str]]:
+    """Where the terms occur in ``text``: sorted, non-overlapping ``(start, end, term, css_class)``.
 
-
-def word_spans(text: str, terms: Sequence[tuple[str, str]]) -> list[tuple[int, int, str, str]]:
-    """Where the word features occur in ``text``: sorted, non-overlapping ``(start, end, term, css_class)``.
-
-    Matches are case-insensitive and whole-word; where matches overlap the longer wins, then the earlier,
-    then the term listed first.
+    A term is a string of words and punctuation marks separated by spaces (``"i think"``, ``"said ,"``) or
+    a tuple of them; other strings (``cue:first_person``) are never found. Matches are case-insensitive and
+    whole-word; where matches overlap the longer wins, then the earlier, then the term listed first.
 
     >>> word_spans("I think, I think so.", [("think", "to-comment"), ("i think", "to-comment")])
     [(0, 7, 'i think', 'to-comment'), (9, 16, 'i think', 'to-comment')]
     """
     found = []
     for order, (term, css) in enumerate(terms):
-        if not is_word_feature(term):
+        tokens = tuple(term.split(" ")) if isinstance(term, str) else tuple(term)
+        if not tokens or not all(t == t.lower() and _TOKEN.fullmatch(t) for t in tokens):
             continue
-        words = (_APOSTROPHE.sub(lambda _: "['\u2019]", re.escape(w)) for w in term.split(" "))
-        pattern = re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", re.IGNORECASE)
-        found += [(m.start(), m.end(), order, term, css) for m in pattern.finditer(text)]
+        name = " ".join(tokens)
+        pattern = ""
+        for i, token in enumerate(tokens):
+            word = token[0].isalnum()
+            if i:
+                pattern += r"\s+" if word and tokens[i - 1][0].isalnum() else r"\s*"
+            pattern += _APOSTROPHE.sub(lambda _: "['\u2019]", re.escape(token))
+        if tokens[0][0].isalnum():
+            pattern = r"(?<!\w)" + pattern
+        if tokens[-1][-1].isalnum():
+            pattern += r"(?!\w)"
+        found += [(m.start(), m.end(), order, name, css) for m in re.finditer(pattern, text, re.IGNORECASE)]
     found.sort(key=lambda f: (f[0] - f[1], f[0], f[2]))
     taken: list[tuple[int, int, str, str]] = []
     for start, end, _, term, css in found:
@@ -89,51 +109,74 @@ def word_spans(text: str, terms: Sequence[tuple[str, str]]) -> list[tuple[int, i
 
 
 def render_report(documents: list[DocumentReport], *, threshold: float, title: str = "factcomment report",
-                  model_card: dict | None = None, skipped: Sequence[str] = ()) -> str:
+                  model_card: dict | None = None, skipped: Sequence[str] = (), review: bool = False,
+                  order: str = "document", explained: bool = True) -> str:
     """The whole HTML page for ``documents``, as a string.
 
     Parameters
     ----------
     documents
         What to show, in order; document ``i`` gets the anchor ``d{i}``, its paragraphs ``d{i}-p{n}`` and, for
-        sentence units, ``d{i}-p{n}-s{m}``.
+        sentence units, ``d{i}-p{n}-s{m}`` (``n`` and ``m`` counted from 0).
     threshold
-        The cut the labels were made with (shown in the legend).
+        The cut the labels were made with (shown in the legend; the shading changes character there).
     title
         The page title and top heading.
     model_card
         The model's card (``created``, ``threshold``, ``metrics.cross_validation.macro_f1``), shown if given.
     skipped
         Messages about inputs that could not be read, listed at the top.
+    review
+        Add the review controls: mark each item comment/report/unsure, save the marks as JSON lines.
+    order
+        ``"document"`` (as written) or ``"uncertain"``: one list of every item, those with ``p_comment``
+        nearest the threshold first (marked asides last).
+    explained
+        Whether the model gives per-word reasons (the legend says so when it does not).
     """
-    docs = "\n".join(_document(i, doc) for i, doc in enumerate(documents))
+    if order not in ORDERS:
+        raise UsageError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
+    page = _Page(threshold, review)
+    if order == "uncertain" and documents:
+        docs = page.queue(documents)
+    else:
+        docs = "\n".join(page.document(i, doc) for i, doc in enumerate(documents))
     if not documents:
         docs = '<p class="empty">No documents could be read.</p>'
-    return _PAGE.format(title=escape(title), css=_stylesheet(), meta=_meta(documents, threshold, model_card),
-                        legend=_legend(threshold), nav=_nav(documents), skipped=_skipped(skipped), docs=docs)
+    script = f"<script>{_package_text('review.js')}</script>" if review else ""
+    return _PAGE.format(title=escape(title), css=_package_text("report.css"),
+                        meta=_meta(documents, threshold, model_card), legend=_legend(threshold, review, explained),
+                        nav=_nav(documents), skipped=_skipped(skipped), docs=docs, script=script,
+                        toolbar=_toolbar(documents) if review else "")
 
 
-@lru_cache(maxsize=1)
-def _stylesheet() -> str:
-    # Kept as package data so this module holds the logic and the CSS can be read (and linted) as CSS.
-    return resources.files("factcomment").joinpath("data", "report.css").read_text(encoding="utf-8")
+@lru_cache(maxsize=4)
+def _package_text(name: str) -> str:
+    # Kept as package data so this module holds the logic and the CSS and script can be read as what they are.
+    return resources.files("factcomment").joinpath("data", name).read_text(encoding="utf-8")
 
 
 def build_report(paths: list[str], options: InputOptions, problems: Tally, *, model=None,
                  threshold: float | None = None, explain: int = 5, allow_version_mismatch: bool = False,
-                 title: str = "factcomment report") -> str:
+                 title: str = "factcomment report", review: bool = False, order: str = "document") -> str:
     """Read whole text documents (paths, directories or ``-``), classify them and render the page.
 
     A file that cannot be read is reported to ``problems`` and listed on the page; the others are shown.
     ``model`` is a :class:`~factcomment.persist.Model`, a model directory or ``None`` for the shipped model.
+    ``explain`` is the number of reasons each way to list per paragraph; a model that gives no per-word
+    reasons gets a page without them. ``review`` and ``order`` are as for :func:`render_report`.
     """
     from factcomment.api import check_options, classify_document, resolve_model
 
     check_options(threshold, explain)
+    if order not in ORDERS:
+        raise UsageError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
     if options.input_format not in ("auto", "text"):
         raise UsageError(f"the report reads plain-text documents, not {options.input_format}; "
                          "use --input-format text")
     loaded = resolve_model(model, allow_version_mismatch=allow_version_mismatch)
+    explained = callable(getattr(loaded.scorer, "explain", None))
+    raw = raw_count(explain) if explained else 0
     documents, before = [], len(problems.errors)
     for name in expand_paths(paths, options.pattern, problems):
         problems.files += 1
@@ -143,14 +186,15 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
             problems(InputError(str(error), file=name))
             continue
         results = classify_document(text, unit=options.unit, model=loaded, threshold=threshold,
-                                    marker=options.marker, literal_marker=options.literal_marker, explain=explain)
+                                    marker=options.marker, literal_marker=options.literal_marker, explain=raw)
         if not results:
             problems.warn(f"{name}: no text in this input (empty or whitespace only)")
         problems.units += len(results)
         documents.append(DocumentReport("stdin" if name == "-" else name, text, results))
     skipped = [str(e) for e in problems.errors[before:]]
     cut = loaded.threshold if threshold is None else threshold
-    return render_report(documents, threshold=cut, title=title, model_card=loaded.card, skipped=skipped)
+    return render_report(documents, threshold=cut, title=title, model_card=loaded.card, skipped=skipped,
+                         review=review, order=order, explained=explained)
 
 
 # -- pieces of the page ------------------------------------------------------------------------------------
@@ -168,88 +212,140 @@ def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "–"
 
 
-def _document(index: int, doc: DocumentReport) -> str:
-    c = _counts(doc.results)
-    by_sentence = any(r.segment.sentence is not None for r in doc.results)
-    noun = "sentences" if by_sentence else "paragraphs"
-    commentary = c["model"] + c["marked"]
-    stats = [(c["units"], noun), (c["report"], "reporting"), (c["model"], "commentary (model)"),
-             (c["asides"], "asides (marked)"), (_percent(commentary, c["units"]), "share of commentary")]
-    if by_sentence:
-        stats.insert(1, (c["paragraphs"], "paragraphs"))
-    summary = "".join(f'<div class="stat"><dt>{escape(label)}</dt><dd>{value}</dd></div>' for value, label in stats)
-    cells = "".join(_cell(index, r) for r in doc.results)
-    if cells:
-        cells = f'<nav class="map" aria-label="Map of {escape(doc.file)}">{cells}</nav>\n'
-    body = _segments(index, doc.results, by_sentence) or '<p class="empty">No text in this document.</p>'
-    return (f'<article class="doc" id="d{index}" aria-labelledby="d{index}-h">\n'
-            f'<h2 id="d{index}-h">{escape(doc.file)}</h2>\n'
-            f'<dl class="summary" data-units="{c["units"]}" data-report="{c["report"]}" data-model="{c["model"]}" '
-            f'data-marked="{c["marked"]}" data-asides="{c["asides"]}">{summary}</dl>\n'
-            f'{cells}{body}\n</article>')
-
-
 def _anchor(index: int, r: SegmentPrediction) -> str:
     s = r.segment
     return f"d{index}-p{s.paragraph}" + ("" if s.sentence is None else f"-s{s.sentence}")
 
 
-def _cell(index: int, r: SegmentPrediction) -> str:
-    what = "marked aside" if r.source == "marker" else f"{r.label} {r.p_comment:.2f}"
-    where = f"paragraph {r.segment.paragraph + 1}" + ("" if r.segment.sentence is None
-                                                      else f", sentence {r.segment.sentence + 1}")
-    return (f'<a class="cell {r.source} {r.label}" href="#{_anchor(index, r)}" style="background-color:{shade(r.p_comment)}"'
-            f' title="{where}: {what}" aria-label="{where}: {what}"></a>')
-
-
-def _segments(index: int, results: list[SegmentPrediction], by_sentence: bool) -> str:
-    if not results:
-        return ""
-    if not by_sentence:
-        return '<ol class="segs">\n' + "\n".join(
-            _segment(index, r, "li", f'<span class="num" aria-hidden="true">{r.segment.paragraph + 1}</span>')
-            for r in results) + "\n</ol>"
-    groups: dict[int, list[SegmentPrediction]] = {}
-    for r in results:
-        groups.setdefault(r.segment.paragraph, []).append(r)
-    items = [f'<li class="para" id="d{index}-p{n}"><span class="num" aria-hidden="true">{n + 1}</span>'
-             + "".join(_segment(index, r, "div", "") for r in group) + "</li>" for n, group in groups.items()]
-    return '<ol class="segs sentences">\n' + "\n".join(items) + "\n</ol>"
-
-
-def _segment(index: int, r: SegmentPrediction, tag: str, number: str) -> str:
-    p = r.p_comment
+def _where(r: SegmentPrediction) -> str:
     s = r.segment
-    if r.source == "marker":
-        badge = '<span class="badge aside">Aside (marked)</span>'
-    elif r.label == "comment":
-        badge = f'<span class="badge comment">Comment {p:.2f}</span>'
-    else:
-        badge = f'<span class="badge report">report {p:.2f}</span>'
-    explanation = r.prediction.explanation
-    terms = _strong_terms(explanation) if explanation else []
-    text = _highlighted(s.text, terms) if s.text else '<span class="blank">(nothing after the marker)</span>'
-    marker = f'<span class="aside-marker">{escape(s.marker)}</span> ' if s.marker else ""
-    why = _why(explanation, p) if explanation else (
-        '<p class="why note">Marked as an aside by the writer; the model was not asked.</p>'
-        if r.source == "marker" and s.marker else "")
-    return (f'<{tag} class="seg {r.label} {r.source}" id="{_anchor(index, r)}" data-kind="{r.label}" '
-            f'data-source="{r.source}" data-p="{p:.3f}" style="background-color:{shade(p)}">{number}'
-            f'<div class="head">{badge}</div><p class="text">{marker}{text}</p>{why}</{tag}>')
+    return f"paragraph {s.paragraph}" + ("" if s.sentence is None else f", sentence {s.sentence}")
 
 
-def _strong_terms(e: Explanation) -> list[tuple[str, str]]:
-    """The explanation's features worth underlining: those at least a fraction as strong as the strongest.
+class _Page:
+    """Renders documents and their items for one threshold, with or without the review controls."""
 
-    Underlining every listed feature would mark "the" and "and" for tiny weights; the full list stays in the
-    "why" line.
+    def __init__(self, threshold: float, review: bool) -> None:
+        self.threshold, self.review = threshold, review
+
+    def document(self, index: int, doc: DocumentReport) -> str:
+        c = _counts(doc.results)
+        by_sentence = any(r.segment.sentence is not None for r in doc.results)
+        noun = "sentences" if by_sentence else "paragraphs"
+        commentary = c["model"] + c["marked"]
+        stats = [(c["units"], noun), (c["report"], "reporting"), (c["model"], "commentary (model)"),
+                 (c["asides"], "asides (marked)"), (_percent(commentary, c["units"]), "share of commentary")]
+        if by_sentence:
+            stats.insert(1, (c["paragraphs"], "paragraphs"))
+        summary = "".join(f'<div class="stat"><dt>{escape(label)}</dt><dd>{value}</dd></div>'
+                          for value, label in stats)
+        cells = "".join(self.cell(index, r) for r in doc.results)
+        if cells:
+            cells = f'<nav class="map" aria-label="Map of {escape(doc.file)}">{cells}</nav>\n'
+        body = self.segments(index, doc, by_sentence) or '<p class="empty">No text in this document.</p>'
+        return (f'<article class="doc" id="d{index}" aria-labelledby="d{index}-h" data-file="{escape(doc.file)}">\n'
+                f'<h2 id="d{index}-h">{escape(doc.file)}</h2>\n'
+                f'<dl class="summary" data-units="{c["units"]}" data-report="{c["report"]}" data-model="{c["model"]}" '
+                f'data-marked="{c["marked"]}" data-asides="{c["asides"]}">{summary}</dl>\n'
+                f'{cells}{body}\n</article>')
+
+    def queue(self, documents: list[DocumentReport]) -> str:
+        """Every item of every document in one list, the most uncertain first (asides last)."""
+        items = [(i, doc, r) for i, doc in enumerate(documents) for r in doc.results]
+        items.sort(key=lambda item: (item[2].source == "marker", abs(item[2].p_comment - self.threshold)))
+        rows = "\n".join(self.segment(i, r, "li", f'<span class="num" aria-hidden="true">{r.segment.paragraph}</span>',
+                                      file=doc.file, where=f"{escape(doc.file)} · {_where(r)}")
+                         for i, doc, r in items)
+        return (f'<article class="doc queue" id="queue" aria-labelledby="queue-h">\n'
+                f'<h2 id="queue-h">All {len(items)} items, the most uncertain first</h2>\n'
+                f'<p class="hint">Ordered by how near p_comment is to the threshold {self.threshold:.3f}; '
+                f'asides marked by the writer come last.</p>\n<ol class="segs">\n{rows}\n</ol>\n</article>')
+
+    def cell(self, index: int, r: SegmentPrediction) -> str:
+        what = "marked aside" if r.source == "marker" else f"{r.label} {r.p_comment:.2f}"
+        return (f'<a class="cell {r.source} {r.label}" href="#{_anchor(index, r)}" '
+                f'style="background-color:{shade(r.p_comment, self.threshold)}"'
+                f' title="{_where(r)}: {what}" aria-label="{_where(r)}: {what}"></a>')
+
+    def segments(self, index: int, doc: DocumentReport, by_sentence: bool) -> str:
+        results = doc.results
+        if not results:
+            return ""
+        if not by_sentence:
+            return '<ol class="segs">\n' + "\n".join(
+                self.segment(index, r, "li", f'<span class="num" aria-hidden="true">{r.segment.paragraph}</span>',
+                             file=doc.file) for r in results) + "\n</ol>"
+        groups: dict[int, list[SegmentPrediction]] = {}
+        for r in results:
+            groups.setdefault(r.segment.paragraph, []).append(r)
+        items = [f'<li class="para" id="d{index}-p{n}"><span class="num" aria-hidden="true">{n}</span>'
+                 + "".join(self.segment(index, r, "div", "", file=doc.file) for r in group) + "</li>"
+                 for n, group in groups.items()]
+        return '<ol class="segs sentences">\n' + "\n".join(items) + "\n</ol>"
+
+    def segment(self, index: int, r: SegmentPrediction, tag: str, number: str, *, file: str,
+                where: str = "") -> str:
+        p, s = r.p_comment, r.segment
+        if r.source == "marker":
+            badge = '<span class="badge aside">Aside (marked)</span>'
+        elif r.label == "comment":
+            badge = f'<span class="badge comment">Comment {p:.2f}</span>'
+        else:
+            badge = f'<span class="badge report">report {p:.2f}</span>'
+        explanation = r.prediction.explanation
+        reasons = readable(explanation) if explanation is not None else None  # the Why line shows the first 3
+        terms = _strong_terms(reasons) if reasons else []
+        text = _highlighted(s.text, terms) if s.text else '<span class="blank">(nothing after the marker)</span>'
+        marker = f'<span class="aside-marker">{escape(s.marker)}</span> ' if s.marker else ""
+        why = _why(reasons, p) if reasons else (
+            '<p class="why note">Marked as an aside by the writer; the model was not asked.</p>'
+            if r.source == "marker" and s.marker else "")
+        place = f'<p class="where">{where}</p>' if where else ""
+        data = ""
+        if self.review:
+            sentence = "" if s.sentence is None else f' data-sentence="{s.sentence}"'
+            data = (f' tabindex="0" data-file="{escape(file)}" data-paragraph="{s.paragraph}"{sentence}'
+                    f' data-start="{s.start}" data-end="{s.end}" data-text="{escape(s.text)}"')
+        return (f'<{tag} class="seg {r.label} {r.source}" id="{_anchor(index, r)}" data-kind="{r.label}" '
+                f'data-source="{r.source}" data-p="{p:.3f}"{data} style="background-color:{shade(p, self.threshold)}">'
+                f'{number}<div class="head">{badge}{_marks(_anchor(index, r)) if self.review else ""}</div>'
+                f'{place}<p class="text">{marker}{text}</p>{why}</{tag}>')
+
+
+def _marks(anchor: str) -> str:
+    buttons = "".join(f'<button type="button" class="mark {label}" data-label="{label}" aria-pressed="false" '
+                      f'title="Mark as {label} (key {label[0]})">{label}</button>'
+                      for label in ("comment", "report", "unsure"))
+    return f'<span class="marks" role="group" aria-label="Your judgement of {anchor}">{buttons}</span>'
+
+
+def _toolbar(documents: list[DocumentReport]) -> str:
+    total = sum(len(d.results) for d in documents)
+    # The browser keeps unsaved marks under this key: a page made again from the same texts finds them, a page
+    # for other texts written to the same file name does not.
+    digest = hashlib.sha256()
+    for d in documents:
+        digest.update(f"{d.file}\0{d.text}\0".encode("utf-8", "surrogatepass"))
+    return (f'<div class="toolbar" role="region" aria-label="Review" data-key="{digest.hexdigest()[:20]}">'
+            f'<span class="progress" aria-live="polite"><b id="marked-count">0</b> of {total} marked</span> '
+            f'<button type="button" id="save" class="save">Save marks (JSON lines)</button> '
+            f'<span class="keys-hint">Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous, <kbd>c</kbd> comment, '
+            f'<kbd>r</kbd> report, <kbd>u</kbd> unsure, <kbd>x</kbd> clear, <kbd>s</kbd> save</span></div>')
+
+
+def _strong_terms(reasons: Reasons) -> list[tuple[tuple[str, ...], str]]:
+    """The reasons worth underlining: words found in the text, at least a fraction as strong as the strongest.
+
+    Function words and punctuation are never underlined (they are everywhere); the full list is in the "why"
+    line.
     """
-    pairs = [(n, v, "to-comment") for n, v in e.toward_comment] + [(n, v, "to-report") for n, v in e.toward_report]
-    strongest = max((abs(v) for _, v, _ in pairs), default=0.0)
-    return [(n, css) for n, v, css in pairs if strongest and abs(v) >= _STRONG * strongest]
+    strongest = max((abs(r.contribution) for r in reasons.reasons), default=0.0)
+    return [(r.words, "to-comment" if r.contribution > 0 else "to-report") for r in reasons.reasons
+            if r.kind == "words" and strongest and abs(r.contribution) >= _STRONG * strongest
+            and any(w not in FUNCTION_WORDS and w[0].isalnum() for w in r.words)]
 
 
-def _highlighted(text: str, terms: list[tuple[str, str]]) -> str:
+def _highlighted(text: str, terms: list[tuple[tuple[str, ...], str]]) -> str:
     out, at = [], 0
     for start, end, term, css in word_spans(text, terms):
         direction = "commentary" if css == "to-comment" else "reporting"
@@ -261,26 +357,26 @@ def _highlighted(text: str, terms: list[tuple[str, str]]) -> str:
 
 
 def _signed(value: float) -> str:
-    # Two decimals, or three for small weights, so that no listed feature reads as "+0.00".
+    # Two decimals, or three for small weights, so that no listed reason reads as "+0.00".
     return ("+" if value >= 0 else "\u2212") + (f"{abs(value):.2f}" if abs(value) >= 0.1 else f"{abs(value):.3f}")
 
 
-def _feature(name: str) -> str:
-    if is_word_feature(name):
-        return f'<q class="term">{escape(name)}</q>'
-    return f'<code class="cue">{escape(name)}</code>'
+def _reason(r: Reason) -> str:
+    css = "cue" if r.kind in ("cue", "placeholder") else "term"
+    return f'<span class="{css}" title="model features: {escape(", ".join(r.features))}">{escape(r.label)}</span>'
 
 
-def _why(e: Explanation, p: float) -> str:
-    def brief(pairs: tuple[tuple[str, float], ...]) -> str:
-        shown = pairs[:_SHOWN_IN_SUMMARY]
-        return ", ".join(f"{_feature(n)} {_signed(v)}" for n, v in shown) or "nothing"
+def _why(e: Reasons, p: float) -> str:
+    def brief(reasons: tuple[Reason, ...]) -> str:
+        return ", ".join(f"{_reason(r)} {_signed(r.contribution)}" for r in reasons[:_SHOWN_IN_SUMMARY]) or "nothing"
 
-    rows = "".join(f'<tr class="{css}"><td>{_feature(n)}</td><td class="num">{_signed(v)}</td></tr>'
-                   for pairs, css in ((e.toward_comment, "to-comment"), (e.toward_report, "to-report"))
-                   for n, v in pairs)
-    rows += (f'<tr class="other"><td>all other features</td><td class="num">{_signed(e.rest)}</td></tr>'
-             f'<tr class="other"><td>intercept</td><td class="num">{_signed(e.intercept)}</td></tr>'
+    rows = "".join(f'<tr class="{css}"><td>{_reason(r)}</td><td class="num">{_signed(r.contribution)}</td></tr>'
+                   for reasons, css in ((e.toward_comment, "to-comment"), (e.toward_report, "to-report"))
+                   for r in reasons)
+    rows += (f'<tr class="other"><td>other words (function words, punctuation and the rest)</td>'
+             f'<td class="num">{_signed(e.other)}</td></tr>'
+             f'<tr class="other"><td>starting point (the model\u2019s intercept)</td>'
+             f'<td class="num">{_signed(e.intercept)}</td></tr>'
              f'<tr class="total"><th scope="row">decision score</th><td class="num">{_signed(e.decision)}</td></tr>')
     return (f'<details class="why"><summary><span class="why-label">Why</span> '
             f'<span class="dir">toward comment:</span> {brief(e.toward_comment)}; '
@@ -306,30 +402,45 @@ def _meta(documents: list[DocumentReport], threshold: float, card: dict | None) 
     return " · ".join(parts)
 
 
-def _legend(threshold: float) -> str:
-    stops = ", ".join(f"{shade(p / 4)} {p * 25}%" for p in range(5))
+def _legend(threshold: float, review: bool, explained: bool) -> str:
+    t = 100 * threshold
+    stops = (f"{shade(0, threshold)} 0%, {shade(max(0.0, threshold - 1e-9), threshold)} {t:.1f}%, "
+             f"{shade(threshold, threshold)} {t:.1f}%, {shade(1, threshold)} 100%")
     ticks = "".join(f'<span style="left:{p * 25}%">{p / 4:g}</span>' for p in range(5))
-    return f"""<section class="legend" aria-labelledby="legend-h">
-<h2 id="legend-h">How to read this report</h2>
+    reasons = ("""<li><mark class="to-comment">word</mark> a strong push toward commentary (solid underline).</li>
+<li><mark class="to-report">word</mark> a strong push toward reporting (dashed underline).</li>
+<li><b>Why</b> lines list the strongest reasons with their signed contributions: words and phrases as
+written, and cues such as <span class="cue">first person (I, we)</span> or <span class="cue">a number</span>.
+Function words and punctuation count under <i>other words</i>; open a line for the full account.</li>"""
+               if explained else "<li>This model gives no per-word reasons; the shading and badges still apply.</li>")
+    review_keys = """<div><h3>Reviewing</h3><ul class="keys">
+<li>Mark each item <button type="button" class="mark comment" tabindex="-1">comment</button>
+<button type="button" class="mark report" tabindex="-1">report</button> or
+<button type="button" class="mark unsure" tabindex="-1">unsure</button> by a click, or select it
+(click or <kbd>j</kbd>/<kbd>k</kbd>) and press <kbd>c</kbd>, <kbd>r</kbd> or <kbd>u</kbd>.</li>
+<li><b>Save marks</b> downloads them as JSON lines for <code>factcomment train</code> and
+<code>factcomment evaluate</code>. Marks are kept in this browser until you save.</li></ul></div>""" if review else ""
+    # On the review page, used again and again, the legend starts folded so the items come first.
+    return f"""<section class="legend" aria-labelledby="legend-h"><details{"" if review else " open"}>
+<summary><h2 id="legend-h">How to read this {"page" if review else "report"}</h2></summary>
 <div class="legend-grid">
 <div><h3>Shading</h3>
 <div class="scale" style="background:linear-gradient(to right, {stops})" role="img"
- aria-label="Shading scale from white (p_comment 0) to amber (p_comment 1)">
-<span class="cut" style="left:{100 * threshold:.1f}%" title="threshold {threshold:.3f}"></span></div>
+ aria-label="Shading scale: pale grey below the threshold {threshold:.3f}, amber from it up to p_comment 1">
+<span class="cut" style="left:{t:.1f}%" title="threshold {threshold:.3f}"></span></div>
 <div class="ticks">{ticks}</div>
-<p>The background deepens with <b>p_comment</b>, the model's probability that the text is the writer's own
-view. At or above the threshold <b>{threshold:.3f}</b> (the line on the scale) it is labelled commentary.</p></div>
+<p><b>p_comment</b> is the model's probability that the text is the writer's own view. Below the threshold
+<b>{threshold:.3f}</b> (the line) the text is reporting and stays pale; from the threshold up it is labelled
+commentary and turns amber. Paragraphs are numbered from 0, as in factcomment's other outputs.</p></div>
 <div><h3>Labels</h3><ul class="keys">
 <li><span class="badge aside">Aside (marked)</span> marked by the writer (e.g. <q>Comment:</q>, shown dimmed);
 hatched edge, double border.</li>
 <li><span class="badge comment">Comment 0.87</span> commentary found by the model; thick solid border.</li>
 <li><span class="badge report">report 0.12</span> reporting; thin border.</li></ul></div>
 <div><h3>Reasons</h3><ul class="keys">
-<li><mark class="to-comment">word</mark> a strong push toward commentary (solid underline).</li>
-<li><mark class="to-report">word</mark> a strong push toward reporting (dashed underline).</li>
-<li><b>Why</b> lines list the strongest features with their signed contributions; open one for the full
-account. Cues such as <code class="cue">cue:first_person</code> are listed, not underlined.</li></ul></div>
-</div></section>"""
+{reasons}</ul></div>
+{review_keys}
+</div></details></section>"""
 
 
 def _nav(documents: list[DocumentReport]) -> str:
@@ -360,13 +471,14 @@ _PAGE = """<!DOCTYPE html>
 <style>{css}</style>
 </head>
 <body>
-<header><h1>{title}</h1><p class="meta">{meta}</p></header>
+<header><h1>{title}</h1><p class="meta">{meta}</p>{toolbar}</header>
 <main>
 {legend}
 {skipped}
 {nav}
 {docs}
 </main>
+{script}
 </body>
 </html>
 """

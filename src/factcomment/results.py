@@ -23,11 +23,15 @@ class Explanation:
     rest: float
     decision: float
 
-    def phrase(self) -> str:
-        """A short human phrase, e.g. ``+ 'i think' 'should' / - 'said'``."""
-        plus = " ".join(repr(name) for name, _ in self.toward_comment) or "-"
-        minus = " ".join(repr(name) for name, _ in self.toward_report) or "-"
-        return f"comment: {plus}; report: {minus}"
+    def phrase(self, k: int | None = None) -> str:
+        """A short phrase for people, e.g. ``comment: “I think”, first person (I, we); report: “said”``.
+
+        Readable reasons from :func:`factcomment.explain.readable` (at most ``k`` each way): words as
+        written, internal tokens and cues named, function words and punctuation left out.
+        """
+        from factcomment.explain import phrase
+
+        return phrase(self, k)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ class TrainSummary:
     cv_metrics: dict
     heldout: Evaluation | None
     seconds: float
+    reviewed: int = 0  # rows saved from a review page (factcomment review) among the training rows
 
 
 def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, out: str | Path, *,
@@ -88,6 +89,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         "settings": result.settings,
         "seed": seed,
         "training_data": _describe(units),
+        "reviewed_rows": sum(u.reviewed for u in units),
         "metrics": {
             "cross_validation": result.cv_metrics,
             **({"heldout": {"files": _describe(held), "trained_without_them": True,
@@ -97,7 +99,8 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     }
     save_model(out, result.pipeline, compile_scorer(result.pipeline, result.threshold), card, force=force)
     counts = dict(sorted(Counter(u.label for u in units).items()))
-    return TrainSummary(Path(out), counts, result.threshold, result.cv_metrics, evaluation, seconds)
+    return TrainSummary(Path(out), counts, result.threshold, result.cv_metrics, evaluation, seconds,
+                        card["reviewed_rows"])
 
 
 def check_train_target(out: str | Path, heldout: Sequence[str] = (), *, force: bool = False) -> None:

@@ -225,11 +225,16 @@ def _short(value: Any) -> str:
 
 
 def _table_widths(columns: Sequence[str], width: int) -> list[int]:
-    # Every column but the last gets a fixed width; the last (text) takes what is left of the terminal.
-    fixed = {"file": 24, "id": 12, "kind": 7, "label": 7, "source": 6, "marker": 10, "explanation": 40}
+    # Every column but the last gets a fixed width, as narrow as its values allow; the last (text) takes what
+    # is left of the terminal, sharing it two to three with an explanation.
+    fixed = {"file": 24, "id": 12, "kind": 7, "label": 7, "source": 6, "marker": 10, "explanation": 0,
+             "paragraph": 9, "sentence": 8, "p_comment": 9, "line": 6}
     widths = [fixed.get(c, max(len(c), 8)) for c in columns]
-    used = sum(widths[:-1]) + 2 * (len(columns) - 1)
-    widths[-1] = max(20, width - used - 1)
+    left = max(20, width - sum(widths[:-1]) - 2 * (len(columns) - 1) - 1)
+    if "explanation" in columns:
+        widths[columns.index("explanation")] = max(20, left * 2 // 5)
+        left = max(20, left - widths[columns.index("explanation")] - 2)
+    widths[-1] = left
     return widths
 
 
@@ -276,8 +281,11 @@ def split_row(unit: Any) -> dict[str, Any]:
             "end": s.end, "kind": s.kind, "marker": s.marker, "text": s.text}
 
 
-def classify_row(unit: Any, prediction: Any, fmt: str) -> dict[str, Any]:
-    """A ``classify`` output row: where the text came from, then its label, probability and source."""
+def classify_row(unit: Any, prediction: Any, fmt: str, reasons: int | None = None) -> dict[str, Any]:
+    """A ``classify`` output row: where the text came from, then its label, probability and source.
+
+    In a table an explanation is a phrase of at most ``reasons`` readable reasons each way.
+    """
     s = unit.segment
     row = {"file": file_name(unit.file), "id": unit.id, "line": unit.line,
            "paragraph": s and s.paragraph, "sentence": s and s.sentence, "start": s and s.start, "end": s and s.end,
@@ -285,17 +293,21 @@ def classify_row(unit: Any, prediction: Any, fmt: str) -> dict[str, Any]:
            "text": unit.text}
     e = prediction.explanation
     if e is not None:
-        row["explanation"] = e.phrase() if fmt == "table" else {
+        row["explanation"] = e.phrase(reasons) if fmt == "table" else {
             "comment": [[name, value] for name, value in e.toward_comment],
             "report": [[name, value] for name, value in e.toward_report],
             "intercept": e.intercept, "rest": e.rest, "decision": e.decision}
     return row
 
 
-def columns_for(command: str, fmt: str, explain: bool = False) -> tuple[str, ...]:
-    """The columns of ``command``'s rows in ``fmt``; a table shows fewer, for reading."""
+def columns_for(command: str, fmt: str, explain: bool = False, empty: Sequence[str] = ()) -> tuple[str, ...]:
+    """The columns of ``command``'s rows in ``fmt``; a table shows fewer, for reading.
+
+    ``empty`` names table columns known to stay empty for these inputs (no ``id`` for documents, no
+    ``sentence`` for paragraphs), which are left out to give the text the room.
+    """
     if fmt == "table":
-        columns = TABLE_COLUMNS[command]
+        columns = tuple(c for c in TABLE_COLUMNS[command] if c not in empty)
         return columns[:-1] + ("explanation", "text") if explain else columns
     columns = SPLIT_COLUMNS if command == "split" else CLASSIFY_COLUMNS
     return columns + ("explanation",) if explain else columns

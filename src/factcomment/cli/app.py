@@ -1,6 +1,9 @@
 """The typer application the command modules register on, and the console-script entry point."""
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -17,6 +20,54 @@ app = typer.Typer(
 )
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
+def _show_version(value: bool) -> None:
+    if value:
+        from factcomment import __version__
+
+        typer.echo(f"factcomment {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", help="Show the version and exit.", callback=_show_version, is_eager=True)] = False) -> None:
+    # Options of the factcomment command itself, before the subcommand; the app's help says the rest.
+    pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point.
+
+    Click's own usage errors (a bad option or value) are printed as the one line every other error gets,
+    ``factcomment: error: ...``, rather than typer's multi-line box.
+    """
+    click = _click()
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="factcomment", standalone_mode=False)
+    except getattr(click.exceptions, "NoArgsIsHelpError", ()):
+        command.main(args=argv, prog_name="factcomment")  # no arguments at all: typer's help, as before
+    except click.exceptions.UsageError as error:
+        where = error.ctx.command_path if error.ctx is not None else "factcomment"
+        message = " ".join(error.format_message().split())
+        typer.echo(f"factcomment: error: {message} (see '{where} --help')", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.ClickException as error:  # e.g. a file option click itself could not open
+        typer.echo(f"factcomment: error: {' '.join(error.format_message().split())}", err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:  # Ctrl-C while click itself was reading input
+        typer.echo("factcomment: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _click():
+    """The click that typer runs on: its own vendored copy from typer 0.27, the click package before."""
+    import typer.core
+
+    vendored = getattr(typer.core, "_click", None)
+    if vendored is not None:
+        return vendored
+    import click
+
+    return click

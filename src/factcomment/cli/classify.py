@@ -26,8 +26,9 @@ from factcomment.cli.options import (
     TextColumn,
     Threshold,
     Unit_,
+    check_marker,
 )
-from factcomment.cli.session import emit, progress, session
+from factcomment.cli.session import emit, empty_columns, progress, session
 from factcomment.readers import InputOptions, Tally
 from factcomment.segment import DEFAULT_MARKER
 
@@ -54,6 +55,7 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
         from factcomment.batch import Job, classify_files
         from factcomment.persist import load_model
 
+        check_marker(marker, literal_marker)
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                text_column=text_column, id_column=id_column, skip_bad_rows=skip_bad_rows,
                                unit=unit, marker=marker, literal_marker=literal_marker)
@@ -62,6 +64,7 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
         def rendered(fmt: str, columns: tuple[str, ...]):
             job = Job(options, threshold, explain, fmt, columns)
             return progress(classify_files(paths, job, loaded, tally, jobs=jobs, dask=dask), quiet,
-                            count=lambda: tally.units)
+                            count=lambda: tally.units, output=output)
 
-        emit("classify", output, format, force, tally, paths, rendered=rendered, explain=bool(explain))
+        emit("classify", output, format, force, tally, paths, rendered=rendered, explain=bool(explain),
+             empty=empty_columns(paths, input_format, glob, unit))

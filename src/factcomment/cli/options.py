@@ -1,9 +1,12 @@
 """Option definitions shared by every command, so each is defined (and documented) once."""
 from __future__ import annotations
 
+import re
 from typing import Annotated, Optional
 
 import typer
+
+from factcomment.errors import UsageError
 
 Paths = Annotated[list[str], typer.Argument(help="Files, directories (searched recursively) or - for stdin.",
                                             show_default=False)]
@@ -40,3 +43,16 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or w
 Debug = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors (for bug reports).")]
 
 
+def check_marker(marker: str, literal: bool) -> None:
+    """Refuse a bad ``--marker`` before any input is read, in the command line's words.
+
+    The library's own message names its keyword (``literal=True``); here the fix is ``--literal-marker``.
+    """
+    if not marker.strip():
+        raise UsageError("--marker must not be empty; give the text that starts an aside, e.g. --marker 'Note:'")
+    if not literal:
+        try:
+            re.compile(marker)
+        except re.error as exc:
+            raise UsageError(f"--marker {marker!r} is not a valid regular expression ({exc}); "
+                             "pass --literal-marker to match it as plain text") from None

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import typer
@@ -22,14 +22,15 @@ T = TypeVar("T")
 
 def emit(command: str, output: str | None, format: str | None, force: bool, tally: Tally, inputs: list[str], *,
          rows: Iterable[dict] = (), rendered: Callable[[str, tuple[str, ...]], Iterable[str]] | None = None,
-         explain: bool = False) -> None:
+         explain: bool = False, empty: Sequence[str] = ()) -> None:
     """Write dict ``rows``, or the text that ``rendered(fmt, columns)`` yields, under one header.
 
-    ``--output`` is only written if something was processed: a run that exits 2 leaves no file.
+    ``--output`` is only written if something was processed: a run that exits 2 leaves no file. ``empty``
+    names table columns that stay empty for these inputs (see :func:`empty_columns`).
     """
     with discarded_unless_processed(output, force, tally, inputs) as stream:
         fmt = choose_format(format, stream)
-        columns = columns_for(command, fmt, explain)
+        columns = columns_for(command, fmt, explain, empty)
         writer = RowWriter(stream, fmt, columns)
         if rendered is not None:
             for text in rendered(fmt, columns):
@@ -62,12 +63,37 @@ def nothing_processed(tally: Tally) -> bool:
     return bool(tally.errors) and tally.units == 0
 
 
-def progress(items: Iterable[T], quiet: bool, count: Callable[[], int] | None = None) -> Iterable[T]:
+
+def empty_columns(paths: Sequence[str], input_format: str, glob: str, unit: str) -> tuple[str, ...]:
+    """The table columns that stay empty for these inputs: ``id`` for documents, ``sentence`` for paragraphs.
+
+    Formats come from the names, as the readers choose them; stdin (``-``) could be anything.
+    """
+    suffixes = {".jsonl", ".ndjson", ".csv", ".tsv"}
+    kinds = {"unknown" if p == "-" else (input_format if input_format != "auto" else
+             "rows" if os.path.splitext(glob if os.path.isdir(p) else p)[1].lower() in suffixes else "text")
+             for p in paths}
+    kinds = {"rows" if k in ("jsonl", "csv", "tsv") else k for k in kinds}
+    empty = []
+    if kinds == {"text"}:
+        empty.append("id")
+    if unit != "sentence" or kinds == {"rows"}:
+        empty.append("sentence")
+    if kinds == {"rows"}:
+        empty.append("paragraph")
+    return tuple(empty)
+
+
+def progress(items: Iterable[T], quiet: bool, count: Callable[[], int] | None = None,
+             output: str | None = None) -> Iterable[T]:
     """Show a running count on stderr while ``items`` stream, only for a person watching a terminal.
 
-    ``count`` gives the figure to show (default: items so far).
+    ``count`` gives the figure to show (default: items so far). When the rows themselves go to the same
+    terminal (``output`` is stdout and a terminal) they show the progress, and a spinner redrawn over
+    them would garble the table, so there is none.
     """
-    if quiet or not sys.stderr.isatty():
+    to_terminal = output in (None, "-") and sys.stdout.isatty()
+    if quiet or not sys.stderr.isatty() or to_terminal:
         return items
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

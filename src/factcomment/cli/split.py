@@ -17,8 +17,9 @@ from factcomment.cli.options import (
     Quiet,
     SkipBad,
     Unit_,
+    check_marker,
 )
-from factcomment.cli.session import emit, progress, session
+from factcomment.cli.session import emit, empty_columns, progress, session
 from factcomment.readers import InputOptions, Tally, iter_units
 from factcomment.segment import DEFAULT_MARKER
 from factcomment.writers import split_row
@@ -36,7 +37,10 @@ def split(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, output
     """
     tally = Tally()
     with session(debug, quiet, tally):
+        check_marker(marker, literal_marker)
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                skip_bad_rows=skip_bad_rows, unit=unit, marker=marker, literal_marker=literal_marker)
         units = iter_units(paths, options, tally)
-        emit("split", output, format, force, tally, paths, rows=(split_row(u) for u in progress(units, quiet)))
+        emit("split", output, format, force, tally, paths,
+             rows=(split_row(u) for u in progress(units, quiet, output=output)),
+             empty=empty_columns(paths, input_format, glob, unit))

@@ -22,6 +22,7 @@ from factcomment.cli.options import (
     SkipBad,
     TextColumn,
     Unit_,
+    check_marker,
 )
 from factcomment.cli.session import session
 from factcomment.readers import InputOptions, Tally
@@ -57,6 +58,7 @@ def train(paths: Paths,
         from factcomment.training import check_train_target, train_files
 
         check_train_target(out, heldout or [], force=force)
+        check_marker(marker, literal_marker)
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                text_column=text_column, label_column=label_column, skip_bad_rows=skip_bad_rows,
                                label_map=parse_label_map(label_map or []), unit=unit, marker=marker,
@@ -69,7 +71,8 @@ def train(paths: Paths,
         summary = train_files(paths, options, tally, out, heldout=heldout or [],
                               refit_with_heldout=refit_with_heldout, seed=seed, folds=folds, force=force,
                               tier=tier, progress=say)
-        report = {"out": str(summary.out), "counts": summary.counts, "threshold": round(summary.threshold, 4),
+        report = {"out": str(summary.out), "counts": summary.counts, "reviewed_rows": summary.reviewed,
+                  "threshold": round(summary.threshold, 4),
                   "cross_validation": summary.cv_metrics, "seconds": round(summary.seconds, 2)}
         if summary.heldout is not None:
             report["heldout"] = summary.heldout.as_dict()

@@ -1,0 +1,76 @@
+// factcomment review page: mark items comment/report/unsure, keep the marks in this browser, save them as
+// JSON lines. Inline in the page; no network, works from file://.
+(function () {
+  "use strict";
+  var items = Array.prototype.slice.call(document.querySelectorAll(".seg[data-text]"));
+  var store = "factcomment-review:" + document.querySelector(".toolbar").dataset.key;
+  var marks = {};
+  try { marks = JSON.parse(localStorage.getItem(store) || "{}") || {}; } catch (e) { marks = {}; }
+  var current = null;
+
+  function keep() {
+    try { localStorage.setItem(store, JSON.stringify(marks)); } catch (e) { /* private mode: marks live until reload */ }
+  }
+  function show(item) {
+    var label = marks[item.id] || "";
+    item.setAttribute("data-mark", label);
+    item.querySelectorAll("button.mark").forEach(function (b) {
+      b.setAttribute("aria-pressed", b.getAttribute("data-label") === label ? "true" : "false");
+    });
+  }
+  function count() {
+    document.getElementById("marked-count").textContent =
+      items.filter(function (i) { return marks[i.id]; }).length;
+  }
+  function mark(item, label) {
+    if (!label || marks[item.id] === label) { delete marks[item.id]; } else { marks[item.id] = label; }
+    show(item); count(); keep();
+  }
+  function select(item) {
+    if (current) { current.classList.remove("current"); }
+    current = item;
+    if (item) { item.classList.add("current"); item.focus({preventScroll: true}); item.scrollIntoView({block: "nearest"}); }
+  }
+  function rows() {
+    return items.filter(function (i) { return marks[i.id]; }).map(function (i) {
+      var d = i.dataset, row = {text: d.text, label: marks[i.id], file: d.file, paragraph: +d.paragraph};
+      if (d.sentence !== undefined) { row.sentence = +d.sentence; }
+      row.start = +d.start; row.end = +d.end;
+      row.model_label = d.kind; row.p_comment = +d.p; row.source = d.source; row.reviewed = true;
+      return JSON.stringify(row) + "\n";
+    });
+  }
+  function save() {
+    var lines = rows();
+    if (!lines.length) { alert("Nothing is marked yet."); return; }
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob(lines, {type: "application/x-ndjson"}));
+    link.download = "review.jsonl";
+    document.body.appendChild(link); link.click(); link.remove();
+  }
+
+  items.forEach(show); count();
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button.mark"), item = event.target.closest(".seg[data-text]");
+    if (button && item) { mark(item, button.getAttribute("data-label")); select(item); return; }
+    if (event.target.closest("#save")) { save(); return; }
+    if (item && !event.target.closest("a, summary, details table")) { select(item); }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName)) { return; }
+    var at = current ? items.indexOf(current) : -1;
+    var key = event.key.toLowerCase();
+    if (key === "j" || key === "arrowdown" && event.shiftKey) { select(items[Math.min(items.length - 1, at + 1)]); }
+    else if (key === "k" || key === "arrowup" && event.shiftKey) { select(items[Math.max(0, at - 1)]); }
+    else if (key === "s") { save(); }
+    else if (current && {c: 1, r: 1, u: 1, x: 1}[key]) {
+      mark(current, {c: "comment", r: "report", u: "unsure", x: ""}[key]);
+      if (key !== "x" && at + 1 < items.length) { select(items[at + 1]); }
+    } else { return; }
+    event.preventDefault();
+  });
+  document.addEventListener("focusin", function (event) {
+    var item = event.target.closest && event.target.closest(".seg[data-text]");
+    if (item && item !== current) { select(item); }
+  });
+}());

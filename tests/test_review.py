@@ -1,0 +1,121 @@
+"""The review loop: the review page in a real browser, its saved marks, and train/evaluate reading them."""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from typer.testing import CliRunner
+
+from conftest import TINY_COMMENT, TINY_REPORT
+from factcomment.cli import app
+from factcomment.labelled import read_labelled
+from factcomment.readers import InputOptions, Tally
+
+runner = CliRunner()
+
+# Two short articles of our own: reporting, an unmarked editorial paragraph, and a marked aside.
+HARBOUR = ("The harbour board voted on Tuesday to close the north pier for repairs.\n"
+           "Engineers said the timber piles had rotted faster than expected.\n"
+           "Frankly, the board should have acted years ago; this is a shameful failure.\n"
+           "Comment: Nobody who walks the pier will be surprised.\n")
+LIBRARY = ("The county library will open on Sundays from next month, the council said.\n"
+           "I think this is the best news the town has had in years.\n")
+
+
+def _review_page(write, tiny_model, *extra, library=LIBRARY):
+    docs = [write("docs/harbour.txt", HARBOUR), write("docs/library.txt", library)]
+    page = str(docs[0]).rsplit("/docs/", 1)[0] + "/review.html"
+    result = runner.invoke(app, ["review", *docs, "-o", page, "--model", str(tiny_model.path), *extra])
+    assert result.exit_code == 0, result.stderr
+    return page
+
+
+def test_review_page_is_self_contained(write, tiny_model):
+    page = open(_review_page(write, tiny_model), encoding="utf-8").read()
+    assert page.count("<script>") == 1 and "<script src" not in page
+    for external in ("http://", "https://", "<link", "<img", "src=", "url(", "@import", "fetch(", "XMLHttpRequest"):
+        assert external not in page, external
+    items = re.findall(r'<li class="seg [^"]*" id="(d\d-p\d)"[^>]*tabindex="0" data-file="([^"]+)" '
+                       r'data-paragraph="(\d)" data-start="(\d+)" data-end="(\d+)" data-text="([^"]*)"', page)
+    assert [(i, f.rsplit("/", 1)[-1], p) for i, f, p, *_ in items] == [
+        ("d0-p0", "harbour.txt", "0"), ("d0-p1", "harbour.txt", "1"), ("d0-p2", "harbour.txt", "2"),
+        ("d0-p3", "harbour.txt", "3"), ("d1-p0", "library.txt", "0"), ("d1-p1", "library.txt", "1")]
+    assert all(HARBOUR[int(s):int(e)] == t for i, f, p, s, e, t in items[:4])
+
+
+def test_order_uncertain_puts_p_near_the_threshold_first(write, tiny_model):
+    page = open(_review_page(write, tiny_model, "--order", "uncertain"), encoding="utf-8").read()
+    found = re.findall(r'<li class="seg [^"]*" id="(d\d-p\d)" data-kind="\w+" data-source="(\w+)" data-p="([\d.]+)"',
+                       page)
+    assert len(found) == 6 and found[-1][1] == "marker"  # the marked aside comes last
+    distance = [abs(float(p) - tiny_model.threshold) for _, source, p in found if source == "model"]
+    assert distance == sorted(distance)
+    assert "the most uncertain first" in page
+
+
+def test_marks_saved_in_a_real_browser_train_and_evaluate(browser, write, tiny_model, tmp_path):
+    page = _review_page(write, tiny_model)
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.allow_downloads(downloads)
+    browser.open("file://" + page)
+    browser.click("#d0-p0 button.mark.report")  # by mouse
+    browser.click("#d0-p2 button.mark.comment")
+    browser.click("#d0-p2 button.mark.comment")  # a second click takes the mark back...
+    browser.click("#d0-p2 button.mark.comment")  # ...and a third sets it again
+    browser.click("#d0-p1 .text")  # select by clicking the text, then mark by keyboard
+    browser.press("r")  # marks d0-p1 report and moves to d0-p2
+    browser.press("j")  # d0-p3
+    browser.press("u")  # unsure; moves to d1-p0
+    browser.press("r")
+    browser.press("c")  # d1-p1
+    assert browser.js("document.getElementById('marked-count').textContent") == "6"
+    assert browser.js("document.querySelector('#d0-p2 button.mark.comment').getAttribute('aria-pressed')") == "true"
+    browser.click("#save")
+    saved = downloads / "review.jsonl"
+    deadline = time.monotonic() + 10
+    while not saved.is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    rows = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
+    assert [(r["file"].rsplit("/", 1)[-1], r["paragraph"], r["label"]) for r in rows] == [
+        ("harbour.txt", 0, "report"), ("harbour.txt", 1, "report"), ("harbour.txt", 2, "comment"),
+        ("harbour.txt", 3, "unsure"), ("library.txt", 0, "report"), ("library.txt", 1, "comment")]
+    texts = {"harbour.txt": HARBOUR, "library.txt": LIBRARY}
+    assert all(texts[r["file"].rsplit("/", 1)[-1]][r["start"]:r["end"]] == r["text"] and r["reviewed"] is True
+               for r in rows)
+    assert set(rows[0]) == {"text", "label", "file", "paragraph", "start", "end", "model_label", "p_comment",
+                            "source", "reviewed"}
+
+    # The marks reload with the page (kept in the browser until saved)...
+    browser.open("file://" + page)
+    assert browser.js("document.getElementById('marked-count').textContent") == "6"
+    # ...but a page for other texts written to the same file starts clean.
+    _review_page(write, tiny_model, "--force", library=LIBRARY + "Parking will be free on Sundays, it said.\n")
+    browser.open("file://" + page)
+    assert browser.js("document.getElementById('marked-count').textContent") == "0"
+
+    # train reads the file as it is, beside other inputs, and the card counts the reviewed rows it used.
+    tiny = tmp_path / "tiny.jsonl"
+    tiny.write_text("".join(json.dumps({"text": t, "label": label}) + "\n" for label, texts_ in
+                            (("report", TINY_REPORT), ("comment", TINY_COMMENT)) for t in texts_), encoding="utf-8")
+    result = runner.invoke(app, ["train", str(saved), str(tiny), "--out", str(tmp_path / "m"), "--folds", "3"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["reviewed_rows"] == 5
+    assert "1 row(s) marked 'unsure' left out" in result.stderr
+    card = json.loads((tmp_path / "m" / "card.json").read_text())
+    assert card["reviewed_rows"] == 5 and card["training_data"][0]["rows"] == 5
+
+    # evaluate scores a model on the moderators' own judgements.
+    result = runner.invoke(app, ["evaluate", str(saved), "--model", str(tiny_model.path), "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["n"] == 5
+
+
+def test_unsure_rows_are_left_out_with_a_warning(write):
+    path = write("r.jsonl", '{"text": "A.", "label": "unsure", "reviewed": true}\n'
+                            '{"text": "B.", "label": "report", "reviewed": true}\n{"text": "C.", "label": "comment"}\n')
+    tally = Tally()
+    units = read_labelled([path], InputOptions(), tally)
+    assert [(u.text, u.label, u.reviewed) for u in units] == [("B.", "report", True), ("C.", "comment", False)]
+    assert tally.warnings == ["1 row(s) marked 'unsure' left out"] and tally.errors == []
