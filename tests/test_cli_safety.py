@@ -157,3 +157,14 @@ def test_debug_shows_a_traceback_and_keeps_the_exit_code(tmp_path):
     result = runner.invoke(app, ["classify", "x.txt", "--model", str(tmp_path / "nope"), "--debug"])
     assert result.exit_code == 2
     assert "Traceback" in result.stderr and result.stderr.endswith("(see factcomment train)\n")
+
+
+def test_output_to_dev_stdout_writes_into_a_redirected_file(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    target = tmp_path / "redirected.jsonl"
+    with open(target, "w") as sink:
+        done = subprocess.run([sys.executable, "-m", "factcomment", "split", str(ROOT / "seeds"), "-o", "/dev/stdout"],
+                              stdout=sink, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 27
+    assert os.listdir(tmp_path) == ["redirected.jsonl"]

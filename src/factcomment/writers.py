@@ -112,7 +112,9 @@ def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None
         raise OutputError(f"{path}: cannot write here ({error.strerror}); check the path") from None
     if mode is not None and stat.S_ISDIR(mode):
         raise OutputError(f"{path}: is a directory; give a file name for --output")
-    if mode is not None and not stat.S_ISREG(mode):
+    # /dev/stdout, /dev/fd/N and /proc/self/fd/N name an open file, perhaps a regular one (stdout redirected
+    # to a file): it is written into, as a shell would, never replaced.
+    if mode is not None and (not stat.S_ISREG(mode) or os.path.abspath(path).startswith(("/dev/", "/proc/"))):
         yield from _write_into(path)
         return
     if mode is not None and not force:
