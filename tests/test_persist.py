@@ -216,3 +216,11 @@ def test_a_card_with_bad_fields_is_refused_by_field(model_copy, edit, message):
     (model_copy / CARD_FILE).write_text(json.dumps(card))
     with pytest.raises(ModelError, match=message):
         load_model(model_copy)
+
+
+def test_save_model_through_a_symlink_replaces_the_linked_directory(tiny_model, model_copy):
+    link = model_copy.parent / "current"
+    link.symlink_to(model_copy.name)
+    _resave(tiny_model, link, 0.3, force=True)
+    assert link.is_symlink() and load_model(link).threshold == 0.3
+    assert sorted(p.name for p in model_copy.parent.iterdir()) == ["current", "m"]
