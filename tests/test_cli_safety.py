@@ -140,7 +140,8 @@ def test_classify_with_stdin_closed_keeps_the_other_inputs(tmp_path):
 
 @pytest.mark.parametrize("args, stdout, message", [
     ([], "/dev/full", "cannot write to standard output (No space left on device); free some space or use -o"),
-    (["-o", "/dev/full"], None, "/dev/full: cannot write (No space left on device); free some space or write elsewhere"),
+    (["-o", "/dev/full"], None,
+     "/dev/full: cannot write (No space left on device); free some space or write elsewhere"),
 ])
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_output_is_one_line_and_exit_2(args, stdout, message):

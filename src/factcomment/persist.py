@@ -125,7 +125,7 @@ def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mism
             try:
                 card = _read_card(handle, directory)
                 _check_versions(card, directory, ("factcomment",), allow_version_mismatch)
-                data = json.loads(_read_verified(handle, directory, SCORER_FILE, card))
+                raw = _read_verified(handle, directory, SCORER_FILE, card)
                 break
             except ModelError:
                 if attempt == _LOAD_ATTEMPTS - 1 or not _replaced(handle, directory):
@@ -133,6 +133,10 @@ def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mism
         time.sleep(0.01 * (attempt + 1))
     from factcomment.scorer import Scorer
 
+    try:
+        data = json.loads(raw)
+    except ValueError as error:
+        raise ModelError(f"{directory / SCORER_FILE}: not valid JSON ({error}); retrain or restore the model") from None
     check_scorer(data, directory / SCORER_FILE)
     try:
         scorer = Scorer.from_dict(data)

@@ -413,7 +413,8 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
             for number, line in enumerate(codecs.getreader(encoding)(stream, options.errors), start=1):
                 yield line
         except UnicodeDecodeError:
-            raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding or --errors replace") from None
+            raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding or --errors replace"
+                             ) from None
         return
     decoder_encoding, number, offset = encoding, 0, 0
     for raw in stream:
