@@ -145,14 +145,14 @@ def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None
         with contextlib.suppress(OSError):
             os.unlink(temp)
         if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
-            raise OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere") from None
+            raise _cannot_write(path, error) from None
         raise
 
 
 def _write_into(path: str) -> Iterator[IO[str]]:
     """Write straight into a device or named pipe: there is nothing to replace, and no rename could."""
     try:
-        stream = open(path, "w", encoding="utf-8", newline="")
+        stream = open(path, "w", encoding="utf-8", errors="backslashreplace", newline="")
     except OSError as error:
         raise OutputError(f"{path}: cannot write here ({error.strerror}); check the path") from None
     try:
@@ -160,8 +160,12 @@ def _write_into(path: str) -> Iterator[IO[str]]:
             yield stream
     except OSError as error:
         if error.errno in WRITE_ERRNOS:
-            raise OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere") from None
+            raise _cannot_write(path, error) from None
         raise
+
+
+def _cannot_write(path: str, error: OSError) -> OutputError:
+    return OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere")
 
 
 def _refuse_input(path: str, inputs: Sequence[str]) -> None:
