@@ -41,7 +41,7 @@ class Unit:
     file: str
     text: str
     id: str | None = None
-    line: int | None = None  # 1-based line (JSON lines) or record number (CSV/TSV)
+    line: int | None = None  # 1-based line (JSON lines), or the line a CSV/TSV record starts on (header: 1)
     segment: Segment | None = None  # for text documents: paragraph/sentence index, offsets, kind
     label: str | None = None  # the raw gold label, when the input has one
 
