@@ -40,6 +40,10 @@ def test_bad_texts_are_usage_errors(tiny_model, texts, message):
     (dict(threshold=1.5), "threshold must lie between 0 and 1"),
     (dict(jobs=0), "jobs must be 1 or more"),
     (dict(explain=-1), "explain must be 0 or more"),
+    (dict(threshold="0.5"), r"threshold must be a number between 0 and 1, not '0.5'; pass e.g. threshold=0.5"),
+    (dict(threshold=True), r"threshold must be a number between 0 and 1, not True; pass e.g. threshold=0.5"),
+    (dict(explain=1.5), r"explain must be a whole number, not 1.5; pass e.g. explain=2"),
+    (dict(jobs=2.5), r"jobs must be a whole number, not 2.5; pass e.g. jobs=2"),
 ])
 def test_bad_options_are_usage_errors(tiny_model, kwargs, message):
     with pytest.raises(UsageError, match=message):

@@ -215,3 +215,18 @@ def test_a_table_on_a_real_terminal_has_no_spinner_over_it(tiny_model, write):
     screen = seen.decode("utf-8")
     assert screen.startswith("file ") and "units" not in screen and "\x1b[" not in screen
     assert screen.count("council said") == 3
+
+
+def test_train_warns_about_repeated_conflicting_and_held_out_texts(tmp_path, write):
+    data = write("train.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT)
+                 + "".join(json.dumps({"text": t, "label": "comment"}) + "\n" for t in TINY_COMMENT)
+                 + json.dumps({"text": TINY_REPORT[0], "label": "report"}) + "\n"
+                 + json.dumps({"text": TINY_REPORT[1], "label": "comment"}) + "\n")
+    held = write("held.jsonl", json.dumps({"text": TINY_COMMENT[0], "label": "comment"}) + "\n")
+    result = run("train", data, "--heldout", held, "--out", tmp_path / "m", "--folds", "3")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[1:] == [
+        "factcomment: warning: 2 training text(s) repeat an earlier one; copies of a text are kept in one "
+        "cross-validation fold",
+        "factcomment: warning: 1 training text(s) carry both labels; check the data or the --label-map",
+        "factcomment: warning: 1 --heldout text(s) are also in the training data; the held-out figures flatter it"]

@@ -140,7 +140,8 @@ def test_classify_with_stdin_closed_keeps_the_other_inputs(tmp_path):
 
 @pytest.mark.parametrize("args, stdout, message", [
     ([], "/dev/full", "cannot write to standard output (No space left on device); free some space or use -o"),
-    (["-o", "/dev/full"], None, "/dev/full: cannot write (No space left on device); free some space or write elsewhere"),
+    (["-o", "/dev/full"], None,
+     "/dev/full: cannot write (No space left on device); free some space or write elsewhere"),
 ])
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_output_is_one_line_and_exit_2(args, stdout, message):
@@ -190,3 +191,14 @@ def test_usage_errors_are_one_line(capsys, args, message):
 def test_a_bad_marker_is_explained_in_command_line_terms(write, marker, message):
     result = runner.invoke(app, ["split", write("a.txt", "x\n"), "--marker", marker])
     assert result.exit_code == 2 and result.stderr == f"factcomment: error: {message}\n"
+
+
+def test_output_to_dev_stdout_writes_into_a_redirected_file(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    target = tmp_path / "redirected.jsonl"
+    with open(target, "w") as sink:
+        done = subprocess.run([sys.executable, "-m", "factcomment", "split", str(ROOT / "seeds"), "-o", "/dev/stdout"],
+                              stdout=sink, stderr=subprocess.PIPE, text=True, env=env, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert len(target.read_text(encoding="utf-8").splitlines()) == 27
+    assert os.listdir(tmp_path) == ["redirected.jsonl"]

@@ -133,3 +133,11 @@ def test_a_file_name_that_is_not_utf8_is_escaped_on_stdout(tmp_path):
     assert result.exit_code == 0, result.output
     assert [json.loads(line)["file"] for line in result.stdout_bytes.decode("utf-8").splitlines()] == [
         f"{folder}/b.txt", f"{folder}/\\xff.txt"]
+
+
+def test_a_file_name_that_is_not_utf8_is_escaped_in_messages(tmp_path):
+    folder = _undecodable_name(tmp_path)
+    result = run("split", folder, folder, "-f", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[1] == (f"factcomment: warning: {folder}/\\xff.txt: named more than once "
+                                             f"(as {folder}/\\xff.txt); read once")

@@ -194,6 +194,7 @@ def _reversed_vocabulary(data):
     (lambda data: [], r"not a factcomment scorer \(a JSON list, not an object\)"),
     (lambda data: "model", r"not a factcomment scorer \(a JSON str, not an object\)"),
     (lambda data: None, r"not a factcomment scorer \(a JSON NoneType, not an object\)"),
+    (lambda data: float("nan"), r"not a factcomment scorer \(a JSON float, not an object\)"),
 ])
 def test_an_edited_scorer_with_matching_hash_is_refused_by_field(model_copy, edit, message):
     _tamper_scorer(model_copy, edit)
@@ -215,4 +216,24 @@ def test_a_card_with_bad_fields_is_refused_by_field(model_copy, edit, message):
     edit(card)
     (model_copy / CARD_FILE).write_text(json.dumps(card))
     with pytest.raises(ModelError, match=message):
+        load_model(model_copy)
+
+
+def test_save_model_through_a_symlink_replaces_the_linked_directory(tiny_model, model_copy):
+    link = model_copy.parent / "current"
+    link.symlink_to(model_copy.name)
+    _resave(tiny_model, link, 0.3, force=True)
+    assert link.is_symlink() and load_model(link).threshold == 0.3
+    assert sorted(p.name for p in model_copy.parent.iterdir()) == ["current", "m"]
+
+
+def test_a_scorer_that_is_not_json_is_refused(model_copy):
+    import hashlib
+
+    raw = b"{not json"
+    (model_copy / SCORER_FILE).write_bytes(raw)
+    card = json.loads((model_copy / CARD_FILE).read_text())
+    card["files"][SCORER_FILE]["sha256"] = hashlib.sha256(raw).hexdigest()
+    (model_copy / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="scorer.json: not valid JSON"):
         load_model(model_copy)

@@ -269,3 +269,11 @@ def test_utf16_without_a_bom_gets_an_encoding_hint(write):
         "without a BOM, pass --encoding utf-16-le)"]
     units, tally = read([path], encoding="utf-16-le")
     assert [u.text for u in units] == ["Hello there."]
+
+
+@pytest.mark.parametrize("pair", ["=report", " =comment", "OBJ", "OBJ=maybe"])
+def test_label_map_pairs_need_a_raw_label_and_a_known_one(pair):
+    from factcomment.labelled import parse_label_map
+
+    with pytest.raises(UsageError, match="write RAW=report or RAW=comment"):
+        parse_label_map([pair])

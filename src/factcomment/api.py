@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import functools
+import numbers
 import os
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -132,13 +133,19 @@ def resolve_model(model: ModelLike, *, allow_version_mismatch: bool = False) -> 
 
 
 def check_options(threshold: float | None, explain: int, jobs: int = 1) -> None:
-    """Refuse a threshold outside [0, 1], a negative explain or fewer than one job."""
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise UsageError(f"threshold must lie between 0 and 1, not {threshold}")
-    if explain < 0:
-        raise UsageError(f"explain must be 0 or more, not {explain}")
-    if jobs < 1:
-        raise UsageError(f"jobs must be 1 or more, not {jobs}")
+    """Refuse a threshold that is not a number in [0, 1], an explain or jobs that is not a whole number in range."""
+    if threshold is not None:
+        # bool is an int to Python, and "0.5" compares with nothing: both would pass or fail in odd places.
+        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+            raise UsageError(f"threshold must be a number between 0 and 1, not {threshold!r}; "
+                             f"pass e.g. threshold=0.5")
+        if not 0.0 <= threshold <= 1.0:
+            raise UsageError(f"threshold must lie between 0 and 1, not {threshold}")
+    for name, value, least in (("explain", explain, 0), ("jobs", jobs, 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise UsageError(f"{name} must be a whole number, not {value!r}; pass e.g. {name}={max(least, 2)}")
+        if value < least:
+            raise UsageError(f"{name} must be {least} or more, not {value}")
 
 
 def _is_marked(unit: Unit) -> bool:

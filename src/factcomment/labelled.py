@@ -29,7 +29,7 @@ def parse_label_map(pairs: Iterable[str]) -> dict[str, str]:
     mapping = dict(DEFAULT_LABEL_MAP)
     for pair in pairs:
         raw, sep, label = pair.partition("=")
-        if not sep or label.strip() not in LABELS:
+        if not sep or not raw.strip() or label.strip() not in LABELS:
             raise UsageError(f"--label-map {pair!r}: write RAW=report or RAW=comment")
         mapping[raw.strip().lower()] = label.strip()
     return mapping

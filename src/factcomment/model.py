@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -189,8 +189,10 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
     s["calibration_folds"] = min(s["calibration_folds"], _inner_folds(counts, folds))
     pipeline = build_pipeline(s, seed=seed)
 
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    proba = cross_val_predict(pipeline, texts, y, cv=splitter, method="predict_proba")
+    grouped = len(set(texts)) < len(texts)  # copies of a text share a fold, or CV scores a text the model has seen
+    splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(folds, shuffle=True, random_state=seed)
+    proba = cross_val_predict(pipeline, texts, y, groups=texts if grouped else None, cv=splitter,
+                              method="predict_proba")
     p_comment = proba[:, list(np.unique(y)).index("comment")]  # cross_val_predict orders columns as np.unique
     threshold, metrics = _best_threshold(y == "comment", p_comment)
     metrics.update(n=len(y), counts={label: counts.get(label, 0) for label in LABELS}, folds=folds, seed=seed)

@@ -168,7 +168,7 @@ def _fast_scorer(raw: bytes, directory: Path):
     try:
         data = json.loads(raw)
     except ValueError as error:
-        raise ModelError(f"{directory / SCORER_FILE}: not JSON ({error}); retrain the model") from None
+        raise ModelError(f"{directory / SCORER_FILE}: not valid JSON ({error}); retrain or restore the model") from None
     check_scorer(data, directory / SCORER_FILE)
     try:
         return Scorer.from_dict(data)
@@ -344,11 +344,13 @@ def staging_dir(out: str | os.PathLike[str], *, force: bool = False) -> Iterator
     :func:`write_card`). When the ``with`` block ends without an exception the directory is swapped in
     (``renameat2(RENAME_EXCHANGE)`` on Linux) and the old model removed; on an exception (or SIGTERM, which
     the CLI turns into one) the staged directory is removed and ``out`` is left as it was. ``out`` is checked
-    with :func:`check_model_target` before and again just before the swap.
+    with :func:`check_model_target` before and again just before the swap. A symlink at ``out`` keeps
+    pointing where it did; the directory it points to is replaced.
     """
-    target = Path(out)
+    # The real path: a symlinked model directory keeps its link, and `--out .` has a name to stage beside.
+    target = Path(os.path.realpath(out))
     check_model_target(target, force=force)
-    parent = target.parent if str(target.parent) else Path(".")
+    parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
         remove_stale(target)

@@ -41,7 +41,7 @@ class Unit:
     file: str
     text: str
     id: str | int | float | bool | None = None  # as the input spelled it: a JSON number stays a number
-    line: int | None = None  # 1-based line (JSON lines) or record number (CSV/TSV)
+    line: int | None = None  # 1-based line (JSON lines), or the line a CSV/TSV record starts on (header: 1)
     segment: Segment | None = None  # for text documents: paragraph/sentence index, offsets, kind
     label: str | None = None  # the raw gold label, when the input has one
     reviewed: bool = False  # a row saved from a review page ("reviewed": true)
@@ -419,7 +419,8 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
             for number, line in enumerate(codecs.getreader(encoding)(stream, options.errors), start=1):
                 yield line
         except UnicodeDecodeError:
-            raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding or --errors replace") from None
+            raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding or --errors replace"
+                             ) from None
         return
     decoder_encoding, number, offset = encoding, 0, 0
     for raw in stream:

@@ -66,6 +66,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
                                 "Fix or leave out the failed inputs")
     if not units:
         raise TrainingDataError("no labelled texts were read; check the inputs and --label-column")
+    _warn_duplicates(units, held, problems)
     if tier == "accurate":
         return _train_accurate_files(units, held, out, refit_with_heldout=refit_with_heldout, seed=seed,
                                      force=force, progress=progress, began=began)
@@ -108,6 +109,20 @@ def check_train_target(out: str | Path, heldout: Sequence[str] = (), *, force: b
     check_model_target(out, force=force)  # checked again just before the new model is swapped in
     if missing := [name for name in heldout if name != "-" and not Path(name).exists()]:
         raise UsageError(f"--heldout {missing[0]}: no such file; check the path")
+
+
+def _warn_duplicates(units: list[Unit], held: list[Unit], problems: Tally) -> None:
+    """Say when texts repeat (cross-validation keeps copies in one fold), carry both labels, or are held out too."""
+    labels: dict[str, set[str]] = {}
+    for unit in units:
+        labels.setdefault(unit.text, set()).add(unit.label)
+    if repeats := len(units) - len(labels):
+        problems.warn(f"{repeats} training text(s) repeat an earlier one; copies of a text are kept in one "
+                      "cross-validation fold")
+    if conflicts := sum(len(both) > 1 for both in labels.values()):
+        problems.warn(f"{conflicts} training text(s) carry both labels; check the data or the --label-map")
+    if overlap := len({u.text for u in held} & labels.keys()):
+        problems.warn(f"{overlap} --heldout text(s) are also in the training data; the held-out figures flatter it")
 
 
 def _describe(units: list[Unit]) -> list[dict]:

@@ -112,7 +112,9 @@ def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None
         raise OutputError(f"{path}: cannot write here ({error.strerror}); check the path") from None
     if mode is not None and stat.S_ISDIR(mode):
         raise OutputError(f"{path}: is a directory; give a file name for --output")
-    if mode is not None and not stat.S_ISREG(mode):
+    # /dev/stdout, /dev/fd/N and /proc/self/fd/N name an open file, perhaps a regular one (stdout redirected
+    # to a file): it is written into, as a shell would, never replaced.
+    if mode is not None and (not stat.S_ISREG(mode) or os.path.abspath(path).startswith(("/dev/", "/proc/"))):
         yield from _write_into(path)
         return
     if mode is not None and not force:
@@ -143,14 +145,14 @@ def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None
         with contextlib.suppress(OSError):
             os.unlink(temp)
         if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
-            raise OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere") from None
+            raise _cannot_write(path, error) from None
         raise
 
 
 def _write_into(path: str) -> Iterator[IO[str]]:
     """Write straight into a device or named pipe: there is nothing to replace, and no rename could."""
     try:
-        stream = open(path, "w", encoding="utf-8", newline="")
+        stream = open(path, "w", encoding="utf-8", errors="backslashreplace", newline="")
     except OSError as error:
         raise OutputError(f"{path}: cannot write here ({error.strerror}); check the path") from None
     try:
@@ -158,8 +160,12 @@ def _write_into(path: str) -> Iterator[IO[str]]:
             yield stream
     except OSError as error:
         if error.errno in WRITE_ERRNOS:
-            raise OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere") from None
+            raise _cannot_write(path, error) from None
         raise
+
+
+def _cannot_write(path: str, error: OSError) -> OutputError:
+    return OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere")
 
 
 def _refuse_input(path: str, inputs: Sequence[str]) -> None:

@@ -15,7 +15,7 @@ import typer
 from factcomment.cli.app import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from factcomment.errors import FactcommentError
 from factcomment.readers import Tally
-from factcomment.writers import WRITE_ERRNOS, RowWriter, choose_format, columns_for, open_output
+from factcomment.writers import WRITE_ERRNOS, RowWriter, choose_format, columns_for, file_name, open_output
 
 T = TypeVar("T")
 
@@ -156,7 +156,7 @@ def fail(debug: bool, message: str, code: int) -> None:
     """Print ``message`` and end with ``code``; with ``debug`` the traceback first (the code stays the same)."""
     if debug:
         traceback.print_exc()
-    typer.echo(f"factcomment: {message}", err=True)
+    typer.echo(f"factcomment: {file_name(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -170,7 +170,7 @@ def _drop_stdout() -> None:
 def summarise(tally: Tally, quiet: bool) -> None:
     if not quiet:
         for warning in tally.warnings:
-            typer.echo(f"factcomment: warning: {warning}", err=True)
+            typer.echo(f"factcomment: warning: {file_name(warning)}", err=True)
     if not tally.errors:
         return
     _report_errors(tally)
@@ -190,4 +190,4 @@ def _rest(tally: Tally) -> str:
 
 def _report_errors(tally: Tally) -> None:
     for error in tally.errors:
-        typer.echo(f"factcomment: error: {error}", err=True)
+        typer.echo(f"factcomment: error: {file_name(str(error))}", err=True)  # names spelled as in the rows
