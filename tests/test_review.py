@@ -119,3 +119,22 @@ def test_unsure_rows_are_left_out_with_a_warning(write):
     units = read_labelled([path], InputOptions(), tally)
     assert [(u.text, u.label, u.reviewed) for u in units] == [("B.", "report", True), ("C.", "comment", False)]
     assert tally.warnings == ["1 row(s) marked 'unsure' left out"] and tally.errors == []
+
+
+def test_sentences_are_marked_and_saved_with_their_sentence_number(browser, write, tiny_model, tmp_path):
+    page = _review_page(write, tiny_model, "--unit", "sentence")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.allow_downloads(downloads)
+    browser.open("file://" + page)
+    browser.press("j")  # the first sentence
+    browser.press("r")
+    browser.press("c")
+    browser.press("s")  # save by keyboard
+    saved = downloads / "review.jsonl"
+    deadline = time.monotonic() + 10
+    while not saved.is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    rows = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
+    assert [(r["paragraph"], r["sentence"], r["label"], r["text"]) for r in rows] == [
+        (0, 0, "report", HARBOUR.splitlines()[0]), (1, 0, "comment", HARBOUR.splitlines()[1])]

@@ -110,7 +110,7 @@ def word_spans(text: str, terms: Sequence[tuple[str | tuple[str, ...], str]]) ->
 
 def render_report(documents: list[DocumentReport], *, threshold: float, title: str = "factcomment report",
                   model_card: dict | None = None, skipped: Sequence[str] = (), review: bool = False,
-                  order: str = "document", explained: bool = True) -> str:
+                  order: str = "document", explained: bool = True, reasons: int | None = None) -> str:
     """The whole HTML page for ``documents``, as a string.
 
     Parameters
@@ -133,10 +133,12 @@ def render_report(documents: list[DocumentReport], *, threshold: float, title: s
         nearest the threshold first (marked asides last).
     explained
         Whether the model gives per-word reasons (the legend says so when it does not).
+    reasons
+        At most this many reasons each way per item (default: every one the explanation yields).
     """
     if order not in ORDERS:
         raise UsageError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
-    page = _Page(threshold, review)
+    page = _Page(threshold, review, reasons)
     if order == "uncertain" and documents:
         docs = page.queue(documents)
     else:
@@ -194,7 +196,7 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
     skipped = [str(e) for e in problems.errors[before:]]
     cut = loaded.threshold if threshold is None else threshold
     return render_report(documents, threshold=cut, title=title, model_card=loaded.card, skipped=skipped,
-                         review=review, order=order, explained=explained)
+                         review=review, order=order, explained=explained, reasons=explain)
 
 
 # -- pieces of the page ------------------------------------------------------------------------------------
@@ -225,8 +227,8 @@ def _where(r: SegmentPrediction) -> str:
 class _Page:
     """Renders documents and their items for one threshold, with or without the review controls."""
 
-    def __init__(self, threshold: float, review: bool) -> None:
-        self.threshold, self.review = threshold, review
+    def __init__(self, threshold: float, review: bool, reasons: int | None = None) -> None:
+        self.threshold, self.review, self.reasons = threshold, review, reasons
 
     def document(self, index: int, doc: DocumentReport) -> str:
         c = _counts(doc.results)
@@ -293,7 +295,7 @@ class _Page:
         else:
             badge = f'<span class="badge report">report {p:.2f}</span>'
         explanation = r.prediction.explanation
-        reasons = readable(explanation) if explanation is not None else None  # the Why line shows the first 3
+        reasons = readable(explanation, self.reasons) if explanation is not None else None
         terms = _strong_terms(reasons) if reasons else []
         text = _highlighted(s.text, terms) if s.text else '<span class="blank">(nothing after the marker)</span>'
         marker = f'<span class="aside-marker">{escape(s.marker)}</span> ' if s.marker else ""

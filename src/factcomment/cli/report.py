@@ -32,7 +32,7 @@ from factcomment.segment import DEFAULT_MARKER
 def report(paths: Paths,
            output: Annotated[str, typer.Option("--output", "-o", help="The HTML file to write (self-contained).")],
            force: Force = False, unit: Unit_ = "paragraph", model: ModelPath = None, threshold: Threshold = None,
-           explain: Annotated[int, typer.Option("--explain", help="Terms to highlight and list per paragraph.",
+           explain: Annotated[int, typer.Option("--explain", help="Reasons to list each way per paragraph.",
                                                 min=0)] = 5,
            marker: Marker = DEFAULT_MARKER, literal_marker: Literal = False, glob: Glob = "*.txt",
            encoding: Encoding = "utf-8", errors: Errors = "strict", allow_version_mismatch: AllowMismatch = False,
