@@ -1,7 +1,8 @@
 """Choose the fast model's settings by cross-validation, then report dev_test and the seeds once.
 
     python bench/fast_recipe.py [--data DIR] [--folds 5] [--only NAME,...]   # the candidates' CV figures
-    python bench/fast_recipe.py --final                                       # dev_test and seeds, defaults
+    python bench/fast_recipe.py --seeds                      # CV with and without the seeds in training
+    python bench/fast_recipe.py --final                      # dev_test and seeds check of the defaults
 
 Each candidate (a dict of overrides of ``factcomment.model.DEFAULT_SETTINGS``) is cross-validated with
 stratified ``--folds`` folds on two pools: CheckThat train+dev, and train+dev+dev_test pooled, so that no
@@ -25,8 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
-QUOTE_MARKS = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2018\u201a'
+from quality import read  # noqa: E402  (bench/ is on sys.path when a bench script runs)
 
+QUOTE_MARKS = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2018\u201a'
 
 
 def _scare(limit: int) -> dict:
@@ -54,18 +56,6 @@ CANDIDATES = {
 }
 
 
-def read(paths: list[Path]) -> tuple[list[str], list[str]]:
-    """Texts and labels through factcomment's own readers (the same code `factcomment train` uses)."""
-    from factcomment.labelled import read_labelled
-    from factcomment.readers import InputOptions, Tally
-
-    tally = Tally()
-    units = read_labelled([str(p) for p in paths], InputOptions(), tally)
-    if tally.errors:
-        raise SystemExit(f"fast_recipe: {tally.errors[0]}")
-    return [u.text for u in units], [u.label for u in units]
-
-
 def is_quoted(text: str) -> bool:
     return any(mark in text for mark in QUOTE_MARKS)
 
@@ -88,9 +78,12 @@ def best_macro_f1(y, scores) -> float:
     return _best_threshold(np.asarray(y) == "comment", np.asarray(scores, dtype=float))[1]["macro_f1"]
 
 
-def cross_validate(settings: dict, texts: list[str], y: list[str], folds: int) -> dict:
+def cross_validate(settings: dict, texts: list[str], y: list[str], folds: int,
+                   extra: tuple[list[str], list[str]] = ([], [])) -> dict:
+    """Out-of-fold figures of a candidate; ``extra`` texts and labels join every training fold only."""
     import numpy as np
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
 
     from factcomment.model import build_pipeline
 
@@ -100,10 +93,11 @@ def cross_validate(settings: dict, texts: list[str], y: list[str], folds: int) -
     pipeline.set_params(**(params() if callable(params) else params))
     # The calibrated step is monotonic: CV scores the LogisticRegression inside it directly.
     pipeline.steps[-1] = ("clf", pipeline.named_steps["clf"].estimator)
-    scores = cross_val_predict(pipeline, texts, np.asarray(y), method="decision_function",
-                               cv=StratifiedKFold(folds, shuffle=True, random_state=0))
-    if list(np.unique(y))[1] != "comment":
-        scores = -scores
+    scores = np.zeros(len(texts))
+    for fit, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, y):
+        model = clone(pipeline).fit([texts[i] for i in fit] + extra[0], [y[i] for i in fit] + extra[1])
+        sign = 1.0 if list(model.classes_)[1] == "comment" else -1.0
+        scores[held] = sign * model.decision_function([texts[i] for i in held])
     auc, quoted, unquoted = aucs(y, scores, texts)
     return {"macro_f1": best_macro_f1(y, scores), "auc": auc, "auc_quoted": quoted, "auc_unquoted": unquoted}
 
@@ -118,6 +112,20 @@ def candidates(data: Path, folds: int, only: list[str], base: dict) -> None:
         if only and name not in only:
             continue
         row = [cross_validate({**base, **settings}, *pool, folds) for pool in (train_dev, pooled)]
+        print(f"{name:14s} | " + " | ".join(
+            f"{r['macro_f1']:.3f} {r['auc']:.3f} {r['auc_quoted']:.3f} {r['auc_unquoted']:.3f}" for r in row),
+            flush=True)
+
+
+def seeds_help(data: Path, folds: int) -> None:
+    """CV of the defaults on both pools with the seeds (data/seeds.jsonl) added to every training fold or not."""
+    train_dev = read([data / "train_en.tsv", data / "dev_en.tsv"])
+    test = read([data / "dev_test_en.tsv"])
+    pooled = (train_dev[0] + test[0], train_dev[1] + test[1])
+    seeds = read([ROOT / "data" / "seeds.jsonl"])
+    print(f"{folds}-fold CV of the defaults; the {len(seeds[0])} seed paragraphs join each training fold or not")
+    for name, extra in (("without seeds", ([], [])), ("with seeds", seeds)):
+        row = [cross_validate({}, *pool, folds, extra) for pool in (train_dev, pooled)]
         print(f"{name:14s} | " + " | ".join(
             f"{r['macro_f1']:.3f} {r['auc']:.3f} {r['auc_quoted']:.3f} {r['auc_unquoted']:.3f}" for r in row),
             flush=True)
@@ -161,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds")
     parser.add_argument("--only", default="", help="comma-separated candidate names to run (default: all)")
     parser.add_argument("--base", default="{}", help="JSON settings every candidate starts from, e.g. '{\"C\": 10}'")
+    parser.add_argument("--seeds", action="store_true", help="CV of the defaults with and without the seeds")
     parser.add_argument("--final", action="store_true", help="dev_test figures and seeds check of the defaults")
     args = parser.parse_args(argv)
     missing = [n for n in ("train_en.tsv", "dev_en.tsv", "dev_test_en.tsv") if not (args.data / n).is_file()]
@@ -170,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.final:
         final(args.data)
+    elif args.seeds:
+        seeds_help(args.data, args.folds)
     else:
         candidates(args.data, args.folds, [n for n in args.only.split(",") if n], json.loads(args.base))
     return 0

@@ -9,8 +9,9 @@ def render_card(card: dict[str, Any]) -> str:
     lines = [
         "# factcomment model card",
         "",
-        "A linear TF-IDF classifier that labels a news paragraph or sentence `report` (reported fact, including",
-        "quoted or attributed opinions of others) or `comment` (the writer's own editorial view), with a calibrated",
+        "A linear classifier (TF-IDF word n-grams plus stance cues) that labels a news paragraph or sentence",
+        "`report` (reported fact, including quoted or attributed opinions of others) or `comment` (the writer's",
+        "own editorial view), with a calibrated",
         f"probability `p_comment`. A text is labelled `comment` when `p_comment >= {card['threshold']:.4f}`",
         "(the threshold that maximised cross-validated macro-F1).",
         "",

@@ -16,8 +16,8 @@ from functools import lru_cache
 from importlib import resources
 
 # CueFeatures is left out of __all__: a star import must not pull in scikit-learn.
-__all__ = ["CUE_NAMES", "SCARE_QUOTE_MAX_WORDS", "analyse", "cue_classes", "cue_vector", "load_lexicon",
-           "ngrams", "normalise_text", "tokenise"]
+__all__ = ["CUE_NAMES", "SCARE_QUOTE_MAX_WORDS", "analyse", "cue_classes", "cue_vector", "lexicon_cues",
+           "load_lexicon", "ngrams", "normalise_text", "tokenise"]
 
 # Two control characters the scorer uses to mark where one text ends and the next begins when it tokenises a
 # whole batch at once (factcomment.linear); normalising removes them from the input so that no text can forge

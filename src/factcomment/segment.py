@@ -23,6 +23,7 @@ Asides
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -319,17 +320,22 @@ def _quoted_texts(paragraph: str, bounds: list[tuple[int, int]]) -> list[str | N
     # A quotation whose opening mark was lost begins with a sentence, not in the middle of the one whose
     # closing mark ended the previous quotation ('"...," he continued. We failed.”').
     starts = [s for s, _ in bounds]
-    regions = [(a if opened else next((s for s in starts if a <= s < b), a), b, opened, closed)
+    regions = [(a if opened else _first_at_or_after(starts, a, b), b, opened, closed)
                for a, b, opened, closed in regions]
     out: list[str | None] = []
+    first = 0  # regions and sentences are both in order: a sweep keeps this linear
     for s, e in bounds:
+        while first < len(regions) and regions[first][1] <= s:
+            first += 1
         inserts = []
-        for a, b, opened, closed in regions:
-            if a < e and b > s:
-                if not (opened and a >= s):  # the opening mark is not in this sentence
-                    inserts.append(max(a, s))
-                if not (closed and b <= e):
-                    inserts.append(min(b, e))
+        for k in range(first, len(regions)):
+            a, b, opened, closed = regions[k]
+            if a >= e:
+                break
+            if not (opened and a >= s):  # the opening mark is not in this sentence
+                inserts.append(max(a, s))
+            if not (closed and b <= e):
+                inserts.append(min(b, e))
         if not inserts:
             out.append(None)
             continue
@@ -339,6 +345,11 @@ def _quoted_texts(paragraph: str, bounds: list[tuple[int, int]]) -> list[str | N
             at = position
         out.append("".join(pieces) + paragraph[at:e])
     return out
+
+
+def _first_at_or_after(starts: list[int], a: int, b: int) -> int:
+    i = bisect_left(starts, a)
+    return starts[i] if i < len(starts) and starts[i] < b else a
 
 
 def split_document(text: str, *, marker: str | re.Pattern | None = DEFAULT_MARKER, unit: str = "paragraph",
