@@ -71,6 +71,17 @@ def test_sentence_unit(tiny_model):
         (0, 0, "model"), (0, 1, "model"), (1, 0, "marker")]
 
 
+def test_sentences_of_a_paragraph_quotation_are_scored_as_quoted(tiny_model):
+    doc = "\u201cThis is a disgrace. We should all resign. Nobody listened,\u201d the mayor said."
+    results = classify_document(doc, unit="sentence", model=tiny_model)
+    assert [r.text for r in results] == ["\u201cThis is a disgrace.", "We should all resign.",
+                                         "Nobody listened,\u201d the mayor said."]
+    # The model reads each sentence with its quotation marks restored, not the bare text.
+    restored = ['\u201cThis is a disgrace."', '"We should all resign."', '"Nobody listened,\u201d the mayor said.']
+    assert [r.p_comment for r in results] == [p.p_comment for p in classify(restored, model=tiny_model)]
+    assert results[1].p_comment != classify(["We should all resign."], model=tiny_model)[0].p_comment
+
+
 def test_results_do_not_depend_on_batch_size_or_workers(tiny_model, monkeypatch):
     import factcomment.api as api
 

@@ -65,7 +65,9 @@ def test_explain_in_jsonl_and_table(tiny_model, write):
     assert set(out["explanation"]) == {"comment", "report", "intercept", "rest", "decision"}
     assert len(out["explanation"]["comment"]) <= 2
     table = run("classify", path, "--model", tiny_model.path, "--explain", "2", "-f", "table").stdout
-    assert "comment: \u201c" in table  # readable reasons, words in curly quotes
+    # Readable reasons: a word in curly quotes or a stance cue by name, never a raw feature name.
+    assert "comment: \u201c" in table or "comment: first pers" in table
+    assert "cue:" not in table and "_quote_" not in table
 
 
 def test_missing_model_is_exit_2(tmp_path, write):

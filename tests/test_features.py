@@ -1,4 +1,5 @@
 """Tests of text normalisation, quote handling and cue features."""
+import math
 import re
 
 import pytest
@@ -8,11 +9,23 @@ from factcomment import features
 from factcomment.features import CUE_NAMES, analyse, cue_vector, normalise_text, tokenise
 
 
-def test_long_quotation_is_marked_as_someone_elses_speech():
-    tokens = tokenise('The mayor said: "This plan is a complete disaster for us."')
-    assert tokens[:4] == ["the", "mayor", "said", ":"]
-    assert "_quote_" in tokens and "_endquote_" in tokens
-    assert "q_disaster" in tokens and "disaster" not in tokens
+def test_long_quotation_becomes_one_placeholder():
+    assert tokenise('The mayor said: "This plan is a complete disaster for us."') == [
+        "the", "mayor", "said", ":", "_quote_"]
+    assert tokenise("\u201cWe will win this,\u201d she said, \u201cand soon.\u201d") == [
+        "_quote_", "she", "said", ",", "_scare_", "and", "soon", "."]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('a "b c d" e', ["a", "_scare_", "b", "c", "d", "e"]),  # three words: scare quotes, words kept
+    ('a "b c d f" e', ["a", "_quote_", "e"]),  # four: someone else's speech
+    ('a "b c d 12" e', ["a", "_quote_", "e"]),  # numbers count as words
+    ('a "" e', ["a", "_scare_", "e"]),
+    ('a "b c d e f', ["a", '"', "b", "c", "d", "e", "f"]),  # an unpaired mark stays a mark
+])
+def test_scare_quote_word_limit(text, expected):
+    assert features.SCARE_QUOTE_MAX_WORDS == 3
+    assert tokenise(text) == expected
 
 
 def test_short_quotation_is_a_scare_quote_and_keeps_its_words():
@@ -27,6 +40,7 @@ def test_apostrophes_are_not_quotation_marks():
     ("Sales rose 4.5% in 2021.", ["sales", "rose", "_num_", "%", "in", "_num_", "."]),
     ("Is this fair?", ["is", "this", "fair", "?"]),
     ("a_quote_b", ["a", "quote", "b"]),  # placeholders cannot be forged by the input
+    ("a\x00b\x01c", ["a", "b", "c"]),  # nor the scorer's text separators
 ])
 def test_tokenise(text, expected):
     assert tokenise(text) == expected
@@ -37,11 +51,36 @@ def test_analyse_adds_bigrams_with_boundaries():
     assert normalise_text("A\u00a0B") == "a b"
 
 
-def test_cue_vector_counts_stance_markers():
-    cues = dict(zip(CUE_NAMES, cue_vector(tokenise("Surely we must ask: is this really fair?"),
-                                          {"fair": (0.7, 0.9, 1.0)})))
+def test_cue_vector_counts_stance_markers_outside_quotes():
+    lexicon = {"fair": (0.5, 0.9, 1.0), "awful": (-1.0, 1.0, 1.0)}
+    text = 'Surely we must ask: is this really fair? "It is awful and we hate it," he said.'
+    cues = dict(zip(CUE_NAMES, cue_vector(tokenise(text), lexicon)))
+    # 14 tokens: surely we must ask : is this really fair ? _quote_ he said .
     assert (cues["first_person"], cues["modal"], cues["hedge"], cues["question"]) == (1.0, 1.0, 1.0, 1.0)
-    assert cues["intensifier"] == 1.0 and cues["attribution"] == 0.0 and cues["strong_subjective"] == 1.0
+    assert (cues["intensifier"], cues["attribution"], cues["quotation"], cues["exclamation"]) == (1.0, 1.0, 1.0, 0.0)
+    assert cues["subjectivity"] == pytest.approx(0.9 / 14) and cues["subjective_share"] == pytest.approx(1 / 14)
+    assert cues["polarity"] == cues["abs_polarity"] == pytest.approx(0.5 / 14)  # "awful" was quoted
+    assert cues["length"] == pytest.approx(math.log(15))
+
+
+@pytest.mark.parametrize("text, hedges", [
+    ("Of course it was.", 1.0),
+    ("The cost of the course was high.", 0.0),  # "of" and "course" alone are no hedges
+    ("Perhaps, of course, maybe.", 3.0),
+])
+def test_of_course_is_one_hedge_and_of_is_none(text, hedges):
+    assert dict(zip(CUE_NAMES, cue_vector(tokenise(text), {})))["hedge"] == hedges
+
+
+def test_cue_classes_are_disjoint_and_name_cues():
+    classes = features.cue_classes()
+    assert {CUE_NAMES[k] for k in classes.values()} == set(CUE_NAMES) - {
+        "subjectivity", "subjective_share", "polarity", "abs_polarity", "length"}
+    assert classes["_quote_"] == CUE_NAMES.index("quotation") and "of" not in classes
+
+
+def test_empty_text_has_finite_cues():
+    assert cue_vector([], features.load_lexicon()) == [0.0] * (len(CUE_NAMES) - 1) + [0.0]
 
 
 def test_lexicon_ships_with_the_package():
@@ -59,22 +98,6 @@ def test_cue_features_transformer_follows_sklearn_conventions():
         features.CueFeatures(weight=-1).fit(["a", "b"])
     assert cues.fit(["We must act.", "Sales rose 5% in May."]) is cues
     assert cues.transform(["Surely not?"]).shape == (1, len(CUE_NAMES))
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("Notably, we should know better.", ["_first_", "_modal_", "_pos_", "_opener_"]),
-    ("Police said the vote was a disgrace.", ["_attrib_", "_neg_"]),
-    ("The council met on Tuesday.", []),
-])
-def test_class_tokens_generalise_over_word_lists(text, expected):
-    grams = analyse(text, bigrams=False, classes=True)
-    assert grams[:len(tokenise(text))] == tokenise(text)
-    assert grams[len(tokenise(text)):] == expected
-
-
-def test_valence_lexicon_ships_with_the_package():
-    valence = features.load_valence()
-    assert len(valence) > 5000 and valence["disgrace"] < -1.5 < 1.5 < valence["wonderful"]
 
 
 @settings(max_examples=300, deadline=None)

@@ -2,7 +2,7 @@
 import pytest
 
 from factcomment.errors import TrainingDataError
-from factcomment.model import DEFAULT_SETTINGS, LABELS, NBScaler, build_pipeline, train
+from factcomment.model import DEFAULT_SETTINGS, LABELS, build_pipeline, train
 
 REPORT = ["The council approved the budget on Tuesday.", "Police said two men were arrested.",
           "Shares fell 3% after the announcement.", "The minister resigned on Monday, officials said.",
@@ -52,33 +52,18 @@ def test_build_pipeline_rejects_unknown_settings():
         build_pipeline({"colour": "red"})
 
 
-def test_cue_features_can_be_switched_on():
-    result = train(TEXTS, LABELS_, folds=2, settings={"cue_weight": 0.1, "suffix": 3})
-    assert [name for name, _ in result.pipeline.named_steps["features"].transformer_list] == ["words", "cues"]
+def test_pipeline_is_binary_tfidf_and_weighted_cues():
+    pipeline = build_pipeline({"cue_weight": 0.5, "C": 2.0})
+    union = pipeline.named_steps["features"]
+    assert [name for name, _ in union.transformer_list] == ["words", "cues"]
+    words, cues = (step for _, step in union.transformer_list)
+    assert (words.binary, words.sublinear_tf, words.norm, cues.weight) == (True, False, "l2", 0.5)
+    assert pipeline.named_steps["clf"].estimator.C == 2.0
 
 
-def test_nb_scaler_weights_columns_by_log_count_ratio():
-    from scipy import sparse
-    from sklearn.exceptions import NotFittedError
-
-    X = sparse.csr_matrix([[2.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 3.0, 1.0], [0.0, 1.0, 0.0]])
-    y = ["report", "report", "comment", "comment"]
-    with pytest.raises(NotFittedError):
-        NBScaler().transform(X)
-    with pytest.raises(ValueError, match="alpha"):
-        NBScaler(alpha=0).fit(X, y)
-    scaler = NBScaler(alpha=1.0)
-    assert scaler.fit(X, y) is scaler and list(scaler.classes_) == ["comment", "report"]
-    # r points at classes_[1] ("report"): column 0 is only in report rows, 1 only in comment rows, 2 in both.
-    assert scaler.r_[1] < 0 < scaler.r_[0] and scaler.r_[2] == pytest.approx(0.0)
-    assert scaler.transform(X).toarray()[0, 0] == pytest.approx(2.0 * scaler.r_[0])
-
-
-def test_nb_scaling_and_class_tokens_can_be_switched_on():
-    result = train(TEXTS, LABELS_, folds=2, settings={"nb_alpha": 1.0, "classes": True})
-    words = result.pipeline.named_steps["features"].transformer_list[0][1]
-    assert list(words.named_steps) == ["tfidf", "nb"]
-    assert "_modal_" in words.named_steps["tfidf"].vocabulary_
+def test_settings_are_only_what_the_recipe_uses():
+    assert DEFAULT_SETTINGS == {"cue_weight": 0.3, "C": DEFAULT_SETTINGS["C"], "class_weight": "balanced",
+                                "calibration_folds": 5}
 
 
 def test_copies_of_a_text_share_a_cross_validation_fold():

@@ -19,8 +19,7 @@ PROBES = ["", "   ", "Police said it was a disgrace.", "\u201cWe must act now,\u
           "Is this really the best they can do?", "caf\u00e9 na\u00efve \u00fcber \u4e2d\u6587 \U0001f600 _quote_"]
 
 
-@pytest.fixture(scope="module", params=[{}, {"cue_weight": 0.2, "suffix": 3, "prefix": 4},
-                                        {"nb_alpha": 0.5, "classes": True}], ids=["default", "cues", "nb-classes"])
+@pytest.fixture(scope="module", params=[{}, {"cue_weight": 1.0, "C": 100.0}], ids=["default", "strong-cues"])
 def fitted(request):
     result = train(TEXTS, LABELS, folds=2, settings=request.param)
     compiled = json.loads(json.dumps(compile_scorer(result.pipeline, result.threshold)))
@@ -86,25 +85,25 @@ def test_wrong_format_is_refused():
         Scorer.from_dict({"format": "something-else"})
 
 
-def test_formats_1_and_2_still_load_in_any_vocabulary_order():
-    from factcomment.scorer import _unpack
+def test_compiled_vocabulary_is_sorted_and_refuses_other_recipes():
+    from factcomment.model import build_pipeline
 
     result = train(TEXTS, LABELS, folds=2)
     compiled = compile_scorer(result.pipeline, result.threshold)
-    assert compiled["format"] == "factcomment-scorer/3"
+    assert compiled["format"] == "factcomment-scorer/4"
     names = compiled["vocabulary"].split("\n")
     assert names == sorted(names)
-    # Older formats stored JSON lists, in the vectorizer's column order; reversed here so that the scorer
-    # cannot rely on their being sorted.
-    lists = {**compiled, "vocabulary": names[::-1], "weights": list(_unpack(compiled["weights"]))[::-1],
-             "idf": list(_unpack(compiled["idf"]))[::-1]}
-    old = {**lists, "format": "factcomment-scorer/1",
-           "analyzer": {k: v for k, v in compiled["analyzer"].items() if k != "classes"}}
-    texts = PROBES + TEXTS * 10  # both the one-by-one and the batch path
-    expected = Scorer.from_dict(compiled).p_comment(texts)
-    assert Scorer.from_dict({**lists, "format": "factcomment-scorer/2"}).p_comment(texts) == expected
-    assert Scorer.from_dict(old).p_comment(texts) == expected
-    assert Scorer.from_dict({**lists, "format": "factcomment-scorer/2"}).p_comment(PROBES) == expected[:len(PROBES)]
+    other = build_pipeline({"calibration_folds": 2}).set_params(features__words__binary=False, features__words__sublinear_tf=True)
+    with pytest.raises(ValueError, match="binary TF-IDF"):
+        compile_scorer(other.fit(TEXTS, LABELS), 0.5)
+
+
+def test_explanation_names_placeholders_boundaries_and_cues(fitted):
+    _, scorer = fitted
+    toward_comment, toward_report, _, _ = scorer.explain('Police said: "We will not resign over this." What?', 1000)
+    names = {name for name, _ in toward_comment + toward_report}
+    assert "cue:quotation" in names and "cue:length" in names
+    assert names >= {"police", "said", "_quote_"} and any(n.startswith("<s> ") for n in names)
 
 
 def test_mismatched_lengths_are_refused():

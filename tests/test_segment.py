@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcomment.errors import UsageError
-from factcomment.segment import (DEFAULT_MARKER, Segment, Span, _WS, iter_segments, split_document,
+from factcomment.segment import (DEFAULT_MARKER, Segment, Span, _WS, iter_segments, quoted_sentence_texts, split_document,
                                  split_paragraphs, split_sentences)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -304,3 +304,45 @@ def test_sentences_agree_with_paragraphs_and_resplit_to_themselves(doc):
     for s in by_sentence:
         if s.text:
             assert split_sentences(s.text) == [Span(0, len(s.text), s.text)]
+
+
+# A commissioner-style statement whose quotation runs over several sentences, with its opening mark lost
+# after the first attribution (as pasted news often is). Our own text.
+QUOTED = ('The chief spoke on Monday. \u201cWe got this badly wrong. I am sorry. We will change,\u201d she said. '
+          '\u201cWe were too slow,\u201d she added. We failed the victims. We must do better.\u201d Critics were unmoved.')
+
+
+def test_sentences_inside_a_paragraph_quotation_are_read_as_quoted():
+    segments = split_document(QUOTED, unit="sentence")
+    assert [s.text for s in segments] == [
+        "The chief spoke on Monday.", "\u201cWe got this badly wrong.", "I am sorry.",
+        "We will change,\u201d she said.", "\u201cWe were too slow,\u201d she added.", "We failed the victims.",
+        "We must do better.\u201d", "Critics were unmoved."]
+    assert [s.model_text for s in segments] == [
+        None, '\u201cWe got this badly wrong."', '"I am sorry."', '"We will change,\u201d she said.', None,
+        '"We failed the victims."', '"We must do better.\u201d', None]
+    # The offsets and texts stay those of the document; only the model's input changes.
+    assert all(QUOTED[s.start:s.end] == s.text for s in segments)
+
+
+@pytest.mark.parametrize("paragraph, expected", [
+    ('He said "yes." Then he left.', ['He said "yes."', "Then he left."]),  # closed inside the sentence
+    ('"Go. Now," she said. Fine.', ['"Go."', '"Now," she said.', "Fine."]),  # straight marks
+    ("One. Two.\u201d Three.", ['"One."', '"Two.\u201d', "Three."]),  # closing mark only: from the start
+    ("\u201cOne. Two.", ["\u201cOne.\"", '"Two."']),  # never closed: to the end
+])
+def test_quoted_sentence_texts(paragraph, expected):
+    assert quoted_sentence_texts(paragraph, split_sentences(paragraph)) == expected
+
+
+def test_a_one_sentence_paragraph_is_left_as_written():
+    assert quoted_sentence_texts("We failed.\u201d", split_sentences("We failed.\u201d")) == ["We failed.\u201d"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from('ab .?!"\u201c\u201d\n'), max_size=60))
+def test_model_text_only_adds_quotation_marks(text):
+    for s in split_document(text, unit="sentence"):
+        if s.model_text is not None:
+            assert s.model_text.replace('"', "") == s.text.replace('"', "")
+            assert len(s.model_text) > len(s.text)

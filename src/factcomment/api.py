@@ -153,7 +153,9 @@ def _is_marked(unit: Unit) -> bool:
 
 
 def _model_texts(chunk: list[Unit]) -> list[str]:
-    return [u.text for u in chunk if not _is_marked(u)]
+    # A sentence cut from a quotation is read with its quote state restored (Segment.model_text).
+    return [u.text if u.segment is None or u.segment.model_text is None else u.segment.model_text
+            for u in chunk if not _is_marked(u)]
 
 
 def _chunks(units: Iterator[Unit]) -> Iterator[list[Unit]]:

@@ -9,12 +9,12 @@ def render_card(card: dict[str, Any]) -> str:
     """Markdown for a model card dict as written by :func:`factcomment.persist.save_model`."""
     accurate = card.get("tier") == "accurate"
     what = ("A fine-tuned sentence encoder (all-MiniLM-L6-v2, int8 ONNX) stacked with a TF-IDF linear model,"
-            if accurate else "A linear TF-IDF classifier")
+            if accurate else "A linear classifier (TF-IDF word n-grams plus stance cues)")
     lines = [
         "# factcomment model card" + (" (accurate tier)" if accurate else ""),
         "",
-        f"{what} that labels a news paragraph or sentence `report` (reported fact, including",
-        "quoted or attributed opinions of others) or `comment` (the writer's own editorial view), with a calibrated",
+        f"{what} that labels a news paragraph or sentence `report` (reported fact, including quoted or attributed",
+        "opinions of others) or `comment` (the writer's own editorial view), with a calibrated",
         f"probability `p_comment`. A text is labelled `comment` when `p_comment >= {card['threshold']:.4f}`",
         "(the threshold that maximised cross-validated macro-F1).",
         "",

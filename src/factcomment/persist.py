@@ -224,7 +224,15 @@ def check_scorer(data: Any, path: Path) -> None:
         _finite(calibration, key, path, f"calibration.{key}")
     if calibration.get("positive") not in ("report", "comment"):
         _bad(path, "calibration.positive", f"is {calibration.get('positive')!r}; expected report or comment")
-    _field(data, "analyzer", dict, path)
+    cues = _field(data, "cues", dict, path)
+    cue_names = _field(cues, "names", list, path)
+    for key in ("mean", "weights"):
+        values = _field(cues, key, list, path)
+        if len(values) != len(cue_names):
+            _bad(path, f"cues.{key}", f"holds {len(values)} numbers for {len(cue_names)} cues")
+        for i, value in enumerate(values):
+            _finite({key: value}, key, path, f"cues.{key}[{i}]")
+    _field(cues, "lexicon", dict, path)
     vocabulary = _field(data, "vocabulary", (str, list), path)
     names = (vocabulary.split("\n") if vocabulary else []) if isinstance(vocabulary, str) else vocabulary
     if any(a >= b for a, b in zip(names, names[1:])):

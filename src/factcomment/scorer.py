@@ -1,15 +1,20 @@
 """The inference path: the fitted Pipeline's arithmetic without scikit-learn.
 
 :func:`compile_scorer` (which may use scikit-learn) turns a Pipeline from :func:`factcomment.model.train` into
-a JSON-ready dict; :class:`Scorer` evaluates it with dictionary look-ups, plus numpy for batches of the default
-model (:mod:`factcomment.linear`), so a cold start on one paragraph imports neither. It is exact, not an
-approximation: tokens come from the same :mod:`factcomment.features` functions the Pipeline's analyzer calls,
-and the TF-IDF weights are folded into the classifier's coefficients:
+a JSON-ready dict; :class:`Scorer` evaluates it with look-ups, plus numpy for batches
+(:mod:`factcomment.linear`), so a cold start on one paragraph imports neither. It is exact, not an
+approximation: tokens come from the same :mod:`factcomment.features` functions the Pipeline calls, and the
+TF-IDF weights and the cues' standardisation are folded into the classifier's coefficients. Over a text's
+distinct unigrams and bigrams ``g`` (binary tf, L2 norm), its feature occurrences and its ``n`` tokens:
 
-    decision = sum(idf_j * coef_j over occurrences j) / sum(idf_j over occurrences j) + cues . w + intercept
+    decision = sum(idf_g * coef_g) / sqrt(sum(idf_g ** 2))                  (the TF-IDF block)
+             + sum(class weight of each occurrence of a cue-class feature)  (counted cues)
+             + sum(lexicon weight of each token) / n + w_length * log(1 + n)
+             + intercept - cue weights . cue means
 
-(raw counts, L1 norm: both sums are linear in occurrences, so no set or Counter is needed), then
-``p_comment`` is the Platt sigmoid of the decision.
+then ``p_comment`` is the Platt sigmoid of the decision. The sums are exact fixed-point integers, so a
+text's bits do not depend on the batch it came in: output is byte-identical across ``--jobs``, chunk sizes
+and Dask.
 """
 from __future__ import annotations
 
@@ -17,23 +22,20 @@ import base64
 import math
 import sys
 from array import array
-from collections import Counter
-from collections.abc import Sequence
 from functools import cached_property
-from itertools import pairwise, repeat
+from collections.abc import Sequence
 from operator import mul
 from typing import Any
 
-from factcomment.features import _TOKEN, cue_vector, ngrams, normalise_text
+from factcomment.features import _TOKEN, CUE_NAMES, cue_classes, cue_vector, lexicon_cues, ngrams, normalise_text
 from factcomment.linear import LinearTables
 
 __all__ = ["FORMAT", "Scorer", "compile_scorer"]
 
-FORMAT = "factcomment-scorer/3"
-# Format 1 lacks the analyzer's "classes" key (always off then). Formats 1 and 2 hold the vocabulary, weights
-# and idf as JSON lists; format 3 as one newline-joined, sorted string and base64 little-endian doubles, which
-# parse in a sixth of the time (every cold start parses them). Format 3 scorers read all three.
-_READABLE = ("factcomment-scorer/1", "factcomment-scorer/2", FORMAT)
+# Format 4: the quote-placeholder recipe of issue #13 (binary L2-normalised TF-IDF plus stance cues).
+# The vocabulary is one newline-joined, sorted string and the weights and idf base64 little-endian doubles,
+# which parse in a sixth of the time JSON lists take (every cold start parses them).
+FORMAT = "factcomment-scorer/4"
 
 
 def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
@@ -55,14 +57,12 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
 
     union, clf = pipeline.named_steps["features"], pipeline.named_steps["clf"]
     parts = dict(union.transformer_list)
-    words, cues = parts["words"], parts.get("cues")
-    nb = None
-    if hasattr(words, "named_steps"):  # Pipeline(tfidf, NBScaler): a diagonal scaling, folded into the weights
-        words, nb = words.named_steps["tfidf"], words.named_steps["nb"]
-    if getattr(words.analyzer, "func", None) is not features.analyse:
-        raise ValueError("the pipeline's vectorizer does not use factcomment.features.analyse; cannot compile it")
-    if words.binary or words.norm != "l1" or not words.use_idf or words.sublinear_tf:
-        raise ValueError("compile_scorer supports TF-IDF of raw counts with norm='l1' only")
+    words, cues = parts["words"], parts["cues"]
+    if words.analyzer is not features.analyse or cues.scare_max != features.SCARE_QUOTE_MAX_WORDS:
+        raise ValueError("the pipeline does not use factcomment.features.analyse and the default quote "
+                         "handling; cannot compile it")
+    if words.norm != "l2" or not words.use_idf or not words.binary or words.sublinear_tf:
+        raise ValueError("compile_scorer supports binary TF-IDF with norm='l2' only")
     if len(clf.calibrated_classifiers_) != 1 or clf.method != "sigmoid":
         raise ValueError("compile_scorer needs CalibratedClassifierCV(method='sigmoid', ensemble=False)")
     calibrated = clf.calibrated_classifiers_[0]
@@ -72,19 +72,16 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
     sign = 1.0 if classes[1] == "comment" else -1.0
     coef = [sign * float(c) for c in estimator.coef_[0]]
     idf = [float(v) for v in words.idf_]
-    # The L1 norm divides by the sum of idf over occurrences *before* the NB scaling, so only the
-    # numerator's weights take r.
-    scale = [float(r) for r in nb.r_] if nb is not None else [1.0] * len(idf)
     names = [""] * len(idf)
     for name, column in words.vocabulary_.items():
         names[column] = name
     if any("\n" in name for name in names):
         raise ValueError("a feature name holds a newline; the scorer format cannot store it")
-    weights = [i * r * c for i, r, c in zip(idf, scale, coef)]
-    order = sorted(range(len(names)), key=names.__getitem__)  # the scorer looks features up by bisection
-    compiled: dict[str, Any] = {
+    weights = [i * c for i, c in zip(idf, coef)]
+    order = sorted(range(len(names)), key=names.__getitem__)
+    n = len(idf)
+    return {
         "format": FORMAT,
-        "analyzer": dict(words.analyzer.keywords),
         "vocabulary": "\n".join(names[i] for i in order),
         "weights": _pack([weights[i] for i in order]),
         "idf": _pack([idf[i] for i in order]),
@@ -92,27 +89,21 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
         # p(classes_[1]) = 1 / (1 + exp(a * f + b)) with f the decision toward classes_[1].
         "calibration": {"a": float(calibrator.a_), "b": float(calibrator.b_), "positive": classes[1]},
         "threshold": float(threshold),
-        "cues": None,
-    }
-    if cues is not None:
-        n = len(idf)
-        compiled["cues"] = {
-            "names": list(features.CUE_NAMES),
+        "cues": {
+            "names": list(CUE_NAMES),
             "mean": [float(m) for m in cues.mean_],
             # Standardisation folded in: contribution = weight * (x - mean).
             "weights": [c / float(s) for c, s in zip(coef[n:], cues.scale_)],
             "lexicon": {w: list(v) for w, v in features.load_lexicon().items()},
-        }
-    return compiled
+        },
+    }
 
 
 def _pack(values: list[float]) -> str:
     return base64.b64encode(_little_endian(array("d", values)).tobytes()).decode("ascii")
 
 
-def _unpack(text: str | list[float]) -> Sequence[float]:
-    if not isinstance(text, str):  # formats 1 and 2
-        return text
+def _unpack(text: str) -> Sequence[float]:
     return _little_endian(array("d", base64.b64decode(text)))
 
 
@@ -138,41 +129,35 @@ class Scorer:
     """
 
     def __init__(self, compiled: dict[str, Any]):
-        if compiled.get("format") not in _READABLE:
+        if compiled.get("format") != FORMAT:
             raise ValueError(f"expected format {FORMAT!r}, got {compiled.get('format')!r}")
         self.threshold = float(compiled["threshold"])
-        analyzer = compiled["analyzer"]
-        self._bigrams, self._suffix, self._prefix = analyzer["bigrams"], analyzer["suffix"], analyzer["prefix"]
-        self._classes = analyzer.get("classes", False)
         vocabulary = compiled["vocabulary"]
-        self._names = (vocabulary.split("\n") if vocabulary else []) if isinstance(vocabulary, str) else vocabulary
+        self._names = vocabulary.split("\n") if vocabulary else []
         self._weight_list, self._idf_list = _unpack(compiled["weights"]), _unpack(compiled["idf"])
         if not len(self._names) == len(self._weight_list) == len(self._idf_list):
             raise ValueError("the scorer's vocabulary, weights and idf differ in length")
-        self._linear = LinearTables(self._names, self._weight_list, self._idf_list)
         self.intercept = float(compiled["intercept"])
         cal = compiled["calibration"]
         self._a, self._b, self._flip = float(cal["a"]), float(cal["b"]), cal["positive"] != "comment"
         cues = compiled["cues"]
-        if cues:
-            self._cue_names = tuple("cue:" + n for n in cues["names"])
-            self._cue_mean = list(cues["mean"])
-            self._cue_weights = list(cues["weights"])
-            self._lexicon = {w: tuple(v) for w, v in cues["lexicon"].items()}
-            # Centring is a constant per model; fold it into the intercept on the fast path.
-            self._fast_intercept = self.intercept - sum(map(mul, self._cue_weights, self._cue_mean))
-        else:
-            self._cue_names, self._cue_weights, self._lexicon = (), [], None
-            self._fast_intercept = self.intercept
-
-    @property
-    def _fast(self) -> bool:
-        # The default analyzer (words and bigrams, nothing else) is scored by exact sums (factcomment.linear).
-        return self._bigrams and not (self._suffix or self._prefix or self._classes or self._lexicon is not None)
+        if list(cues["names"]) != list(CUE_NAMES):
+            raise ValueError("the scorer's cues differ from this version's; retrain the model")
+        self._cue_mean, self._cue_weights = list(cues["mean"]), list(cues["weights"])
+        self._lexicon = {w: tuple(v) for w, v in cues["lexicon"].items()}
+        # The cues are linear in occurrences (class cues) or in occurrences over the token count (lexicon
+        # cues), so each feature's and each lexicon word's weighted share is summed directly; centring is a
+        # constant per model, folded into the intercept.
+        w = self._cue_weights
+        self._linear = LinearTables(
+            self._names, self._weight_list, self._idf_list, {gram: w[k] for gram, k in cue_classes().items()},
+            {word: sum(map(mul, w, lexicon_cues(entry))) for word, entry in self._lexicon.items()})
+        self._length_weight = w[-1]
+        self._fast_intercept = self.intercept - sum(map(mul, w, self._cue_mean))
 
     @cached_property
     def _weights(self) -> dict[str, float]:
-        # Only the general path (affixes, classes, cues) and explanations need these; built on first use.
+        # Only explanations need these; built on first use.
         return dict(zip(self._names, self._weight_list))
 
     @cached_property
@@ -186,30 +171,13 @@ class Scorer:
 
     def decision_function(self, texts: list[str]) -> list[float]:
         """The linear decision value of each text, oriented toward comment (log-odds before calibration)."""
-        if self._fast:
-            intercept = self.intercept
-            return [intercept + ratio for ratio in self._linear.ratios(texts)]
-        weight, idf = self._weights.get, self._idf.get
-        bigrams, suffix, prefix, classes = self._bigrams, self._suffix, self._prefix, self._classes
-        lexicon, cue_weights, intercept = self._lexicon, self._cue_weights, self._fast_intercept
-        findall, join, zeros = _TOKEN.findall, " ".join, repeat(0.0)
+        scale = 1 << self._linear.bits
+        intercept, length_weight, log, sqrt = self._fast_intercept, self._length_weight, math.log, math.sqrt
         out = []
-        for text in texts:
-            tokens = findall(normalise_text(text))
-            if suffix or prefix or classes:
-                grams = ngrams(tokens, bigrams=bigrams, suffix=suffix, prefix=prefix, classes=classes)
-            else:  # the default: ngrams() inlined, as a call and list copy are a fifth of the time per text
-                grams = tokens
-                if bigrams:
-                    padded = ["<s>", *tokens, "</s>"]
-                    grams = tokens + list(map(join, pairwise(padded)))
-            value = intercept
-            total = sum(map(idf, grams, zeros))
-            if total:
-                value += sum(map(weight, grams, zeros)) / total
-            if lexicon is not None:
-                value += sum(map(mul, cue_weights, cue_vector(tokens, lexicon)))
-            out.append(value)
+        for dot, norm2, cues, lexicon, n in self._linear.sums(texts):
+            # int / int is correctly rounded in Python, so the value's bits depend on the integers alone.
+            value = intercept + cues / scale + lexicon / scale / (n or 1) + length_weight * log(1 + n)
+            out.append(value + dot / scale / sqrt(norm2 / scale) if norm2 else value)
         return out
 
     def p_comment(self, texts: list[str]) -> list[float]:
@@ -226,6 +194,10 @@ class Scorer:
     def explain(self, text: str, k: int = 5) -> tuple[list[tuple[str, float]], list[tuple[str, float]], float, float]:
         """The ``k`` strongest contributions toward each label, the intercept and the decision value.
 
+        Features are the model's unigrams and bigrams as :func:`factcomment.features.ngrams` spells them
+        (placeholders ``_quote_``, ``_scare_``, ``_num_``; boundaries ``<s>``, ``</s>``) and the cues, named
+        ``cue:NAME``.
+
         Returns
         -------
         toward_comment, toward_report, intercept, decision
@@ -233,17 +205,12 @@ class Scorer:
             feature's contribution plus ``intercept`` sums to ``decision`` (up to float rounding).
         """
         tokens = _TOKEN.findall(normalise_text(text))
-        grams = [g for g in ngrams(tokens, bigrams=self._bigrams, suffix=self._suffix, prefix=self._prefix,
-                                   classes=self._classes) if g in self._weights]
-        contributions = []
-        if grams:
-            total = sum(self._idf[g] for g in grams)
-            # A feature occurring twice contributes twice (counts, not presence).
-            contributions = [(g, n * self._weights[g] / total) for g, n in Counter(grams).items()]
-        if self._lexicon is not None:
-            values = cue_vector(tokens, self._lexicon)
-            contributions += [(name, w * (x - m)) for name, w, x, m in
-                              zip(self._cue_names, self._cue_weights, values, self._cue_mean)]
+        grams = [g for g in dict.fromkeys(ngrams(tokens)) if g in self._weights]  # binary tf: once each
+        norm = math.sqrt(math.fsum(self._idf[g] ** 2 for g in grams))
+        contributions = [(g, self._weights[g] / norm) for g in grams]
+        values = cue_vector(tokens, self._lexicon)
+        contributions += [("cue:" + name, w * (x - m)) for name, w, x, m in
+                          zip(CUE_NAMES, self._cue_weights, values, self._cue_mean)]
         contributions.sort(key=lambda item: (-abs(item[1]), item[0]))
         decision = self.intercept + math.fsum(c for _, c in contributions)
         toward_comment = [item for item in contributions if item[1] > 0][:k]

@@ -23,14 +23,15 @@ Asides
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .errors import UsageError
 
-__all__ = ["DEFAULT_MARKER", "UNITS", "Span", "Segment", "iter_segments", "split_document",
-           "split_paragraphs", "split_sentences"]
+__all__ = ["DEFAULT_MARKER", "UNITS", "Span", "Segment", "iter_segments", "quoted_sentence_texts",
+           "split_document", "split_paragraphs", "split_sentences"]
 
 DEFAULT_MARKER = r"comment\s*:"
 UNITS = ("paragraph", "sentence")
@@ -79,6 +80,9 @@ class Segment:
     end: int
     marker: str | None = None
     marker_start: int | None = None
+    # What the model reads instead of `text` when a sentence lies (partly) inside a quotation that the
+    # sentence cut left open (see quoted_sentence_texts); None means `text` itself.
+    model_text: str | None = field(default=None, compare=False, repr=False)
 
 
 def _check_text(text: object) -> None:
@@ -249,9 +253,103 @@ def _segments(text: str, pattern: re.Pattern | None, by_sentence: bool) -> Itera
             continue
         # Split a copy so the result is exactly split_sentences() of the paragraph, whatever precedes it.
         para = text[start:end]
-        for j, (s, e) in enumerate(_sentence_bounds(para, 0, len(para))):
+        bounds = list(_sentence_bounds(para, 0, len(para)))
+        for j, ((s, e), model_text) in enumerate(zip(bounds, _quoted_texts(para, bounds))):
             yield Segment(index, j, kind, para[s:e], start + s, start + e,
-                          mark if j == 0 else None, mark_start if j == 0 else None)
+                          mark if j == 0 else None, mark_start if j == 0 else None, model_text)
+
+
+# Double quotation marks (single ones double as apostrophes). Typographic marks say which way they face; a
+# straight one opens when it follows the paragraph start, whitespace or an opening bracket.
+_QUOTE_MARK = re.compile('["\u201c\u201d\u201e\u00ab\u00bb]')
+_OPENING = "\u201c\u201e\u00ab"
+
+
+def _quoted_regions(paragraph: str) -> list[tuple[int, int, bool, bool]]:
+    """``(start, end, opened, closed)`` of each quotation of a paragraph, found from its quotation marks.
+
+    A quotation runs from its opening mark to the matching closing mark, inclusive. An opening mark inside an
+    open quotation ends it just before (news style reopens a quotation at each of its paragraphs or after a
+    pasting error); a closing mark without an opening one closes a quotation that began where the previous
+    one ended, or at the paragraph start (the opening mark was lost). Unclosed quotations run to the end.
+    """
+    regions: list[tuple[int, int, bool, bool]] = []
+    open_at, last_end = None, 0
+    for m in _QUOTE_MARK.finditer(paragraph):
+        i, mark = m.start(), m.group()
+        opening = mark in _OPENING or (mark == '"' and (i == 0 or paragraph[i - 1].isspace()
+                                                        or paragraph[i - 1] in "([{"))
+        if opening:
+            if open_at is not None:
+                regions.append((open_at, i, True, False))
+                last_end = i
+            open_at = i
+        elif open_at is not None:
+            regions.append((open_at, i + 1, True, True))
+            open_at, last_end = None, i + 1
+        else:
+            regions.append((last_end, i + 1, False, True))
+            last_end = i + 1
+    if open_at is not None:
+        regions.append((open_at, len(paragraph), True, False))
+    return regions
+
+
+def quoted_sentence_texts(paragraph: str, spans: list[Span]) -> list[str]:
+    """The text the model reads for each sentence span of ``paragraph``, with the quote state carried in.
+
+    A sentence cut out of a quotation that spans several sentences loses the quotation marks that make it
+    someone else's words. Each sentence gets back a ``"`` at its start for a quotation that opened before it
+    (or whose opening mark was lost) and a ``"`` at its end for one that closes after it; a sentence whose
+    quotation marks are all its own comes back unchanged.
+
+    Examples
+    --------
+    >>> para = '“We failed. We are sorry. We will change,” he said. It was late.'
+    >>> quoted_sentence_texts(para, split_sentences(para))
+    ['“We failed."', '"We are sorry."', '"We will change,” he said.', 'It was late.']
+    """
+    return [model_text or span.text for span, model_text in
+            zip(spans, _quoted_texts(paragraph, [(span.start, span.end) for span in spans]))]
+
+
+def _quoted_texts(paragraph: str, bounds: list[tuple[int, int]]) -> list[str | None]:
+    regions = _quoted_regions(paragraph) if len(bounds) > 1 else []
+    if not regions:
+        return [None] * len(bounds)
+    # A quotation whose opening mark was lost begins with a sentence, not in the middle of the one whose
+    # closing mark ended the previous quotation ('"...," he continued. We failed.”').
+    starts = [s for s, _ in bounds]
+    regions = [(a if opened else _first_at_or_after(starts, a, b), b, opened, closed)
+               for a, b, opened, closed in regions]
+    out: list[str | None] = []
+    first = 0  # regions and sentences are both in order: a sweep keeps this linear
+    for s, e in bounds:
+        while first < len(regions) and regions[first][1] <= s:
+            first += 1
+        inserts = []
+        for k in range(first, len(regions)):
+            a, b, opened, closed = regions[k]
+            if a >= e:
+                break
+            if not (opened and a >= s):  # the opening mark is not in this sentence
+                inserts.append(max(a, s))
+            if not (closed and b <= e):
+                inserts.append(min(b, e))
+        if not inserts:
+            out.append(None)
+            continue
+        pieces, at = [], s
+        for position in sorted(inserts):
+            pieces += [paragraph[at:position], '"']
+            at = position
+        out.append("".join(pieces) + paragraph[at:e])
+    return out
+
+
+def _first_at_or_after(starts: list[int], a: int, b: int) -> int:
+    i = bisect_left(starts, a)
+    return starts[i] if i < len(starts) and starts[i] < b else a
 
 
 def split_document(text: str, *, marker: str | re.Pattern | None = DEFAULT_MARKER, unit: str = "paragraph",
