@@ -93,7 +93,8 @@ def test_compiled_vocabulary_is_sorted_and_refuses_other_recipes():
     assert compiled["format"] == "factcomment-scorer/4"
     names = compiled["vocabulary"].split("\n")
     assert names == sorted(names)
-    other = build_pipeline({"calibration_folds": 2}).set_params(features__words__binary=False, features__words__sublinear_tf=True)
+    other = build_pipeline({"calibration_folds": 2}).set_params(features__words__binary=False,
+                                                                 features__words__sublinear_tf=True)
     with pytest.raises(ValueError, match="binary TF-IDF"):
         compile_scorer(other.fit(TEXTS, LABELS), 0.5)
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcomment.errors import UsageError
-from factcomment.segment import (DEFAULT_MARKER, Segment, Span, _WS, iter_segments, quoted_sentence_texts, split_document,
-                                 split_paragraphs, split_sentences)
+from factcomment.segment import (DEFAULT_MARKER, Segment, Span, _WS, iter_segments, quoted_sentence_texts,
+                                 split_document, split_paragraphs, split_sentences)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 WS = set(_WS)
@@ -309,7 +309,8 @@ def test_sentences_agree_with_paragraphs_and_resplit_to_themselves(doc):
 # A commissioner-style statement whose quotation runs over several sentences, with its opening mark lost
 # after the first attribution (as pasted news often is). Our own text.
 QUOTED = ('The chief spoke on Monday. \u201cWe got this badly wrong. I am sorry. We will change,\u201d she said. '
-          '\u201cWe were too slow,\u201d she added. We failed the victims. We must do better.\u201d Critics were unmoved.')
+          '\u201cWe were too slow,\u201d she added. We failed the victims. We must do better.\u201d '
+          'Critics were unmoved.')
 
 
 def test_sentences_inside_a_paragraph_quotation_are_read_as_quoted():

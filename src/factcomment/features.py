@@ -168,7 +168,8 @@ def cue_classes() -> dict[str, int]:
     """
     out: dict[str, int] = {}
     for name, spelled in _CLASSES.items():
-        for gram in [w for part in spelled.split("|")[:1] for w in part.split()] + spelled.split("|")[1:]:
+        unigrams, *bigrams = spelled.split("|")
+        for gram in unigrams.split() + bigrams:
             if gram in out:
                 raise ValueError(f"{gram!r} is in two cue classes")
             out[gram] = CUE_NAMES.index(name)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from itertools import count, islice, pairwise, repeat
 from operator import lt
@@ -54,10 +54,10 @@ def _stream_keys(names: Sequence[str]) -> list[str]:
     return joined.split("\n") if names else []
 
 
-def _fixed_point_bits(*tables: Sequence[float]) -> int:
+def _fixed_point_bits(*tables: Iterable[float]) -> int:
     # 40 bits of fraction, fewer if the largest value would otherwise pass 2**52: a position's few values
     # then stay far inside int64, and texts up to thousands of features sum without overflow.
-    top = max([1.0] + [abs(v) for table in tables for v in table])
+    top = max(1.0, *(max(map(abs, table), default=0.0) for table in tables))
     return max(0, min(40, 52 - math.ceil(math.log2(top))))
 
 
@@ -84,7 +84,8 @@ class LinearTables:
     @cached_property
     def bits(self) -> int:
         """Binary digits after the point of the fixed-point values."""
-        return _fixed_point_bits(self._weight, [i * i for i in self._idf], self._class_weight.values(),
+        top_idf = max(self._idf, default=0.0)
+        return _fixed_point_bits(self._weight, [top_idf * top_idf], self._class_weight.values(),
                                  self._lexicon_weight.values())
 
     def __getstate__(self) -> dict[str, Any]:
