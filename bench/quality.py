@@ -201,22 +201,15 @@ def fast(data: Data) -> dict:
 
 
 def encoder_fit(data: Data, say):
-    """The accurate tier's encoder cross-fitted and trained on train+dev, cached by data and settings."""
-    from factcomment.encoder_training import ENCODER_SETTINGS, EncoderFit, train_encoder
+    """The accurate tier's encoder cross-fitted and trained on train+dev, checkpointed by data and settings."""
+    from factcomment.encoder_training import ENCODER_SETTINGS, train_encoder
 
     key = hashlib.sha256(json.dumps([data.digest, ENCODER_SETTINGS, 3, 0], sort_keys=True).encode()).hexdigest()[:12]
-    directory = CACHE / f"encoder-{key}"
-    meta = directory / "fit.json"
-    if meta.is_file():
-        say(f"accurate: using the cached encoder in {directory}")
-        return EncoderFit(directory=directory, **json.loads(meta.read_text()))
     began = time.perf_counter()
-    fit = train_encoder(data.x, data.y, directory, folds=3, seed=0, progress=lambda m: say(f"accurate: {m}"))
-    seconds = time.perf_counter() - began
-    meta.write_text(json.dumps({"oof": fit.oof, "folds": fit.folds, "seed": fit.seed, "settings": fit.settings,
-                                "export": {**fit.export, "encoder_seconds": round(seconds, 1)}}))
-    return EncoderFit(directory, fit.oof, fit.folds, fit.seed, fit.settings,
-                      {**fit.export, "encoder_seconds": round(seconds, 1)})
+    fit = train_encoder(data.x, data.y, CACHE / "accurate-encoder", folds=3, seed=0,
+                        checkpoint=CACHE / f"encoder-{key}", progress=lambda m: say(f"accurate: {m}"))
+    say(f"accurate: encoder ready after {time.perf_counter() - began:.0f} s")
+    return fit
 
 
 def accurate_model(data: Data, say) -> Path:
@@ -225,10 +218,9 @@ def accurate_model(data: Data, say) -> Path:
     from factcomment.training import save_accurate
 
     fit = encoder_fit(data, say)
-    began = time.perf_counter()
     result = stack_with_fast(data.x, data.y, fit)
-    seconds = fit.export["encoder_seconds"] + time.perf_counter() - began
-    return save_accurate(CACHE / "accurate-train-dev", result, {"training_seconds": round(seconds, 1)})
+    return save_accurate(CACHE / "accurate-train-dev", result, {"training_data": "train_en.tsv + dev_en.tsv"},
+                         force=True)
 
 
 def accurate(data: Data, say) -> dict:

@@ -63,7 +63,7 @@ def test_pipeline_is_binary_tfidf_and_weighted_cues():
 
 def test_settings_are_only_what_the_recipe_uses():
     assert DEFAULT_SETTINGS == {"cue_weight": 0.3, "C": DEFAULT_SETTINGS["C"], "class_weight": "balanced",
-                                "calibration_folds": 5}
+                                "calibration_folds": 5, "min_df": 1}
 
 
 def test_copies_of_a_text_share_a_cross_validation_fold():

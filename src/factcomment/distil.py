@@ -13,15 +13,37 @@ import json
 import os
 from array import array
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from factcomment.errors import InputError, UsageError
 
-__all__ = ["BATCH", "read_transfer", "teacher_scores", "transfer_rows"]
+__all__ = ["BATCH", "Distillation", "balanced_weights", "default_cache", "read_transfer", "teacher_scores",
+           "train_distilled", "transfer_rows"]
 
-# The teacher scores this many sentences between progress reports and cache-free checkpoints.
+# The teacher scores this many sentences between progress reports.
 BATCH = 1024
+
+
+def default_cache() -> Path:
+    """Where teacher scores are kept between runs: ``$XDG_CACHE_HOME/factcomment/teacher``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "factcomment" / "teacher"
+
+
+@dataclass(frozen=True)
+class Distillation:
+    """How to distil: the teacher (``"accurate"``, ``"fast"`` or a model directory), the transfer corpus
+    (files of one sentence per line), soft or hard labels, a transfer row's weight against a gold row, the
+    vocabulary's ``min_df``, and where teacher scores are cached (``None``: not at all)."""
+
+    teacher: str
+    corpus: tuple[str, ...]
+    mode: str = "soft"
+    weight: float = 0.1
+    min_df: int = 3
+    cache: Path | None = None
 
 
 def read_transfer(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str] = ()) -> list[str]:
@@ -133,19 +155,22 @@ def balanced_weights(labels: Sequence[str], weights: Sequence[float] | None = No
 
 def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Sequence[str],
                     p_teacher: Sequence[float], *, teacher_threshold: float, mode: str = "soft",
-                    weight: float = 0.1, seed: int = 0, folds: int = 5, settings: dict[str, Any] | None = None):
+                    weight: float = 0.1, min_df: int = 3, seed: int = 0, folds: int = 5,
+                    settings: dict[str, Any] | None = None):
     """Train the fast model on gold rows plus teacher-labelled transfer rows.
 
     Gold rows are balanced among themselves, transfer rows among themselves (by their soft or hard label
     mass, since a news corpus is mostly reporting and the student must not learn that everything is), and a
-    transfer row then weighs ``weight`` times a gold row. The threshold and the metrics come from
-    ``folds``-fold cross-validation over the *gold* rows, with all transfer rows in every training fold, so
-    they are as honest as :func:`factcomment.model.train`'s.
+    transfer row then weighs ``weight`` times a gold row. Terms must occur in ``min_df`` rows (a soft
+    transfer sentence counts twice), which keeps the vocabulary, and so the scorer, small. The threshold and
+    the metrics come from ``folds``-fold cross-validation over the *gold* rows, with all transfer rows in
+    every training fold, so they are as honest as :func:`factcomment.model.train`'s.
 
-    Returns a :class:`factcomment.model.TrainResult`.
+    Returns a :class:`factcomment.model.TrainResult`; its ``settings`` are the Pipeline's.
     """
     import numpy as np
     from sklearn.base import clone
+    from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
     from factcomment.model import TrainResult, _best_threshold, _settings, _slim, _validate, build_pipeline
@@ -155,8 +180,8 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
                                                  threshold=teacher_threshold)
     gold_w = balanced_weights(list(y))
     # Balanced within the transfer rows, then scaled so that one transfer row weighs `weight` gold rows.
-    t_weights = [weight * w for w in balanced_weights(t_labels, t_weights)]
-    s = {**_settings(settings), "class_weight": None}  # the weights above do the balancing
+    t_weights = [weight * w for w in balanced_weights(t_labels, t_weights)] if t_texts else []
+    s = {**_settings(settings), "class_weight": None, "min_df": min_df}  # the weights do the balancing
     pipeline = build_pipeline(s, seed=seed)
 
     def fit(rows):
@@ -169,13 +194,12 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for fit_rows, held_rows in splitter.split(np.zeros(len(y)), y):
         model = fit(fit_rows)
-        p_oof[held_rows] = model.predict_proba([texts[i] for i in held_rows])[:, list(model.classes_).index("comment")]
+        column = list(model.classes_).index("comment")
+        p_oof[held_rows] = model.predict_proba([texts[i] for i in held_rows])[:, column]
     threshold, metrics = _best_threshold(y == "comment", p_oof)
-    from sklearn.metrics import roc_auc_score
-
     metrics.update(n=len(y), folds=folds, seed=seed, auc=float(roc_auc_score(y == "comment", p_oof)),
-                   counts={label: int((y == label).sum()) for label in ("report", "comment")})
+                   counts={label: int((y == label).sum()) for label in ("report", "comment")},
+                   transfer={"rows": len(transfer), "mode": mode, "weight": weight})
     final = fit(range(len(texts)))
     _slim(final)
-    return TrainResult(final, threshold, metrics, {**s, "distillation": {"mode": mode, "weight": weight,
-                                                                       "transfer_rows": len(transfer)}})
+    return TrainResult(final, threshold, metrics, s)

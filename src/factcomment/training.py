@@ -43,12 +43,16 @@ class TrainSummary:
 
 def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, out: str | Path, *,
                 heldout: Sequence[str] = (), refit_with_heldout: bool = False, seed: int = 0,
-                folds: int = 5, force: bool = False, tier: str = "fast", progress=None) -> TrainSummary:
+                folds: int = 5, force: bool = False, tier: str = "fast", distil=None,
+                progress=None) -> TrainSummary:
     """Train on labelled ``paths`` and save the model (joblib + compiled scorer + card) in ``out``.
 
     With ``heldout`` files, the model trained on ``paths`` is first scored on them (the card records the
     figures); ``refit_with_heldout`` then trains the saved model on ``paths`` and ``heldout`` together, with
     the same settings, so the held-out figures describe the recipe rather than the shipped weights.
+
+    With ``distil`` (a :class:`~factcomment.distil.Distillation`), the fast model also learns from a
+    transfer corpus labelled by a teacher model; the card records the teacher and the corpus.
 
     Nothing is written if any input or held-out file failed (a bad row skipped under ``skip_bad_rows`` is
     not a failure), and ``out`` is replaced whole, only if it is new, empty, or a model and ``force``.
@@ -68,19 +72,23 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         raise TrainingDataError("no labelled texts were read; check the inputs and --label-column")
     _warn_duplicates(units, held, problems)
     if tier == "accurate":
+        if distil is not None:
+            raise UsageError("--distil-from trains the fast tier; leave out --tier accurate")
         return _train_accurate_files(units, held, out, refit_with_heldout=refit_with_heldout, seed=seed,
                                      force=force, progress=progress, began=began)
     if tier != "fast":
         raise UsageError(f"unknown tier {tier!r}; use 'fast' or 'accurate'")
-    result = train([u.text for u in units], [u.label for u in units], seed=seed, folds=folds)
+    fit = (lambda rows: train([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds))
+    if distil is not None:
+        fit, distilled = _distilled_fit(distil, units + held, seed=seed, folds=folds, progress=progress)
+    result = fit(units)
     evaluation = None
     if held:
         scorer = Scorer.from_dict(compile_scorer(result.pipeline, result.threshold))
         evaluation = score([u.label for u in held], scorer.p_comment([u.text for u in held]), result.threshold)
         if refit_with_heldout:
             units = units + held
-            result = train([u.text for u in units], [u.label for u in units], settings=result.settings,
-                           seed=seed, folds=folds)
+            result = fit(units)
     seconds = time.perf_counter() - began
     card = {
         "name": "factcomment",
@@ -91,6 +99,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         "seed": seed,
         "training_data": _describe(units),
         "reviewed_rows": sum(u.reviewed for u in units),
+        **({"distillation": distilled} if distil is not None else {}),
         "metrics": {
             "cross_validation": result.cv_metrics,
             **({"heldout": {"files": _describe(held), "trained_without_them": True,
@@ -218,3 +227,47 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
     counts = dict(sorted(Counter(u.label for u in units).items()))
     return TrainSummary(Path(out), counts, result.threshold, result.cv_metrics, evaluation,
                         time.perf_counter() - began)
+
+
+_WIKINEWS = {"name": "English Wikinews sentences (unlabelled)", "licence": "CC BY 2.5",
+             "attribution": "Wikinews contributors, https://en.wikinews.org"}
+KNOWN_CORPORA.update({
+    "fc418d890c5f5f02230295fc17478f036b4cf77b85ffb1285a06a0c1f18b675b": {**_WIKINEWS, "split": "wikinews_tosca"},
+    "8364c8bd332dde8bb14694135d5ba88202e97f0ac6650a09790949402ff42a78": {**_WIKINEWS, "split": "wikinews_vanatteveldt"},
+})
+
+
+def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, progress):
+    """The fit function for a distilled fast model, and the card's account of the teacher and the corpus."""
+    from factcomment.distil import read_transfer, teacher_scores, train_distilled
+    from factcomment.persist import load_model
+
+    teacher = load_model(distil.teacher)
+    # Gold texts (held-out ones included) are left out of the transfer set: no text is labelled twice.
+    corpus = read_transfer(distil.corpus, exclude=[u.text for u in gold])
+    if progress:
+        progress(f"teacher {teacher.path.name} is scoring {len(corpus):,} transfer sentences "
+                 "(cached by content, so a rerun is instant)")
+    p_teacher = teacher_scores(teacher, corpus, cache=distil.cache,
+                               progress=(lambda done, total: progress(f"  {done:,}/{total:,}")) if progress else None)
+
+    def fit(rows: list[Unit]):
+        return train_distilled([u.text for u in rows], [u.label for u in rows], corpus, p_teacher,
+                               teacher_threshold=teacher.threshold, mode=distil.mode, weight=distil.weight,
+                               min_df=distil.min_df, seed=seed, folds=folds)
+
+    described = []
+    for path in distil.corpus:
+        digest = sha256_of(Path(path))
+        described.append({"file": Path(path).name, "sha256": digest, **KNOWN_CORPORA.get(digest, {})})
+    licences = sorted({d.get("licence", "see the corpus") for d in described})
+    attributions = sorted({d.get("attribution", d["file"]) for d in described})
+    hashes = ", ".join(f"{name} {entry['sha256'][:12]}" for name, entry in sorted(teacher.card["files"].items()))
+    card = {"teacher": f"{teacher.card.get('name', 'factcomment')} ({teacher.card.get('tier', 'fast')} tier, "
+                       f"threshold {teacher.threshold:.4f}; {hashes})",
+            "labels": f"{distil.mode} (teacher p_comment)" if distil.mode == "soft" else "hard (teacher decisions)",
+            "transfer_weight": distil.weight, "min_df": distil.min_df, "rows": len(corpus),
+            "teacher_comment_share": round(sum(p >= teacher.threshold for p in p_teacher) / max(len(corpus), 1), 4),
+            "corpus": ", ".join(d["file"] for d in described), "files": described,
+            "licence": " / ".join(licences), "attribution": "; ".join(attributions)}
+    return fit, card

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -25,6 +26,7 @@ from factcomment.cli.options import (
     check_marker,
 )
 from factcomment.cli.session import session
+from factcomment.errors import UsageError
 from factcomment.readers import InputOptions, Tally
 from factcomment.segment import DEFAULT_MARKER
 
@@ -42,6 +44,18 @@ def train(paths: Paths,
           tier: Annotated[str, typer.Option(
               "--tier", help="fast (TF-IDF, seconds) or accurate (fine-tunes a sentence encoder on the CPU; "
                              "needs pip install 'factcomment[train]'; about 10 minutes on 2 cores).")] = "fast",
+          distil_from: Annotated[Optional[str], typer.Option(
+              "--distil-from", help="Teacher model (accurate, fast or a directory) that labels the --transfer "
+                                    "sentences for the fast model to learn from too.")] = None,
+          transfer: Annotated[Optional[list[str]], typer.Option(
+              "--transfer", help="Unlabelled sentences, one per line, for --distil-from (repeatable).")] = None,
+          transfer_mode: Annotated[str, typer.Option(
+              "--transfer-mode", help="soft: teacher probabilities as sample weights; hard: teacher labels.")] = "soft",
+          transfer_weight: Annotated[float, typer.Option(
+              "--transfer-weight", help="Weight of one transfer sentence against one labelled row.")] = 0.1,
+          teacher_cache: Annotated[Optional[str], typer.Option(
+              "--teacher-cache", help="Directory caching teacher scores (default ~/.cache/factcomment/teacher; "
+                                      "'none' turns it off).")] = None,
           text_column: TextColumn = None, label_column: LabelColumn = None, label_map: LabelMap = None,
           unit: Unit_ = "paragraph", marker: Marker = DEFAULT_MARKER, literal_marker: Literal = False,
           glob: Glob = "*.txt", input_format: InputFormat = "auto", encoding: Encoding = "utf-8",
@@ -65,12 +79,22 @@ def train(paths: Paths,
                                literal_marker=literal_marker)
         if tier not in ("fast", "accurate"):
             raise UsageError(f"--tier {tier!r}: use fast or accurate")
+        distil = None
+        if distil_from is not None or transfer:
+            from factcomment.distil import Distillation, default_cache
+
+            if distil_from is None or not transfer:
+                raise UsageError("distillation needs both --distil-from MODEL and --transfer FILE")
+            if transfer_mode not in ("soft", "hard") or not transfer_weight > 0:
+                raise UsageError("--transfer-mode is soft or hard, and --transfer-weight a positive number")
+            cache = None if teacher_cache == "none" else Path(teacher_cache) if teacher_cache else default_cache()
+            distil = Distillation(distil_from, tuple(transfer), transfer_mode, transfer_weight, cache=cache)
         say = None if quiet else (lambda message: typer.echo(f"factcomment: {message}", err=True))
         if say:
             say("training (cross-validating the threshold)...")
         summary = train_files(paths, options, tally, out, heldout=heldout or [],
                               refit_with_heldout=refit_with_heldout, seed=seed, folds=folds, force=force,
-                              tier=tier, progress=say)
+                              tier=tier, distil=distil, progress=say)
         report = {"out": str(summary.out), "counts": summary.counts, "reviewed_rows": summary.reviewed,
                   "threshold": round(summary.threshold, 4),
                   "cross_validation": summary.cv_metrics, "seconds": round(summary.seconds, 2)}

@@ -1,0 +1,73 @@
+"""Distillation: a teacher labels unlabeled sentences (cached), and the fast model learns from them too."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import TINY_COMMENT, TINY_REPORT
+from factcomment import UsageError
+from factcomment.distil import (balanced_weights, read_transfer, teacher_scores, train_distilled,
+                                transfer_rows)
+
+TRANSFER = ["The mayor opened the new bridge on Sunday.", "Honestly, this is a scandal.",
+            "Figures showed exports rose by 2%.", "We must not let this happen again!"]
+
+
+def test_read_transfer_strips_drops_blanks_repeats_and_gold(write):
+    path = write("t.txt", "  A first sentence.  \n\nA first sentence.\nGold text.\nAnother one.\n")
+    assert read_transfer([path], exclude=["Gold text."]) == ["A first sentence.", "Another one."]
+
+
+def test_transfer_rows_soft_and_hard():
+    assert transfer_rows(["a", "b"], [0.8, 0.1], mode="soft", weight=1.0, threshold=0.5) == (
+        ["a", "a", "b", "b"], ["comment", "report", "comment", "report"], [0.8, pytest.approx(0.2), 0.1, 0.9])
+    assert transfer_rows(["a", "b"], [0.8, 0.1], mode="hard", weight=0.5, threshold=0.5) == (
+        ["a", "b"], ["comment", "report"], [0.5, 0.5])
+    with pytest.raises(UsageError, match="soft"):
+        transfer_rows(["a"], [0.5], mode="warm", weight=1.0, threshold=0.5)
+
+
+def test_balanced_weights_give_both_classes_the_same_mass():
+    weights = balanced_weights(["report", "comment", "comment"], [3.0, 0.5, 0.5])
+    assert sum(weights[:1]) == pytest.approx(sum(weights[1:])) == pytest.approx(2.0)
+
+
+def test_teacher_scores_are_cached_by_content(tiny_model, tmp_path, monkeypatch):
+    first = teacher_scores(tiny_model, TRANSFER, cache=tmp_path)
+    assert first == tiny_model.scorer.p_comment(TRANSFER)
+    monkeypatch.setattr(tiny_model.scorer, "p_comment", lambda texts: pytest.fail("rescored a cached corpus"))
+    assert teacher_scores(tiny_model, TRANSFER, cache=tmp_path) == first
+    assert [p.suffix for p in tmp_path.iterdir()] == [""]  # one whole file, no .part left behind
+
+
+def test_train_distilled_learns_from_transfer_rows(tiny_model):
+    texts = TINY_REPORT + TINY_COMMENT
+    labels = ["report"] * len(TINY_REPORT) + ["comment"] * len(TINY_COMMENT)
+    p = tiny_model.scorer.p_comment(TRANSFER)
+    result = train_distilled(texts, labels, TRANSFER, p, teacher_threshold=tiny_model.threshold, weight=0.5,
+                             min_df=1, folds=3)
+    vocabulary = result.pipeline.named_steps["features"].transformer_list[0][1].vocabulary_
+    assert "scandal" in vocabulary and result.cv_metrics["transfer"] == {"rows": 4, "mode": "soft", "weight": 0.5}
+    assert 0.0 <= result.threshold <= 1.0 and result.settings["class_weight"] is None
+
+
+def test_cli_train_with_distillation_writes_it_on_the_card(tiny_model, tmp_path, write):
+    from typer.testing import CliRunner
+
+    from factcomment.cli import app
+
+    data = write("train.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT)
+                 + "".join(json.dumps({"text": t, "label": "comment"}) + "\n" for t in TINY_COMMENT))
+    corpus = write("news.txt", "\n".join(TRANSFER) + "\n")
+    out = tmp_path / "student"
+    result = CliRunner().invoke(app, ["train", data, "--out", str(out), "--folds", "3", "-q",
+                                      "--distil-from", str(tiny_model.path), "--transfer", corpus,
+                                      "--transfer-weight", "0.5", "--teacher-cache", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "card.json").read_text())
+    assert card["distillation"]["rows"] == 4 and card["distillation"]["corpus"] == "news.txt"
+    assert card["distillation"]["labels"] == "soft (teacher p_comment)"
+    assert "## Distillation" in (out / "README.md").read_text()
+    missing = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "x"), "--transfer", corpus])
+    assert missing.exit_code == 2 and "--distil-from" in missing.stderr
