@@ -48,7 +48,8 @@ def test_train_distilled_learns_from_transfer_rows(tiny_model):
     result = train_distilled(texts, labels, TRANSFER, p, teacher_threshold=tiny_model.threshold, weight=0.5,
                              min_df=1, folds=3)
     vocabulary = result.pipeline.named_steps["features"].transformer_list[0][1].vocabulary_
-    assert "scandal" in vocabulary and result.cv_metrics["transfer"] == {"rows": 4, "mode": "soft", "weight": 0.5}
+    assert "scandal" in vocabulary
+    assert result.cv_metrics["transfer"] == {"rows": 4, "mode": "soft", "weight": 0.5, "balanced": True}
     assert 0.0 <= result.threshold <= 1.0 and result.settings["class_weight"] is None
 
 
