@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from factcomment import __version__
+from factcomment._version import __version__
 from factcomment.atomic import remove_stale, swap_dirs, temporary_prefix, umask
 from factcomment.errors import ModelError, OutputError, UsageError
 from factcomment.results import Explanation, Prediction
