@@ -64,3 +64,11 @@ def test_version_is_defined_once():
     assert factcomment.__version__ is __version__
     defined = [p.name for p in PACKAGE.rglob("*.py") if "__version__ =" in p.read_text(encoding="utf-8")]
     assert defined == ["_version.py"]
+
+
+def test_labels_are_defined_once():
+    from factcomment import evaluation, model, persist, results
+
+    defined = [p.name for p in PACKAGE.rglob("*.py") if "\nLABELS = " in p.read_text(encoding="utf-8")]
+    assert defined == ["results.py"]
+    assert model.LABELS is evaluation.LABELS is persist.LABELS is results.LABELS

@@ -2,7 +2,8 @@
 import pytest
 
 from factcomment.errors import TrainingDataError
-from factcomment.model import DEFAULT_SETTINGS, LABELS, NBScaler, build_pipeline, train
+from factcomment.model import DEFAULT_SETTINGS, NBScaler, build_pipeline, train
+from factcomment.results import LABELS
 
 REPORT = ["The council approved the budget on Tuesday.", "Police said two men were arrested.",
           "Shares fell 3% after the announcement.", "The minister resigned on Monday, officials said.",
@@ -20,8 +21,10 @@ def test_train_returns_threshold_metrics_and_settings():
     assert 0.0 < result.threshold < 1.0
     assert result.cv_metrics["n"] == 16 and result.cv_metrics["counts"] == {"report": 8, "comment": 8}
     assert set(result.cv_metrics) >= {"macro_f1", "report", "comment", "folds"}
-    assert result.settings["C"] == DEFAULT_SETTINGS["C"] and LABELS == ("report", "comment")
-    assert set(result.pipeline.predict(["Police said the court met."])) <= set(LABELS)
+    assert result.settings["C"] == DEFAULT_SETTINGS["C"]
+    # The Pipeline's classes are the labels the rest of factcomment uses (results.LABELS), both of them.
+    assert sorted(result.pipeline.classes_) == sorted(LABELS)
+    assert set(result.pipeline.predict(TEXTS)) == set(LABELS)
 
 
 def test_training_is_deterministic():
