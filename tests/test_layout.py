@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,3 +75,13 @@ def test_labels_are_defined_once():
     defined = [p.name for p in PACKAGE.rglob("*.py") if "\nLABELS = " in p.read_text(encoding="utf-8")]
     assert defined == ["results.py"]
     assert model.LABELS is evaluation.LABELS is persist.LABELS is results.LABELS
+
+
+def test_optional_tiers_import_their_heavy_packages_lazily():
+    # pytest --doctest-modules imports every module of the package: that must not pull in torch or onnxruntime.
+    code = ("import sys, factcomment.encoder, factcomment.encoder_training, factcomment.accurate, "
+            "factcomment.distil; print(sorted(m for m in ('torch', 'onnxruntime', 'transformers', 'tokenizers', "
+            "'onnx') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    assert out.stdout.strip() == "[]"
