@@ -25,6 +25,7 @@ from factcomment.cli.options import (
     check_marker,
 )
 from factcomment.cli.session import session
+from factcomment.errors import UsageError
 from factcomment.readers import InputOptions, Tally
 from factcomment.segment import DEFAULT_MARKER
 
