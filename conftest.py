@@ -11,8 +11,15 @@ KNOWN_BROKEN_DOCTESTS = {
 }
 
 
+# Test modules that fine-tune or run the accurate tier's encoder: every test in them is slow. They belong to
+# the accurate tier's branch, so the marker is applied here rather than edited into them.
+SLOW_MODULES = {"test_encoder.py", "test_encoder_training.py"}
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
         reason = KNOWN_BROKEN_DOCTESTS.get(item.name)
         if reason and type(item).__name__ == "DoctestItem":
             item.add_marker(pytest.mark.xfail(reason=reason, strict=False))

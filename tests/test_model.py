@@ -27,6 +27,7 @@ def test_train_returns_threshold_metrics_and_settings():
     assert set(result.pipeline.predict(TEXTS)) == set(LABELS)
 
 
+@pytest.mark.slow
 def test_training_is_deterministic():
     a = train(TEXTS, LABELS_, folds=3, seed=1)
     b = train(TEXTS, LABELS_, folds=3, seed=1)
@@ -84,6 +85,7 @@ def test_nb_scaling_and_class_tokens_can_be_switched_on():
     assert "_modal_" in words.named_steps["tfidf"].vocabulary_
 
 
+@pytest.mark.slow
 def test_copies_of_a_text_share_a_cross_validation_fold():
     once = train(TEXTS, LABELS_, folds=3).cv_metrics["macro_f1"]
     thrice = train(TEXTS * 3, LABELS_ * 3, folds=3).cv_metrics["macro_f1"]
