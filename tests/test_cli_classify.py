@@ -232,3 +232,49 @@ def test_train_warns_about_repeated_conflicting_and_held_out_texts(tmp_path, wri
         "cross-validation fold",
         "factcomment: warning: 1 training text(s) carry both labels; check the data or the --label-map",
         "factcomment: warning: 1 --heldout text(s) are also in the training data; the held-out figures flatter it"]
+
+
+def _jsonl(pairs):
+    return "".join(json.dumps({"text": t, "label": label}) + "\n" for t, label in pairs)
+
+
+def test_train_scores_heldout_then_refits_with_it(tmp_path, write):
+    # Four texts of each class held out: the card's held-out figures come from a model trained without them,
+    # and --refit-with-heldout trains the saved weights on all 24 rows.
+    held_pairs = [(t, "report") for t in TINY_REPORT[-4:]] + [(t, "comment") for t in TINY_COMMENT[-4:]]
+    data = write("train.jsonl", _jsonl([(t, "report") for t in TINY_REPORT[:-4]]
+                                       + [(t, "comment") for t in TINY_COMMENT[:-4]]))
+    held = write("held.jsonl", _jsonl(held_pairs))
+    out = tmp_path / "m"
+    result = run("train", data, "--heldout", held, "--refit-with-heldout", "--out", out, "--folds", "3", "-q")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["counts"] == {"comment": 12, "report": 12}
+    assert summary["heldout"]["n"] == 8 and set(summary["heldout"]["per_class"]) == {"report", "comment"}
+    card = json.loads((out / "card.json").read_text(encoding="utf-8"))
+    heldout = card["metrics"]["heldout"]
+    assert heldout["trained_without_them"] is True and heldout["macro_f1"] == summary["heldout"]["macro_f1"]
+    assert [f["file"] for f in heldout["files"]] == ["held.jsonl"]
+    assert sum(entry["rows"] for entry in card["training_data"]) == 24
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert f"- Held-out (held.jsonl), same recipe trained without it: macro-F1 **{heldout['macro_f1']:.3f}**" in readme
+    assert "  - comment: precision" in readme and "support 4" in readme
+
+
+def test_train_without_refit_keeps_the_heldout_rows_out(tmp_path, write):
+    data = write("train.jsonl", _jsonl([(t, "report") for t in TINY_REPORT[:-2]]
+                                       + [(t, "comment") for t in TINY_COMMENT[:-2]]))
+    held = write("held.jsonl", _jsonl([(TINY_REPORT[-1], "report"), (TINY_COMMENT[-1], "comment")]))
+    result = run("train", data, "--heldout", held, "--out", tmp_path / "m", "--folds", "3", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["counts"] == {"comment": 10, "report": 10}
+    card = json.loads((tmp_path / "m" / "card.json").read_text(encoding="utf-8"))
+    assert sum(entry["rows"] for entry in card["training_data"]) == 20 and card["metrics"]["heldout"]["n"] == 2
+
+
+def test_train_refuses_an_unknown_tier(tmp_path, write):
+    data = write("train.jsonl", _jsonl([(t, "report") for t in TINY_REPORT] + [(t, "comment") for t in TINY_COMMENT]))
+    result = run("train", data, "--out", tmp_path / "m", "--tier", "huge", "-q")
+    assert result.exit_code == 2
+    assert result.stderr == "factcomment: error: --tier 'huge': use fast or accurate\n"
+    assert not (tmp_path / "m").exists()

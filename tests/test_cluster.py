@@ -19,6 +19,7 @@ def cluster():
         yield local
 
 
+@pytest.mark.slow
 def test_cli_dask_output_is_identical_to_serial(cluster, tiny_model, tmp_path):
     path = tmp_path / "rows.jsonl"
     path.write_text("".join(json.dumps({"id": i, "text": t}) + "\n"
@@ -31,6 +32,7 @@ def test_cli_dask_output_is_identical_to_serial(cluster, tiny_model, tmp_path):
     assert spread.stdout == serial.stdout and len(serial.stdout.splitlines()) == 7200
 
 
+@pytest.mark.slow
 def test_classify_partition_on_a_bag_loads_the_model_per_worker(cluster, tiny_model):
     import dask.bag as db
 

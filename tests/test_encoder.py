@@ -6,6 +6,10 @@ import math
 
 import pytest
 
+# Every test here runs or fine-tunes an encoder: seconds each, so the quick loop (-m 'not slow') skips them.
+pytestmark = pytest.mark.slow
+
+
 from conftest import ROOT, TINY_COMMENT, TINY_REPORT
 
 pytest.importorskip("onnxruntime", reason="the accurate tier needs onnxruntime (pip install '.[accurate]')")

@@ -11,6 +11,10 @@ import math
 
 import pytest
 
+# Every test here runs or fine-tunes an encoder: seconds each, so the quick loop (-m 'not slow') skips them.
+pytestmark = pytest.mark.slow
+
+
 from conftest import TINY_COMMENT, TINY_REPORT
 
 torch = pytest.importorskip("torch", reason="training the accurate tier needs torch (pip install 'factcomment[train]')")

@@ -357,6 +357,7 @@ def _browser_dom(page: str, tmp_path: Path) -> _Dom:
     return dom
 
 
+@pytest.mark.slow
 def test_hand_made_report_in_browser(tmp_path):
     dom = _browser_dom(render_report([_doc()], threshold=0.5), tmp_path)
     assert [(s["id"], s["data-kind"], s["data-source"]) for s in dom.segments] == [
@@ -376,11 +377,13 @@ def _check_seeds_dom(dom: _Dom) -> None:
     assert dom.stats[1].startswith("paragraphs 1 reporting ")
 
 
+@pytest.mark.slow
 def test_seeds_report_in_browser_with_a_stand_in_model(model, tmp_path):
     page = build_report([str(SEEDS)], InputOptions(), Tally(), model=model)
     _check_seeds_dom(_browser_dom(page, tmp_path))
 
 
+@pytest.mark.slow
 def test_seeds_report_in_browser_with_the_shipped_model(tmp_path):
     if not (ROOT / "model" / "card.json").is_file():
         pytest.skip("the shipped model (model/card.json) is not in this checkout yet")
@@ -392,6 +395,7 @@ def test_seeds_report_in_browser_with_the_shipped_model(tmp_path):
     assert all(0.0 <= float(s["data-p"]) <= 1.0 for s in dom.segments)
 
 
+@pytest.mark.slow
 def test_why_line_reads_right_as_rendered(browser, tmp_path):
     # The text as Chromium lays it out, CSS-generated quotation marks included: a stray escape in the
     # stylesheet showed "\201C" around every term while the DOM looked fine.

@@ -5,6 +5,7 @@ import json
 import re
 import time
 
+import pytest
 from typer.testing import CliRunner
 
 from conftest import TINY_COMMENT, TINY_REPORT
@@ -54,6 +55,7 @@ def test_order_uncertain_puts_p_near_the_threshold_first(write, tiny_model):
     assert "the most uncertain first" in page
 
 
+@pytest.mark.slow
 def test_marks_saved_in_a_real_browser_train_and_evaluate(browser, write, tiny_model, tmp_path):
     page = _review_page(write, tiny_model)
     downloads = tmp_path / "downloads"
@@ -121,6 +123,7 @@ def test_unsure_rows_are_left_out_with_a_warning(write):
     assert tally.warnings == ["1 row(s) marked 'unsure' left out"] and tally.errors == []
 
 
+@pytest.mark.slow
 def test_sentences_are_marked_and_saved_with_their_sentence_number(browser, write, tiny_model, tmp_path):
     page = _review_page(write, tiny_model, "--unit", "sentence")
     downloads = tmp_path / "downloads"

@@ -8,6 +8,9 @@ Two ways in:
 - :func:`classify_partition`, for your own Dask code: map it over the partitions of a ``dask.bag`` of texts
   or a ``dask.dataframe`` with a text column. Each worker process loads the model once and reuses it.
 
+The example is skipped under pytest: it needs the optional dask and a list of your own ``texts``
+(tests/test_cluster.py runs the same on a real two-process cluster).
+
 >>> import dask.bag as db                                         # doctest: +SKIP
 >>> db.from_sequence(texts, npartitions=8).map_partitions(classify_partition).compute()  # doctest: +SKIP
 """

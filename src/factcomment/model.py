@@ -26,10 +26,10 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from factcomment import features
 from factcomment.errors import TrainingDataError
+from factcomment.results import LABELS
 
 __all__ = ["DEFAULT_SETTINGS", "LABELS", "MIN_PER_CLASS", "TrainResult", "build_pipeline", "train"]
 
-LABELS = ("report", "comment")
 # Outer CV for the threshold plus inner CV for calibration need 2 examples of each class in every split.
 MIN_PER_CLASS = 4
 

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from factcomment import __version__
+from factcomment._version import __version__
 from factcomment.atomic import remove_stale, swap_dirs, temporary_prefix, umask
 from factcomment.errors import ModelError, OutputError, UsageError
-from factcomment.results import Explanation, Prediction
+from factcomment.results import LABELS, Explanation, Prediction
 
 MODEL_FILE = "model.joblib"
 SCORER_FILE = "scorer.json"
@@ -206,7 +206,7 @@ def check_card(card: dict[str, Any], path: Path) -> None:
             _bad(path, f"files.{name}", "has no sha256 string")
     _probability(card, "threshold", path)
     labels = _field(card, "labels", list, path)
-    if sorted(map(str, labels)) != ["comment", "report"] or len(labels) != 2:
+    if sorted(map(str, labels)) != sorted(LABELS) or len(labels) != 2:
         _bad(path, "labels", f"is {labels!r}; expected report and comment")
     if "versions" in card:
         _field(card, "versions", dict, path)
@@ -222,7 +222,7 @@ def check_scorer(data: Any, path: Path) -> None:
     calibration = _field(data, "calibration", dict, path)
     for key in ("a", "b"):
         _finite(calibration, key, path, f"calibration.{key}")
-    if calibration.get("positive") not in ("report", "comment"):
+    if calibration.get("positive") not in LABELS:
         _bad(path, "calibration.positive", f"is {calibration.get('positive')!r}; expected report or comment")
     cues = _field(data, "cues", dict, path)
     cue_names = _field(cues, "names", list, path)

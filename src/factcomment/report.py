@@ -28,7 +28,7 @@ from functools import lru_cache
 from html import escape
 from importlib import resources
 
-from factcomment import __version__
+from factcomment._version import __version__
 from factcomment.errors import InputError, UsageError
 from factcomment.explain import FUNCTION_WORDS, Reason, Reasons, raw_count, readable
 from factcomment.readers import InputOptions, Tally, expand_paths, read_document

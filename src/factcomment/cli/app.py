@@ -22,7 +22,7 @@ app = typer.Typer(
 
 def _show_version(value: bool) -> None:
     if value:
-        from factcomment import __version__
+        from factcomment._version import __version__
 
         typer.echo(f"factcomment {__version__}")
         raise typer.Exit(EXIT_OK)

@@ -1,0 +1,37 @@
+"""The readable model card (README.md beside card.json), rendered from the card dict."""
+from __future__ import annotations
+
+from factcomment.card import render_card
+
+CARD = {
+    "threshold": 0.4321, "created": "2026-11-23", "seed": 0, "training_seconds": 1.5,
+    "versions": {"factcomment": "0.1.0", "scikit-learn": "1.5.0", "python": "3.11.7"},
+    "training_data": [{"file": "train.jsonl", "rows": 20, "labels": {"comment": 8, "report": 12},
+                       "sha256": "ab" * 32}],
+    "metrics": {"cross_validation": {"macro_f1": 0.7512, "folds": 5, "n": 20}},
+    "settings": {"C": 10},
+    "files": {"scorer.json": {"bytes": 10, "sha256": "cd" * 32}},
+}
+HELDOUT = {"files": [{"file": "dev_test.tsv", "rows": 8}, {"file": "more.jsonl", "rows": 2}],
+           "trained_without_them": True, "n": 10, "threshold": 0.4321, "macro_f1": 0.6234, "accuracy": 0.7,
+           "per_class": {"report": {"precision": 0.8, "recall": 0.75, "f1": 0.7742, "support": 8},
+                         "comment": {"precision": 0.4, "recall": 0.5, "f1": 0.4444, "support": 2}}}
+
+
+def test_card_without_heldout_has_no_heldout_section():
+    text = render_card(CARD)
+    assert "- Cross-validated (out-of-fold) macro-F1 on the training data: **0.751** (5 folds, n=20)." in text
+    assert "Held-out" not in text
+    assert "`p_comment >= 0.4321`" in text
+
+
+def test_card_heldout_section_names_the_files_and_every_class():
+    card = {**CARD, "metrics": {**CARD["metrics"], "heldout": HELDOUT}}
+    lines = render_card(card).splitlines()
+    start = lines.index("## Quality")
+    assert lines[start + 2:start + 6] == [
+        "- Cross-validated (out-of-fold) macro-F1 on the training data: **0.751** (5 folds, n=20).",
+        "- Held-out (dev_test.tsv, more.jsonl), same recipe trained without it: macro-F1 **0.623**, accuracy 0.700.",
+        "  - report: precision 0.800, recall 0.750, F1 0.774, support 8",
+        "  - comment: precision 0.400, recall 0.500, F1 0.444, support 2",
+    ]

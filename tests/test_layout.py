@@ -1,0 +1,87 @@
+"""The package's layout: nothing below the CLI imports the package ``__init__`` (the one arrow upward)."""
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "factcomment"
+# The CLI sits on top and the package __init__ only re-exports: both may name the package's re-exports.
+ABOVE = {"__init__.py", "__main__.py"}
+LIBRARY = sorted(p for p in PACKAGE.glob("*.py") if p.name not in ABOVE)
+
+
+def _is_submodule(name: str) -> bool:
+    return (PACKAGE / f"{name}.py").is_file() or (PACKAGE / name / "__init__.py").is_file()
+
+
+def upward_imports(source: str) -> list[str]:
+    """The imports in ``source`` that go through ``factcomment/__init__.py`` for a name it re-exports.
+
+    ``from factcomment import features`` names a submodule, like ``import factcomment.features``, and is
+    fine; ``from factcomment import classify`` or ``import factcomment`` reaches up to the package.
+
+    >>> upward_imports("from factcomment import __version__\\nfrom factcomment import segment")
+    ['line 1: from factcomment import __version__']
+    """
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [f"line {node.lineno}: import {a.name}" for a in node.names if a.name == "factcomment"]
+        elif isinstance(node, ast.ImportFrom) and (node.module == "factcomment" and node.level == 0
+                                                   or node.module is None and node.level == 1):
+            found += [f"line {node.lineno}: from {node.module or '.'} import {a.name}"
+                      for a in node.names if not _is_submodule(a.name)]
+    return found
+
+
+def test_there_are_library_modules_to_check():
+    assert len(LIBRARY) > 20 and PACKAGE.joinpath("segment.py") in LIBRARY
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.name)
+def test_no_library_module_imports_the_package_init(path):
+    assert upward_imports(path.read_text(encoding="utf-8")) == [], (
+        f"{path.name} imports factcomment/__init__.py; import from the module that defines the name "
+        "(e.g. factcomment._version, factcomment.segment)")
+
+
+@pytest.mark.parametrize("source, found", [
+    ("import factcomment", ["line 1: import factcomment"]),
+    ("def f():\n    from factcomment import classify", ["line 2: from factcomment import classify"]),
+    ("from . import load_model", ["line 1: from . import load_model"]),
+    ("import factcomment.segment\nfrom factcomment.results import LABELS\nfrom factcomment import features", []),
+])
+def test_upward_imports_are_found_anywhere_in_a_module(source, found):
+    assert upward_imports(source) == found
+
+
+def test_version_is_defined_once():
+    import factcomment
+    from factcomment._version import __version__
+
+    assert factcomment.__version__ is __version__
+    defined = [p.name for p in PACKAGE.rglob("*.py") if "__version__ =" in p.read_text(encoding="utf-8")]
+    assert defined == ["_version.py"]
+
+
+def test_labels_are_defined_once():
+    from factcomment import evaluation, model, persist, results
+
+    defined = [p.name for p in PACKAGE.rglob("*.py") if "\nLABELS = " in p.read_text(encoding="utf-8")]
+    assert defined == ["results.py"]
+    assert model.LABELS is evaluation.LABELS is persist.LABELS is results.LABELS
+
+
+def test_optional_tiers_import_their_heavy_packages_lazily():
+    # pytest --doctest-modules imports every module of the package: that must not pull in torch or onnxruntime.
+    code = ("import sys, factcomment.encoder, factcomment.encoder_training, factcomment.accurate, "
+            "factcomment.distil; print(sorted(m for m in ('torch', 'onnxruntime', 'transformers', 'tokenizers', "
+            "'onnx') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    assert out.stdout.strip() == "[]"
