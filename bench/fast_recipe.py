@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
-from quality import read  # noqa: E402  (bench/ is on sys.path when a bench script runs)
+from quality import has_checkthat, read  # noqa: E402  (bench/ is on sys.path when a bench script runs)
 
 QUOTE_MARKS = '"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2018\u201a'
 
@@ -172,10 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", action="store_true", help="CV of the defaults with and without the seeds")
     parser.add_argument("--final", action="store_true", help="dev_test figures and seeds check of the defaults")
     args = parser.parse_args(argv)
-    missing = [n for n in ("train_en.tsv", "dev_en.tsv", "dev_test_en.tsv") if not (args.data / n).is_file()]
-    if missing:
-        print(f"fast_recipe: no CheckThat data in {args.data} (missing {', '.join(missing)}); pass --data DIR",
-              file=sys.stderr)
+    if not has_checkthat(args.data, "fast_recipe"):
         return 2
     if args.final:
         final(args.data)

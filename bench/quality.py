@@ -52,11 +52,20 @@ def read(paths: list[Path]) -> tuple[list[str], list[str]]:
     return [u.text for u in units], [u.label for u in units]
 
 
+def has_checkthat(data: Path, prog: str) -> bool:
+    """Whether ``data`` holds the three CheckThat splits; if not, say so on stderr (the caller exits 2)."""
+    missing = [n for n in ("train_en.tsv", "dev_en.tsv", "dev_test_en.tsv") if not (data / n).is_file()]
+    if missing:
+        print(f"{prog}: no CheckThat data in {data} (missing {', '.join(missing)}); pass --data DIR", file=sys.stderr)
+    return not missing
+
+
 class Data:
     def __init__(self, data: Path):
         self.x, self.y = read([data / "train_en.tsv", data / "dev_en.tsv"])
         self.x_test, self.y_test = read([data / "dev_test_en.tsv"])
         self.seed_x, self.seed_y = read([ROOT / "seeds"])
+        self.files = [data / "train_en.tsv", data / "dev_en.tsv"]
         digest = hashlib.sha256()
         for name in ("train_en.tsv", "dev_en.tsv"):
             digest.update((data / name).read_bytes())
@@ -217,10 +226,13 @@ def accurate_model(data: Data, say) -> Path:
     from factcomment.encoder_training import stack_with_fast
     from factcomment.training import save_accurate
 
+    from factcomment.training import describe_files
+
     fit = encoder_fit(data, say)
     result = stack_with_fast(data.x, data.y, fit)
-    return save_accurate(CACHE / "accurate-train-dev", result, {"training_data": "train_en.tsv + dev_en.tsv"},
-                         force=True)
+    card = {"seed": 0, "training_data": describe_files(data.files),
+            "training_seconds": fit.export.get("encoder_seconds")}
+    return save_accurate(CACHE / "accurate-train-dev", result, card, force=True)
 
 
 def accurate(data: Data, say) -> dict:
@@ -233,10 +245,10 @@ def accurate(data: Data, say) -> dict:
     out = figures(data, None, model.threshold, model.scorer.p_comment(data.x_test),
                   model.scorer.p_comment(data.seed_x), cv_macro=cv["macro_f1"])
     out.update(cv_auc=cv.get("auc"), cv_auc_encoder_only=cv.get("auc_encoder_only"), stacking=card["stacking"],
-               train_seconds=card.get("training_seconds"), export=card.get("export"))
-    encoder_only = model.scorer._encoder.logits(data.x_test)
-    out["encoder_only_auc_unquoted"] = figures(data, None, 0.0, encoder_only, model.scorer._encoder.logits(data.seed_x),
-                                               cv_macro=None)["auc_unquoted"]
+               export=card.get("export"))
+    encoder_only = model.scorer.encoder_logits(data.x_test)
+    alone = figures(data, None, 0.0, encoder_only, model.scorer.encoder_logits(data.seed_x), cv_macro=None)
+    out["encoder_only_auc"], out["encoder_only_auc_unquoted"] = alone["auc"], alone["auc_unquoted"]
     out["sentences_per_second"] = throughput(model.scorer.p_comment, data.x_test * 2, repeats=3)
     out["model_bytes"] = (directory / "model.onnx").stat().st_size
     out["cold_start_seconds"] = cold_start(str(directory))
@@ -244,23 +256,37 @@ def accurate(data: Data, say) -> dict:
 
 
 def distil(data: Data, sizes: list[int], say) -> dict:
-    """The fast model distilled from the accurate one trained here, for each transfer-set size."""
-    from factcomment.distil import read_transfer, teacher_scores
-    from factcomment.model import train_distilled
+    """The fast model distilled from the accurate one trained here (never on dev_test), per transfer size.
+
+    Subsets are the first n of one seeded shuffle of the corpus (the files keep article order, so a prefix
+    would be a few topics). Settings are the defaults of ``factcomment train --distil-from``.
+    """
+    import random
+
+    from factcomment.distil import Distillation, read_transfer, teacher_scores, train_distilled
     from factcomment.persist import load_model
     from factcomment.scorer import Scorer, compile_scorer
 
     teacher = load_model(accurate_model(data, say))
-    corpus = read_transfer(sorted((SHARED / "wikinews-en").glob("*.sentences.txt")))
+    corpus = read_transfer(sorted((SHARED / "wikinews-en").glob("*.sentences.txt")), exclude=data.x + data.x_test)
+    sample = corpus[:3000]
     began = time.perf_counter()
-    p_teacher = teacher_scores(teacher, corpus, cache=CACHE / "teacher", progress=None)
-    teacher_rate = len(corpus) / max(time.perf_counter() - began, 1e-9)
+    teacher.scorer.p_comment(sample)  # uncached, to measure the teacher's rate
+    teacher_rate = len(sample) / (time.perf_counter() - began)
+    say(f"distil: teacher scores {teacher_rate:.0f} sentences/s; scoring (or reading the cache of) "
+        f"{len(corpus):,} sentences")
+    p_teacher = teacher_scores(teacher, corpus, cache=CACHE / "teacher")
+    order = list(range(len(corpus)))
+    random.Random(0).shuffle(order)
+    settings = Distillation("accurate", ())
     curve = {}
     for size in sizes:
         n = min(size, len(corpus))
         say(f"distil: {n} transfer sentences")
         began = time.perf_counter()
-        result = train_distilled(data.x, data.y, corpus[:n], p_teacher[:n], teacher_threshold=teacher.threshold)
+        result = train_distilled(data.x, data.y, [corpus[i] for i in order[:n]], [p_teacher[i] for i in order[:n]],
+                                 teacher_threshold=teacher.threshold, mode=settings.mode, weight=settings.weight,
+                                 min_df=settings.min_df if n else 1)
         seconds = time.perf_counter() - began
         compiled = compile_scorer(result.pipeline, result.threshold)
         scorer = Scorer.from_dict(compiled)
@@ -268,9 +294,12 @@ def distil(data: Data, sizes: list[int], say) -> dict:
                       cv_macro=result.cv_metrics["macro_f1"])
         out.update(train_seconds=seconds, model_bytes=len(json.dumps(compiled, separators=(",", ":")).encode()),
                    sentences_per_second=throughput(scorer.p_comment, speed_texts(data)),
-                   vocabulary=len(compiled["vocabulary"].split("\n")))
+                   vocabulary=len(compiled["vocabulary"].split("\n")), cv_auc=result.cv_metrics["auc"])
         curve[n] = out
-    return {"teacher_sentences_per_second": teacher_rate, "transfer_sentences": len(corpus), "curve": curve}
+    comment_share = sum(p >= teacher.threshold for p in p_teacher) / len(p_teacher)
+    return {"teacher_sentences_per_second": teacher_rate, "transfer_sentences": len(corpus),
+            "teacher_comment_share": comment_share, "mode": settings.mode, "weight": settings.weight,
+            "curve": curve}
 
 
 # --- output -----------------------------------------------------------------------------------------------
@@ -301,12 +330,13 @@ def render(results: dict) -> str:
     if "accurate" in results:
         a = results["accurate"]
         lines.append(f"accurate: stacking {a['stacking']}; CV AUC {a['cv_auc']:.3f} (encoder alone "
-                     f"{a['cv_auc_encoder_only']:.3f}); encoder-only dev_test unquoted AUC "
-                     f"{a['encoder_only_auc_unquoted']:.3f}; trained in {a['train_seconds']} s")
+                     f"{a['cv_auc_encoder_only']:.3f}); encoder alone on dev_test: AUC {a['encoder_only_auc']:.3f}, "
+                     f"unquoted {a['encoder_only_auc_unquoted']:.3f}")
     if "distil" in results:
         d = results["distil"]
-        lines.append(f"distillation: teacher scored {d['transfer_sentences']:,} Wikinews sentences at "
-                     f"{d['teacher_sentences_per_second']:,.0f}/s (cached reruns are instant)")
+        lines.append(f"distillation ({d['mode']} labels, transfer weight {d['weight']}): the teacher scores "
+                     f"{d['teacher_sentences_per_second']:,.0f} sentences/s and calls "
+                     f"{d['teacher_comment_share']:.1%} of {d['transfer_sentences']:,} Wikinews sentences comment")
         for n, r in d["curve"].items():
             lines.append(row(f"  fast, {int(n):,} transfer", r) + f"  vocab {r['vocabulary']:,}, "
                          f"trained {r['train_seconds']:.0f} s")
@@ -323,10 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--out", type=Path, help="also write the JSON results to this file")
     args = parser.parse_args(argv)
-    missing = [n for n in ("train_en.tsv", "dev_en.tsv", "dev_test_en.tsv") if not (args.data / n).is_file()]
-    if missing:
-        print(f"quality: no CheckThat data in {args.data} (missing {', '.join(missing)}); pass --data DIR",
-              file=sys.stderr)
+    if not has_checkthat(args.data, "quality"):
         return 2
     say = lambda message: print(f"quality: {message}", file=sys.stderr, flush=True)  # noqa: E731
     data = Data(args.data)

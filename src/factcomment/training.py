@@ -134,6 +134,11 @@ def _warn_duplicates(units: list[Unit], held: list[Unit], problems: Tally) -> No
         problems.warn(f"{overlap} --heldout text(s) are also in the training data; the held-out figures flatter it")
 
 
+def describe_files(paths: Sequence[str | Path], options: InputOptions | None = None) -> list[dict]:
+    """The card's account of labelled files (rows, labels, hash, and licence for corpora it knows)."""
+    return _describe(read_labelled([str(p) for p in paths], options or InputOptions(), Tally()))
+
+
 def _describe(units: list[Unit]) -> list[dict]:
     per_file: dict[str, Counter] = {}
     for unit in units:
