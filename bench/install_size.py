@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         fast_wheel, accurate_wheel = built["factcomment"], built["factcomment_accurate"]
         base = install(work / "fast", str(fast_wheel))
         accurate = install(work / "accurate", f"{fast_wheel}[accurate]", str(accurate_wheel))
-    print(f"wheel factcomment:           {fast_wheel.stat().st_size / 1e6:7.2f} MB")
-    print(f"wheel factcomment-accurate:  {accurate_wheel.stat().st_size / 1e6:7.2f} MB")
+        sizes = fast_wheel.stat().st_size, accurate_wheel.stat().st_size
+    print(f"wheel factcomment:           {sizes[0] / 1e6:7.2f} MB")
+    print(f"wheel factcomment-accurate:  {sizes[1] / 1e6:7.2f} MB")
     print(f"install, fast tier:          {base / 1e6:7.1f} MB (site-packages, without pip/setuptools)")
     print(f"install, with accurate tier: {accurate / 1e6:7.1f} MB; the accurate tier adds {(accurate - base) / 1e6:.1f} MB")
     return 0
