@@ -113,3 +113,18 @@ def test_probabilities_do_not_depend_on_the_batch(fitted, texts, cut):
     whole = scorer.p_comment(texts)
     assert scorer.p_comment(texts[:cut]) + scorer.p_comment(texts[cut:]) == whole
     assert [scorer.p_comment([t])[0] for t in texts] == whole
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=60) | st.sampled_from(TEXTS + ODD), min_size=1, max_size=NUMPY_FROM + 6))
+def test_huge_texts_summed_token_by_token_give_the_same_integers(fitted, texts):
+    # Texts above STREAM_FROM characters are summed as a stream (memory near the text's size); with the bound
+    # at 0 every text takes that path, from the pure-Python and the numpy batch paths alike.
+    tables = fitted[1]._linear
+    expected = _one_by_one(tables, texts)
+    bound, linear.STREAM_FROM = linear.STREAM_FROM, 0
+    try:
+        assert tables.sums(texts) == expected
+    finally:
+        linear.STREAM_FROM = bound
+    assert [tables._stream_sums(t) for t in texts] == expected

@@ -33,6 +33,8 @@ __all__ = ["LinearTables", "Sums"]
 # Batches at least this large take the numpy path; smaller ones (a cold start on one paragraph) are cheaper
 # without importing numpy (~0.1 s).
 NUMPY_FROM = 64
+# A text longer than this (characters) is summed token by token, so memory stays near the text's size.
+STREAM_FROM = 100_000
 # Texts are tokenised and summed this many at a time, so memory stays flat however long the input list.
 BLOCK = 2048
 _OPEN, _BETWEEN, _CLOSE = TEXT_START + " ", f" {TEXT_END} {TEXT_START} ", " " + TEXT_END
@@ -115,7 +117,10 @@ class LinearTables:
         out: list[Sums] = []
         for begin in range(0, len(texts), BLOCK):
             block = texts[begin:begin + BLOCK]
-            out += self._sums_numpy(block) if len(block) >= NUMPY_FROM else self._sums_python(block)
+            huge = {i: self._stream_sums(t) for i, t in enumerate(block) if len(t) > STREAM_FROM}
+            rest = [t for i, t in enumerate(block) if i not in huge] if huge else block
+            sums = iter(self._sums_numpy(rest) if len(rest) >= NUMPY_FROM else self._sums_python(rest))
+            out += [huge[i] if i in huge else next(sums) for i in range(len(block))]
         return out
 
     def _sums_python(self, texts: list[str]) -> list[Sums]:
@@ -136,6 +141,32 @@ class LinearTables:
                         sum(round(idf[i] * idf[i] * scale) for i in found),
                         sum(map(class_int, grams, zeros)), sum(map(lexicon_int, tokens, zeros)), len(tokens)))
         return out
+
+    def _stream_sums(self, text: str) -> Sums:
+        """:meth:`_sums_python` for one huge text, token by token: the same integers (sums are exact, so
+        order does not matter) without the lists of tokens and bigrams, which take 30x the text's size."""
+        names, order = self._sorted
+        weight, idf, scale, size = self._weight, self._idf, float(1 << self.bits), len(names)
+        class_int, lexicon_int = (table.get for table in self._cue_ints)
+        found: set[int] = set()
+        classes = lexicon = count = 0
+        previous = "<s>"
+
+        def see(gram: str) -> int:
+            i = bisect_left(names, gram)
+            if i < size and names[i] == gram:
+                found.add(i if order is None else order[i])
+            return class_int(gram, 0)
+
+        for match in _TOKEN.finditer(normalise_text(text)):
+            token = match.group()
+            classes += see(token) + see(previous + " " + token)
+            lexicon += lexicon_int(token, 0)
+            count += 1
+            previous = token
+        classes += see(previous + " </s>")
+        return (sum(round(weight[i] * scale) for i in found), sum(round(idf[i] * idf[i] * scale) for i in found),
+                classes, lexicon, count)
 
     def _sums_numpy(self, texts: list[str]) -> list[Sums]:
         stream = _TOKEN.findall(_OPEN + _BETWEEN.join(map(normalise_text, texts)) + _CLOSE)
