@@ -7,7 +7,6 @@ logit is the same bits whatever batch, order or process it came in.
 """
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,8 +95,8 @@ class OnnxEncoder:
         self.__dict__.update(state)
 
     def _ready(self) -> None:
-        # A forked child inherits the session but not onnxruntime's worker threads, and would hang on its
-        # first run: every process opens the session for itself.
+        # A forked child inherits the sessions but not onnxruntime's threads, and could hang on its first
+        # run: every process opens its own sessions.
         if self._pid != os.getpid():
             self._open()
 
@@ -124,7 +123,7 @@ class OnnxEncoder:
 
             block = [0.0] * len(ids)
             if len(sessions) == 1 or len(ids) == 1:
-                parts = [[(i, value) for k in range(len(sessions)) for i, value in run(k)]]
+                parts = [run(k) for k in range(len(sessions))]
             else:
                 from concurrent.futures import ThreadPoolExecutor
 
@@ -135,14 +134,6 @@ class OnnxEncoder:
                     block[i] = value
             out += block
         return out
-
-    def p_comment(self, texts: Sequence[str], *, a: float = 1.0, b: float = 0.0) -> list[float]:
-        """``sigmoid(a * logit + b)`` for each text."""
-        return [_sigmoid(a * z + b) for z in self.logits(texts)]
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else 0.0
 
 
 def _cores() -> int:
