@@ -86,6 +86,23 @@ def publish_file(temp: Path, target: Path, *, replace: bool) -> None:
     os.unlink(temp)
 
 
+def write_whole(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary beside it and one rename, so a reader (or a run killed
+    half-way) never sees half a file; used for caches and checkpoints, which may be replaced."""
+    import tempfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=temporary_prefix(target), suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
 def swap_dirs(new: Path, old: Path) -> None:
     """Put directory ``new`` at ``old``'s path and ``old`` at ``new``'s, atomically where the OS allows.
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from factcomment.atomic import write_whole
 from factcomment.errors import InputError, UsageError
 
 __all__ = ["BATCH", "Distillation", "balanced_weights", "default_cache", "read_transfer", "teacher_scores",
@@ -90,26 +91,23 @@ def teacher_scores(model: Any, sentences: Sequence[str], *, cache: str | os.Path
     scorer = model.scorer
     encoder = getattr(scorer, "encoder_logits", None)
     score = encoder if encoder is not None else scorer.p_comment
-    values = _cached(cache, _cache_key(model, sentences, "encoder" if encoder else "p"), len(sentences))
+    path = Path(cache) / _cache_key(model, sentences, "encoder" if encoder else "p") if cache is not None else None
+    values = _cached(path, len(sentences))
     if values is None:
         values = array("d")
         for begin in range(0, len(sentences), BATCH):
             values.extend(score(list(sentences[begin:begin + BATCH])))
             if progress is not None:
                 progress(min(begin + BATCH, len(sentences)), len(sentences))
-        if cache is not None:
-            path = Path(cache) / _cache_key(model, sentences, "encoder" if encoder else "p")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            part = path.with_name(path.name + ".part")
-            part.write_bytes(values.tobytes())
-            part.replace(path)
+        if path is not None:
+            write_whole(path, values.tobytes())
     if encoder is None:
         return values.tolist()
     return scorer.p_comment(list(sentences), encoder_logits=values.tolist())
 
 
-def _cached(cache: str | os.PathLike[str] | None, name: str, count: int) -> array | None:
-    if cache is None or not (path := Path(cache) / name).is_file():
+def _cached(path: Path | None, count: int) -> array | None:
+    if path is None or not path.is_file():
         return None
     values = array("d")
     values.frombytes(path.read_bytes())

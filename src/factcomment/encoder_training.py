@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from factcomment.atomic import write_whole
 from factcomment.errors import TrainingDataError, UsageError
 
 __all__ = ["ENCODER_SETTINGS", "AccurateResult", "EncoderFit", "base_encoder_dir", "export_onnx", "fine_tune",
@@ -288,7 +289,7 @@ def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | 
                               tokenizer=tokenizer, settings=settings, seed=seed)
             logits = predict_logits(tuned, [texts[i] for i in held_rows])
             if done is not None:
-                _write_whole(done, json.dumps(logits))
+                write_whole(done, json.dumps(logits).encode())
         for i, z in zip(held_rows, logits):
             oof[i] = z
     s = {**ENCODER_SETTINGS, **(settings or {})}
@@ -310,15 +311,8 @@ def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | 
         final.mkdir(parents=True, exist_ok=True)
         for name in ("model.onnx", "tokenizer.json"):
             shutil.copyfile(Path(directory) / name, final / name)
-        _write_whole(final / "export.json", json.dumps(export))
+        write_whole(final / "export.json", json.dumps(export).encode())
     return EncoderFit(Path(directory), oof, folds, seed, dict(tuned.settings), export)
-
-
-def _write_whole(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    part.write_text(text)
-    part.replace(path)
 
 
 def stack_with_fast(texts: Sequence[str], labels: Sequence[str], encoder: EncoderFit) -> AccurateResult:
