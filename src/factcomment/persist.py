@@ -383,7 +383,7 @@ def staging_dir(out: str | os.PathLike[str], *, force: bool = False) -> Iterator
 def library_versions() -> dict[str, str]:
     versions = {"factcomment": __version__, "python": platform.python_version()}
     for name in ("scikit-learn", "joblib", "numpy", "scipy"):
-        if (version := _installed(name)) is not None:
+        if (version := installed_version(name)) is not None:
             versions[name] = version
     return versions
 
@@ -454,7 +454,7 @@ def _replaced(handle: int | None, directory: Path) -> bool:
 def _check_versions(card: dict[str, Any], directory: Path, names: tuple[str, ...], allow: bool) -> None:
     recorded = card.get("versions", {})
     for name in names:
-        have = __version__ if name == "factcomment" else _installed(name)
+        have = __version__ if name == "factcomment" else installed_version(name)
         saved = recorded.get(name)
         # factcomment's scorer format is stable within a minor version; a pickle wants the exact library.
         same = _minor(saved) == _minor(have) if name == "factcomment" else saved == have
@@ -465,7 +465,8 @@ def _check_versions(card: dict[str, Any], directory: Path, names: tuple[str, ...
             )
 
 
-def _installed(name: str) -> str | None:
+def installed_version(name: str) -> str | None:
+    """The installed version of a distribution, or None (importlib.metadata, imported only when asked)."""
     from importlib import metadata  # 60 ms to import: kept off the classify path
 
     try:

@@ -11,8 +11,9 @@ from pathlib import Path
 from factcomment.errors import TrainingDataError, UsageError
 from factcomment.evaluation import Evaluation, score
 from factcomment.labelled import read_labelled
-from factcomment.persist import check_model_target, save_model, sha256_of
+from factcomment.persist import check_model_target, installed_version, save_model, sha256_of
 from factcomment.readers import InputOptions, Tally, Unit
+from factcomment.results import LABELS
 
 # Public corpora we recognise by hash, so the card can credit them and say where to get them.
 _CHECKTHAT = {
@@ -21,10 +22,15 @@ _CHECKTHAT = {
     "attribution": "CLEF 2025 CheckThat! Lab, Task 1: Subjectivity in news articles (public release)",
     "obtain": "https://gitlab.com/checkthat_lab/clef2025-checkthat-lab (task1/data/english)",
 }
+_WIKINEWS = {"name": "English Wikinews sentences (unlabelled)", "licence": "CC BY 2.5",
+             "attribution": "Wikinews contributors, https://en.wikinews.org"}
 KNOWN_CORPORA = {
     "33efc43c5f5ba64edae63c6c5b4f34c6d97cb6e0a312550b41b5cc5ccc1ace69": {**_CHECKTHAT, "split": "train_en.tsv"},
     "046d571e1c7de0da681e087a73499263be04369ad76b2d53d39a6278c55e334f": {**_CHECKTHAT, "split": "dev_en.tsv"},
     "c25912bfd1263e6adfe7fdfff822e97e8c794cae5ccee0dd57b0c0cae9e08150": {**_CHECKTHAT, "split": "dev_test_en.tsv"},
+    # The distillation transfer corpus (factcomment.distil).
+    "fc418d890c5f5f02230295fc17478f036b4cf77b85ffb1285a06a0c1f18b675b": {**_WIKINEWS, "split": "wikinews_tosca"},
+    "8364c8bd332dde8bb14694135d5ba88202e97f0ac6650a09790949402ff42a78": {**_WIKINEWS, "split": "wikinews_vanatteveldt"},
 }
 
 
@@ -93,7 +99,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     card = {
         "name": "factcomment",
         "created": dt.date.today().isoformat(),
-        "labels": ["report", "comment"],
+        "labels": list(LABELS),
         "threshold": result.threshold,
         "settings": result.settings,
         "seed": seed,
@@ -180,7 +186,7 @@ def save_accurate(out: str | Path, result, card: dict, *, force: bool = False) -
             (staged / SCORER_FILE).write_text(json.dumps(fast, separators=(",", ":"), sort_keys=True))
             names.append(SCORER_FILE)
         full = {"name": "factcomment-accurate", "tier": "accurate", "created": dt.date.today().isoformat(),
-                "labels": ["report", "comment"], "threshold": result.threshold, "stacking": result.stacking,
+                "labels": list(LABELS), "threshold": result.threshold, "stacking": result.stacking,
                 "export": result.encoder.export,
                 "encoder": {**ENCODER_BASE, "max_length": result.encoder.settings["max_length"],
                             "settings": result.encoder.settings, "versions": _training_versions()},
@@ -191,15 +197,8 @@ def save_accurate(out: str | Path, result, card: dict, *, force: bool = False) -
 
 
 def _training_versions() -> dict[str, str]:
-    from importlib import metadata
-
-    versions = {}
-    for name in ("torch", "transformers", "onnxruntime", "tokenizers"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return versions
+    return {name: version for name in ("torch", "transformers", "onnxruntime", "tokenizers")
+            if (version := installed_version(name)) is not None}
 
 
 def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, *, refit_with_heldout: bool,
@@ -228,18 +227,13 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
                 result = train_accurate([u.text for u in units], [u.label for u in units], Path(work) / "refit",
                                         seed=seed, progress=progress)
         card["training_seconds"] = round(time.perf_counter() - began, 1)
+        card["reviewed_rows"] = sum(u.reviewed for u in units)
         save_accurate(out, result, card, force=force)
     counts = dict(sorted(Counter(u.label for u in units).items()))
     return TrainSummary(Path(out), counts, result.threshold, result.cv_metrics, evaluation,
-                        time.perf_counter() - began)
+                        time.perf_counter() - began, card["reviewed_rows"])
 
 
-_WIKINEWS = {"name": "English Wikinews sentences (unlabelled)", "licence": "CC BY 2.5",
-             "attribution": "Wikinews contributors, https://en.wikinews.org"}
-KNOWN_CORPORA.update({
-    "fc418d890c5f5f02230295fc17478f036b4cf77b85ffb1285a06a0c1f18b675b": {**_WIKINEWS, "split": "wikinews_tosca"},
-    "8364c8bd332dde8bb14694135d5ba88202e97f0ac6650a09790949402ff42a78": {**_WIKINEWS, "split": "wikinews_vanatteveldt"},
-})
 
 
 def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, progress):
