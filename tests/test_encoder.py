@@ -97,3 +97,18 @@ def test_accurate_model_pickles_by_reopening_its_files(accurate):
     texts = TINY_REPORT[:3] + TINY_COMMENT[:3]
     copy = pickle.loads(pickle.dumps(accurate))  # what a process pool or a Dask worker receives
     assert copy.scorer.p_comment(texts) == accurate.scorer.p_comment(texts)
+
+
+def test_report_with_the_accurate_model_has_no_why_lines(tmp_path):
+    from typer.testing import CliRunner
+
+    from factcomment.cli import app
+
+    doc = tmp_path / "a.txt"
+    doc.write_text("The council met on Tuesday.\nFrankly, this is an utter disgrace.\nComment: About time.\n",
+                   encoding="utf-8")
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(app, ["report", str(doc), "-o", str(out), "--model", str(SHIPPED)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "The council met on Tuesday." in page and "Why" not in page.split("<body", 1)[1].split("</style>")[-1]

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from factcomment.errors import ModelError, UsageError
+from factcomment.errors import ModelError
 
 __all__ = ["ENCODER_FILES", "AccurateScorer", "accurate_model_dir"]
 
@@ -34,7 +34,8 @@ def accurate_model_dir() -> Path:
 
 
 class AccurateScorer:
-    """Scores texts with the encoder (and the stacked fast model), like :class:`factcomment.scorer.Scorer`.
+    """Scores texts with the encoder (and the stacked fast model), like :class:`factcomment.scorer.Scorer`,
+    but has no ``explain``: there are no per-word contributions to show (the report leaves its Why lines out).
 
     Parameters
     ----------
@@ -47,8 +48,6 @@ class AccurateScorer:
     files
         The bytes of ``model.onnx`` and ``tokenizer.json``, as the loader read and hash-checked them.
     """
-
-    explainable = False
 
     def __init__(self, directory: Path, card: dict[str, Any], fast: Any, files: dict[str, bytes]):
         from factcomment.encoder import OnnxEncoder
@@ -86,7 +85,3 @@ class AccurateScorer:
         """The calibrated probability that each text is the writer's comment."""
         return [1.0 / (1.0 + math.exp(-d)) if d > -700.0 else 0.0
                 for d in self.decision_function(texts, encoder_logits)]
-
-    def explain(self, text: str, k: int = 5):
-        raise UsageError("the accurate model gives no per-word explanations; use the fast model "
-                         "(--model fast) with --explain")
