@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from factcomment.atomic import write_whole
+from factcomment.encoder import configure_tokenizer
 from factcomment.errors import TrainingDataError, UsageError
 
 __all__ = ["ENCODER_SETTINGS", "AccurateResult", "EncoderFit", "base_encoder_dir", "export_onnx", "fine_tune",
@@ -106,17 +107,10 @@ def load_base(base: str | Path | None = None, *, config: Any = None, tokenizer_f
 
 
 def _encode(tokenizer, texts: Sequence[str], max_length: int, torch):
-    tokenizer = _configured(tokenizer, max_length)
-    encodings = tokenizer.encode_batch(list(texts))
+    encodings = configure_tokenizer(tokenizer, max_length).encode_batch(list(texts))
     ids = torch.tensor([e.ids for e in encodings], dtype=torch.long)
     mask = torch.tensor([e.attention_mask for e in encodings], dtype=torch.long)
     return ids, mask
-
-
-def _configured(tokenizer, max_length: int):
-    from factcomment.encoder import configure_tokenizer
-
-    return configure_tokenizer(tokenizer, max_length)
 
 
 def fine_tune(texts: Sequence[str], labels: Sequence[str], *, encoder: Any, tokenizer: Any,
