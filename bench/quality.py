@@ -19,6 +19,7 @@ in ``bench/.cache`` by the data's and the settings' hash, so the ``distil`` sect
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -220,6 +221,7 @@ def encoder_fit(data: Data, say):
     return fit
 
 
+@functools.cache  # the accurate and distil sections share one model per run (keyed by the Data object)
 def accurate_model(data: Data, say) -> Path:
     """The accurate tier trained on train+dev as a model directory: the cached encoder, stacked anew."""
     from factcomment.encoder_training import stack_with_fast
