@@ -115,36 +115,41 @@ def by_rule(paragraphs: list[str], score) -> dict[str, list[float]]:
 
 
 def fast_section(data: Data, folds, count: int) -> tuple[dict, list[float]]:
-    """Refit the fast model per fold; rules over its held-out paragraphs. Also its out-of-fold sentence decisions."""
+    """Refit the fast model per fold; rules over its held-out paragraphs. Also its raw out-of-fold decisions."""
     import numpy as np
 
     from factcomment.model import _best_threshold, build_pipeline
     from factcomment.scorer import Scorer, compile_scorer
 
-    oof = [0.0] * len(data.x)
+    oof, decision = [0.0] * len(data.x), [0.0] * len(data.x)  # calibrated log-odds; raw (what stacking reads)
     results: dict[str, dict[str, list]] = {mix: {} for mix in ("pure", "mixed", "natural")}
     for k, (fit_rows, held_rows) in enumerate(folds):
         pipeline = build_pipeline().fit([data.x[i] for i in fit_rows], np.array([data.y[i] for i in fit_rows]))
         scorer = Scorer.from_dict(compile_scorer(pipeline, 0.5))
-        for i, d in zip(held_rows, scorer.decision_function([data.x[i] for i in held_rows])):
-            oof[i] = d
+
+        def log_odds(texts: list[str]) -> list[float]:  # calibrated, so that noisy-or and mean_p mean what they say
+            return [logit(p) for p in scorer.p_comment(list(texts))]
+
+        held = [data.x[i] for i in held_rows]
+        for i, d, raw in zip(held_rows, log_odds(held), scorer.decision_function(held)):
+            oof[i], decision[i] = d, raw
         # CheckThat's own units that hold several sentences (often a quotation, then the writer's reaction).
         natural = [i for i in held_rows if len(sentence_texts(data.x[i])) > 1]
-        for name, decisions in by_rule([data.x[i] for i in natural], scorer.decision_function).items():
+        for name, decisions in by_rule([data.x[i] for i in natural], log_odds).items():
             bucket = results["natural"].setdefault(name, [[], []])
             bucket[0] += [data.y[i] for i in natural]
             bucket[1] += decisions
         for mix, rate in (("pure", 0.0), ("mixed", MIX)):
             built = build(list(held_rows), data.y, count, rate, seed=k)
             texts = [" ".join(data.x[i] for i in rows) for rows, _ in built]
-            for name, decisions in by_rule(texts, scorer.decision_function).items():
+            for name, decisions in by_rule(texts, log_odds).items():
                 bucket = results[mix].setdefault(name, [[], []])
                 bucket[0] += [label for _, label in built]
                 bucket[1] += decisions
     p = np.array([sigmoid(d) for d in oof])
     cut = logit(_best_threshold(np.array(data.y) == "comment", p)[0])
     return {mix: {name: judge(t, d, cut) for name, (t, d) in rules.items()} for mix, rules in results.items()} | \
-        {"sentence": judge(data.y, oof, cut), "sentence_threshold_logodds": cut}, oof
+        {"sentence": judge(data.y, oof, cut), "sentence_threshold_logodds": cut}, decision
 
 
 def accurate_section(data: Data, folds, count: int, fast_oof: list[float]) -> dict:
