@@ -83,7 +83,7 @@ def test_onnx_export_matches_torch(tiny_base, tmp_path, quantise):
 
 def test_train_save_load_predict(tiny_base, tmp_path):
     from factcomment import classify
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
     from factcomment.training import save_accurate
 
     result = et.train_accurate(TEXTS, LABELS, tmp_path / "encoder", config=tiny_base[0],

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from factcomment.persist import Model
+from factcomment.inference import Model
 from factcomment.readers import InputOptions, Tally
 from factcomment.report import DocumentReport, build_report, render_report, shade, word_spans
 from factcomment.results import Explanation, Prediction, SegmentPrediction

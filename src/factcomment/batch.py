@@ -17,7 +17,7 @@ from itertools import islice
 from factcomment.api import classify_units
 from factcomment.errors import InputError
 from factcomment.explain import raw_count
-from factcomment.persist import Model
+from factcomment.inference import Model
 from factcomment.readers import (InputOptions, Tally, Unit, expand_paths, format_of, is_wide_file, iter_units,
                                  read_jsonl_lines, unreadable)
 from factcomment.writers import RowWriter, classify_row

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from factcomment.errors import UsageError
-from factcomment.persist import Model, load_model
+from factcomment.inference import Model, load_model
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -25,7 +25,7 @@ from itertools import chain, islice
 from typing import Any, TypeVar
 
 from factcomment.errors import WorkerError
-from factcomment.persist import Model
+from factcomment.inference import Model
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -206,7 +206,7 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
     import tempfile
 
     from factcomment.encoder_training import train_accurate
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
 
     card: dict = {"seed": seed, "training_data": _describe(units)}
     evaluation = None
@@ -239,7 +239,7 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
 def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, progress):
     """The fit function for a distilled fast model, and the card's account of the teacher and the corpus."""
     from factcomment.distil import read_transfer, teacher_scores, train_distilled
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
 
     teacher = load_model(distil.teacher)
     # Gold texts (held-out ones included) are left out of the transfer set: no text is labelled twice.
