@@ -18,6 +18,7 @@ from factcomment.api import classify_units
 from factcomment.errors import InputError
 from factcomment.explain import raw_count
 from factcomment.inference import Model
+from factcomment.parallel import ordered_map
 from factcomment.readers import (InputOptions, Tally, Unit, expand_paths, format_of, is_wide_file, iter_units,
                                  read_jsonl_lines, unreadable)
 from factcomment.writers import RowWriter, classify_row
@@ -70,16 +71,7 @@ def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally
     """Yield the rendered rows (without a header) for every input, in input order."""
     failed: set[str] = set()
     items = ((job, piece) for piece in _pieces(paths, job.options, problems, failed))
-    if dask is not None:
-        from factcomment.cluster import ordered_map_dask
-
-        results: Iterable[Rendered] = ordered_map_dask(render_piece, items, model, dask)
-    elif jobs > 1:
-        from factcomment.parallel import ordered_map
-
-        results = ordered_map(render_piece, items, model, jobs)
-    else:
-        results = (render_piece(model, item) for item in items)
+    results = ordered_map(render_piece, items, model, jobs, dask=dask)
     parsed: dict[str, int] = {}
     for result in results:
         name = result.file
