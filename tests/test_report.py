@@ -294,6 +294,12 @@ def test_build_report_reads_files_reports_failures_and_goes_on(write, model, tmp
     assert "threshold 0.500" in page and "model created today" in page
 
 
+def test_build_report_warns_of_an_empty_document_as_every_reader_does(write, model):
+    empty = write("empty.txt", " \n\n")
+    tally = Tally()
+    build_report([empty], InputOptions(), tally, model=model)
+    assert tally.warnings == [f"{empty}: no text in this input (empty or whitespace only)"] and tally.errors == []
+
 def test_build_report_threshold_unit_and_stdin(model, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbfHe said so. I think not.")))
     page = build_report(["-"], InputOptions(unit="sentence"), Tally(), model=model, threshold=0.95, explain=0)

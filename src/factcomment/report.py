@@ -190,7 +190,7 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
         results = classify_document(text, unit=options.unit, model=loaded, threshold=threshold,
                                     marker=options.marker, literal_marker=options.literal_marker, explain=raw)
         if not results:
-            problems.warn(f"{name}: no text in this input (empty or whitespace only)")
+            problems.no_text(name)
         problems.units += len(results)
         documents.append(DocumentReport("stdin" if name == "-" else name, text, results))
     skipped = [str(e) for e in problems.errors[before:]]
