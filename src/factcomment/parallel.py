@@ -24,6 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
 from typing import Any, TypeVar
 
+from factcomment.cluster import dask_executor  # imports Dask only to connect
 from factcomment.errors import WorkerError
 
 S = TypeVar("S")
@@ -40,7 +41,7 @@ def ordered_map(work: Callable[[S, T], R], items: Iterable[T], shared: S, jobs: 
     """Yield ``work(shared, item)`` for each item, in input order.
 
     The work is done by ``jobs`` local worker processes, or on the Dask cluster at the address ``dask``
-    (see :func:`factcomment.cluster.dask_executor`); with ``jobs=1``, or a single item to do locally, by the
+    (see :func:`~factcomment.cluster.dask_executor`); with ``jobs=1``, or a single item to do locally, by the
     calling process. ``shared`` (the model) reaches each worker once. ``work`` must be picklable by
     reference (a module-level function or a partial of one).
     """
@@ -51,7 +52,7 @@ def ordered_map(work: Callable[[S, T], R], items: Iterable[T], shared: S, jobs: 
         if jobs == 1 or len(head) < 2:  # starting workers for one piece of work would only add their start-up
             yield from (work(shared, item) for item in items)
             return
-    with (_dask_executor(dask, shared) if dask is not None else _local_executor(shared, jobs)) as (submit, workers):
+    with (dask_executor(dask, shared) if dask is not None else _local_executor(shared, jobs)) as (submit, workers):
         pending: deque[Future] = deque()
         for item in items:
             pending.append(submit(work, item))
@@ -103,12 +104,6 @@ def _local_executor(shared: Any, jobs: int) -> Iterator[tuple[Submit, int]]:
                           "rerun with fewer jobs") from None
     finally:
         executor.shutdown(wait=True, cancel_futures=True)  # the pieces in hand finish; the queued ones are dropped
-
-
-def _dask_executor(address: str, shared: Any) -> contextlib.AbstractContextManager[tuple[Submit, int]]:
-    from factcomment.cluster import dask_executor
-
-    return dask_executor(address, shared)
 
 
 def _start_method() -> str:
