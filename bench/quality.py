@@ -191,6 +191,7 @@ def minilm(data: Data) -> dict:
 
 def fast(data: Data) -> dict:
     """factcomment's fast tier, as `factcomment train` fits it, scored by its pure-Python scorer."""
+    from factcomment import paragraphs
     from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
@@ -199,11 +200,12 @@ def fast(data: Data) -> dict:
     seconds = time.perf_counter() - began
     compiled = compile_scorer(result.pipeline, result.threshold)
     scorer = Scorer.from_dict(compiled)
-    out = figures(data, None, result.threshold, scorer.p_comment(data.x_test), scorer.p_comment(data.seed_x),
+    score = functools.partial(paragraphs.p_comment, scorer)  # as classify scores: paragraphs by their sentences
+    out = figures(data, None, result.threshold, score(data.x_test), score(data.seed_x),
                   cv_macro=result.cv_metrics["macro_f1"])
     out["cv_auc"] = result.cv_metrics.get("auc")
     out["train_seconds"] = seconds
-    out["sentences_per_second"] = throughput(scorer.p_comment, speed_texts(data))
+    out["sentences_per_second"] = throughput(score, speed_texts(data))
     out["model_bytes"] = len(json.dumps(compiled, separators=(",", ":")).encode())
     out["cold_start_seconds"] = cold_start("fast")
     return out
@@ -211,12 +213,11 @@ def fast(data: Data) -> dict:
 
 def encoder_fit(data: Data, say):
     """The accurate tier's encoder cross-fitted and trained on train+dev, checkpointed by data and settings."""
-    from factcomment.encoder_training import ENCODER_SETTINGS, train_encoder
+    from factcomment.encoder_training import checkpoint_dir, train_encoder
 
-    key = hashlib.sha256(json.dumps([data.digest, ENCODER_SETTINGS, 3, 0], sort_keys=True).encode()).hexdigest()[:12]
     began = time.perf_counter()
     fit = train_encoder(data.x, data.y, CACHE / "accurate-encoder", folds=3, seed=0,
-                        checkpoint=CACHE / f"encoder-{key}", progress=lambda m: say(f"accurate: {m}"))
+                        checkpoint=checkpoint_dir(CACHE, data.x, data.y), progress=lambda m: say(f"accurate: {m}"))
     say(f"accurate: encoder ready after {time.perf_counter() - began:.0f} s")
     return fit
 
@@ -243,14 +244,14 @@ def accurate(data: Data, say) -> dict:
     model = load_model(directory)
     card = model.card
     cv = card["metrics"]["cross_validation"]
-    out = figures(data, None, model.threshold, model.scorer.p_comment(data.x_test),
-                  model.scorer.p_comment(data.seed_x), cv_macro=cv["macro_f1"])
+    out = figures(data, None, model.threshold, model.p_comment(data.x_test), model.p_comment(data.seed_x),
+                  cv_macro=cv["macro_f1"])
     out.update(cv_auc=cv.get("auc"), cv_auc_encoder_only=cv.get("auc_encoder_only"), stacking=card["stacking"],
                export=card.get("export"))
     encoder_only = model.scorer.encoder_logits(data.x_test)
     alone = figures(data, None, 0.0, encoder_only, model.scorer.encoder_logits(data.seed_x), cv_macro=None)
     out["encoder_only_auc"], out["encoder_only_auc_unquoted"] = alone["auc"], alone["auc_unquoted"]
-    out["sentences_per_second"] = throughput(model.scorer.p_comment, data.x_test * 2, repeats=3)
+    out["sentences_per_second"] = throughput(model.p_comment, data.x_test * 2, repeats=3)
     out["model_bytes"] = (directory / "model.onnx").stat().st_size
     out["cold_start_seconds"] = cold_start(str(directory))
     return out
@@ -264,6 +265,7 @@ def distil(data: Data, sizes: list[int], say) -> dict:
     """
     import random
 
+    from factcomment import paragraphs
     from factcomment.distil import Distillation, read_transfer, teacher_scores, train_distilled
     from factcomment.inference import load_model
     from factcomment.scorer import Scorer, compile_scorer
@@ -291,10 +293,11 @@ def distil(data: Data, sizes: list[int], say) -> dict:
         seconds = time.perf_counter() - began
         compiled = compile_scorer(result.pipeline, result.threshold)
         scorer = Scorer.from_dict(compiled)
-        out = figures(data, None, result.threshold, scorer.p_comment(data.x_test), scorer.p_comment(data.seed_x),
+        score = functools.partial(paragraphs.p_comment, scorer)
+        out = figures(data, None, result.threshold, score(data.x_test), score(data.seed_x),
                       cv_macro=result.cv_metrics["macro_f1"])
         out.update(train_seconds=seconds, model_bytes=len(json.dumps(compiled, separators=(",", ":")).encode()),
-                   sentences_per_second=throughput(scorer.p_comment, speed_texts(data)),
+                   sentences_per_second=throughput(score, speed_texts(data)),
                    vocabulary=len(compiled["vocabulary"].split("\n")), cv_auc=result.cv_metrics["auc"])
         curve[n] = out
     comment_share = sum(p >= teacher.threshold for p in p_teacher) / len(p_teacher)

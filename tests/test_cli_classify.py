@@ -278,3 +278,11 @@ def test_train_refuses_an_unknown_tier(tmp_path, write):
     assert result.exit_code == 2
     assert result.stderr == "factcomment: error: --tier 'huge': use fast or accurate\n"
     assert not (tmp_path / "m").exists()
+
+
+def test_train_refuses_a_checkpoint_for_the_fast_tier(tmp_path, write):
+    data = write("d.jsonl", '{"text": "a", "label": "report"}\n')
+    result = run("train", data, "--out", tmp_path / "m", "--checkpoint", tmp_path / "keep", "-q")
+    assert result.exit_code == 2 and not (tmp_path / "m").exists() and not (tmp_path / "keep").exists()
+    assert result.stderr == ("factcomment: error: --checkpoint keeps the fine-tunes of --tier accurate; "
+                             "leave it out for the fast tier\n")

@@ -110,10 +110,10 @@ def test_train_files_scores_heldout_then_refits_the_accurate_tier(tiny_base, tmp
     real = et.train_accurate
     fitted = []
 
-    def tiny(texts, labels, directory, *, seed, progress):
+    def tiny(texts, labels, directory, *, seed, checkpoint, progress):
         fitted.append(len(texts))
         return real(texts, labels, directory, config=tiny_base[0], tokenizer_file=tiny_base[1], settings=SETTINGS,
-                    folds=2, seed=seed)
+                    folds=2, seed=seed, checkpoint=checkpoint)
 
     monkeypatch.setattr(et, "train_accurate", tiny)
     rows = [json.dumps({"text": t, "label": label}) + "\n" for t, label in zip(TEXTS, LABELS)]
@@ -128,3 +128,26 @@ def test_train_files_scores_heldout_then_refits_the_accurate_tier(tiny_base, tmp
     assert card["metrics"]["heldout"]["macro_f1"] == summary.heldout.as_dict()["macro_f1"]
     assert sum(entry["rows"] for entry in card["training_data"]) == len(TEXTS) == sum(summary.counts.values())
     assert load_model(tmp_path / "m").card["tier"] == "accurate"
+
+
+def test_quantised_export_keeps_word_embeddings_in_4_bit_blocks(tiny_base, tmp_path):
+    import onnx
+
+    figures = et.export_onnx(tuned_model(tiny_base), tmp_path, quantise=True, check_texts=TEXTS)
+    ops = [node.op_type for node in onnx.load(str(tmp_path / "model.onnx")).graph.node]
+    assert ops.count("GatherBlockQuantized") == 1 and "MatMulInteger" in ops
+    assert figures["quantised"] == et.QUANTISED
+
+
+def test_a_checkpoint_resumes_without_fine_tuning_again(tiny_base, tmp_path):
+    said: list[str] = []
+    options = dict(config=tiny_base[0], tokenizer_file=tiny_base[1], settings=SETTINGS, folds=2)
+    saved = et.checkpoint_dir(tmp_path / "keep", TEXTS, LABELS, settings=SETTINGS, folds=2)
+    assert saved == et.checkpoint_dir(tmp_path / "keep", TEXTS, LABELS, settings=SETTINGS, folds=2)
+    assert saved != et.checkpoint_dir(tmp_path / "keep", TEXTS, LABELS[::-1], settings=SETTINGS, folds=2)
+    first = et.train_encoder(TEXTS, LABELS, tmp_path / "a", checkpoint=saved, **options)
+    again = et.train_encoder(TEXTS, LABELS, tmp_path / "b", checkpoint=saved, progress=said.append, **options)
+    assert said == [f"fold 1/2: read from {saved / 'fold1of2.json'}", f"fold 2/2: read from {saved / 'fold2of2.json'}",
+                    f"final encoder: read from {saved / 'final'}"]
+    assert again.oof == first.oof and again.export == first.export
+    assert (tmp_path / "b" / "model.onnx").read_bytes() == (tmp_path / "a" / "model.onnx").read_bytes()

@@ -65,7 +65,7 @@ def test_upward_imports_are_found_anywhere_in_a_module(source, found):
 LAYERS = [
     {"errors", "_version", "atomic", "features", "card"},
     {"segment", "results", "explain"},
-    {"linear", "scorer", "encoder", "accurate"},
+    {"linear", "scorer", "encoder", "accurate", "paragraphs"},
     {"persist"},
     {"inference"},
     {"readers", "writers", "cluster", "parallel"},

@@ -265,8 +265,14 @@ def test_paragraphs_are_numbered_from_0_as_in_json(write, model):
 class _Scorer:
     """A stand-in for the compiled scorer: commentary is whatever says 'think'."""
 
+    def decision_function(self, texts):
+        return [1.0 if "think" in t.lower() else -1.5 for t in texts]
+
+    def calibrate(self, decisions):
+        return [0.9 if d > 0 else 0.2 for d in decisions]
+
     def p_comment(self, texts):
-        return [0.9 if "think" in t.lower() else 0.2 for t in texts]
+        return self.calibrate(self.decision_function(texts))
 
     def explain(self, text, k):
         if "think" in text.lower():

@@ -83,5 +83,9 @@ class AccurateScorer:
 
     def p_comment(self, texts: list[str], encoder_logits: list[float] | None = None) -> list[float]:
         """The calibrated probability that each text is the writer's comment."""
-        return [1.0 / (1.0 + math.exp(-d)) if d > -700.0 else 0.0
-                for d in self.decision_function(texts, encoder_logits)]
+        return self.calibrate(self.decision_function(texts, encoder_logits))
+
+    @staticmethod
+    def calibrate(decisions: list[float]) -> list[float]:
+        """Probabilities for stacked log-odds (of texts, or of paragraphs by :mod:`factcomment.paragraphs`)."""
+        return [1.0 / (1.0 + math.exp(-d)) if d > -700.0 else 0.0 for d in decisions]

@@ -74,7 +74,7 @@ def predict_chunk(model: Model, texts: list[str], *, threshold: float | None,
                   explain: int) -> list[float] | list[Prediction]:
     """Worker-side: probabilities for ``texts``, or full predictions when explaining."""
     if not explain:
-        return model.scorer.p_comment(texts)
+        return model.p_comment(texts)
     return model.predict(texts, threshold=threshold, explain=explain)
 
 

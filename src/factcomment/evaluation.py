@@ -104,7 +104,7 @@ def evaluate_files(paths: Sequence[str], options, problems, *, model=None, thres
     units = read_labelled(paths, options, problems)
     loaded = resolve_model(model, allow_version_mismatch=allow_version_mismatch)
     cut = loaded.threshold if threshold is None else threshold
-    return score([u.label for u in units], loaded.scorer.p_comment([u.text for u in units]), cut)
+    return score([u.label for u in units], loaded.p_comment([u.text for u in units]), cut)
 
 
 def render_table(result: Evaluation) -> str:

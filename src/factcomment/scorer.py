@@ -182,9 +182,13 @@ class Scorer:
 
     def p_comment(self, texts: list[str]) -> list[float]:
         """The calibrated probability that each text is the writer's comment."""
+        return self.calibrate(self.decision_function(texts))
+
+    def calibrate(self, decisions: list[float]) -> list[float]:
+        """Probabilities for decision values (of texts, or of paragraphs by :mod:`factcomment.paragraphs`)."""
         a, b, flip = self._a, self._b, self._flip
         out = []
-        for d in self.decision_function(texts):
+        for d in decisions:
             # Platt's sigmoid exactly as scikit-learn applies it, on the decision toward its positive class.
             z = a * (-d if flip else d) + b
             p_positive = 1.0 / (1.0 + math.exp(z)) if z < 700.0 else 0.0

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from .errors import UsageError
 
-__all__ = ["DEFAULT_MARKER", "UNITS", "Span", "Segment", "iter_segments", "quoted_sentence_texts",
+__all__ = ["DEFAULT_MARKER", "UNITS", "Span", "Segment", "iter_segments", "quoted_sentence_texts", "sentence_texts",
            "split_document", "split_paragraphs", "split_sentences"]
 
 DEFAULT_MARKER = r"comment\s*:"
@@ -311,6 +311,23 @@ def quoted_sentence_texts(paragraph: str, spans: list[Span]) -> list[str]:
     """
     return [model_text or span.text for span, model_text in
             zip(spans, _quoted_texts(paragraph, [(span.start, span.end) for span in spans]))]
+
+
+def sentence_texts(paragraph: str) -> list[str]:
+    """What the model reads of each sentence of ``paragraph``: :func:`quoted_sentence_texts` of its sentences,
+    or ``[paragraph]`` itself, untouched, when it holds one sentence (most texts: checked cheaply first).
+
+    >>> sentence_texts('“We failed. We are sorry,” he said.')
+    ['“We failed."', '"We are sorry,” he said.']
+    >>> sentence_texts("  One sentence only. ")
+    ['  One sentence only. ']
+    """
+    _check_text(paragraph)
+    first = _CANDIDATE.search(paragraph)
+    if first is None or first.end() == len(paragraph):  # no stop, or only the last one before trailing space
+        return [paragraph]
+    spans = split_sentences(paragraph)
+    return quoted_sentence_texts(paragraph, spans) if len(spans) > 1 else [paragraph]
 
 
 def _quoted_texts(paragraph: str, bounds: list[tuple[int, int]]) -> list[str | None]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from factcomment import paragraphs
 from factcomment.errors import TrainingDataError, UsageError
 from factcomment.evaluation import Evaluation, score
 from factcomment.labelled import read_labelled
@@ -50,12 +51,15 @@ class TrainSummary:
 def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, out: str | Path, *,
                 heldout: Sequence[str] = (), refit_with_heldout: bool = False, seed: int = 0,
                 folds: int = 5, force: bool = False, tier: str = "fast", distil=None,
-                progress=None) -> TrainSummary:
+                checkpoint: str | Path | None = None, progress=None) -> TrainSummary:
     """Train on labelled ``paths`` and save the model (joblib + compiled scorer + card) in ``out``.
 
     With ``heldout`` files, the model trained on ``paths`` is first scored on them (the card records the
     figures); ``refit_with_heldout`` then trains the saved model on ``paths`` and ``heldout`` together, with
     the same settings, so the held-out figures describe the recipe rather than the shipped weights.
+
+    ``checkpoint`` (accurate tier) keeps each finished fine-tune under that directory, keyed by the data and
+    the recipe, so a rerun after an interruption resumes instead of starting over.
 
     With ``distil`` (a :class:`~factcomment.distil.Distillation`), the fast model also learns from a
     transfer corpus labelled by a teacher model; the card records the teacher and the corpus.
@@ -68,6 +72,8 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
 
     began = time.perf_counter()
     check_train_target(out, heldout, force=force)
+    if checkpoint is not None and tier != "accurate":
+        raise UsageError("--checkpoint keeps the fine-tunes of --tier accurate; leave it out for the fast tier")
     before = len(problems.errors)
     units = read_labelled(paths, options, problems)
     held = read_labelled(heldout, options, problems) if heldout else []
@@ -81,7 +87,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         if distil is not None:
             raise UsageError("--distil-from trains the fast tier; leave out --tier accurate")
         return _train_accurate_files(units, held, out, refit_with_heldout=refit_with_heldout, seed=seed,
-                                     force=force, progress=progress, began=began)
+                                     force=force, checkpoint=checkpoint, progress=progress, began=began)
     if tier != "fast":
         raise UsageError(f"unknown tier {tier!r}; use 'fast' or 'accurate'")
     fit = (lambda rows: train([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds))
@@ -89,7 +95,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         fit, distilled = _distilled_fit(distil, units + held, seed=seed, folds=folds, progress=progress)
 
     def held_scores(result, texts: list[str]) -> list[float]:
-        return Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)).p_comment(texts)
+        return paragraphs.p_comment(Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)), texts)
 
     result, units, evaluation = _fit_with_heldout(fit, held_scores, units, held, refit_with_heldout)
     card = {
@@ -218,22 +224,25 @@ def _training_versions() -> dict[str, str]:
 
 
 def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, *, refit_with_heldout: bool,
-                          seed: int, force: bool, progress, began: float) -> TrainSummary:
+                          seed: int, force: bool, checkpoint: str | Path | None, progress,
+                          began: float) -> TrainSummary:
     import tempfile
 
-    from factcomment.encoder_training import train_accurate
+    from factcomment.encoder_training import checkpoint_dir, train_accurate
     from factcomment.inference import load_model
 
     with tempfile.TemporaryDirectory(prefix=".factcomment-encoder.") as work:
         runs = iter(("first", "refit"))
 
         def fit(rows: list[Unit]):
-            return train_accurate([u.text for u in rows], [u.label for u in rows], Path(work) / next(runs),
-                                  seed=seed, progress=progress)
+            texts, labels = [u.text for u in rows], [u.label for u in rows]
+            saved = checkpoint_dir(checkpoint, texts, labels, seed=seed) if checkpoint is not None else None
+            return train_accurate(texts, labels, Path(work) / next(runs), seed=seed, checkpoint=saved,
+                                  progress=progress)
 
         def held_scores(result, texts: list[str]) -> list[float]:
             save_accurate(Path(work) / "model", result, {"seed": seed})
-            return load_model(Path(work) / "model").scorer.p_comment(texts)
+            return load_model(Path(work) / "model").p_comment(texts)
 
         result, units, evaluation = _fit_with_heldout(fit, held_scores, units, held, refit_with_heldout)
         card = {"seed": seed, "training_data": _describe(units), "reviewed_rows": sum(u.reviewed for u in units),

@@ -53,6 +53,9 @@ def train(paths: Paths,
               "--transfer-mode", help="soft: teacher probabilities as sample weights; hard: teacher labels.")] = "soft",
           transfer_weight: Annotated[float, typer.Option(
               "--transfer-weight", help="Weight of one transfer sentence against one labelled row.")] = 0.1,
+          checkpoint: Annotated[Optional[str], typer.Option(
+              "--checkpoint", help="Directory keeping each finished fine-tune of --tier accurate, so that a rerun "
+                                   "on the same data resumes where an interrupted one stopped.")] = None,
           teacher_cache: Annotated[Optional[str], typer.Option(
               "--teacher-cache", help="Directory caching teacher scores (default ~/.cache/factcomment/teacher; "
                                       "'none' turns it off).")] = None,
@@ -94,7 +97,7 @@ def train(paths: Paths,
             say("training (cross-validating the threshold)...")
         summary = train_files(paths, options, tally, out, heldout=heldout or [],
                               refit_with_heldout=refit_with_heldout, seed=seed, folds=folds, force=force,
-                              tier=tier, distil=distil, progress=say)
+                              tier=tier, distil=distil, checkpoint=checkpoint, progress=say)
         report = {"out": str(summary.out), "counts": summary.counts, "reviewed_rows": summary.reviewed,
                   "threshold": round(summary.threshold, 4),
                   "cross_validation": summary.cv_metrics, "seconds": round(summary.seconds, 2)}
