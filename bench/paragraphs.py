@@ -213,7 +213,7 @@ def encoder_fold_section(data: Data, folds, count: int, say) -> dict:
 
 def seeds_section(data: Data) -> dict:
     """Each rule on the seeds, by the shipped models (neither was trained on the seeds)."""
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
 
     out = {}
     for tier in ("fast", "accurate"):

@@ -238,7 +238,7 @@ def accurate_model(data: Data, say) -> Path:
 
 
 def accurate(data: Data, say) -> dict:
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
 
     directory = accurate_model(data, say)
     model = load_model(directory)
@@ -267,7 +267,7 @@ def distil(data: Data, sizes: list[int], say) -> dict:
 
     from factcomment import paragraphs
     from factcomment.distil import Distillation, read_transfer, teacher_scores, train_distilled
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
     from factcomment.scorer import Scorer, compile_scorer
 
     teacher = load_model(accurate_model(data, say))

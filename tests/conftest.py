@@ -51,7 +51,7 @@ def tiny_model(tmp_path_factory):
     """A model trained on the tiny corpus with the real recipe, saved and loaded like any other."""
     import json
 
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
     from factcomment.readers import InputOptions, Tally
     from factcomment.training import train_files
 
@@ -65,7 +65,8 @@ def tiny_model(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def shipped_model():
-    from factcomment.persist import default_model_dir, load_model
+    from factcomment.inference import load_model
+    from factcomment.persist import default_model_dir
 
     try:
         default_model_dir()

@@ -20,7 +20,7 @@ HELDOUT = {"files": [{"file": "dev_test.tsv", "rows": 8}, {"file": "more.jsonl",
 
 def test_card_without_heldout_has_no_heldout_section():
     text = render_card(CARD)
-    assert "- Cross-validated (out-of-fold) macro-F1 on the training data: **0.751** (5 folds, n=20)." in text
+    assert "- Cross-validated (out-of-fold) on the training data (5 folds, n=20): macro-F1 **0.751**." in text
     assert "Held-out" not in text
     assert "`p_comment >= 0.4321`" in text
 
@@ -30,8 +30,26 @@ def test_card_heldout_section_names_the_files_and_every_class():
     lines = render_card(card).splitlines()
     start = lines.index("## Quality")
     assert lines[start + 2:start + 6] == [
-        "- Cross-validated (out-of-fold) macro-F1 on the training data: **0.751** (5 folds, n=20).",
+        "- Cross-validated (out-of-fold) on the training data (5 folds, n=20): macro-F1 **0.751**.",
         "- Held-out (dev_test.tsv, more.jsonl), same recipe trained without it: macro-F1 **0.623**, accuracy 0.700.",
         "  - report: precision 0.800, recall 0.750, F1 0.774, support 8",
         "  - comment: precision 0.400, recall 0.500, F1 0.444, support 2",
+    ]
+
+
+def test_cross_validated_and_held_out_figures_are_rendered_alike():
+    from factcomment.evaluation import score
+
+    figures = score(["report", "report", "comment"], [0.1, 0.7, 0.8], 0.5).as_dict()
+    card = {**CARD, "metrics": {"cross_validation": {**figures, "folds": 3},
+                                "heldout": {**figures, "files": [{"file": "held.tsv"}]}}}
+    lines = render_card(card).splitlines()
+    start = lines.index("## Quality")
+    assert lines[start + 2:start + 8] == [
+        "- Cross-validated (out-of-fold) on the training data (3 folds, n=3): macro-F1 **0.667**, accuracy 0.667.",
+        "  - report: precision 1.000, recall 0.500, F1 0.667, support 2",
+        "  - comment: precision 0.500, recall 1.000, F1 0.667, support 1",
+        "- Held-out (held.tsv), same recipe trained without it: macro-F1 **0.667**, accuracy 0.667.",
+        "  - report: precision 1.000, recall 0.500, F1 0.667, support 2",
+        "  - comment: precision 0.500, recall 1.000, F1 0.667, support 1",
     ]

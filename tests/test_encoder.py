@@ -20,7 +20,7 @@ SHIPPED = ROOT / "model" / "accurate" / "factcomment_accurate"
 
 @pytest.fixture(scope="module")
 def accurate():
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
 
     return load_model(SHIPPED)
 
@@ -66,7 +66,7 @@ def test_accurate_by_name_says_how_to_install_when_missing(monkeypatch):
     import importlib.util
 
     from factcomment import ModelError
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
@@ -79,7 +79,7 @@ def test_tampered_onnx_is_refused(tmp_path):
     import shutil
 
     from factcomment import ModelError
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
 
     copy = shutil.copytree(SHIPPED, tmp_path / "m")
     with open(copy / "model.onnx", "r+b") as stream:

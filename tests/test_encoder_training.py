@@ -83,7 +83,7 @@ def test_onnx_export_matches_torch(tiny_base, tmp_path, quantise):
 
 def test_train_save_load_predict(tiny_base, tmp_path):
     from factcomment import classify
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
     from factcomment.training import save_accurate
 
     result = et.train_accurate(TEXTS, LABELS, tmp_path / "encoder", config=tiny_base[0],
@@ -100,6 +100,34 @@ def test_train_save_load_predict(tiny_base, tmp_path):
     assert [p.label for p in predictions] == ["comment" if p.p_comment >= result.threshold else "report"
                                               for p in predictions]
     assert all(0.0 <= p.p_comment <= 1.0 and not math.isnan(p.p_comment) for p in predictions)
+
+
+def test_train_files_scores_heldout_then_refits_the_accurate_tier(tiny_base, tmp_path, monkeypatch):
+    from factcomment.inference import load_model
+    from factcomment.readers import InputOptions, Tally
+    from factcomment.training import train_files
+
+    real = et.train_accurate
+    fitted = []
+
+    def tiny(texts, labels, directory, *, seed, checkpoint, progress):
+        fitted.append(len(texts))
+        return real(texts, labels, directory, config=tiny_base[0], tokenizer_file=tiny_base[1], settings=SETTINGS,
+                    folds=2, seed=seed, checkpoint=checkpoint)
+
+    monkeypatch.setattr(et, "train_accurate", tiny)
+    rows = [json.dumps({"text": t, "label": label}) + "\n" for t, label in zip(TEXTS, LABELS)]
+    held = [rows.pop(0), rows.pop(0), rows.pop(), rows.pop()]  # two of each label
+    (tmp_path / "train.jsonl").write_text("".join(rows))
+    (tmp_path / "held.jsonl").write_text("".join(held))
+    summary = train_files([str(tmp_path / "train.jsonl")], InputOptions(), Tally(), tmp_path / "m",
+                          heldout=[str(tmp_path / "held.jsonl")], refit_with_heldout=True, tier="accurate")
+    assert fitted == [len(TEXTS) - 4, len(TEXTS)]  # scored on the held-out rows first, then refitted with them
+    card = json.loads((tmp_path / "m" / "card.json").read_text())
+    assert card["metrics"]["heldout"]["n"] == 4 and card["metrics"]["heldout"]["trained_without_them"] is True
+    assert card["metrics"]["heldout"]["macro_f1"] == summary.heldout.as_dict()["macro_f1"]
+    assert sum(entry["rows"] for entry in card["training_data"]) == len(TEXTS) == sum(summary.counts.values())
+    assert load_model(tmp_path / "m").card["tier"] == "accurate"
 
 
 def test_quantised_export_keeps_word_embeddings_in_4_bit_blocks(tiny_base, tmp_path):

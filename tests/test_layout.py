@@ -1,4 +1,5 @@
-"""The package's layout: nothing below the CLI imports the package ``__init__`` (the one arrow upward)."""
+"""The package's layout: each module imports only from its own layer or the layers below it (docs/development.md),
+and nothing below the CLI imports the package ``__init__``."""
 from __future__ import annotations
 
 import ast
@@ -58,6 +59,55 @@ def test_no_library_module_imports_the_package_init(path):
 ])
 def test_upward_imports_are_found_anywhere_in_a_module(source, found):
     assert upward_imports(source) == found
+
+
+# From the bottom up, as docs/development.md lists them. A module may import from its own layer and those below.
+LAYERS = [
+    {"errors", "_version", "atomic", "features", "card"},
+    {"segment", "results", "explain"},
+    {"linear", "scorer", "encoder", "accurate", "paragraphs"},
+    {"persist"},
+    {"inference"},
+    {"readers", "writers", "cluster", "parallel"},
+    {"api", "batch"},
+    {"labelled", "evaluation", "model", "training", "encoder_training", "distil", "report", "plots"},
+    {"cli"},
+]
+LAYER = {name: level for level, names in enumerate(LAYERS) for name in names}
+
+
+def imported_modules(source: str) -> set[str]:
+    """The factcomment modules ``source`` imports, at the top or inside functions (``cli.app`` counts as ``cli``).
+
+    >>> sorted(imported_modules("import factcomment.segment\\ndef f():\\n    from factcomment.cli.app import app\\n"
+    ...                         "from factcomment import features"))
+    ['cli', 'features', 'segment']
+    """
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            # `from factcomment import features` imports the submodule features.
+            names = ([f"factcomment.{a.name}" for a in node.names if _is_submodule(a.name)]
+                     if node.module == "factcomment" else [node.module])
+        else:
+            continue
+        found |= {n.split(".")[1] for n in names if n.startswith("factcomment.")}
+    return found
+
+
+def test_every_module_has_a_layer():
+    modules = {p.stem for p in LIBRARY} | {"cli"}
+    assert modules == set(LAYER)
+
+
+@pytest.mark.parametrize("path", [*LIBRARY, *sorted((PACKAGE / "cli").glob("*.py"))],
+                         ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_no_module_imports_one_above_it(path):
+    name = "cli" if path.parent.name == "cli" else path.stem
+    above = sorted(m for m in imported_modules(path.read_text(encoding="utf-8")) if LAYER[m] > LAYER[name])
+    assert above == [], f"{name} (layer {LAYER[name]}) imports {above} from above it; see docs/development.md"
 
 
 def test_version_is_defined_once():

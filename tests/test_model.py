@@ -20,7 +20,8 @@ def test_train_returns_threshold_metrics_and_settings():
     result = train(TEXTS, LABELS_, folds=3)
     assert 0.0 < result.threshold < 1.0
     assert result.cv_metrics["n"] == 16 and result.cv_metrics["counts"] == {"report": 8, "comment": 8}
-    assert set(result.cv_metrics) >= {"macro_f1", "report", "comment", "folds"}
+    assert set(result.cv_metrics) >= {"macro_f1", "accuracy", "per_class", "confusion", "threshold", "folds"}
+    assert set(result.cv_metrics["per_class"]) == set(LABELS)
     assert result.settings["C"] == DEFAULT_SETTINGS["C"]
     # The Pipeline's classes are the labels the rest of factcomment uses (results.LABELS), both of them.
     assert sorted(result.pipeline.classes_) == sorted(LABELS)

@@ -77,35 +77,37 @@ def test_one_piece_of_work_starts_no_workers(tiny_model, write, monkeypatch):
     assert result.exit_code == 0 and result.stdout.count("\n") == 1
 
 
-def _fails_in_helpers(model, texts, *, caller, crash):
-    if os.getpid() != caller:
+def _dies_or_refuses_t500(model, texts, *, crash):
+    if "t500" in texts:
         if crash:
             os._exit(3)  # killed mid-work: nothing sent, nothing cleaned up
-        raise ValueError(f"helper met {texts[0]}")
-    if "t500" in texts:
         raise ValueError("t500 is bad")
     return list(texts)
 
 
-def test_slices_a_helper_drops_are_done_by_the_caller(tiny_model, capfd, monkeypatch):
+def test_a_slice_whose_worker_dies_is_an_error_not_a_hang(tiny_model, capfd, monkeypatch):
     monkeypatch.setattr(parallel, "_start_method", lambda: "fork")
-    texts = [f"t{i}" for i in range(400)]
-    work = functools.partial(_fails_in_helpers, caller=os.getpid(), crash=True)
-    assert _flatten(map_slices(work, texts, tiny_model, 2, 64)) == texts
+    texts = [f"t{i}" for i in range(1000)]
+    chunks = map_slices(functools.partial(_dies_or_refuses_t500, crash=True), texts, tiny_model, 2, 64)
+    with pytest.raises(WorkerError, match="a worker process died"):
+        for chunk in chunks:
+            assert "t500" not in chunk
     assert multiprocessing.active_children() == []
     assert capfd.readouterr().err == ""
 
 
-def test_an_error_in_a_helper_is_raised_by_the_caller_at_its_slice(tiny_model, capfd, monkeypatch):
+def test_an_error_in_a_worker_is_raised_by_the_caller_at_its_slice(tiny_model, capfd, monkeypatch):
     monkeypatch.setattr(parallel, "_start_method", lambda: "fork")
     texts = [f"t{i}" for i in range(1000)]
-    work = functools.partial(_fails_in_helpers, caller=os.getpid(), crash=False)
-    chunks = map_slices(work, texts, tiny_model, 3, 64)
+    chunks = map_slices(functools.partial(_dies_or_refuses_t500, crash=False), texts, tiny_model, 3, 64)
+    seen = []
     with pytest.raises(ValueError, match="t500 is bad"):
         for chunk in chunks:
-            assert "t500" not in chunk
+            seen += chunk
+    bad = next(a for a, b in parallel._guided_bounds(len(texts), 64, 3) if a <= 500 < b)
+    assert seen == texts[:bad]  # every slice before the bad one, in order
     assert multiprocessing.active_children() == []
-    assert capfd.readouterr().err == ""  # the helpers' own errors are not printed: the caller raises them
+    assert capfd.readouterr().err == ""  # the workers' own errors are not printed: the caller raises them
 
 
 def test_stopping_early_ends_the_helpers(tiny_model, start_method):

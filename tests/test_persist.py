@@ -6,7 +6,8 @@ import shutil
 import pytest
 
 from factcomment.errors import ModelError
-from factcomment.persist import CARD_FILE, MODEL_FILE, SCORER_FILE, load_model
+from factcomment.inference import load_model
+from factcomment.persist import CARD_FILE, MODEL_FILE, SCORER_FILE
 
 
 @pytest.fixture
@@ -112,7 +113,7 @@ def test_an_interrupted_save_leaves_the_old_model_loadable(tiny_model, model_cop
 def test_loading_a_model_while_it_is_replaced_sees_one_model_whole(tiny_model, model_copy, monkeypatch):
     import factcomment.persist as persist
 
-    check = persist._check_versions
+    check = persist.check_versions
     swapped = []
 
     def replace_meanwhile(*args):  # `train --force` finishes between reading the card and the scorer
@@ -121,7 +122,7 @@ def test_loading_a_model_while_it_is_replaced_sees_one_model_whole(tiny_model, m
             swapped.append(True)
             _resave(tiny_model, model_copy, 0.25, force=True)
 
-    monkeypatch.setattr(persist, "_check_versions", replace_meanwhile)
+    monkeypatch.setattr(persist, "check_versions", replace_meanwhile)
     model = load_model(model_copy)
     assert swapped and model.threshold == 0.25
     assert [n for n in model_copy.parent.iterdir() if n.name.startswith(".")] == []

@@ -277,3 +277,46 @@ def test_label_map_pairs_need_a_raw_label_and_a_known_one(pair):
 
     with pytest.raises(UsageError, match="write RAW=report or RAW=comment"):
         parse_label_map([pair])
+
+
+def test_blocks_frame_json_lines_raw_and_read_other_inputs_as_units(write):
+    from factcomment.readers import Lines, iter_blocks
+
+    rows = write("r.jsonl", "".join(f'{{"text": "Row {i}."}}\n' for i in range(5)))
+    table = write("t.tsv", "text\nOne.\nTwo.\n")
+    tally = Tally()
+    blocks = list(iter_blocks([rows, table], InputOptions(), tally, 2))
+    lines = [b for b in blocks if isinstance(b, Lines)]
+    assert [(b.first_line, b.first_byte, len(b.lines), b.last) for b in lines] == [
+        (1, 0, 2, False), (3, 38, 2, False), (5, 76, 1, True)]
+    assert [[u.text for u in b] for b in blocks[3:]] == [["One.", "Two."]]
+    assert tally.files == 2 and tally.units == 2  # raw lines are counted where they are parsed
+
+
+def test_parsed_lines_report_typed_errors_that_survive_a_trip_to_another_process(write):
+    import pickle
+
+    from factcomment.readers import iter_blocks, parse_lines
+
+    path = write("bad.jsonl", '{"text": "One."}\n{broken\n{"text": "Three."}\n')
+    (block,) = iter_blocks([path], InputOptions(), Tally(), 10)
+    units, found = pickle.loads(pickle.dumps(parse_lines(block, InputOptions())))
+    assert [u.text for u in units] == ["One."] and found.units == 1
+    (error,) = found.errors
+    assert isinstance(error, InputError) and error.stopped and error.file == path
+    assert str(error).startswith(f"{path}:2: not valid JSON")
+    run = Tally()
+    run.add(found)
+    assert run.stopped(path) and run.units == 1 and run.failed_files == {path}
+
+
+def test_a_stopped_file_is_read_no_further(write):
+    from factcomment.readers import iter_blocks
+
+    path = write("long.jsonl", '{"text": "Row."}\n' * 10)
+    tally = Tally()
+    blocks = iter_blocks([path], InputOptions(), tally, 2)
+    assert next(blocks).first_line == 1
+    tally(InputError(f"{path}:2: not valid JSON", file=path, stopped=True))
+    assert [b.first_line for b in blocks] == [3]  # the block read ahead, and no more
+

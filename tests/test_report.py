@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from factcomment.persist import Model
+from factcomment.inference import Model
 from factcomment.readers import InputOptions, Tally
 from factcomment.report import DocumentReport, build_report, render_report, shade, word_spans
 from factcomment.results import Explanation, Prediction, SegmentPrediction
@@ -299,6 +299,12 @@ def test_build_report_reads_files_reports_failures_and_goes_on(write, model, tmp
     assert "Not included" in page and "missing.txt: no such file or directory" in page
     assert "threshold 0.500" in page and "model created today" in page
 
+
+def test_build_report_warns_of_an_empty_document_as_every_reader_does(write, model):
+    empty = write("empty.txt", " \n\n")
+    tally = Tally()
+    build_report([empty], InputOptions(), tally, model=model)
+    assert tally.warnings == [f"{empty}: no text in this input (empty or whitespace only)"] and tally.errors == []
 
 def test_build_report_threshold_unit_and_stdin(model, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbfHe said so. I think not.")))

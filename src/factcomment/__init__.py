@@ -25,8 +25,8 @@ _EXPORTS = {
     "Prediction": "factcomment.results",
     "SegmentPrediction": "factcomment.results",
     "Explanation": "factcomment.results",
-    "load_model": "factcomment.persist",
-    "Model": "factcomment.persist",
+    "load_model": "factcomment.inference",
+    "Model": "factcomment.inference",
     "FactcommentError": "factcomment.errors",
     "InputError": "factcomment.errors",
     "ModelError": "factcomment.errors",
@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from factcomment.api import classify, classify_document
     from factcomment.errors import (FactcommentError, InputError, ModelError, OutputError, TrainingDataError,
                                     UsageError, WorkerError)
-    from factcomment.persist import Model, load_model
+    from factcomment.inference import Model, load_model
     from factcomment.results import Explanation, Prediction, SegmentPrediction
     from factcomment.segment import Segment, Span, split_document, split_paragraphs, split_sentences
 

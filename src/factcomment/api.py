@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from factcomment.errors import UsageError
-from factcomment.persist import Model, load_model
+from factcomment.inference import Model, load_model
 from factcomment.readers import Unit
 from factcomment.results import Prediction, SegmentPrediction
 from factcomment.segment import DEFAULT_MARKER, split_document
@@ -35,13 +35,14 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
         The paragraphs or sentences to label (a list of strings; a lone string is refused, since iterating it
         would classify single characters).
     model
-        A :class:`~factcomment.persist.Model`, a model directory, or ``None`` for the shipped model.
+        A :class:`~factcomment.inference.Model`, a model directory, or ``None`` for the shipped model.
     threshold
         Label ``comment`` when ``p_comment >= threshold``; default: the threshold stored with the model.
     explain
         When > 0, attach the ``explain`` strongest features each way to every prediction.
     jobs
-        Processes to use, counting the calling one; the result is identical whatever the number.
+        Worker processes to score in (the calling process hands out slices and gathers them); the result is
+        identical whatever the number.
 
     Examples
     --------

@@ -107,7 +107,7 @@ def swap_dirs(new: Path, old: Path) -> None:
     """Put directory ``new`` at ``old``'s path and ``old`` at ``new``'s, atomically where the OS allows.
 
     Without ``renameat2`` (not Linux, or an old C library) ``old`` is moved aside first, so for a moment
-    the path holds nothing; readers retry (see ``persist.load_model``).
+    the path holds nothing; readers retry (see ``persist.read_model``).
     """
     if _renameat2(new, old, _RENAME_EXCHANGE):
         return

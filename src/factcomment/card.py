@@ -40,16 +40,12 @@ def render_card(card: dict[str, Any]) -> str:
     cv = metrics.get("cross_validation", {})
     lines += ["", "## Quality", ""]
     if cv:
-        lines.append(f"- Cross-validated (out-of-fold) macro-F1 on the training data: **{cv.get('macro_f1', 0):.3f}**"
-                     f" ({cv.get('folds', '?')} folds, n={cv.get('n', '?')}).")
+        lines += _figures(f"Cross-validated (out-of-fold) on the training data ({cv.get('folds', '?')} folds, "
+                          f"n={cv.get('n', '?')})", cv)
     held = metrics.get("heldout")
     if held:
         names = ", ".join(f["file"] for f in held["files"])
-        lines.append(f"- Held-out ({names}), same recipe trained without it: macro-F1 **{held['macro_f1']:.3f}**, "
-                     f"accuracy {held['accuracy']:.3f}.")
-        for label, s in held["per_class"].items():
-            lines.append(f"  - {label}: precision {s['precision']:.3f}, recall {s['recall']:.3f}, "
-                         f"F1 {s['f1']:.3f}, support {s['support']}")
+        lines += _figures(f"Held-out ({names}), same recipe trained without it", held)
     lines += ["", "## Settings", "", "```json"]
     lines += [json.dumps(card.get("settings", {}), indent=2, sort_keys=True), "```", "",
               "## Files", "", "| file | bytes | SHA-256 |", "|---|---:|---|"]
@@ -64,6 +60,14 @@ def render_card(card: dict[str, Any]) -> str:
               "- Inference reads `model.onnx`, `tokenizer.json` and `scorer.json` (no pickle), each checked against",
               "  its SHA-256 on this card first; that catches damage, not tampering. Only load models you trust.", ""]
     return "\n".join(lines)
+
+
+def _figures(what: str, metrics: dict[str, Any]) -> list[str]:
+    """Figures in the shape of :meth:`factcomment.evaluation.Evaluation.as_dict` (older cards lack some)."""
+    accuracy = f", accuracy {metrics['accuracy']:.3f}" if "accuracy" in metrics else ""
+    return [f"- {what}: macro-F1 **{metrics.get('macro_f1', 0):.3f}**{accuracy}.",
+            *(f"  - {label}: precision {s['precision']:.3f}, recall {s['recall']:.3f}, F1 {s['f1']:.3f}, "
+              f"support {s['support']}" for label, s in metrics.get("per_class", {}).items())]
 
 
 def _base_model(card: dict[str, Any]) -> list[str]:

@@ -2,9 +2,10 @@
 
 Two ways in:
 
-- ``factcomment classify --dask ADDRESS`` (and :func:`ordered_map_dask`): the client frames the inputs into
-  chunks, the workers parse, classify and render them, and the client writes the results in input order,
-  so the output is byte-identical to a single process. The model is sent to every worker once.
+- ``factcomment classify --dask ADDRESS`` (:func:`dask_executor` under :func:`factcomment.parallel.ordered_map`):
+  the client frames the inputs into chunks, the workers parse, classify and render them, and the client
+  writes the results in input order, so the output is byte-identical to a single process. The model is sent
+  to every worker once.
 - :func:`classify_partition`, for your own Dask code: map it over the partitions of a ``dask.bag`` of texts
   or a ``dask.dataframe`` with a text column. Each worker process loads the model once and reuses it.
 
@@ -16,37 +17,30 @@ The example is skipped under pytest: it needs the optional dask and a list of yo
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from factcomment.errors import UsageError
-from factcomment.persist import Model, load_model
-
-T = TypeVar("T")
-R = TypeVar("R")
-_WINDOW_PER_WORKER = 3
+from factcomment.inference import Model, load_model
 
 
-def ordered_map_dask(work: Callable[[Model, T], R], items: Iterable[T], model: Model, address: str) -> Iterator[R]:
-    """Yield ``work(model, item)`` for each item, in input order, computed on a Dask cluster.
+@contextlib.contextmanager
+def dask_executor(address: str, shared: Any) -> Iterator[tuple[Callable[[Callable, Any], Any], int]]:
+    """Connect to ``address`` and yield ``submit(work, item)``, which runs ``work(shared, item)`` on a worker,
+    and the number of workers; :func:`factcomment.parallel.ordered_map` keeps the results in order.
 
     ``address`` is a scheduler address (``tcp://host:8786``) or ``local`` for a LocalCluster on this machine
-    with one single-threaded worker process per core. The model is sent to every worker once.
+    with one single-threaded worker process per core. ``shared`` (the model) is sent to every worker once.
     """
     client, cluster = _connect(address)
     try:
         workers = max(1, len(client.scheduler_info().get("workers", {})))
-        shared = client.scatter(model, broadcast=True)
-        pending: deque = deque()
-        for item in items:
-            pending.append(client.submit(work, shared, item, pure=False))
-            if len(pending) >= workers * _WINDOW_PER_WORKER:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        scattered = client.scatter(shared, broadcast=True)
+        executor = client.get_executor(pure=False)
+        yield (lambda work, item: executor.submit(work, scattered, item)), workers
     finally:
         client.close()
         if cluster is not None:

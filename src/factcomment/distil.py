@@ -19,6 +19,7 @@ from typing import Any
 
 from factcomment.atomic import write_whole
 from factcomment.errors import InputError, UsageError
+from factcomment.results import LABELS
 
 __all__ = ["BATCH", "Distillation", "balanced_weights", "default_cache", "read_transfer", "teacher_scores",
            "train_distilled", "transfer_rows"]
@@ -198,7 +199,7 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
         p_oof[held_rows] = model.predict_proba([texts[i] for i in held_rows])[:, column]
     threshold, metrics = _best_threshold(y == "comment", p_oof)
     metrics.update(n=len(y), folds=folds, seed=seed, auc=float(roc_auc_score(y == "comment", p_oof)),
-                   counts={label: int((y == label).sum()) for label in ("report", "comment")},
+                   counts={label: int((y == label).sum()) for label in LABELS},
                    transfer={"rows": len(transfer), "mode": mode, "weight": weight, "balanced": balance_transfer})
     final = fit(range(len(texts)))
     _slim(final)

@@ -22,11 +22,11 @@ import math
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from itertools import count, islice, pairwise, repeat
+from itertools import count, islice, repeat
 from operator import lt
 from typing import Any
 
-from factcomment.features import _TOKEN, TEXT_END, TEXT_START, normalise_text
+from factcomment.features import _TOKEN, TEXT_END, TEXT_START, ngrams, normalise_text, tokenise
 
 __all__ = ["LinearTables", "Sums"]
 
@@ -39,6 +39,7 @@ STREAM_FROM = 100_000
 BLOCK = 2048
 _OPEN, _BETWEEN, _CLOSE = TEXT_START + " ", f" {TEXT_END} {TEXT_START} ", " " + TEXT_END
 _INT64_MAX = (1 << 63) - 1
+_START_ID, _END_ID = 1, 2  # the token ids of TEXT_START and TEXT_END in the numpy path's stream
 
 # (dot, norm2, cues, lexicon, tokens): the fixed-point sums of one text, and its token count.
 Sums = tuple[int, int, int, int, int]
@@ -127,11 +128,11 @@ class LinearTables:
         names, order = self._sorted
         weight, idf, scale, size = self._weight, self._idf, float(1 << self.bits), len(names)
         class_int, lexicon_int = (table.get for table in self._cue_ints)
-        zeros, findall, join = repeat(0), _TOKEN.findall, " ".join
+        zeros = repeat(0)
         out = []
         for text in texts:
-            tokens = findall(normalise_text(text))
-            grams = tokens + list(map(join, pairwise(["<s>", *tokens, "</s>"])))  # features.ngrams
+            tokens = tokenise(text)
+            grams = ngrams(tokens)  # the Pipeline's analyzer: features.analyse
             found = []
             for gram in dict.fromkeys(grams):  # binary tf: each distinct feature once
                 i = bisect_left(names, gram)
@@ -179,11 +180,11 @@ class LinearTables:
         np.minimum(where, len(pair_keys) - 1, out=where)
         hit = pair_keys[where] == pairs
         following = np.where(hit, pair_feature[where], n_features - 1)
-        ends = np.flatnonzero(ids == 2)  # TEXT_END's id
+        ends = np.flatnonzero(ids == _END_ID)
         starts = np.concatenate(([0], ends[:-1] + 1))
         bound = _INT64_MAX // (2 * largest)  # texts with more entries than this are summed as Python ints
         # Distinct features per text: (text, feature) keys, unique.
-        text_of = np.cumsum(ids == 1) - 1  # TEXT_START's id is 1
+        text_of = np.cumsum(ids == _START_ID) - 1
         features = np.concatenate((unigram[ids], following))
         owner = np.concatenate((text_of, text_of[:-1]))
         keep = features < n_features - 1
@@ -216,7 +217,8 @@ class LinearTables:
     def _numpy(self) -> tuple[Any, tuple]:
         import numpy as np
 
-        # Token ids: 0 for every token the model does not know, 1 and 2 for the separators, then each token of
+        # Token ids: 0 for every token the model does not know, _START_ID and _END_ID for the separators (first
+        # in the dict, which keeps insertion order, so they get 1 and 2), then each token of
         # a vocabulary unigram or bigram, of a cue class or of the lexicon. Built from one flat list of tokens
         # with C-level maps (every worker process does this once): a bigram "a b" puts two tokens in it.
         class_int, lexicon_int = self._cue_ints

@@ -26,6 +26,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from factcomment import features
 from factcomment.errors import TrainingDataError
+from factcomment.evaluation import score
 from factcomment.results import LABELS
 
 __all__ = ["DEFAULT_SETTINGS", "LABELS", "MIN_PER_CLASS", "TrainResult", "build_pipeline", "train"]
@@ -193,21 +194,9 @@ def _best_threshold(is_comment: np.ndarray, p: np.ndarray) -> tuple[float, dict[
     macro = np.where(valid, macro, -1.0)
     k = int(np.argmax(macro))
     threshold = float((sorted_p[k] + sorted_p[k + 1]) / 2) if k + 1 < n else float(np.nextafter(sorted_p[k], -1))
-    metrics = _metrics(is_comment, p >= threshold)
-    metrics["threshold"] = threshold
-    return threshold, metrics
-
-
-def _metrics(truth: np.ndarray, predicted: np.ndarray) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for label, t, p in (("comment", truth, predicted), ("report", ~truth, ~predicted)):
-        tp = int((t & p).sum())
-        precision = tp / max(int(p.sum()), 1)
-        recall = tp / max(int(t.sum()), 1)
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        out[label] = {"precision": precision, "recall": recall, "f1": f1}
-    out["macro_f1"] = (out["comment"]["f1"] + out["report"]["f1"]) / 2
-    return out
+    # The figures at the chosen cut, as evaluation.score computes and shapes them for every data set.
+    gold = np.where(is_comment, "comment", "report").tolist()
+    return threshold, score(gold, p.tolist(), threshold).as_dict()
 
 
 def _slim(pipeline: Pipeline) -> None:

@@ -1,63 +1,80 @@
-"""Order-preserving parallel map over worker processes on this machine.
+"""One order-preserving map over worker processes: local ones, or a Dask cluster's.
 
-Work goes out to a process pool in a bounded window (a few items per worker), so memory stays flat on endless
-streams, and results come back in submission order, so output is identical to a single process whatever
-``jobs`` is. Workers are forked where that is safe (a single-threaded process on a platform that forks), inheriting
-the loaded model instead of loading it again; elsewhere the model is sent to each worker once, at start-up.
-:func:`map_slices` goes further for a list already in memory: the calling process works too, beside forked
-helpers that inherit the list, and only results travel.
+``jobs=N`` means N worker processes, in the library (``classify(texts, jobs=N)``) and the CLI (``--jobs N``)
+alike: the calling process only hands out work, gathers the results and writes them. Work goes out in a
+bounded window (a few items per worker), so memory stays flat on endless streams, and results come back in
+submission order, so output is identical to a single process whatever the workers and wherever they run.
+Local workers are forked where that is safe (a single-threaded process on a platform that forks), inheriting
+what they share (the loaded model) instead of receiving it; elsewhere it is sent to each worker once, at
+start-up. A Dask cluster (:mod:`factcomment.cluster`) gets it once per worker too.
 """
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import multiprocessing
-import multiprocessing.connection
 import os
 import signal
 import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import chain, islice
 from typing import Any, TypeVar
 
+from factcomment.cluster import dask_executor  # imports Dask only to connect
 from factcomment.errors import WorkerError
-from factcomment.persist import Model
 
+S = TypeVar("S")
 T = TypeVar("T")
 R = TypeVar("R")
+Submit = Callable[[Callable[[Any, Any], Any], Any], Future]
 _WINDOW_PER_JOB = 3
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _state: Any = None  # what every task of this worker shares (the model), set once by _start_worker
 
 
-def ordered_map(work: Callable[[Model, T], R], items: Iterable[T], model: Model, jobs: int) -> Iterator[R]:
-    """Yield ``work(model, item)`` for each item, in input order, computed by ``jobs`` worker processes.
+def ordered_map(work: Callable[[S, T], R], items: Iterable[T], shared: S, jobs: int = 1, *,
+                dask: str | None = None) -> Iterator[R]:
+    """Yield ``work(shared, item)`` for each item, in input order.
 
-    ``work`` must be a module-level function (it is sent to the workers by name).
+    The work is done by ``jobs`` local worker processes, or on the Dask cluster at the address ``dask``
+    (see :func:`~factcomment.cluster.dask_executor`); with ``jobs=1``, or a single item to do locally, by the
+    calling process. ``shared`` (the model) reaches each worker once. ``work`` must be picklable by
+    reference (a module-level function or a partial of one).
     """
-    return _ordered_map(work, items, model, jobs, _start_method())
+    items = iter(items)
+    if dask is None:
+        head = list(islice(items, 2))
+        items = chain(head, items)
+        if jobs == 1 or len(head) < 2:  # starting workers for one piece of work would only add their start-up
+            yield from (work(shared, item) for item in items)
+            return
+    with (dask_executor(dask, shared) if dask is not None else _local_executor(shared, jobs)) as (submit, workers):
+        pending: deque[Future] = deque()
+        for item in items:
+            pending.append(submit(work, item))
+            if len(pending) >= workers * _WINDOW_PER_JOB:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
-def map_slices(work: Callable[[Model, Sequence[T]], R], sequence: Sequence[T], model: Model, jobs: int,
+def map_slices(work: Callable[[S, Sequence[T]], R], sequence: Sequence[T], shared: S, jobs: int,
                size: int) -> Iterator[R]:
-    """Yield ``work(model, sequence[i:i + size])`` for consecutive slices, in order, over ``jobs`` processes.
-
-    Where workers can be forked, the calling process is one of the ``jobs``: it forks ``jobs - 1`` helpers,
-    which inherit ``sequence`` and the model, and every process claims the next slice from a shared counter;
-    only results travel. The caller gathers the helpers' results between slices of its own, so whatever it
-    does with each result (building ``Prediction`` objects, say) overlaps their work instead of following
-    it, and no third process competes for two cores. Elsewhere the slices are sent to a pool.
-    ``work`` must be picklable by reference (a module-level function or a partial of one).
-    """
+    """Yield ``work(shared, sequence[i:j])`` for consecutive slices of about ``size``, in order, over ``jobs``
+    worker processes (:func:`ordered_map`). Forked workers inherit ``sequence``: only the bounds travel."""
     bounds = _guided_bounds(len(sequence), size, jobs)
-    method = _start_method()
-    if method == "fork":
-        return _caller_works_too(work, sequence, model, jobs, bounds)
-    return _ordered_map(work, (sequence[a:b] for a, b in bounds), model, jobs, method)
+    if _start_method() == "fork":
+        return ordered_map(_slice, bounds, (work, shared, sequence), jobs)
+    return ordered_map(work, (sequence[a:b] for a, b in bounds), shared, jobs)
+
+
+def _slice(state: tuple[Callable, Any, Sequence], bounds: tuple[int, int]) -> Any:
+    work, shared, sequence = state
+    return work(shared, sequence[bounds[0]:bounds[1]])
 
 
 def _guided_bounds(length: int, size: int, jobs: int) -> list[tuple[int, int]]:
@@ -74,93 +91,14 @@ def _guided_bounds(length: int, size: int, jobs: int) -> list[tuple[int, int]]:
     return bounds
 
 
-def _caller_works_too(work: Callable[[Model, Sequence[T]], R], sequence: Sequence[T], model: Model, jobs: int,
-                      bounds: list[tuple[int, int]]) -> Iterator[R]:
-    if jobs == 1 or len(bounds) < 2:
-        yield from (work(model, sequence[a:b]) for a, b in bounds)
-        return
-    context = multiprocessing.get_context("fork")
-    claimed = context.Value("q", 0)  # the next slice nobody has claimed yet
-    helpers: dict[Any, Any] = {}
-    for _ in range(jobs - 1):
-        receiver, sender = context.Pipe(duplex=False)
-        helper = context.Process(target=_help, args=(work, sequence, model, bounds, claimed, sender), daemon=True)
-        helper.start()
-        sender.close()
-        helpers[receiver] = helper
-    done: dict[int, R] = {}
-
-    def gather(timeout: float | None) -> None:
-        for receiver in multiprocessing.connection.wait(list(helpers), timeout):
-            try:
-                index, result = receiver.recv()
-                done[index] = result
-            except EOFError:  # the helper has finished (or died: its unsent slices are done below)
-                helpers.pop(receiver).join()
-
-    try:
-        for index, (start, end) in enumerate(bounds):
-            while index not in done:
-                gather(0)
-                if index in done:
-                    break
-                if (mine := _claim(claimed, len(bounds))) is not None:
-                    done[mine] = work(model, sequence[bounds[mine][0]:bounds[mine][1]])
-                elif helpers:
-                    gather(None)
-                else:  # claimed by a helper that died without sending it; an error it met will recur here
-                    done[index] = work(model, sequence[start:end])
-            yield done.pop(index)
-    finally:
-        for receiver, helper in helpers.items():
-            helper.terminate()
-            helper.join()
-            receiver.close()
-
-
-def _claim(claimed: Any, count: int) -> int | None:
-    with claimed.get_lock():
-        index = claimed.value
-        if index >= count:
-            return None
-        claimed.value = index + 1
-        return index
-
-
-def _help(work: Callable[[Model, Sequence[T]], R], sequence: Sequence[T], model: Model,
-          bounds: list[tuple[int, int]], claimed: Any, sender: Any) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    die_with_parent()
-    try:
-        while (index := _claim(claimed, len(bounds))) is not None:
-            start, end = bounds[index]
-            sender.send((index, work(model, sequence[start:end])))
-    except BaseException:  # noqa: BLE001 -- the caller redoes what was not sent, and meets the same error itself
-        pass
-    finally:
-        sender.close()
-
-
-def _ordered_map(work: Callable[[Any, T], R], items: Iterable[T], state: Any, jobs: int, method: str) -> Iterator[R]:
-    items = iter(items)
-    head = list(islice(items, 2))
-    if len(head) < 2:  # one piece of work (a short file, say): starting workers would only add their start-up
-        yield from (work(state, item) for item in head)
-        return
-    items = chain(head, items)
+@contextlib.contextmanager
+def _local_executor(shared: Any, jobs: int) -> Iterator[tuple[Submit, int]]:
     # An executor rather than a Pool: when a worker dies (killed, out of memory) a Pool quietly replaces it and
     # waits forever for the lost result; an executor fails the results still owed, which is reported.
-    executor = ProcessPoolExecutor(jobs, multiprocessing.get_context(method), initializer=_start_worker,
-                                   initargs=(state,))
+    executor = ProcessPoolExecutor(jobs, multiprocessing.get_context(_start_method()), initializer=_start_worker,
+                                   initargs=(shared,))
     try:
-        pending: deque = deque()
-        for item in items:
-            pending.append(executor.submit(_call, work, item))
-            if len(pending) >= jobs * _WINDOW_PER_JOB:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        yield (lambda work, item: executor.submit(_call, work, item)), jobs
     except BrokenProcessPool:
         raise WorkerError("a worker process died before finishing its work (killed, or out of memory?); "
                           "rerun with fewer jobs") from None

@@ -1,4 +1,5 @@
-"""Saving and loading models, with a card that records where they came from and what they hold.
+"""Model files: saving them with a card that records where they came from and what they hold, and reading
+them back verified (:mod:`factcomment.inference` turns what is read into a :class:`~factcomment.inference.Model`).
 
 A model directory holds:
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -24,16 +26,14 @@ import sys
 import tempfile
 import time
 from array import array
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from factcomment import paragraphs
 from factcomment._version import __version__
 from factcomment.atomic import remove_stale, swap_dirs, temporary_prefix, umask
 from factcomment.errors import ModelError, OutputError, UsageError
-from factcomment.results import LABELS, Explanation, Prediction
+from factcomment.results import LABELS
 
 MODEL_FILE = "model.joblib"
 SCORER_FILE = "scorer.json"
@@ -51,137 +51,29 @@ def default_model_dir() -> Path:
     raise ModelError("the shipped model is missing from this installation; reinstall factcomment or pass --model")
 
 
-@dataclass(frozen=True)
-class Model:
-    """A loaded model: the compiled scorer, its decision threshold and its card.
-
-    Use :func:`load_model` to get one; :meth:`predict` labels texts, :meth:`load_pipeline` gives the
-    scikit-learn Pipeline it was compiled from.
-    """
-
-    path: Path
-    card: dict[str, Any]
-    scorer: Any = field(repr=False)
-    allow_version_mismatch: bool = False
-
-    @property
-    def threshold(self) -> float:
-        return float(self.card["threshold"])
-
-    def predict(self, texts: list[str], *, threshold: float | None = None, explain: int = 0) -> list[Prediction]:
-        """Label ``texts`` in order; ``p_comment >= threshold`` means comment."""
-        predictions = self.label(self.p_comment(texts), threshold=threshold)
-        if not explain:
-            return predictions
-        return [replace(p, explanation=self.explain(text, explain)) for text, p in zip(texts, predictions)]
-
-    def p_comment(self, texts: list[str]) -> list[float]:
-        """The probability that each text is comment; a paragraph's is its sentences' (:mod:`~factcomment.paragraphs`)."""
-        return paragraphs.p_comment(self.scorer, texts)
-
-    def label(self, probabilities: list[float], *, threshold: float | None = None) -> list[Prediction]:
-        """Predictions for probabilities computed elsewhere (say, in a worker process)."""
-        cut = self.threshold if threshold is None else threshold
-        return [Prediction("comment" if p >= cut else "report", p) for p in probabilities]
-
-    def explain(self, text: str, k: int) -> Explanation:
-        """The ``k`` features that pushed ``text`` hardest toward each label, with exact contributions."""
-        if not callable(getattr(self.scorer, "explain", None)):
-            raise UsageError(f"the {self.card.get('tier', 'given')} model gives no per-word explanations; use the "
-                             "fast model (--model fast) with --explain")
-        toward_comment, toward_report, intercept, decision = paragraphs.explain(self.scorer, text, k)
-        shown = sum(c for _, c in toward_comment) + sum(c for _, c in toward_report)
-        return Explanation(tuple(toward_comment), tuple(toward_report), intercept,
-                           decision - intercept - shown, decision)
-
-    def load_pipeline(self):
-        """The scikit-learn Pipeline, after checking its hash and the library versions it was saved with."""
-        if self.card.get("tier", "fast") != "fast":
-            raise ModelError(f"{self.path}: an {self.card.get('tier')} model has no scikit-learn Pipeline")
-        _check_versions(self.card, self.path, ("scikit-learn",), self.allow_version_mismatch)
-        with _opened_dir(self.path) as handle:
-            data = _read_verified(handle, self.path, MODEL_FILE, self.card)
-        import io
-
-        import joblib
-
-        return joblib.load(io.BytesIO(data))
-
-
-def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mismatch: bool = False) -> Model:
-    """Load a model directory (default: the shipped model), verifying every file against its card.
-
-    Parameters
-    ----------
-    path
-        ``None`` or ``"fast"`` for the shipped fast model, ``"accurate"`` for the accurate tier (installed
-        with ``pip install '.[accurate]' ./model/accurate``), or a directory written by ``factcomment train``.
-    allow_version_mismatch
-        Load a model whose card records another factcomment version (format changes may break it).
-
-    Examples
-    --------
-    >>> model = load_model()
-    >>> model.predict(["The minister resigned on Monday."])[0].label
-    'report'
-    """
-    directory = _model_dir(path)
-    if directory.is_file():
-        directory = directory.parent
+def read_model(directory: Path, files_of: Callable[[dict[str, Any]], list[str]],
+               allow_version_mismatch: bool = False) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The card of the model ``directory`` and the bytes of the files ``files_of(card)`` names, each checked
+    against its SHA-256 on the card (and the card's factcomment version against this one's)."""
     # A directory being replaced by `train --force` is swapped whole (see staging_dir), and each attempt reads
     # one directory through one handle: it sees the old model or the new one. A file that vanished or changed
     # under it means the swap happened mid-read, and the next attempt reads the new model.
-    for attempt in range(_LOAD_ATTEMPTS):
+    for attempt in itertools.count():  # the last of _LOAD_ATTEMPTS raises
         with _opened_dir(directory) as handle:
             try:
                 card = _read_card(handle, directory)
-                _check_versions(card, directory, ("factcomment",), allow_version_mismatch)
-                files = {name: _read_verified(handle, directory, name, card) for name in _model_files(card)}
-                break
+                check_versions(card, directory, ("factcomment",), allow_version_mismatch)
+                return card, {name: _read_verified(handle, directory, name, card) for name in files_of(card)}
             except ModelError:
                 if attempt == _LOAD_ATTEMPTS - 1 or not _replaced(handle, directory):
                     raise
         time.sleep(0.01 * (attempt + 1))
-    fast = _fast_scorer(files[SCORER_FILE], directory) if SCORER_FILE in files else None
-    if card.get("tier", "fast") == "accurate":
-        from factcomment.accurate import AccurateScorer
-
-        return Model(directory, card, AccurateScorer(directory, card, fast, files), allow_version_mismatch)
-    return Model(directory, card, fast, allow_version_mismatch)
 
 
-def _model_files(card: dict[str, Any]) -> list[str]:
-    """The files inference reads: the compiled scorer, and for the accurate tier the encoder's files too."""
-    if card.get("tier", "fast") == "accurate":
-        from factcomment.accurate import ENCODER_FILES
-
-        return [*ENCODER_FILES, *([SCORER_FILE] if SCORER_FILE in card["files"] else [])]
-    return [SCORER_FILE]
-
-
-def _model_dir(path: str | os.PathLike[str] | None) -> Path:
-    # The tier names win over directories of the same name; write ./accurate for such a directory.
-    if path is None or path == "fast":
-        return default_model_dir()
-    if path == "accurate":
-        from factcomment.accurate import accurate_model_dir
-
-        return accurate_model_dir()
-    return Path(path)
-
-
-def _fast_scorer(raw: bytes, directory: Path):
-    from factcomment.scorer import Scorer
-
-    try:
-        data = json.loads(raw)
-    except ValueError as error:
-        raise ModelError(f"{directory / SCORER_FILE}: not valid JSON ({error}); retrain or restore the model") from None
-    check_scorer(data, directory / SCORER_FILE)
-    try:
-        return Scorer.from_dict(data)
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
-        raise ModelError(f"{directory / SCORER_FILE}: not a factcomment scorer ({error}); retrain the model") from None
+def read_verified(directory: Path, name: str, card: dict[str, Any]) -> bytes:
+    """The bytes of the file ``name`` of a model ``directory``, checked against the SHA-256 on its card."""
+    with _opened_dir(directory) as handle:
+        return _read_verified(handle, directory, name, card)
 
 
 def read_card(directory: Path) -> dict[str, Any]:
@@ -459,7 +351,7 @@ def _replaced(handle: int | None, directory: Path) -> bool:
     return (now.st_dev, now.st_ino) != (was.st_dev, was.st_ino)
 
 
-def _check_versions(card: dict[str, Any], directory: Path, names: tuple[str, ...], allow: bool) -> None:
+def check_versions(card: dict[str, Any], directory: Path, names: tuple[str, ...], allow: bool) -> None:
     recorded = card.get("versions", {})
     for name in names:
         have = __version__ if name == "factcomment" else installed_version(name)

@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -93,15 +94,49 @@ class Tally:
     files: int = 0  # inputs tried: files opened, and paths that were missing
     units: int = 0  # units read from all of them
 
+    _stopped: set[str] = field(default_factory=set, repr=False)  # files a bad row stopped
+
     def __call__(self, error: InputError) -> None:
         self.errors.append(error)
+        if error.stopped and error.file is not None:
+            self._stopped.add(error.file)
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
 
+    def no_text(self, name: str) -> None:
+        """Warn that the input ``name`` gave nothing to read."""
+        self.warn(f"{name}: no text in this input (empty or whitespace only)")
+
+    def add(self, other: Tally) -> None:
+        """Take in what another Tally recorded (a worker's, reading a block of lines)."""
+        for error in other.errors:
+            self(error)
+        self.warnings += other.warnings
+        self.files += other.files
+        self.units += other.units
+
+    def stopped(self, name: str) -> bool:
+        """Whether a bad row stopped the input ``name``: the rows after it are not read."""
+        return name in self._stopped
+
     @property
     def failed_files(self) -> set[str]:
         return {e.file for e in self.errors if e.file is not None}
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A block of raw lines of the JSON-lines file ``file``, from line ``first_line`` (byte ``first_byte``).
+
+    :func:`iter_blocks` frames them and :func:`parse_lines` parses them, possibly in another process.
+    """
+
+    file: str
+    lines: list[bytes]
+    first_line: int = 1
+    first_byte: int = 0
+    last: bool = False  # the file's last block (empty for an empty file)
 
 
 def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterator[str]:
@@ -144,22 +179,76 @@ def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterato
 def iter_units(paths: Iterable[str], options: InputOptions, problems: Tally) -> Iterator[Unit]:
     """Read every input in turn; an unreadable input is reported to ``problems`` and skipped."""
     for name in expand_paths(paths, options.pattern, problems):
-        problems.files += 1
-        count = 0
-        try:
-            with _open_binary(name) as stream:
-                fmt = format_of(name, stream, options.input_format)
-                for unit in _READERS[fmt](name, stream, options, problems):
-                    count += 1
-                    problems.units += 1
-                    yield unit
-            if count == 0:
-                problems.warn(f"{name}: no text in this input (empty or whitespace only)")
-        except InputError as error:
-            error.file = name
-            problems(error)
-        except OSError as error:
-            problems(unreadable(name, error))
+        yield from _read_input(name, options, problems)
+
+
+def iter_blocks(paths: Iterable[str], options: InputOptions, problems: Tally,
+                size: int) -> Iterator[Lines | list[Unit]]:
+    """Every input in blocks of up to ``size`` lines or units, in input order.
+
+    JSON-lines files come as raw :class:`Lines` for :func:`parse_lines` to parse where the work is done (UTF-16
+    and UTF-32 ones excepted: they cannot be framed by bytes); other inputs as lists of units read here. A file
+    a bad row stopped (see :meth:`Tally.stopped`) is read no further.
+    """
+    for name in expand_paths(paths, options.pattern, problems):
+        if name != "-" and format_of(name, None, options.input_format) == "jsonl" and not is_wide_file(name, options):
+            yield from _line_blocks(name, problems, size)
+            continue
+        units = _read_input(name, options, problems)
+        while chunk := list(islice(units, size)):
+            yield chunk
+
+
+def parse_lines(block: Lines, options: InputOptions) -> tuple[list[Unit], Tally]:
+    """The units of a block of raw JSON lines, and a Tally of what went wrong and how many units it gave."""
+    problems, units = Tally(), []
+    try:
+        units.extend(read_jsonl_lines(block.file, block.lines, options, problems, block.first_line,
+                                      block.first_byte))
+    except InputError as error:  # a bad row stopped the file (not skip_bad_rows)
+        problems(error)
+    problems.units = len(units)
+    return units, problems
+
+
+def _read_input(name: str, options: InputOptions, problems: Tally) -> Iterator[Unit]:
+    problems.files += 1
+    count = 0
+    try:
+        with _open_binary(name) as stream:
+            fmt = format_of(name, stream, options.input_format)
+            for unit in _READERS[fmt](name, stream, options, problems):
+                count += 1
+                problems.units += 1
+                yield unit
+        if count == 0:
+            problems.no_text(name)
+    except InputError as error:
+        error.file = name
+        problems(error)
+    except OSError as error:
+        problems(unreadable(name, error))
+
+
+def _line_blocks(name: str, problems: Tally, size: int) -> Iterator[Lines]:
+    problems.files += 1
+    try:
+        stream = open(name, "rb")
+    except OSError as error:
+        problems(unreadable(name, error))
+        return
+    with stream:
+        line, byte = 1, 0
+        lines = list(islice(stream, size))
+        while True:
+            # One block is read ahead so that the last block with lines says so: a short file is then a single
+            # piece of work, which needs no worker processes.
+            following = list(islice(stream, size)) if lines and not problems.stopped(name) else []
+            yield Lines(name, lines, line, byte, last=not following)
+            if not following:
+                return
+            line, byte = line + len(lines), byte + sum(map(len, lines))
+            lines = following
 
 
 def unreadable(name: str, error: OSError) -> InputError:

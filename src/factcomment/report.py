@@ -164,7 +164,7 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
     """Read whole text documents (paths, directories or ``-``), classify them and render the page.
 
     A file that cannot be read is reported to ``problems`` and listed on the page; the others are shown.
-    ``model`` is a :class:`~factcomment.persist.Model`, a model directory or ``None`` for the shipped model.
+    ``model`` is a :class:`~factcomment.inference.Model`, a model directory or ``None`` for the shipped model.
     ``explain`` is the number of reasons each way to list per paragraph; a model that gives no per-word
     reasons gets a page without them. ``review`` and ``order`` are as for :func:`render_report`.
     """
@@ -190,7 +190,7 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
         results = classify_document(text, unit=options.unit, model=loaded, threshold=threshold,
                                     marker=options.marker, literal_marker=options.literal_marker, explain=raw)
         if not results:
-            problems.warn(f"{name}: no text in this input (empty or whitespace only)")
+            problems.no_text(name)
         problems.units += len(results)
         documents.append(DocumentReport("stdin" if name == "-" else name, text, results))
     skipped = [str(e) for e in problems.errors[before:]]

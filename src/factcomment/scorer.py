@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from operator import mul
 from typing import Any
 
-from factcomment.features import _TOKEN, CUE_NAMES, cue_classes, cue_vector, lexicon_cues, ngrams, normalise_text
+from factcomment.features import CUE_NAMES, cue_classes, cue_vector, lexicon_cues, ngrams, tokenise
 from factcomment.linear import LinearTables
 
 __all__ = ["FORMAT", "Scorer", "compile_scorer"]
@@ -208,7 +208,7 @@ class Scorer:
             Lists of ``(feature, contribution)``, strongest first; report contributions are negative. Every
             feature's contribution plus ``intercept`` sums to ``decision`` (up to float rounding).
         """
-        tokens = _TOKEN.findall(normalise_text(text))
+        tokens = tokenise(text)
         grams = [g for g in dict.fromkeys(ngrams(tokens)) if g in self._weights]  # binary tf: once each
         norm = math.sqrt(math.fsum(self._idf[g] ** 2 for g in grams))
         contributions = [(g, self._weights[g] / norm) for g in grams]

@@ -93,16 +93,11 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     fit = (lambda rows: train([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds))
     if distil is not None:
         fit, distilled = _distilled_fit(distil, units + held, seed=seed, folds=folds, progress=progress)
-    result = fit(units)
-    evaluation = None
-    if held:
-        scorer = Scorer.from_dict(compile_scorer(result.pipeline, result.threshold))
-        evaluation = score([u.label for u in held], paragraphs.p_comment(scorer, [u.text for u in held]),
-                           result.threshold)
-        if refit_with_heldout:
-            units = units + held
-            result = fit(units)
-    seconds = time.perf_counter() - began
+
+    def held_scores(result, texts: list[str]) -> list[float]:
+        return paragraphs.p_comment(Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)), texts)
+
+    result, units, evaluation = _fit_with_heldout(fit, held_scores, units, held, refit_with_heldout)
     card = {
         "name": "factcomment",
         "created": dt.date.today().isoformat(),
@@ -113,17 +108,37 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         "training_data": _describe(units),
         "reviewed_rows": sum(u.reviewed for u in units),
         **({"distillation": distilled} if distil is not None else {}),
-        "metrics": {
-            "cross_validation": result.cv_metrics,
-            **({"heldout": {"files": _describe(held), "trained_without_them": True,
-                            **evaluation.as_dict()}} if evaluation else {}),
-        },
-        "training_seconds": round(seconds, 2),
+        "metrics": {"cross_validation": result.cv_metrics, **_heldout_metrics(held, evaluation)},
+        "training_seconds": round(time.perf_counter() - began, 2),
     }
     save_model(out, result.pipeline, compile_scorer(result.pipeline, result.threshold), card, force=force)
+    return _summary(out, units, result, evaluation, began)
+
+
+def _fit_with_heldout(fit, held_scores, units: list[Unit], held: list[Unit], refit: bool):
+    """``fit(units)``, scored on ``held`` by ``held_scores(result, texts)``; then, if ``refit``, fitted again on
+    both. Returns the result, the units it was fitted on and the held-out Evaluation (None without ``held``)."""
+    result = fit(units)
+    if not held:
+        return result, units, None
+    evaluation = score([u.label for u in held], held_scores(result, [u.text for u in held]), result.threshold)
+    if refit:
+        units = units + held
+        result = fit(units)
+    return result, units, evaluation
+
+
+def _heldout_metrics(held: list[Unit], evaluation: Evaluation | None) -> dict:
+    """The card's metrics for the held-out files (none without them)."""
+    if evaluation is None:
+        return {}
+    return {"heldout": {"files": _describe(held), "trained_without_them": True, **evaluation.as_dict()}}
+
+
+def _summary(out: str | Path, units: list[Unit], result, evaluation: Evaluation | None, began: float) -> TrainSummary:
     counts = dict(sorted(Counter(u.label for u in units).items()))
-    return TrainSummary(Path(out), counts, result.threshold, result.cv_metrics, evaluation, seconds,
-                        card["reviewed_rows"])
+    return TrainSummary(Path(out), counts, result.threshold, result.cv_metrics, evaluation,
+                        time.perf_counter() - began, sum(u.reviewed for u in units))
 
 
 def check_train_target(out: str | Path, heldout: Sequence[str] = (), *, force: bool = False) -> None:
@@ -214,44 +229,32 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
     import tempfile
 
     from factcomment.encoder_training import checkpoint_dir, train_accurate
+    from factcomment.inference import load_model
 
-    def fit(rows: list[Unit], directory: Path):
-        texts, labels = [u.text for u in rows], [u.label for u in rows]
-        saved = checkpoint_dir(checkpoint, texts, labels, seed=seed) if checkpoint is not None else None
-        return train_accurate(texts, labels, directory, seed=seed, checkpoint=saved, progress=progress)
-
-    from factcomment.persist import load_model
-
-    card: dict = {"seed": seed, "training_data": _describe(units)}
-    evaluation = None
     with tempfile.TemporaryDirectory(prefix=".factcomment-encoder.") as work:
-        result = fit(units, Path(work) / "first")
-        if held:
-            first = Path(work) / "model"
-            save_accurate(first, result, card)
-            loaded = load_model(first)
-            evaluation = score([u.label for u in held], loaded.p_comment([u.text for u in held]),
-                               result.threshold)
-            card["metrics"] = {"heldout": {"files": _describe(held), "trained_without_them": True,
-                                           **evaluation.as_dict()}}
-            if refit_with_heldout:
-                units = units + held
-                card["training_data"] = _describe(units)
-                result = fit(units, Path(work) / "refit")
-        card["training_seconds"] = round(time.perf_counter() - began, 1)
-        card["reviewed_rows"] = sum(u.reviewed for u in units)
+        runs = iter(("first", "refit"))
+
+        def fit(rows: list[Unit]):
+            texts, labels = [u.text for u in rows], [u.label for u in rows]
+            saved = checkpoint_dir(checkpoint, texts, labels, seed=seed) if checkpoint is not None else None
+            return train_accurate(texts, labels, Path(work) / next(runs), seed=seed, checkpoint=saved,
+                                  progress=progress)
+
+        def held_scores(result, texts: list[str]) -> list[float]:
+            save_accurate(Path(work) / "model", result, {"seed": seed})
+            return load_model(Path(work) / "model").p_comment(texts)
+
+        result, units, evaluation = _fit_with_heldout(fit, held_scores, units, held, refit_with_heldout)
+        card = {"seed": seed, "training_data": _describe(units), "reviewed_rows": sum(u.reviewed for u in units),
+                "training_seconds": round(time.perf_counter() - began, 1), "metrics": _heldout_metrics(held, evaluation)}
         save_accurate(out, result, card, force=force)
-    counts = dict(sorted(Counter(u.label for u in units).items()))
-    return TrainSummary(Path(out), counts, result.threshold, result.cv_metrics, evaluation,
-                        time.perf_counter() - began, card["reviewed_rows"])
-
-
+    return _summary(out, units, result, evaluation, began)
 
 
 def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, progress):
     """The fit function for a distilled fast model, and the card's account of the teacher and the corpus."""
     from factcomment.distil import read_transfer, teacher_scores, train_distilled
-    from factcomment.persist import load_model
+    from factcomment.inference import load_model
 
     teacher = load_model(distil.teacher)
     # Gold texts (held-out ones included) are left out of the transfer set: no text is labelled twice.

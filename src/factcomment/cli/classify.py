@@ -53,7 +53,7 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
     tally = Tally()
     with session(debug, quiet, tally):
         from factcomment.batch import Job, classify_files
-        from factcomment.persist import load_model
+        from factcomment.inference import load_model
 
         check_marker(marker, literal_marker)
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,

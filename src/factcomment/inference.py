@@ -1,0 +1,143 @@
+"""The runtime model: load a model directory (either tier), score texts, label them and explain the labels.
+
+:func:`load_model` reads the files through :mod:`factcomment.persist`, which checks each against the
+SHA-256 on the card before anything is parsed, and builds the tier's scorer: the fast tier's
+:class:`~factcomment.scorer.Scorer` (exact fixed-point sums, :mod:`factcomment.linear`), or the accurate
+tier's :class:`~factcomment.accurate.AccurateScorer` stacked on it. :class:`Model` is the one way texts are
+scored (a paragraph as the mean of its sentences, :mod:`factcomment.paragraphs`), labelled and explained;
+nothing here imports scikit-learn.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from factcomment import paragraphs
+from factcomment.errors import ModelError, UsageError
+from factcomment.persist import (MODEL_FILE, SCORER_FILE, check_scorer, check_versions, default_model_dir,
+                                 read_model, read_verified)
+from factcomment.results import Explanation, Prediction
+
+__all__ = ["Model", "load_model"]
+
+
+@dataclass(frozen=True)
+class Model:
+    """A loaded model: the compiled scorer, its decision threshold and its card.
+
+    Use :func:`load_model` to get one; :meth:`predict` labels texts, :meth:`load_pipeline` gives the
+    scikit-learn Pipeline it was compiled from.
+    """
+
+    path: Path
+    card: dict[str, Any]
+    scorer: Any = field(repr=False)
+    allow_version_mismatch: bool = False
+
+    @property
+    def threshold(self) -> float:
+        return float(self.card["threshold"])
+
+    def predict(self, texts: list[str], *, threshold: float | None = None, explain: int = 0) -> list[Prediction]:
+        """Label ``texts`` in order; ``p_comment >= threshold`` means comment."""
+        predictions = self.label(self.p_comment(texts), threshold=threshold)
+        if not explain:
+            return predictions
+        return [replace(p, explanation=self.explain(text, explain)) for text, p in zip(texts, predictions)]
+
+    def p_comment(self, texts: list[str]) -> list[float]:
+        """The probability that each text is comment; a paragraph's is its sentences' (:mod:`~factcomment.paragraphs`)."""
+        return paragraphs.p_comment(self.scorer, texts)
+
+    def label(self, probabilities: list[float], *, threshold: float | None = None) -> list[Prediction]:
+        """Predictions for probabilities computed elsewhere (say, in a worker process)."""
+        cut = self.threshold if threshold is None else threshold
+        return [Prediction("comment" if p >= cut else "report", p) for p in probabilities]
+
+    def explain(self, text: str, k: int) -> Explanation:
+        """The ``k`` features that pushed ``text`` hardest toward each label, with exact contributions."""
+        if not callable(getattr(self.scorer, "explain", None)):
+            raise UsageError(f"the {self.card.get('tier', 'given')} model gives no per-word explanations; use the "
+                             "fast model (--model fast) with --explain")
+        toward_comment, toward_report, intercept, decision = paragraphs.explain(self.scorer, text, k)
+        shown = sum(c for _, c in toward_comment) + sum(c for _, c in toward_report)
+        return Explanation(tuple(toward_comment), tuple(toward_report), intercept,
+                           decision - intercept - shown, decision)
+
+    def load_pipeline(self):
+        """The scikit-learn Pipeline, after checking its hash and the library versions it was saved with."""
+        if self.card.get("tier", "fast") != "fast":
+            raise ModelError(f"{self.path}: an {self.card.get('tier')} model has no scikit-learn Pipeline")
+        check_versions(self.card, self.path, ("scikit-learn",), self.allow_version_mismatch)
+        data = read_verified(self.path, MODEL_FILE, self.card)
+        import io
+
+        import joblib
+
+        return joblib.load(io.BytesIO(data))
+
+
+def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mismatch: bool = False) -> Model:
+    """Load a model directory (default: the shipped model), verifying every file against its card.
+
+    Parameters
+    ----------
+    path
+        ``None`` or ``"fast"`` for the shipped fast model, ``"accurate"`` for the accurate tier (installed
+        with ``pip install '.[accurate]' ./model/accurate``), or a directory written by ``factcomment train``.
+    allow_version_mismatch
+        Load a model whose card records another factcomment version (format changes may break it).
+
+    Examples
+    --------
+    >>> model = load_model()
+    >>> model.predict(["The minister resigned on Monday."])[0].label
+    'report'
+    """
+    directory = _model_dir(path)
+    if directory.is_file():
+        directory = directory.parent
+    card, files = read_model(directory, _model_files, allow_version_mismatch)
+    fast = _fast_scorer(files[SCORER_FILE], directory) if SCORER_FILE in files else None
+    if card.get("tier", "fast") == "accurate":
+        from factcomment.accurate import AccurateScorer
+
+        return Model(directory, card, AccurateScorer(directory, card, fast, files), allow_version_mismatch)
+    return Model(directory, card, fast, allow_version_mismatch)
+
+
+def _model_files(card: dict[str, Any]) -> list[str]:
+    """The files inference reads: the compiled scorer, and for the accurate tier the encoder's files too."""
+    if card.get("tier", "fast") == "accurate":
+        from factcomment.accurate import ENCODER_FILES
+
+        return [*ENCODER_FILES, *([SCORER_FILE] if SCORER_FILE in card["files"] else [])]
+    return [SCORER_FILE]
+
+
+def _model_dir(path: str | os.PathLike[str] | None) -> Path:
+    # The tier names win over directories of the same name; write ./accurate for such a directory.
+    if path is None or path == "fast":
+        return default_model_dir()
+    if path == "accurate":
+        from factcomment.accurate import accurate_model_dir
+
+        return accurate_model_dir()
+    return Path(path)
+
+
+def _fast_scorer(raw: bytes, directory: Path):
+    from factcomment.scorer import Scorer
+
+    try:
+        data = json.loads(raw)
+    except ValueError as error:
+        raise ModelError(f"{directory / SCORER_FILE}: not valid JSON ({error}); retrain or restore the model") from None
+    check_scorer(data, directory / SCORER_FILE)
+    try:
+        return Scorer.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        raise ModelError(f"{directory / SCORER_FILE}: not a factcomment scorer ({error}); retrain the model") from None
