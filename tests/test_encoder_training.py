@@ -130,15 +130,6 @@ def test_train_files_scores_heldout_then_refits_the_accurate_tier(tiny_base, tmp
     assert load_model(tmp_path / "m").card["tier"] == "accurate"
 
 
-def test_quantised_export_keeps_word_embeddings_in_4_bit_blocks(tiny_base, tmp_path):
-    import onnx
-
-    figures = et.export_onnx(tuned_model(tiny_base), tmp_path, quantise=True, check_texts=TEXTS)
-    ops = [node.op_type for node in onnx.load(str(tmp_path / "model.onnx")).graph.node]
-    assert ops.count("GatherBlockQuantized") == 1 and "MatMulInteger" in ops
-    assert figures["quantised"] == et.QUANTISED
-
-
 def test_a_checkpoint_resumes_without_fine_tuning_again(tiny_base, tmp_path):
     said: list[str] = []
     options = dict(config=tiny_base[0], tokenizer_file=tiny_base[1], settings=SETTINGS, folds=2)

@@ -20,7 +20,9 @@ def render_card(card: dict[str, Any]) -> str:
         "",
         f"Created {card.get('created', '?')} with factcomment {card['versions'].get('factcomment')}, "
         f"scikit-learn {card['versions'].get('scikit-learn')}, Python {card['versions'].get('python')}; "
-        f"seed {card.get('seed')}; training took {card.get('training_seconds', '?')} s.",
+        f"seed {card.get('seed')}; training took {card.get('training_seconds', '?')} s"
+        + (f" (fine-tunes already in checkpoint `{card['checkpoint']}` were read, not rerun)." if card.get("checkpoint")
+           else "."),
         "",
         "## Training data",
         "",

@@ -35,12 +35,8 @@ ENCODER_SETTINGS: dict[str, Any] = {
     "weight_decay": 0.01,
 }
 OPSET = 17
-# The word embeddings are half the weights (30,522 x 384); a row is read, not multiplied, so 4-bit blocks cost
-# the model less than they would in a matrix product: dev_test AUC 0.839 against 0.841 with int8 everywhere,
-# and 5.5 MB off the install (docs/accurate.md).
-EMBEDDING_BLOCK = 128
-QUANTISED = (f"word embeddings 4-bit (blocks of {EMBEDDING_BLOCK}, symmetric), other weights int8 dynamic "
-             "(onnxruntime.quantization)")
+# Recorded on the card and in a checkpoint's export.json: a checkpoint exported another way is redone.
+QUANTISED = "int8 dynamic (onnxruntime.quantization.quantize_dynamic)"
 
 
 def _torch():
@@ -219,13 +215,8 @@ def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
     if quantise:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        int8_path = directory / "model.int8.onnx"
-        # int8 first (onnxruntime's shape inference cannot see through the 4-bit op), the word embeddings last.
-        quantize_dynamic(str(float_path), str(int8_path), weight_type=QuantType.QInt8,
-                         nodes_to_exclude=[_word_embeddings(float_path)])
-        _quantise_word_embeddings(int8_path, final)
+        quantize_dynamic(str(float_path), str(final), weight_type=QuantType.QInt8)
         float_path.unlink()
-        int8_path.unlink()
         quantised = OnnxEncoder.from_files(final, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
         figures["max_abs_diff_int8"] = max(abs(a - b) for a, b in zip(reference, quantised.logits(texts)))
         figures["quantised"] = QUANTISED
@@ -257,46 +248,6 @@ class AccurateResult:
     stacking: dict[str, float]
     threshold: float
     cv_metrics: dict[str, Any]
-
-
-def _word_embeddings(path: Path) -> str:
-    """The name of the exported graph's word-embedding Gather node."""
-    import onnx
-
-    names = [node.name for node in onnx.load(str(path)).graph.node
-             if node.op_type == "Gather" and "word_embeddings" in node.name]
-    if len(names) != 1:
-        raise RuntimeError(f"{path}: found {len(names)} word-embedding Gather nodes, not 1; the export has changed")
-    return names[0]
-
-
-def _quantise_word_embeddings(source: Path, target: Path) -> None:
-    """Write ``source`` with its word-embedding Gather as a 4-bit GatherBlockQuantized (onnxruntime's op)."""
-    import logging
-    import warnings
-
-    import onnx
-    from onnxruntime.quantization.matmul_nbits_quantizer import DefaultWeightOnlyQuantConfig, MatMulNBitsQuantizer
-
-    words = _word_embeddings(source)
-    model = onnx.load(str(source))
-    others = [node.name for node in model.graph.node if node.op_type == "Gather" and node.name != words]
-    axes = (("Gather", 1),)  # blocks run along the embedding dimension, one row at a time
-    config = DefaultWeightOnlyQuantConfig(block_size=EMBEDDING_BLOCK, is_symmetric=True, bits=4,
-                                          op_types_to_quantize=("Gather",), quant_axes=axes)
-    quantiser = MatMulNBitsQuantizer(model, block_size=EMBEDDING_BLOCK, is_symmetric=True, nodes_to_exclude=others,
-                                     op_types_to_quantize=("Gather",), quant_axes=axes, algo_config=config)
-    # It logs every node it skips, and warns that int4 moves the model to opset 21 (onnxruntime >= 1.20 runs it).
-    quiet = logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # 0/0 for an all-zero block, which it then zeroes
-            quantiser.process()
-    finally:
-        quiet.setLevel(level)
-    quantiser.model.save_model_to_file(str(target))
 
 
 def _folds(labels: Sequence[str], folds: int, seed: int):

@@ -246,7 +246,9 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
 
         result, units, evaluation = _fit_with_heldout(fit, held_scores, units, held, refit_with_heldout)
         card = {"seed": seed, "training_data": _describe(units), "reviewed_rows": sum(u.reviewed for u in units),
-                "training_seconds": round(time.perf_counter() - began, 1), "metrics": _heldout_metrics(held, evaluation)}
+                "training_seconds": round(time.perf_counter() - began, 1), "metrics": _heldout_metrics(held, evaluation),
+                # The time above leaves out fine-tunes read back from the checkpoint.
+                **({"checkpoint": str(checkpoint)} if checkpoint is not None else {})}
         save_accurate(out, result, card, force=force)
     return _summary(out, units, result, evaluation, began)
 
