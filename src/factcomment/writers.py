@@ -107,7 +107,7 @@ class RowWriter:
             after = _json_row(row, self._json_keys[at + 1:])[1:-1]
             return ["{" + before + (", " if before else "") + self._json_keys[at][1] + '"', LongText(text, _json_piece),
                     '"' + (", " if after else "") + after + "}\n"]
-        cells = [_cell(row.get(key)) for key in self.columns]
+        cells = [_cell(row.get(key)) if key != "text" else "" for key in self.columns]
         if self.fmt == "tsv":
             cells = [cell.translate(_TSV_ESCAPES) for cell in cells]
             return ["\t".join([*cells[:at], ""]), LongText(text, _tsv_piece), "\t".join(["", *cells[at + 1:]]) + "\n"]
