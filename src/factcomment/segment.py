@@ -125,22 +125,44 @@ def _marker_at(pattern: re.Pattern | None, text: str, start: int, end: int) -> r
     return m if m is not None and m.end() > start else None
 
 
-def _paragraph_bounds(text: str, pattern: re.Pattern | None) -> list[tuple[int, int]]:
-    lines = [m.span() for m in _LINE.finditer(text)]
-    if len(lines) < 2 or _BLANK_LINE.search(text) is None:
-        return lines
-    blank_before = [False] + [_BLANK_LINE.search(text, a[1], b[0]) is not None
-                              for a, b in zip(lines, lines[1:])]
-    inner = [e - s for (s, e), blank in zip(lines, blank_before[1:]) if not blank]
-    if not any(blank_before) or not inner or sum(n <= _WRAP_WIDTH for n in inner) * 4 < 3 * len(inner):
-        return lines
-    paragraphs: list[tuple[int, int]] = []
-    for (s, e), blank in zip(lines, blank_before):
-        if paragraphs and not blank and _marker_at(pattern, text, s, e) is None:
-            paragraphs[-1] = (paragraphs[-1][0], e)
-        else:
-            paragraphs.append((s, e))
-    return paragraphs
+def _paragraph_bounds(text: str, pattern: re.Pattern | None) -> Iterator[tuple[int, int]]:
+    # Two passes over the lines rather than lists of them: a document of millions of lines stays one string.
+    if _BLANK_LINE.search(text) is None or not _hard_wrapped(text):
+        yield from (m.span() for m in _LINE.finditer(text))
+        return
+    paragraph = None
+    for s, e, blank in _lines(text):
+        if paragraph is not None and not blank and _marker_at(pattern, text, s, e) is None:
+            paragraph = (paragraph[0], e)
+            continue
+        if paragraph is not None:
+            yield paragraph
+        paragraph = (s, e)
+    if paragraph is not None:
+        yield paragraph
+
+
+def _lines(text: str) -> Iterator[tuple[int, int, bool]]:
+    """``(start, end, blank line before)`` of each line without its surrounding whitespace."""
+    previous_end = None
+    for m in _LINE.finditer(text):
+        s, e = m.span()
+        yield s, e, previous_end is not None and _BLANK_LINE.search(text, previous_end, s) is not None
+        previous_end = e
+
+
+def _hard_wrapped(text: str) -> bool:
+    """A blank line separates two lines, and 3/4 of the lines directly followed by another are short."""
+    blanks = followed = short = 0
+    previous_length = None
+    for s, e, blank in _lines(text):
+        if previous_length is not None:
+            blanks += blank
+            if not blank:
+                followed += 1
+                short += previous_length <= _WRAP_WIDTH
+        previous_length = e - s
+    return blanks > 0 and followed > 0 and short * 4 >= 3 * followed
 
 
 def _sentence_bounds(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
@@ -244,8 +266,7 @@ def iter_segments(text: str, *, marker: str | re.Pattern | None = DEFAULT_MARKER
 
 
 def _segments(text: str, pattern: re.Pattern | None, by_sentence: bool) -> Iterator[Segment]:
-    paragraphs = _paragraph_bounds(text, pattern)
-    for index, (start, end) in enumerate(paragraphs):
+    for index, ((start, end), last) in enumerate(_and_last(_paragraph_bounds(text, pattern))):
         kind, mark, mark_start = "report", None, None
         m = pattern.match(text, start, end) if pattern is not None else None
         if m is not None and m.end() > start:
@@ -254,7 +275,7 @@ def _segments(text: str, pattern: re.Pattern | None, by_sentence: bool) -> Itera
         # Sentences are split from this copy, so they are exactly split_sentences() of the paragraph, whatever
         # precedes it.
         para = text[start:end]
-        if index == len(paragraphs) - 1:
+        if last:
             # Nothing here needs the document any more: if the caller handed it over (as the readers do), it
             # goes now, and a huge last paragraph is not held twice (a whole document's slice is no copy).
             del text, m
@@ -266,6 +287,14 @@ def _segments(text: str, pattern: re.Pattern | None, by_sentence: bool) -> Itera
         for j, ((s, e), model_text) in enumerate(zip(bounds, _quoted_texts(para, lookahead))):
             yield Segment(index, j, kind, para[s:e], start + s, start + e,
                           mark if j == 0 else None, mark_start if j == 0 else None, model_text)
+
+
+def _and_last(items: Iterator[tuple[int, int]]) -> Iterator[tuple[tuple[int, int], bool]]:
+    """Each item, and whether it is the last (known once the items are exhausted)."""
+    following = next(items, None)
+    while following is not None:
+        item, following = following, next(items, None)
+        yield item, following is None
 
 
 # Double quotation marks (single ones double as apostrophes). Typographic marks say which way they face; a
