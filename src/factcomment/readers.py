@@ -265,7 +265,7 @@ def read_document(name: str, options: InputOptions) -> str:
         raise unreadable(name, error) from None
 
 
-READ = 1 << 20  # bytes of a document read and decoded at a time
+READ = 1 << 16  # bytes of a document read and decoded at a time
 
 
 def decode_stream(stream: BinaryIO, name: str, encoding: str = "utf-8", errors: str = "strict", *,
