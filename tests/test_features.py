@@ -116,7 +116,8 @@ def test_ascii_digit_check_agrees_with_the_regex(text):
 # Characters that make normalising depend on context: quotation marks of every kind, apostrophes, whitespace
 # (ordinary, no-break, line separators), digits and number punctuation, a capital sigma (lower-cased by its
 # neighbours), a dotted capital I (lower-cased to two characters), the scorer's separators.
-_CONTEXT = st.sampled_from(list('"“”„«»‘’\'\u00a0\n\u2028\x85\t0123456789.,:/ΣσİaAbZ_—\x00\x01') + ["st", "Σ "])
+_CONTEXT = st.sampled_from(list('"“”„«»‘’\'\u00a0\n\u2028\x85\t0123456789.,:/ΣσİaAbZ_—\x00\x01')
+                           + ["st", "Σ "])
 _DENSE = st.sampled_from(list('‘’"“ ‘’" ab1Σ'))  # quotation marks, spaces and words, closely packed
 
 

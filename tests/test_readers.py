@@ -345,8 +345,9 @@ def _whole(data, keep_end=True, **options):
 
 
 # UTF-8 made and broken: characters of 1 to 4 bytes, lone lead and continuation bytes, NUL, BOMs, whitespace.
-_PIECES = st.sampled_from(["a", " ", "\n", "é", "€", "😀", "\u2028", "\ufeff", "\x85"]).map(str.encode) | st.sampled_from(
-    [b"\xff", b"\x80", b"\xe2\x82", b"\xf0\x9f", b"\xed\xa0\x80", b"\x00", codecs.BOM_UTF8, codecs.BOM_UTF16_LE])
+_PIECES = (st.sampled_from(["a", " ", "\n", "é", "€", "😀", "\u2028", "\ufeff", "\x85"]).map(str.encode)
+           | st.sampled_from([b"\xff", b"\x80", b"\xe2\x82", b"\xf0\x9f", b"\xed\xa0\x80", b"\x00", codecs.BOM_UTF8,
+                              codecs.BOM_UTF16_LE]))
 _DOCUMENT_BYTES = st.lists(_PIECES, max_size=30).map(b"".join) | st.binary(max_size=30)
 
 

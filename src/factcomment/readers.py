@@ -1,9 +1,9 @@
 """Readers: paths, directories and stdin in; a stream of typed :class:`Unit` records out.
 
 Every reader is a generator, so memory stays flat however large the input (text documents are the one
-exception: a document is split as a whole, so it is held in memory while it is split). A file that cannot be
-read does not stop the others: its :class:`~factcomment.errors.InputError` is handed to ``problems`` and the
-stream goes on with the next input. Bad rows in JSON lines or CSV stop their file, unless
+exception: a document is split as a whole, so its text is held in memory, once, while it is split). A file
+that cannot be read does not stop the others: its :class:`~factcomment.errors.InputError` is handed to
+``problems`` and the stream goes on with the next input. Bad rows in JSON lines or CSV stop their file, unless
 ``skip_bad_rows`` is set, in which case each is reported and skipped.
 """
 from __future__ import annotations
