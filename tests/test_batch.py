@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 
 import pytest
 from typer.testing import CliRunner
@@ -9,6 +10,8 @@ from typer.testing import CliRunner
 import factcomment.batch as batch
 from conftest import TINY_COMMENT, TINY_REPORT
 from factcomment.cli import app
+from factcomment.readers import InputOptions, Tally
+from factcomment.writers import RowWriter, columns_for
 
 runner = CliRunner()
 
@@ -95,3 +98,38 @@ def test_a_worker_killed_mid_run_is_a_one_line_error_and_no_output_file(small_pi
     assert result.stderr == ("factcomment: error: a worker process died before finishing its work (killed, or out of "
                              "memory?); rerun with fewer jobs\n")
     assert not out.exists() and list(tmp_path.glob("labels*")) == []
+
+
+class _Discard:
+    """An output stream that only counts what it is given."""
+
+    def __init__(self):
+        self.size = 0
+
+    def write(self, text):
+        self.size += len(text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("unit, fmt", [("paragraph", "jsonl"), ("paragraph", "csv"), ("paragraph", "tsv"),
+                                       ("sentence", "jsonl")])
+def test_a_document_that_is_one_huge_paragraph_is_held_about_once(tiny_model, write, unit, fmt):
+    # Read, split, scored and written in pieces, the document is in memory as its text alone: not also as its
+    # bytes, a paragraph slice, a normalised copy, an escaped copy or a row string (item 18 of issue #14).
+    words = b"officials said the road would reopen, frankly. "
+    data = words * (3_000_000 // len(words)) + b"\n"  # 3 MB, one line, one sentence
+    path, size = write("huge.txt", data), len(data)
+    job = batch.Job(InputOptions(unit=unit), None, 0, fmt, columns_for("classify", fmt))
+    out, tally = _Discard(), Tally()
+    tiny_model.scorer.p_comment(["warm up: tables built before measuring"])
+    tracemalloc.start()
+    try:
+        writer = RowWriter(out, fmt, job.columns)
+        for text in batch.classify_files([path], job, tiny_model, tally):
+            writer.write_rendered(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert tally.units == 1 and out.size > size - 1
+    # The text once, and working memory of a few pieces (64K characters each): no second copy of the text.
+    assert peak < size + 1_500_000, peak

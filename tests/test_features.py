@@ -3,7 +3,7 @@ import math
 import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from factcomment import features
 from factcomment.features import CUE_NAMES, analyse, cue_vector, normalise_text, tokenise
@@ -111,3 +111,35 @@ def test_number_pattern_is_the_plain_spelling_of_it(text):
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
 def test_ascii_digit_check_agrees_with_the_regex(text):
     assert features._has_ascii_digit(text) == bool(features._DIGIT.search(text))
+
+
+# Characters that make normalising depend on context: quotation marks of every kind, apostrophes, whitespace
+# (ordinary, no-break, line separators), digits and number punctuation, a capital sigma (lower-cased by its
+# neighbours), a dotted capital I (lower-cased to two characters), the scorer's separators.
+_CONTEXT = st.sampled_from(list('"“”„«»‘’\'\u00a0\n\u2028\x85\t0123456789.,:/ΣσİaAbZ_—\x00\x01')
+                           + ["st", "Σ "])
+_DENSE = st.sampled_from(list('‘’"“ ‘’" ab1Σ'))  # quotation marks, spaces and words, closely packed
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_DENSE, max_size=30).map("".join) | st.lists(_DENSE | _CONTEXT | st.text(max_size=3),
+                                                             max_size=40).map("".join),
+       st.integers(1, 8))
+@example('"a b ‘c’ d', 2)  # an open quotation closes at the ‘ of a later single-quoted one
+@example("‘a b’ c", 2)  # no cut inside ‘...’
+@example('a "b c" d', 2)
+@example("ΑΣ Σ", 1)  # a final sigma sees no further than the space
+def test_normalised_pieces_join_to_the_whole_and_split_no_token(text, size):
+    pieces = list(features.normalised_pieces(text, size=size))
+    assert "".join(pieces) == normalise_text(text)
+    assert [t for piece in pieces for t in features._TOKEN.findall(piece)] == tokenise(text)
+    assert all(pieces)
+
+
+def test_normalised_pieces_are_bounded_outside_quotations():
+    text = "Officials said the road would reopen. " * 1000
+    pieces = list(features.normalised_pieces(text, size=100))
+    assert max(map(len, pieces)) <= 110 and "".join(pieces) == normalise_text(text)
+    # A quotation is never cut: the first piece runs to the space after its closing mark.
+    quoted = 'x "' + "a " * 500 + '" y z'
+    assert list(features.normalised_pieces(quoted, size=100)) == ["x  _quote_  ", "y z"]

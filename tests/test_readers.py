@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import codecs
+import io
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
+from factcomment import readers
 from factcomment.errors import InputError, UsageError
 from factcomment.readers import InputOptions, Tally, decode, iter_units
+from factcomment.segment import WHITESPACE
 
 
 def read(paths, **options):
@@ -320,3 +324,47 @@ def test_a_stopped_file_is_read_no_further(write):
     tally(InputError(f"{path}:2: not valid JSON", file=path, stopped=True))
     assert [b.first_line for b in blocks] == [3]  # the block read ahead, and no more
 
+
+def _decoded(data, read=None, **options):
+    """decode_stream over ``data`` (READ bytes at a time), as its text or its InputError's message."""
+    with pytest.MonkeyPatch.context() as patch:
+        if read is not None:
+            patch.setattr(readers, "READ", read)
+        try:
+            return readers.decode_stream(io.BufferedReader(io.BytesIO(data)), "x.txt", **options)
+        except InputError as error:
+            return f"error: {error}"
+
+
+def _whole(data, keep_end=True, **options):
+    try:
+        text = decode(data, "x.txt", **options)
+    except InputError as error:
+        return f"error: {error}"
+    return text if keep_end else text.rstrip(WHITESPACE)
+
+
+# UTF-8 made and broken: characters of 1 to 4 bytes, lone lead and continuation bytes, NUL, BOMs, whitespace.
+_PIECES = (st.sampled_from(["a", " ", "\n", "é", "€", "😀", "\u2028", "\ufeff", "\x85"]).map(str.encode)
+           | st.sampled_from([b"\xff", b"\x80", b"\xe2\x82", b"\xf0\x9f", b"\xed\xa0\x80", b"\x00", codecs.BOM_UTF8,
+                              codecs.BOM_UTF16_LE]))
+_DOCUMENT_BYTES = st.lists(_PIECES, max_size=30).map(b"".join) | st.binary(max_size=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DOCUMENT_BYTES, st.integers(1, 9), st.sampled_from(["utf-8", "latin-1", "utf-16-le"]),
+       st.sampled_from(["strict", "replace"]), st.booleans())
+def test_a_document_decoded_piece_by_piece_is_the_document_decoded_whole(data, read, encoding, errors, keep_end):
+    # The same text, or the same error naming the same byte, however the bytes are cut into reads.
+    options = dict(encoding=encoding, errors=errors)
+    assert _decoded(data, read, keep_end=keep_end, **options) == _whole(data, keep_end, **options)
+
+
+@pytest.mark.parametrize("data", [
+    "Caf\u00e9 \u201cx\u201d ".encode() * 20_000 + b"\n\n",  # just above READ (64 KiB in this test)
+    codecs.BOM_UTF8 + b"a" * 70_000 + b"\xff" + b"b" * 70_000,  # an error after the first read, past a BOM
+    b"a" * 70_000 + b"\xff" + b"b" * 70_000 + b"\x00",  # a NUL anywhere is reported before a bad byte
+])
+def test_documents_above_one_read_decode_as_a_whole(data):
+    for keep_end in (True, False):
+        assert _decoded(data, 1 << 16, keep_end=keep_end) == _whole(data, keep_end)

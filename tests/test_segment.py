@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcomment.errors import UsageError
-from factcomment.segment import (DEFAULT_MARKER, Segment, Span, _WS, iter_segments, quoted_sentence_texts,
+from factcomment.segment import (DEFAULT_MARKER, Segment, Span, WHITESPACE, iter_segments, quoted_sentence_texts,
                                  split_document, split_paragraphs, split_sentences)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-WS = set(_WS)
+WS = set(WHITESPACE)
 
 
 def texts(doc, **kw):
@@ -283,12 +283,22 @@ def test_lossless_and_well_formed(doc, unit, kw):
     last_end, paragraphs = 0, []
     for s in segs:
         assert s.kind in ("report", "comment") and doc[s.start:s.end] == s.text
-        assert s.text == s.text.strip(_WS)
+        assert s.text == s.text.strip(WHITESPACE)
         assert (s.marker_start if s.marker is not None else s.start) >= last_end
         assert (s.marker is None) == (s.marker_start is None) and (s.marker is None or s.kind == "comment")
         last_end = s.end
         paragraphs.append(s.paragraph)
     assert sorted(set(paragraphs)) == list(range(len(set(paragraphs)))) and paragraphs == sorted(paragraphs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCS, st.lists(st.sampled_from(sorted(WS)), max_size=4).map("".join), st.sampled_from(["paragraph", "sentence"]),
+       MARKERS | st.just({"marker": r"c(?=\s)"}))
+def test_whitespace_at_the_end_changes_no_segment(doc, end, unit, kw):
+    # Readers leave it out of a document's text (it would cost a copy of a document that is one paragraph).
+    def segments(text):
+        return [(s, s.model_text) for s in split_document(text, unit=unit, **kw)]
+    assert segments(doc + end) == segments(doc.rstrip(WHITESPACE))
 
 
 @settings(max_examples=200, deadline=None)

@@ -8,15 +8,16 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from factcomment.errors import OutputError, UsageError
+from factcomment import writers
 from factcomment.writers import RowWriter, choose_format, open_output
 
 ROWS = [{"file": "a.txt", "paragraph": 0, "text": "Tab\there", "p_comment": 0.25},
         {"file": "a.txt", "paragraph": 1, "text": 'Quote "x", new\nline', "p_comment": None}]
 
 
-def render(fmt, rows=ROWS, columns=("file", "paragraph", "p_comment", "text")):
+def render(fmt, rows=ROWS, columns=("file", "paragraph", "p_comment", "text"), header=True):
     out = io.StringIO()
-    writer = RowWriter(out, fmt, columns)
+    writer = RowWriter(out, fmt, columns, header=header)
     for row in rows:
         writer.write(row)
     return out.getvalue()
@@ -195,3 +196,53 @@ def test_open_output_on_a_full_disk_is_an_output_error_and_leaves_nothing(tmp_pa
             stream.write("row\n")
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     assert os.listdir(tmp_path) == []
+
+
+# Every character some format escapes or quotes, and a few that none does.
+_SPECIAL = 'Quote "x", tab\t new\nline\r\n back\\slash \x00\x1f é “curly” \u2028 \ud800 '
+LONG_COLUMNS = [("file", "paragraph", "p_comment", "text"), ("text", "file"), ("file", "text", "explanation")]
+
+
+def _first_difference(a, b):
+    """None, or where two long strings part (pytest would spend minutes spelling out their difference)."""
+    if a == b:
+        return None
+    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return at, a[max(0, at - 20):at + 20], b[max(0, at - 20):at + 20]
+
+
+def _long_row(text):
+    return {"file": "a,\"b\".txt", "paragraph": 3, "p_comment": None, "text": text,
+            "explanation": {"comment": [["x", 0.5]]}}
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "tsv", "table"])
+@pytest.mark.parametrize("columns", LONG_COLUMNS)
+@pytest.mark.parametrize("special", [_SPECIAL, _SPECIAL.replace('"', "'"), "plain words "])
+def test_a_text_just_above_the_long_threshold_is_written_as_a_short_one_is(fmt, columns, special, monkeypatch):
+    text = (special * (writers.LONG // len(special) + 2))[:writers.LONG + 1]
+    rows = [_long_row(text), _long_row("short")]
+    chunked = render(fmt, rows, columns)
+    # Rendered in one place (a worker) and written in another, the long text travels as itself.
+    rendered = writers.RenderedRows()
+    for row in rows:
+        RowWriter(rendered, fmt, columns, header=False).write(row)
+    parts = rendered.value()
+    monkeypatch.setattr(writers, "LONG", 10**9)
+    plain = render(fmt, rows, columns)
+    assert _first_difference(chunked, plain) is None
+    assert _first_difference("".join(writers.rendered_pieces(parts)), render(fmt, rows, columns, header=False)) is None
+    if fmt != "table":
+        assert [p.text is text for p in parts if isinstance(p, writers.LongText)] == [True]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.sampled_from(',"\n\r\t\\ a\x00é\ud800'), min_size=2, max_size=12) | st.text(min_size=2, max_size=12),
+       st.integers(1, 5), st.sampled_from(["jsonl", "csv", "tsv", "table"]),
+       st.sampled_from(LONG_COLUMNS))
+def test_long_texts_are_written_in_pieces_byte_for_byte(text, long, fmt, columns):
+    row = _long_row(text)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(writers, "LONG", long)
+        chunked = render(fmt, [row], columns)
+    assert chunked == render(fmt, [row], columns)

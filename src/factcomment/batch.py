@@ -11,7 +11,6 @@ order (:func:`~factcomment.parallel.ordered_map`) and render the same bytes.
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from factcomment.explain import raw_count
 from factcomment.inference import Model
 from factcomment.parallel import ordered_map
 from factcomment.readers import InputOptions, Lines, Tally, Unit, iter_blocks, parse_lines
-from factcomment.writers import RowWriter, classify_row
+from factcomment.writers import LongText, RenderedRows, RowWriter, classify_row, rendered_pieces
 
 PIECE = 2048  # lines or units per piece: big enough to amortise the hand-off, small enough to stay flat
 
@@ -44,7 +43,7 @@ class Rendered:
     units travelling back with it would double the traffic through the calling process.
     """
 
-    text: str
+    text: str | list[str | LongText]  # a long text stays a reference until written (see RenderedRows)
     file: str = ""
     first: bool = False  # the first block of its file (raw lines only)
     last: bool = False  # the last block of its file (raw lines only)
@@ -64,19 +63,19 @@ def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally
             in_file = result.parsed.units + (0 if result.first else in_file)
             if result.last and not in_file and not problems.stopped(result.file):
                 problems.no_text(result.file)
-        yield result.text
+        yield from rendered_pieces(result.text)
 
 
 def render_piece(model: Model, item: tuple[Job, Lines | list[Unit]]) -> Rendered:
     """Worker-side: parse (raw lines), classify and render one piece."""
     job, block = item
     units, parsed = parse_lines(block, job.options) if isinstance(block, Lines) else (block, None)
-    out = io.StringIO()
+    out = RenderedRows()
     writer = RowWriter(out, job.fmt, job.columns, header=False)
     # A table shows readable reasons, which come from a longer list of raw features (see factcomment.explain).
     explain = raw_count(job.explain) if job.fmt == "table" else job.explain
     for unit, prediction in classify_units(units, model=model, threshold=job.threshold, explain=explain):
         writer.write(classify_row(unit, prediction, job.fmt, job.explain))
     if parsed is None:
-        return Rendered(out.getvalue())
-    return Rendered(out.getvalue(), block.file, block.first_byte == 0, block.last, parsed)
+        return Rendered(out.value())
+    return Rendered(out.value(), block.file, block.first_byte == 0, block.last, parsed)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
 # CueFeatures is left out of __all__: a star import must not pull in scikit-learn.
 __all__ = ["CUE_NAMES", "SCARE_QUOTE_MAX_WORDS", "analyse", "cue_classes", "cue_vector", "lexicon_cues",
-           "load_lexicon", "ngrams", "normalise_text", "tokenise"]
+           "load_lexicon", "ngrams", "normalise_text", "normalised_pieces", "tokenise"]
 
 # Two control characters the scorer uses to mark where one text ends and the next begins when it tokenises a
 # whole batch at once (factcomment.linear); normalising removes them from the input so that no text can forge
@@ -84,6 +85,56 @@ def normalise_text(text: str, scare_max: int = SCARE_QUOTE_MAX_WORDS) -> str:
     if '"' in text:
         text = _QUOTED.sub(_quote_marker(scare_max), text)
     return _NUMBER.sub(" _num_ ", text) if (_has_ascii_digit(text) if ascii else _DIGIT.search(text)) else text
+
+
+# The marks normalise_text turns into '"' and pairs into quotations (besides ‘...’ pairs, which come in twos).
+_DOUBLE_MARKS = '"\u201c\u201d\u201e\u00ab\u00bb'
+_DOUBLE_MARK = re.compile(f"[{_DOUBLE_MARKS}]")
+_SPACE = re.compile(r"\s")
+
+
+def normalised_pieces(text: str, size: int = 1 << 16, scare_max: int = SCARE_QUOTE_MAX_WORDS) -> Iterator[str]:
+    """:func:`normalise_text` of ``text`` in pieces of about ``size`` characters or more.
+
+    The pieces join to ``normalise_text(text)`` and no token crosses from one to the next, so a text too long
+    to normalise in one go (a copy or two of it at once) can be tokenised piece by piece. Each piece of
+    ``text`` ends just after a whitespace character that lies in no quotation normalising pairs up: nothing
+    normalising does depends on what is across such a point (lower-casing's context, numbers and tokens stop
+    at whitespace). A quotation longer than ``size`` stays in one piece.
+
+    Examples
+    --------
+    >>> list(normalised_pieces('A "b c" d 12 e', size=3))
+    ['a  _scare_ b c  ', 'd  _num_  ', 'e']
+    """
+    n = len(text)
+    singles = _SINGLE_QUOTED.finditer(text) if "\u2018" in text else iter(())
+    single = next(singles, None)  # the first ‘...’ quotation that ends after `cut`
+    begin = counted = 0
+    odd = False  # an odd number of double marks before `counted`: a quotation may be open there
+    while begin < n:
+        cut = begin + size
+        while cut < n:
+            while single is not None and single.end() <= cut:
+                single = next(singles, None)
+            if single is not None and single.start() < cut:
+                cut = single.end()  # inside a ‘...’ quotation
+                continue
+            odd ^= sum(text.count(mark, counted, cut) for mark in _DOUBLE_MARKS) & 1
+            counted = cut
+            if odd:  # a quotation is open; it closes at the next mark, if there is one (‘ counts: it becomes ")
+                mark = _DOUBLE_MARK.search(text, cut)
+                close = min(mark.start() if mark else n, single.start() if single else n)
+                if close < n:
+                    cut = close + 1
+                    continue
+            if not text[cut - 1].isspace():
+                space = _SPACE.search(text, cut)
+                cut = space.end() if space else n
+                continue
+            break
+        yield normalise_text(text[begin:cut], scare_max)
+        begin = cut
 
 
 def _has_ascii_digit(text: str) -> bool:

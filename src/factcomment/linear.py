@@ -26,14 +26,16 @@ from itertools import count, islice, repeat
 from operator import lt
 from typing import Any
 
-from factcomment.features import _TOKEN, TEXT_END, TEXT_START, ngrams, normalise_text, tokenise
+from factcomment.features import (_TOKEN, TEXT_END, TEXT_START, ngrams, normalise_text, normalised_pieces,
+                                 tokenise)
 
 __all__ = ["LinearTables", "Sums"]
 
 # Batches at least this large take the numpy path; smaller ones (a cold start on one paragraph) are cheaper
 # without importing numpy (~0.1 s).
 NUMPY_FROM = 64
-# A text longer than this (characters) is summed token by token, so memory stays near the text's size.
+# A text longer than this (characters) is normalised and summed piece by piece, token by token, so it takes
+# little memory beyond its own.
 STREAM_FROM = 100_000
 # Texts are tokenised and summed this many at a time, so memory stays flat however long the input list.
 BLOCK = 2048
@@ -145,7 +147,8 @@ class LinearTables:
 
     def _stream_sums(self, text: str) -> Sums:
         """:meth:`_sums_python` for one huge text, token by token: the same integers (sums are exact, so
-        order does not matter) without the lists of tokens and bigrams, which take 30x the text's size."""
+        order does not matter) without the lists of tokens and bigrams, which take 30x the text's size, or a
+        normalised copy of the text."""
         names, order = self._sorted
         weight, idf, scale, size = self._weight, self._idf, float(1 << self.bits), len(names)
         class_int, lexicon_int = (table.get for table in self._cue_ints)
@@ -159,12 +162,12 @@ class LinearTables:
                 found.add(i if order is None else order[i])
             return class_int(gram, 0)
 
-        for match in _TOKEN.finditer(normalise_text(text)):
-            token = match.group()
-            classes += see(token) + see(previous + " " + token)
-            lexicon += lexicon_int(token, 0)
-            count += 1
-            previous = token
+        for piece in normalised_pieces(text):  # never a normalised copy of the whole text
+            for token in _TOKEN.findall(piece):
+                classes += see(token) + see(previous + " " + token)
+                lexicon += lexicon_int(token, 0)
+                count += 1
+                previous = token
         classes += see(previous + " </s>")
         return (sum(round(weight[i] * scale) for i in found), sum(round(idf[i] * idf[i] * scale) for i in found),
                 classes, lexicon, count)

@@ -1,9 +1,9 @@
 """Readers: paths, directories and stdin in; a stream of typed :class:`Unit` records out.
 
 Every reader is a generator, so memory stays flat however large the input (text documents are the one
-exception: a document is split as a whole, so it is held in memory while it is split). A file that cannot be
-read does not stop the others: its :class:`~factcomment.errors.InputError` is handed to ``problems`` and the
-stream goes on with the next input. Bad rows in JSON lines or CSV stop their file, unless
+exception: a document is split as a whole, so its text is held in memory, once, while it is split). A file
+that cannot be read does not stop the others: its :class:`~factcomment.errors.InputError` is handed to
+``problems`` and the stream goes on with the next input. Bad rows in JSON lines or CSV stop their file, unless
 ``skip_bad_rows`` is set, in which case each is reported and skipped.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from factcomment.atomic import is_being_written
 from factcomment.errors import InputError, UsageError
-from factcomment.segment import DEFAULT_MARKER, UNITS, Segment, iter_segments
+from factcomment.segment import DEFAULT_MARKER, UNITS, WHITESPACE, Segment, iter_segments
 
 INPUT_FORMATS = ("auto", "text", "jsonl", "csv", "tsv")
 _SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
@@ -260,9 +260,68 @@ def read_document(name: str, options: InputOptions) -> str:
     """The whole text of one document (a path, or ``-`` for stdin), decoded; raises InputError."""
     try:
         with _open_binary(name) as stream:
-            return decode(stream.read(), name, options.encoding, options.errors)
+            return decode_stream(stream, name, options.encoding, options.errors)
     except OSError as error:
         raise unreadable(name, error) from None
+
+
+READ = 1 << 16  # bytes of a document read and decoded at a time
+
+
+def decode_stream(stream: BinaryIO, name: str, encoding: str = "utf-8", errors: str = "strict", *,
+                  keep_end: bool = True) -> str:
+    """``decode(stream.read(), ...)``, with the same text and the same errors, without the bytes whole.
+
+    UTF-8 (the default, and what a UTF-8 BOM selects) is read and decoded :data:`READ` bytes at a time, and
+    the text grows in place: a document is held about once, not as its bytes and its text together. Other
+    encodings are decoded whole. With ``keep_end=False`` whitespace at the end is left out (it holds no
+    paragraph) without a copy of the text.
+    """
+    head = stream.peek(4)[:4] if hasattr(stream, "peek") else None
+    bom = bom_encoding(head or b"")
+    if head is None or codecs.lookup(bom or encoding).name not in ("utf-8", "utf-8-sig"):
+        text = decode(stream.read(), name, encoding, errors)
+        return text if keep_end else text.rstrip(WHITESPACE)
+    nul_is_binary = bom is None and "16" not in encoding and "32" not in encoding
+    # decode() counts the bytes of a UTF-8 file with a BOM from after the BOM (it is what the codec reports).
+    shift = 3 if bom else 0
+    text = held = ""  # held: whitespace at the end of what was decoded, added only if more text follows
+    start, carry, offset, failed = b"", b"", 0, None
+    while True:
+        block = stream.read(READ if start else max(READ, 4096))
+        data = carry + block if carry else block
+        start = start or data[:4096]  # what decode() looks at for a UTF-16 hint
+        # Cut before a byte that starts a character (never inside one): the pieces then decode, strictly or
+        # with replacements, to what the whole does.
+        cut = next((i for i in range(len(data) - 1, max(-1, len(data) - 5), -1) if data[i] & 0xC0 != 0x80), 0)
+        data, carry = (data[:cut], data[cut:]) if block else (data, b"")
+        nul = data.find(b"\x00") if nul_is_binary else -1
+        if nul >= 0:
+            raise InputError(f"{name}: binary data (NUL byte at byte {offset + nul}); factcomment reads text "
+                             f"files{_utf16_hint(start)}")
+        if failed is None and data:
+            try:
+                piece = data.decode("utf-8-sig" if bom and offset == 0 else "utf-8", errors)
+            except UnicodeDecodeError as error:
+                # decode() looks for NUL bytes in the whole file first: the rest is read for them.
+                failed = offset + error.start - (shift if offset else 0)
+            else:
+                if keep_end:
+                    text += piece  # in place: CPython grows a string that only this name holds
+                elif core := piece.rstrip(WHITESPACE):
+                    if held:
+                        text += held
+                    text += core
+                    held = piece[len(core):]
+                else:
+                    held += piece
+        offset += len(data)
+        if not block:
+            break
+    if failed is not None:
+        raise InputError(f"{name}: not valid {bom or encoding} at byte {failed}; "
+                         "pass --encoding with the file's encoding, or --errors replace")
+    return text
 
 
 def decode(data: bytes, name: str, encoding: str = "utf-8", errors: str = "strict", offset: int = 0) -> str:
@@ -380,8 +439,11 @@ def format_of(name: str, stream: BinaryIO, requested: str) -> str:
 
 
 def _read_text(name: str, stream: BinaryIO, options: InputOptions, problems: Tally) -> Iterator[Unit]:
-    text = decode(stream.read(), name, options.encoding, options.errors)
-    for segment in iter_segments(text, marker=options.marker, unit=options.unit, literal=options.literal_marker):
+    # The text is handed to the splitter and not kept here: once the last paragraph is cut out of it, it goes,
+    # and a document that is one paragraph (without whitespace at the end) is that paragraph, not a copy.
+    segments = iter_segments(decode_stream(stream, name, options.encoding, options.errors, keep_end=False),
+                             marker=options.marker, unit=options.unit, literal=options.literal_marker)
+    for segment in segments:
         yield Unit(file=name, text=segment.text, segment=segment, label=segment.kind)
 
 

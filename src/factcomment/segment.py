@@ -23,21 +23,23 @@ Asides
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import tee
 
 from .errors import UsageError
 
-__all__ = ["DEFAULT_MARKER", "UNITS", "Span", "Segment", "iter_segments", "quoted_sentence_texts", "sentence_texts",
-           "split_document", "split_paragraphs", "split_sentences"]
+__all__ = ["DEFAULT_MARKER", "UNITS", "WHITESPACE", "Span", "Segment", "iter_segments", "quoted_sentence_texts",
+           "sentence_texts", "split_document", "split_paragraphs", "split_sentences"]
 
 DEFAULT_MARKER = r"comment\s*:"
 UNITS = ("paragraph", "sentence")
 
-# Everything str.isspace() accepts (what \s matches in a str pattern), plus the byte-order mark.
-_WS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+# Everything str.isspace() accepts (what \s matches in a str pattern), plus the byte-order mark: what no
+# segment starts or ends with.
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
        + "\u2028\u2029\u202f\u205f\u3000\ufeff")
 _LINE = re.compile(r"[^\s\ufeff](?:[^\r\n]*[^\s\ufeff])?")  # a line without its surrounding whitespace
 _BREAK = r"(?:\r\n|\r(?!\n)|\n)"  # never lets the \n of a \r\n count as a second line end
@@ -123,22 +125,44 @@ def _marker_at(pattern: re.Pattern | None, text: str, start: int, end: int) -> r
     return m if m is not None and m.end() > start else None
 
 
-def _paragraph_bounds(text: str, pattern: re.Pattern | None) -> list[tuple[int, int]]:
-    lines = [m.span() for m in _LINE.finditer(text)]
-    if len(lines) < 2 or _BLANK_LINE.search(text) is None:
-        return lines
-    blank_before = [False] + [_BLANK_LINE.search(text, a[1], b[0]) is not None
-                              for a, b in zip(lines, lines[1:])]
-    inner = [e - s for (s, e), blank in zip(lines, blank_before[1:]) if not blank]
-    if not any(blank_before) or not inner or sum(n <= _WRAP_WIDTH for n in inner) * 4 < 3 * len(inner):
-        return lines
-    paragraphs: list[tuple[int, int]] = []
-    for (s, e), blank in zip(lines, blank_before):
-        if paragraphs and not blank and _marker_at(pattern, text, s, e) is None:
-            paragraphs[-1] = (paragraphs[-1][0], e)
-        else:
-            paragraphs.append((s, e))
-    return paragraphs
+def _paragraph_bounds(text: str, pattern: re.Pattern | None) -> Iterator[tuple[int, int]]:
+    # Two passes over the lines rather than lists of them: a document of millions of lines stays one string.
+    if _BLANK_LINE.search(text) is None or not _hard_wrapped(text):
+        yield from (m.span() for m in _LINE.finditer(text))
+        return
+    paragraph = None
+    for s, e, blank in _lines(text):
+        if paragraph is not None and not blank and _marker_at(pattern, text, s, e) is None:
+            paragraph = (paragraph[0], e)
+            continue
+        if paragraph is not None:
+            yield paragraph
+        paragraph = (s, e)
+    if paragraph is not None:
+        yield paragraph
+
+
+def _lines(text: str) -> Iterator[tuple[int, int, bool]]:
+    """``(start, end, blank line before)`` of each line without its surrounding whitespace."""
+    previous_end = None
+    for m in _LINE.finditer(text):
+        s, e = m.span()
+        yield s, e, previous_end is not None and _BLANK_LINE.search(text, previous_end, s) is not None
+        previous_end = e
+
+
+def _hard_wrapped(text: str) -> bool:
+    """A blank line separates two lines, and 3/4 of the lines directly followed by another are short."""
+    blanks = followed = short = 0
+    previous_length = None
+    for s, e, blank in _lines(text):
+        if previous_length is not None:
+            blanks += blank
+            if not blank:
+                followed += 1
+                short += previous_length <= _WRAP_WIDTH
+        previous_length = e - s
+    return blanks > 0 and followed > 0 and short * 4 >= 3 * followed
 
 
 def _sentence_bounds(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
@@ -202,7 +226,7 @@ def split_sentences(text: str) -> list[Span]:
     ['He said: "We messed up."', 'Then Mr. J. Smith left.']
     """
     _check_text(text)
-    lo, hi = _SKIP_WS.match(text).end(), len(text.rstrip(_WS))
+    lo, hi = _SKIP_WS.match(text).end(), len(text.rstrip(WHITESPACE))
     if lo >= hi:
         return []
     return [Span(s, e, text[s:e]) for s, e in _sentence_bounds(text, lo, hi)]
@@ -242,21 +266,35 @@ def iter_segments(text: str, *, marker: str | re.Pattern | None = DEFAULT_MARKER
 
 
 def _segments(text: str, pattern: re.Pattern | None, by_sentence: bool) -> Iterator[Segment]:
-    for index, (start, end) in enumerate(_paragraph_bounds(text, pattern)):
+    for index, ((start, end), last) in enumerate(_and_last(_paragraph_bounds(text, pattern))):
         kind, mark, mark_start = "report", None, None
         m = pattern.match(text, start, end) if pattern is not None else None
         if m is not None and m.end() > start:
             kind, mark, mark_start = "comment", m.group(), start
             start = _SKIP_WS.match(text, m.end(), end).end()
-        if not by_sentence or start == end:
-            yield Segment(index, 0 if by_sentence else None, kind, text[start:end], start, end, mark, mark_start)
-            continue
-        # Split a copy so the result is exactly split_sentences() of the paragraph, whatever precedes it.
+        # Sentences are split from this copy, so they are exactly split_sentences() of the paragraph, whatever
+        # precedes it.
         para = text[start:end]
-        bounds = list(_sentence_bounds(para, 0, len(para)))
-        for j, ((s, e), model_text) in enumerate(zip(bounds, _quoted_texts(para, bounds))):
+        if last:
+            # Nothing here needs the document any more: if the caller handed it over (as the readers do), it
+            # goes now, and a huge last paragraph is not held twice (a whole document's slice is no copy).
+            del text, m
+        if not by_sentence or start == end:
+            yield Segment(index, 0 if by_sentence else None, kind, para, start, end, mark, mark_start)
+            continue
+        # Both streams run one sentence apart at most: memory stays flat on a paragraph of a million sentences.
+        bounds, lookahead = tee(_sentence_bounds(para, 0, len(para)))
+        for j, ((s, e), model_text) in enumerate(zip(bounds, _quoted_texts(para, lookahead))):
             yield Segment(index, j, kind, para[s:e], start + s, start + e,
                           mark if j == 0 else None, mark_start if j == 0 else None, model_text)
+
+
+def _and_last(items: Iterator[tuple[int, int]]) -> Iterator[tuple[tuple[int, int], bool]]:
+    """Each item, and whether it is the last (known once the items are exhausted)."""
+    following = next(items, None)
+    while following is not None:
+        item, following = following, next(items, None)
+        yield item, following is None
 
 
 # Double quotation marks (single ones double as apostrophes). Typographic marks say which way they face; a
@@ -265,15 +303,14 @@ _QUOTE_MARK = re.compile('["\u201c\u201d\u201e\u00ab\u00bb]')
 _OPENING = "\u201c\u201e\u00ab"
 
 
-def _quoted_regions(paragraph: str) -> list[tuple[int, int, bool, bool]]:
-    """``(start, end, opened, closed)`` of each quotation of a paragraph, found from its quotation marks.
+def _quoted_regions(paragraph: str) -> Iterator[tuple[int, int, bool, bool]]:
+    """``(start, end, opened, closed)`` of each quotation of a paragraph, in order, from its quotation marks.
 
     A quotation runs from its opening mark to the matching closing mark, inclusive. An opening mark inside an
     open quotation ends it just before (news style reopens a quotation at each of its paragraphs or after a
     pasting error); a closing mark without an opening one closes a quotation that began where the previous
     one ended, or at the paragraph start (the opening mark was lost). Unclosed quotations run to the end.
     """
-    regions: list[tuple[int, int, bool, bool]] = []
     open_at, last_end = None, 0
     for m in _QUOTE_MARK.finditer(paragraph):
         i, mark = m.start(), m.group()
@@ -281,18 +318,17 @@ def _quoted_regions(paragraph: str) -> list[tuple[int, int, bool, bool]]:
                                                         or paragraph[i - 1] in "([{"))
         if opening:
             if open_at is not None:
-                regions.append((open_at, i, True, False))
+                yield open_at, i, True, False
                 last_end = i
             open_at = i
         elif open_at is not None:
-            regions.append((open_at, i + 1, True, True))
+            yield open_at, i + 1, True, True
             open_at, last_end = None, i + 1
         else:
-            regions.append((last_end, i + 1, False, True))
+            yield last_end, i + 1, False, True
             last_end = i + 1
     if open_at is not None:
-        regions.append((open_at, len(paragraph), True, False))
-    return regions
+        yield open_at, len(paragraph), True, False
 
 
 def quoted_sentence_texts(paragraph: str, spans: list[Span]) -> list[str]:
@@ -330,23 +366,38 @@ def sentence_texts(paragraph: str) -> list[str]:
     return quoted_sentence_texts(paragraph, spans) if len(spans) > 1 else [paragraph]
 
 
-def _quoted_texts(paragraph: str, bounds: list[tuple[int, int]]) -> list[str | None]:
-    regions = _quoted_regions(paragraph) if len(bounds) > 1 else []
-    if not regions:
-        return [None] * len(bounds)
-    # A quotation whose opening mark was lost begins with a sentence, not in the middle of the one whose
-    # closing mark ended the previous quotation ('"...," he continued. We failed.”').
-    starts = [s for s, _ in bounds]
-    regions = [(a if opened else _first_at_or_after(starts, a, b), b, opened, closed)
-               for a, b, opened, closed in regions]
-    out: list[str | None] = []
-    first = 0  # regions and sentences are both in order: a sweep keeps this linear
-    for s, e in bounds:
-        while first < len(regions) and regions[first][1] <= s:
-            first += 1
+def _quoted_texts(paragraph: str, bounds: Iterable[tuple[int, int]]) -> Iterator[str | None]:
+    """The model text of each sentence ``bounds`` gives (None: the sentence itself), sentence by sentence.
+
+    Sentences and quotations are both in order, so one sweep over the two streams, looking one sentence
+    ahead, holds only the quotations that reach the current sentence.
+    """
+    bounds = iter(bounds)
+    current, following = next(bounds, None), next(bounds, None)
+    if following is None:  # one sentence: its quotation marks are all its own
+        if current is not None:
+            yield None
+        return
+    regions = _quoted_regions(paragraph)
+    region = next(regions, None)
+    reaching: deque[tuple[int, int, bool, bool]] = deque()  # quotations that end after the current sentence starts
+    while current is not None:
+        s, e = current
+        while region is not None and region[0] < e:
+            a, b, opened, closed = region
+            if not opened:
+                # A quotation whose opening mark was lost begins with a sentence (the first that starts at or
+                # after a, if it starts before b), not in the middle of the one whose closing mark ended the
+                # previous quotation ('"...," he continued. We failed.”'). Quotations that start before this
+                # sentence came in with an earlier one, unless they start after it ended: then this one.
+                first = s if a <= s else following[0] if following is not None else b
+                a = first if first < b else a
+            reaching.append((a, b, opened, closed))
+            region = next(regions, None)
+        while reaching and reaching[0][1] <= s:
+            reaching.popleft()
         inserts = []
-        for k in range(first, len(regions)):
-            a, b, opened, closed = regions[k]
+        for a, b, opened, closed in reaching:
             if a >= e:
                 break
             if not (opened and a >= s):  # the opening mark is not in this sentence
@@ -354,19 +405,14 @@ def _quoted_texts(paragraph: str, bounds: list[tuple[int, int]]) -> list[str | N
             if not (closed and b <= e):
                 inserts.append(min(b, e))
         if not inserts:
-            out.append(None)
-            continue
-        pieces, at = [], s
-        for position in sorted(inserts):
-            pieces += [paragraph[at:position], '"']
-            at = position
-        out.append("".join(pieces) + paragraph[at:e])
-    return out
-
-
-def _first_at_or_after(starts: list[int], a: int, b: int) -> int:
-    i = bisect_left(starts, a)
-    return starts[i] if i < len(starts) and starts[i] < b else a
+            yield None
+        else:
+            pieces, at = [], s
+            for position in sorted(inserts):
+                pieces += [paragraph[at:position], '"']
+                at = position
+            yield "".join(pieces) + paragraph[at:e]
+        current, following = following, next(bounds, None)
 
 
 def split_document(text: str, *, marker: str | re.Pattern | None = DEFAULT_MARKER, unit: str = "paragraph",

@@ -2,20 +2,24 @@
 
 Only this module turns results into text. ``open_output`` gives the stream to write to: stdout, or a file
 written through a temporary file and renamed into place when the run completes, so that an interrupted run
-leaves neither a partial file nor temporary litter.
+leaves neither a partial file nor temporary litter. A text longer than :data:`LONG` characters is escaped
+and written in pieces of that size, never as one escaped copy or one row string (a document that is one
+paragraph can be hundreds of megabytes); the bytes are the same.
 """
 from __future__ import annotations
 
 import contextlib
 import csv
 import errno
+import io
 import json
 import math
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,6 +34,8 @@ WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, er
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 _json_string = json.encoder.encode_basestring  # the C escaper behind json.dumps(..., ensure_ascii=False)
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# A text column longer than this (characters) is written as a LongText, in pieces of this size.
+LONG = 1 << 16
 
 
 def choose_format(requested: str | None, stream: IO[str]) -> str:
@@ -58,7 +64,10 @@ class RowWriter:
         if not self._started:
             self._started = True
             self._header()
-        if self.fmt == "jsonl":
+        text = row.get("text")
+        if type(text) is str and len(text) > LONG and self.fmt != "table":
+            self._write_parts(self._long_row(row))
+        elif self.fmt == "jsonl":
             # None fields are left out: a row from JSON lines has no offsets, one from a document no id.
             self.stream.write(_json_row(row, self._json_keys) + "\n")
         elif self.fmt == "csv":
@@ -66,7 +75,9 @@ class RowWriter:
         elif self.fmt == "tsv":
             self.stream.write("\t".join(_cell(row.get(key)).translate(_TSV_ESCAPES) for key in self.columns) + "\n")
         else:
-            cells = [_short(row.get(key)) for key in self.columns]
+            # A file name is shown by its end, anything else by its start (which is all a long text needs).
+            cells = [_short(row.get(key), None if key == "file" else width)
+                     for key, width in zip(self.columns, self._widths)]
             self.stream.write(_table_line(cells, self._widths, self.columns) + "\n")
 
     def write_rendered(self, text: str) -> None:
@@ -77,6 +88,37 @@ class RowWriter:
                 self._header()
             self.stream.write(text)
 
+    def _write_parts(self, parts: list[str | LongText]) -> None:
+        defer = getattr(self.stream, "defer", None)  # a RenderedRows keeps a long text as it is
+        for part in parts:
+            if type(part) is str:
+                self.stream.write(part)
+            elif defer is not None:
+                defer(part)
+            else:
+                for piece in part.pieces():
+                    self.stream.write(piece)
+
+    def _long_row(self, row: dict[str, Any]) -> list[str | LongText]:
+        """``row``, spelled as the other paths spell it, with its text left as a LongText: (before, text, after)."""
+        text, at = row["text"], self.columns.index("text")
+        if self.fmt == "jsonl":
+            before = _json_row(row, self._json_keys[:at])[1:-1]  # the fields, without the braces
+            after = _json_row(row, self._json_keys[at + 1:])[1:-1]
+            return ["{" + before + (", " if before else "") + self._json_keys[at][1] + '"', LongText(text, _json_piece),
+                    '"' + (", " if after else "") + after + "}\n"]
+        cells = [_cell(row.get(key)) if key != "text" else "" for key in self.columns]
+        if self.fmt == "tsv":
+            cells = [cell.translate(_TSV_ESCAPES) for cell in cells]
+            return ["\t".join([*cells[:at], ""]), LongText(text, _tsv_piece), "\t".join(["", *cells[at + 1:]]) + "\n"]
+        # CSV quotes a field for the characters in it, wherever they are; a probe holding the text's first and
+        # last characters and each special one it contains is quoted the same way, by the csv module itself.
+        probe = text[0] + "".join(c for c in '",\r\n' if c in text) + text[-1]
+        quote = '"' if _csv_line([probe]).startswith('"') else ""
+        before = _csv_line([*cells[:at], ""])[:-1] if at else ""
+        after = _csv_line(["", *cells[at + 1:]]) if at + 1 < len(cells) else "\n"
+        return [before + quote, LongText(text, _csv_quoted_piece if quote else str), quote + after]
+
     def _header(self) -> None:
         if self.fmt == "csv":
             self._csv.writerow(self.columns)
@@ -85,6 +127,61 @@ class RowWriter:
         elif self.fmt == "table":
             self.stream.write(_table_line(self.columns, self._widths, self.columns) + "\n")
             self.stream.write(_table_line(["-" * w for w in self._widths], self._widths, self.columns) + "\n")
+
+
+@dataclass(frozen=True, slots=True)
+class LongText:
+    """A long text field of a row, escaped (by ``escape``) and written in pieces of :data:`LONG` characters."""
+
+    text: str
+    escape: Callable[[str], str]
+
+    def pieces(self) -> Iterator[str]:
+        for start in range(0, len(self.text), LONG):
+            yield self.escape(self.text[start:start + LONG])
+
+
+class RenderedRows:
+    """A text stream for rows rendered in one place and written in another (by :meth:`RowWriter.write_rendered`).
+
+    A long text is kept as the string it is, not escaped here: that would be another copy of it, alive until
+    the rows are written.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[str | LongText] = []
+        self._buffer = io.StringIO()
+
+    def write(self, text: str) -> None:
+        self._buffer.write(text)
+
+    def defer(self, long: LongText) -> None:
+        self._flush()
+        self._parts.append(long)
+
+    def value(self) -> str | list[str | LongText]:
+        """The rows: one string, or strings and long texts, in order."""
+        if not self._parts:
+            return self._buffer.getvalue()
+        self._flush()
+        return self._parts
+
+    def _flush(self) -> None:
+        if self._buffer.tell():
+            self._parts.append(self._buffer.getvalue())
+            self._buffer = io.StringIO()
+
+
+def rendered_pieces(rendered: str | Iterable[str | LongText]) -> Iterator[str]:
+    """The text of rows that :meth:`RenderedRows.value` gave, in pieces (long texts escaped piece by piece)."""
+    if type(rendered) is str:
+        yield rendered
+        return
+    for part in rendered:
+        if type(part) is str:
+            yield part
+        else:
+            yield from part.pieces()
 
 
 @contextlib.contextmanager
@@ -216,6 +313,25 @@ def _json_row(row: dict[str, Any], keys: list[tuple[str, str]]) -> str:
     return "{" + ", ".join(fields) + "}"
 
 
+def _json_piece(piece: str) -> str:
+    # JSON escapes character by character, so a text escaped in pieces is the text escaped whole.
+    return _json_string(piece)[1:-1]
+
+
+def _tsv_piece(piece: str) -> str:
+    return piece.translate(_TSV_ESCAPES)
+
+
+def _csv_quoted_piece(piece: str) -> str:
+    return piece.replace('"', '""')
+
+
+def _csv_line(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -224,10 +340,20 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _short(value: Any) -> str:
+def _short(value: Any, width: int | None = None) -> str:
+    """The cell as a table shows it, whitespace folded; of a long text, only enough to fill ``width``."""
     if isinstance(value, float):
         return f"{value:.3f}"
-    return " ".join(_cell(value).split())
+    cell = _cell(value)
+    # Folding a text's start gives the start of the folded text: a longer start than the table shows is
+    # enough (and spares a list of every word of a long text).
+    size = 4 * (width or 0) + 64
+    while width is not None and len(cell) > LONG and size < len(cell):
+        start = " ".join(cell[:size].split())
+        if len(start) > width:
+            return start
+        size *= 4
+    return " ".join(cell.split())
 
 
 def _table_widths(columns: Sequence[str], width: int) -> list[int]:
