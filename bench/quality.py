@@ -191,7 +191,6 @@ def minilm(data: Data) -> dict:
 
 def fast(data: Data) -> dict:
     """factcomment's fast tier, as `factcomment train` fits it, scored by its pure-Python scorer."""
-    from factcomment import paragraphs
     from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
@@ -200,7 +199,7 @@ def fast(data: Data) -> dict:
     seconds = time.perf_counter() - began
     compiled = compile_scorer(result.pipeline, result.threshold)
     scorer = Scorer.from_dict(compiled)
-    score = functools.partial(paragraphs.p_comment, scorer)  # as classify scores: paragraphs by their sentences
+    score = scorer.p_comment  # the fast tier reads a paragraph whole (docs/model.md)
     out = figures(data, None, result.threshold, score(data.x_test), score(data.seed_x),
                   cv_macro=result.cv_metrics["macro_f1"])
     out["cv_auc"] = result.cv_metrics.get("auc")
@@ -265,7 +264,6 @@ def distil(data: Data, sizes: list[int], say) -> dict:
     """
     import random
 
-    from factcomment import paragraphs
     from factcomment.distil import Distillation, read_transfer, teacher_scores, train_distilled
     from factcomment.inference import load_model
     from factcomment.scorer import Scorer, compile_scorer
@@ -293,7 +291,7 @@ def distil(data: Data, sizes: list[int], say) -> dict:
         seconds = time.perf_counter() - began
         compiled = compile_scorer(result.pipeline, result.threshold)
         scorer = Scorer.from_dict(compiled)
-        score = functools.partial(paragraphs.p_comment, scorer)
+        score = scorer.p_comment
         out = figures(data, None, result.threshold, score(data.x_test), score(data.seed_x),
                       cv_macro=result.cv_metrics["macro_f1"])
         out.update(train_seconds=seconds, model_bytes=len(json.dumps(compiled, separators=(",", ":")).encode()),

@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcomment import classify, load_model
-from factcomment.paragraphs import LONGEST, decisions, explain, p_comment
+from factcomment.paragraphs import LONGEST, decisions, p_comment
 
-MODEL = load_model()
+MODEL = load_model()  # the fast scorer stands in for any scorer: the rule needs only its three methods
 SENTENCES = ["The council met on Tuesday.", "It approved the budget.", "Frankly, this is a disgrace.",
              "I think they should resign.", "Police said the man was arrested."]
 
@@ -22,7 +22,6 @@ def test_a_paragraph_is_the_mean_of_its_sentences():
     alone = MODEL.scorer.decision_function(SENTENCES[1:4])
     assert decisions(MODEL.scorer, [paragraph]) == [math.fsum(alone) / 3]
     assert p_comment(MODEL.scorer, [paragraph]) == MODEL.scorer.calibrate([math.fsum(alone) / 3])
-    assert classify([paragraph])[0].p_comment == p_comment(MODEL.scorer, [paragraph])[0]
 
 
 def test_sentences_of_a_paragraph_keep_its_quote_state():
@@ -36,18 +35,18 @@ def test_a_text_longer_than_a_paragraph_is_scored_whole():
     assert decisions(MODEL.scorer, [huge]) == MODEL.scorer.decision_function([huge])
 
 
-def test_explanation_of_a_paragraph_is_exact():
-    paragraph = "I think they should resign. The council met on Tuesday."
-    toward_comment, toward_report, intercept, decision = explain(MODEL.scorer, paragraph, 1000)
-    assert decision == pytest.approx(decisions(MODEL.scorer, [paragraph])[0], abs=1e-9)
-    assert intercept + math.fsum(c for _, c in toward_comment + toward_report) == pytest.approx(decision, abs=1e-9)
-    top = explain(MODEL.scorer, paragraph, 2)
-    assert top[0] == toward_comment[:2] and top[1] == toward_report[:2]
-    assert MODEL.explain(paragraph, 2).toward_comment == tuple(toward_comment[:2])
+def test_the_fast_tier_reads_a_paragraph_whole():
+    paragraph = " ".join(SENTENCES[1:4])
+    assert classify([paragraph])[0].p_comment == MODEL.scorer.p_comment([paragraph])[0]
 
 
-def test_explanation_of_one_sentence_is_the_scorers():
-    assert explain(MODEL.scorer, SENTENCES[3], 3) == MODEL.scorer.explain(SENTENCES[3], 3)
+def test_the_accurate_tier_reads_a_paragraph_by_its_sentences():
+    pytest.importorskip("onnxruntime", reason="the accurate tier needs onnxruntime")
+    pytest.importorskip("factcomment_accurate", reason="the accurate weights are not installed")
+    accurate = load_model("accurate")
+    paragraph = " ".join(SENTENCES[1:4])
+    assert classify([paragraph], model=accurate)[0].p_comment == p_comment(accurate.scorer, [paragraph])[0]
+    assert accurate.p_comment(SENTENCES) == accurate.scorer.p_comment(SENTENCES)
 
 
 @settings(max_examples=40, deadline=None)

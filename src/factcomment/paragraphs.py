@@ -1,18 +1,19 @@
-"""How a model scores a paragraph: the mean of its sentences' decision values.
+"""How the accurate tier scores a paragraph: the mean of its sentences' decision values.
 
-Both tiers learn from single sentences (CheckThat's), and a paragraph read whole is another kind of text:
-one TF-IDF vector holding several sentences' words, or an encoder input cut at 128 tokens. On paragraphs
-built from held-out CheckThat sentences (``python bench/paragraphs.py``, docs/model.md), the mean of the
-sentences' log-odds ranked and labelled paragraphs better than reading them whole, and better than the
-max, the mean of the top two, noisy-or or the mean probability, for both tiers; those rules let one
-evaluative sentence outvote a paragraph of reporting and need a threshold of their own.
+The encoder learnt from single sentences (CheckThat's), and a paragraph read whole is another kind of
+text, cut at 128 tokens. On paragraphs built from held-out CheckThat sentences (``python bench/paragraphs.py
+--encoder-fold``, docs/model.md), the mean of the sentences' log-odds labelled paragraphs better at the
+sentence threshold than reading them whole (which ranks alike but needs a threshold of its own), and better
+than the max, the mean of the top two, noisy-or or the mean probability, which let one evaluative sentence
+outvote a paragraph of reporting. For the fast tier the same comparison was a wash (+0.015 macro-F1 on
+built paragraphs, -0.04 on CheckThat's own quote-then-reaction units) and the splitting cost a tenth of its
+speed, so it reads a paragraph whole (:meth:`factcomment.inference.Model.p_comment` decides by tier).
 
-So a paragraph's decision is the mean of its sentences' decisions, each sentence read with the
-paragraph's quote state (:func:`factcomment.segment.sentence_texts`), and the model's calibration and
-threshold apply to it as to a sentence's. A text of one sentence is scored as it is, so sentences
-(``--unit sentence``, or ``classify`` of sentences) score exactly as the scorer alone would score them. A mean
-of linear decisions is linear: explanations stay exact, each feature contributing its mean over the
-sentences.
+A paragraph's decision is the mean of its sentences' decisions, each sentence read with the paragraph's
+quote state (:func:`factcomment.segment.sentence_texts`), and the model's calibration and threshold apply
+to it as to a sentence's. A text of one sentence is scored as it is, so sentences (``--unit sentence``, or
+``classify`` of sentences) score exactly as the scorer alone would score them. The functions take any
+scorer with ``decision_function``, ``calibrate`` and ``p_comment``.
 
 >>> from factcomment import load_model
 >>> model = load_model()
@@ -24,61 +25,51 @@ True
 from __future__ import annotations
 
 import math
-import sys
 from typing import Any
 
 from factcomment.segment import sentence_texts
 
-__all__ = ["LONGEST", "decisions", "explain", "p_comment"]
+__all__ = ["LONGEST", "decisions", "p_comment"]
 
 # Longer texts are not paragraphs but whole documents on one line (or a stream's worth of text): they are
 # scored whole, which the fast scorer does token by token in bounded memory.
 LONGEST = 100_000
 
 
-def _groups(texts: list[str]) -> list[list[str]]:
-    return [[text] if len(text) > LONGEST else sentence_texts(text) for text in texts]
+def _several(texts: list[str]) -> dict[int, list[str]]:
+    """The texts that hold more than one sentence, by position, with their sentences' model texts."""
+    out = {}
+    for i, text in enumerate(texts):
+        if len(text) <= LONGEST:
+            sentences = sentence_texts(text)
+            if len(sentences) > 1:
+                out[i] = sentences
+    return out
 
 
 def decisions(scorer: Any, texts: list[str]) -> list[float]:
     """Each text's decision value: the mean of its sentences' (``scorer.decision_function``)."""
-    groups = _groups(texts)
-    if all(len(group) == 1 for group in groups):
-        return scorer.decision_function(texts)
-    return _means(scorer, groups)
+    several = _several(texts)
+    return _means(scorer, texts, several) if several else scorer.decision_function(texts)
 
 
-def _means(scorer: Any, groups: list[list[str]]) -> list[float]:
-    flat = scorer.decision_function([sentence for group in groups for sentence in group])
+def _means(scorer: Any, texts: list[str], several: dict[int, list[str]]) -> list[float]:
+    flat: list[str] = []
+    for i, text in enumerate(texts):
+        if i in several:
+            flat += several[i]
+        else:
+            flat.append(text)
+    scores = scorer.decision_function(flat)
     out, at = [], 0
-    for group in groups:
-        n = len(group)
-        out.append(flat[at] if n == 1 else math.fsum(flat[at:at + n]) / n)
+    for i in range(len(texts)):
+        n = len(several[i]) if i in several else 1
+        out.append(scores[at] if n == 1 else math.fsum(scores[at:at + n]) / n)
         at += n
     return out
 
 
 def p_comment(scorer: Any, texts: list[str]) -> list[float]:
     """The calibrated probability that each text is the writer's comment."""
-    groups = _groups(texts)
-    if all(len(group) == 1 for group in groups):
-        return scorer.p_comment(texts)
-    return scorer.calibrate(_means(scorer, groups))
-
-
-def explain(scorer: Any, text: str, k: int) -> tuple[list[tuple[str, float]], list[tuple[str, float]], float, float]:
-    """``scorer.explain`` for a paragraph: each feature's contribution is its mean over the sentences."""
-    (sentences,) = _groups([text])
-    if len(sentences) == 1:
-        return scorer.explain(text, k)
-    totals: dict[str, float] = {}
-    intercept, decision_sum = 0.0, 0.0
-    for sentence in sentences:
-        toward_comment, toward_report, intercept, decision = scorer.explain(sentence, sys.maxsize)
-        decision_sum += decision
-        for feature, contribution in toward_comment + toward_report:
-            totals[feature] = totals.get(feature, 0.0) + contribution
-    n = len(sentences)
-    contributions = sorted(((f, c / n) for f, c in totals.items() if c), key=lambda item: (-abs(item[1]), item[0]))
-    return ([item for item in contributions if item[1] > 0][:k], [item for item in contributions if item[1] < 0][:k],
-            intercept, decision_sum / n)
+    several = _several(texts)
+    return scorer.calibrate(_means(scorer, texts, several)) if several else scorer.p_comment(texts)

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from factcomment import paragraphs
 from factcomment.errors import TrainingDataError, UsageError
 from factcomment.evaluation import Evaluation, score
 from factcomment.labelled import read_labelled
@@ -95,7 +94,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         fit, distilled = _distilled_fit(distil, units + held, seed=seed, folds=folds, progress=progress)
 
     def held_scores(result, texts: list[str]) -> list[float]:
-        return paragraphs.p_comment(Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)), texts)
+        return Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)).p_comment(texts)
 
     result, units, evaluation = _fit_with_heldout(fit, held_scores, units, held, refit_with_heldout)
     card = {
