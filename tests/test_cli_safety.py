@@ -26,9 +26,11 @@ COMMANDS = ["split", "classify", "train", "evaluate", "report", "review"]
 def test_interrupted_run_leaves_no_file_and_no_litter(tmp_path, signum):
     out = tmp_path / "out" / "rows.jsonl"
     out.parent.mkdir()
-    # stdin stays open, so the run is still reading when the signal arrives.
+    # stdin stays open, so the run is still reading when the signal arrives. A shell running the suite in the
+    # background (`bash .ci/run &`) ignores SIGINT, and children inherit that: give the run the default back.
     child = subprocess.Popen([sys.executable, "-m", "factcomment", "split", "-", "-o", str(out)],
-                             stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     child.stdin.write("A first paragraph.\n")
     child.stdin.flush()
     deadline = time.monotonic() + 30
