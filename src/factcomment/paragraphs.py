@@ -13,7 +13,7 @@ A paragraph's decision is the mean of its sentences' decisions, each sentence re
 quote state (:func:`factcomment.segment.sentence_texts`), and the model's calibration and threshold apply
 to it as to a sentence's. A text of one sentence is scored as it is, so sentences (``--unit sentence``, or
 ``classify`` of sentences) score exactly as the scorer alone would score them. The functions take any
-scorer with ``decision_function``, ``calibrate`` and ``p_comment``.
+scorer with ``decision_function`` and ``calibrate``.
 
 >>> from factcomment import load_model
 >>> model = load_model()
@@ -36,40 +36,19 @@ __all__ = ["LONGEST", "decisions", "p_comment"]
 LONGEST = 100_000
 
 
-def _several(texts: list[str]) -> dict[int, list[str]]:
-    """The texts that hold more than one sentence, by position, with their sentences' model texts."""
-    out = {}
-    for i, text in enumerate(texts):
-        if len(text) <= LONGEST:
-            sentences = sentence_texts(text)
-            if len(sentences) > 1:
-                out[i] = sentences
-    return out
-
-
 def decisions(scorer: Any, texts: list[str]) -> list[float]:
     """Each text's decision value: the mean of its sentences' (``scorer.decision_function``)."""
-    several = _several(texts)
-    return _means(scorer, texts, several) if several else scorer.decision_function(texts)
-
-
-def _means(scorer: Any, texts: list[str], several: dict[int, list[str]]) -> list[float]:
-    flat: list[str] = []
-    for i, text in enumerate(texts):
-        if i in several:
-            flat += several[i]
-        else:
-            flat.append(text)
-    scores = scorer.decision_function(flat)
+    groups = [sentence_texts(text) if len(text) <= LONGEST else [text] for text in texts]
+    if all(len(group) == 1 for group in groups):  # sentence_texts gives a one-sentence text back untouched
+        return scorer.decision_function(texts)
+    scores = scorer.decision_function([sentence for group in groups for sentence in group])
     out, at = [], 0
-    for i in range(len(texts)):
-        n = len(several[i]) if i in several else 1
-        out.append(scores[at] if n == 1 else math.fsum(scores[at:at + n]) / n)
-        at += n
+    for group in groups:
+        out.append(math.fsum(scores[at:at + len(group)]) / len(group))
+        at += len(group)
     return out
 
 
 def p_comment(scorer: Any, texts: list[str]) -> list[float]:
     """The calibrated probability that each text is the writer's comment."""
-    several = _several(texts)
-    return scorer.calibrate(_means(scorer, texts, several)) if several else scorer.p_comment(texts)
+    return scorer.calibrate(decisions(scorer, texts))
