@@ -9,6 +9,7 @@ that cannot be read does not stop the others: its :class:`~factcomment.errors.In
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import dataclasses
 import io
@@ -404,28 +405,15 @@ def _utf8_lines(text: Iterable[str], name: str, encoding: str) -> Iterator[bytes
                          "or --errors replace") from None
 
 
-def _open_binary(name: str) -> BinaryIO:
+def _open_binary(name: str) -> contextlib.AbstractContextManager[BinaryIO]:
     if name == "-":
         # Python sets sys.stdin to None when file descriptor 0 is closed (`<&-`, some daemons).
         stdin = getattr(sys.stdin, "buffer", None)
         if stdin is None:
             raise InputError("-: no standard input (it is closed); pipe the input in, or name a file instead of -",
                              file=name)
-        return _NoClose(stdin)
+        return contextlib.nullcontext(stdin)  # `with` must not close stdin
     return open(name, "rb")
-
-
-class _NoClose:
-    """Stdin wrapped so that ``with`` does not close it."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-
-    def __enter__(self) -> BinaryIO:
-        return self._stream
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def format_of(name: str, stream: BinaryIO, requested: str) -> str:
