@@ -17,6 +17,7 @@ import math
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -61,9 +62,7 @@ class RowWriter:
             self._widths = _table_widths(self.columns, shutil.get_terminal_size((120, 24)).columns)
 
     def write(self, row: dict[str, Any]) -> None:
-        if not self._started:
-            self._started = True
-            self._header()
+        self._start()
         text = row.get("text")
         if type(text) is str and len(text) > LONG and self.fmt != "table":
             self._write_parts(self._long_row(row))
@@ -83,9 +82,7 @@ class RowWriter:
     def write_rendered(self, text: str) -> None:
         """Append rows rendered by another writer of the same format and columns (built with header=False)."""
         if text:
-            if not self._started:
-                self._started = True
-                self._header()
+            self._start()
             self.stream.write(text)
 
     def _write_parts(self, parts: list[str | LongText]) -> None:
@@ -119,7 +116,11 @@ class RowWriter:
         after = _csv_line(["", *cells[at + 1:]]) if at + 1 < len(cells) else "\n"
         return [before + quote, LongText(text, _csv_quoted_piece if quote else str), quote + after]
 
-    def _header(self) -> None:
+    def _start(self) -> None:
+        """Write the header before the first row."""
+        if self._started:
+            return
+        self._started = True
         if self.fmt == "csv":
             self._csv.writerow(self.columns)
         elif self.fmt == "tsv":
@@ -197,7 +198,7 @@ def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None
     is written into directly. ``path`` may not be one of ``inputs``.
     """
     if path is None or path == "-":
-        yield stdout if stdout is not None else _stdout()
+        yield stdout if stdout is not None else sys.stdout
         return
     target = Path(path)
     _refuse_input(path, inputs)
@@ -272,12 +273,6 @@ def _refuse_input(path: str, inputs: Sequence[str]) -> None:
         with contextlib.suppress(OSError):
             if os.path.samefile(path, name):
                 raise OutputError(f"{path}: is also an input; write the output to another file")
-
-
-def _stdout() -> IO[str]:
-    import sys
-
-    return sys.stdout
 
 
 def _isatty(stream: IO[str]) -> bool:
