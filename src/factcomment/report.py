@@ -219,6 +219,10 @@ def _anchor(index: int, r: SegmentPrediction) -> str:
     return f"d{index}-p{s.paragraph}" + ("" if s.sentence is None else f"-s{s.sentence}")
 
 
+def _number(paragraph: int) -> str:
+    return f'<span class="num" aria-hidden="true">{paragraph}</span>'
+
+
 def _where(r: SegmentPrediction) -> str:
     s = r.segment
     return f"paragraph {s.paragraph}" + ("" if s.sentence is None else f", sentence {s.sentence}")
@@ -255,8 +259,7 @@ class _Page:
         """Every item of every document in one list, the most uncertain first (asides last)."""
         items = [(i, doc, r) for i, doc in enumerate(documents) for r in doc.results]
         items.sort(key=lambda item: (item[2].source == "marker", abs(item[2].p_comment - self.threshold)))
-        rows = "\n".join(self.segment(i, r, "li", f'<span class="num" aria-hidden="true">{r.segment.paragraph}</span>',
-                                      file=doc.file, where=f"{escape(doc.file)} · {_where(r)}")
+        rows = "\n".join(self.segment(i, r, doc.file, where=f"{escape(doc.file)} · {_where(r)}")
                          for i, doc, r in items)
         return (f'<article class="doc queue" id="queue" aria-labelledby="queue-h">\n'
                 f'<h2 id="queue-h">All {len(items)} items, the most uncertain first</h2>\n'
@@ -274,19 +277,17 @@ class _Page:
         if not results:
             return ""
         if not by_sentence:
-            return '<ol class="segs">\n' + "\n".join(
-                self.segment(index, r, "li", f'<span class="num" aria-hidden="true">{r.segment.paragraph}</span>',
-                             file=doc.file) for r in results) + "\n</ol>"
+            return '<ol class="segs">\n' + "\n".join(self.segment(index, r, doc.file) for r in results) + "\n</ol>"
         groups: dict[int, list[SegmentPrediction]] = {}
         for r in results:
             groups.setdefault(r.segment.paragraph, []).append(r)
-        items = [f'<li class="para" id="d{index}-p{n}"><span class="num" aria-hidden="true">{n}</span>'
-                 + "".join(self.segment(index, r, "div", "", file=doc.file) for r in group) + "</li>"
+        items = [f'<li class="para" id="d{index}-p{n}">{_number(n)}'
+                 + "".join(self.segment(index, r, doc.file, tag="div") for r in group) + "</li>"
                  for n, group in groups.items()]
         return '<ol class="segs sentences">\n' + "\n".join(items) + "\n</ol>"
 
-    def segment(self, index: int, r: SegmentPrediction, tag: str, number: str, *, file: str,
-                where: str = "") -> str:
+    def segment(self, index: int, r: SegmentPrediction, file: str, *, tag: str = "li", where: str = "") -> str:
+        """One item: an ``li`` numbered by its paragraph, or a ``div`` (a sentence inside its paragraph's ``li``)."""
         p, s = r.p_comment, r.segment
         if r.source == "marker":
             badge = '<span class="badge aside">Aside (marked)</span>'
@@ -310,7 +311,7 @@ class _Page:
                     f' data-start="{s.start}" data-end="{s.end}" data-text="{escape(s.text)}"')
         return (f'<{tag} class="seg {r.label} {r.source}" id="{_anchor(index, r)}" data-kind="{r.label}" '
                 f'data-source="{r.source}" data-p="{p:.3f}"{data} style="background-color:{shade(p, self.threshold)}">'
-                f'{number}<div class="head">{badge}{_marks(_anchor(index, r)) if self.review else ""}</div>'
+                f'{_number(s.paragraph) if tag == "li" else ""}<div class="head">{badge}{_marks(_anchor(index, r)) if self.review else ""}</div>'
                 f'{place}<p class="text">{marker}{text}</p>{why}</{tag}>')
 
 
