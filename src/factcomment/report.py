@@ -304,6 +304,7 @@ class _Page:
             '<p class="why note">Marked as an aside by the writer; the model was not asked.</p>'
             if r.source == "marker" and s.marker else "")
         place = f'<p class="where">{where}</p>' if where else ""
+        number = _number(s.paragraph) if tag == "li" else ""
         data = ""
         if self.review:
             sentence = "" if s.sentence is None else f' data-sentence="{s.sentence}"'
@@ -311,7 +312,7 @@ class _Page:
                     f' data-start="{s.start}" data-end="{s.end}" data-text="{escape(s.text)}"')
         return (f'<{tag} class="seg {r.label} {r.source}" id="{_anchor(index, r)}" data-kind="{r.label}" '
                 f'data-source="{r.source}" data-p="{p:.3f}"{data} style="background-color:{shade(p, self.threshold)}">'
-                f'{_number(s.paragraph) if tag == "li" else ""}<div class="head">{badge}{_marks(_anchor(index, r)) if self.review else ""}</div>'
+                f'{number}<div class="head">{badge}{_marks(_anchor(index, r)) if self.review else ""}</div>'
                 f'{place}<p class="text">{marker}{text}</p>{why}</{tag}>')
 
 
