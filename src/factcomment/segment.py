@@ -268,8 +268,8 @@ def iter_segments(text: str, *, marker: str | re.Pattern | None = DEFAULT_MARKER
 def _segments(text: str, pattern: re.Pattern | None, by_sentence: bool) -> Iterator[Segment]:
     for index, ((start, end), last) in enumerate(_and_last(_paragraph_bounds(text, pattern))):
         kind, mark, mark_start = "report", None, None
-        m = pattern.match(text, start, end) if pattern is not None else None
-        if m is not None and m.end() > start:
+        m = _marker_at(pattern, text, start, end)
+        if m is not None:
             kind, mark, mark_start = "comment", m.group(), start
             start = _SKIP_WS.match(text, m.end(), end).end()
         # Sentences are split from this copy, so they are exactly split_sentences() of the paragraph, whatever
