@@ -108,7 +108,8 @@ def classify_units(units: Iterable[Unit], *, model: ModelLike = None, threshold:
     """
     resolved = resolve_model(model)
     check_options(threshold, explain, 1)
-    for chunk in _chunks(iter(units)):
+    units = iter(units)
+    while chunk := list(islice(units, CHUNK)):
         predictions = iter(resolved.predict(_model_texts(chunk), threshold=threshold, explain=explain))
         for unit in chunk:
             yield unit, (MARKED if _is_marked(unit) else next(predictions))
@@ -157,8 +158,3 @@ def _model_texts(chunk: list[Unit]) -> list[str]:
     # A sentence cut from a quotation is read with its quote state restored (Segment.model_text).
     return [u.text if u.segment is None or u.segment.model_text is None else u.segment.model_text
             for u in chunk if not _is_marked(u)]
-
-
-def _chunks(units: Iterator[Unit]) -> Iterator[list[Unit]]:
-    while chunk := list(islice(units, CHUNK)):
-        yield chunk
