@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from factcomment.results import Explanation
 
@@ -162,9 +162,8 @@ def readable(e: Explanation, k: int | None = None) -> Reasons:
             continue
         seen = merged.get(reason.label)
         if seen is not None:
-            reason = Reason(seen.label, seen.contribution, seen.kind, seen.words, seen.features + reason.features)
-            value += seen.contribution
-        merged[reason.label] = Reason(reason.label, value, reason.kind, reason.words, reason.features)
+            reason, value = replace(seen, features=seen.features + reason.features), value + seen.contribution
+        merged[reason.label] = replace(reason, contribution=value)
     ranked = sorted(merged.values(), key=lambda r: (-abs(r.contribution), r.label))
     comment = tuple(r for r in ranked if r.contribution > 0)[:k]
     report = tuple(r for r in ranked if r.contribution < 0)[:k]
