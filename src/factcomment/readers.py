@@ -27,7 +27,7 @@ from factcomment.errors import InputError, UsageError
 from factcomment.segment import DEFAULT_MARKER, UNITS, WHITESPACE, Segment, iter_segments
 
 INPUT_FORMATS = ("auto", "text", "jsonl", "csv", "tsv")
-_SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 # Column names tried, in order, when the user names none; they cover our own outputs and CheckThat's TSV.
 TEXT_COLUMNS = ("text", "sentence")
 ID_COLUMNS = ("id", "sentence_id")
@@ -420,7 +420,7 @@ def format_of(name: str, stream: BinaryIO, requested: str) -> str:
     if requested != "auto":
         return requested
     if name != "-":
-        return _SUFFIX_FORMATS.get(Path(name).suffix.lower(), "text")
+        return SUFFIX_FORMATS.get(Path(name).suffix.lower(), "text")
     # stdin has no name: a JSON object on the first non-blank byte means JSON lines.
     head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
     return "jsonl" if head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"{") else "text"
