@@ -159,6 +159,25 @@ def test_a_full_output_is_one_line_and_exit_2(args, stdout, message):
     assert (done.returncode, done.stderr) == (2, f"factcomment: error: {message}\n")
 
 
+@pytest.mark.parametrize("error, message", [
+    (PermissionError(13, "Permission denied"),
+     "internal error: PermissionError: [Errno 13] Permission denied (rerun with --debug and report it)"),
+    (OSError(28, "No space left on device"),
+     "error: cannot write to standard output (No space left on device); free some space or use -o"),
+    (RuntimeError("boom"), "internal error: RuntimeError: boom (rerun with --debug and report it)"),
+])
+def test_unexpected_errors_are_internal_and_a_full_stdout_is_not(capsys, error, message):
+    import typer
+
+    from factcomment.cli.session import session
+    from factcomment.readers import Tally
+
+    with pytest.raises(typer.Exit) as stop:
+        with session(False, True, Tally()):
+            raise error
+    assert (stop.value.exit_code, capsys.readouterr().err) == (2, f"factcomment: {message}\n")
+
+
 def test_debug_shows_a_traceback_and_keeps_the_exit_code(tmp_path):
     result = runner.invoke(app, ["split", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "o"), "--debug"])
     assert result.exit_code == 2

@@ -130,20 +130,18 @@ def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining at exit.
         _drop_stdout()
         raise typer.Exit(EXIT_OK)
-    except OSError as error:
-        if error.errno not in WRITE_ERRNOS:
-            fail(debug, f"internal error: {type(error).__name__}: {error} (rerun with --debug and report it)",
-                 EXIT_USAGE)
-        # Readers report their own OS errors, and --output its own (OutputError): this is stdout, full.
-        _drop_stdout()
-        _report_errors(tally)
-        fail(debug, f"error: cannot write to standard output ({error.strerror}); free some space or use -o",
-             EXIT_USAGE)
     except (KeyboardInterrupt, _Interrupted):
         fail(debug, "interrupted; no output file was written", EXIT_INTERRUPTED)
     except typer.Exit:
         raise
-    except Exception as error:  # a bug, not a user error: say so, briefly
+    except Exception as error:
+        if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
+            # Readers report their own OS errors, and --output its own (OutputError): this is stdout, full.
+            _drop_stdout()
+            _report_errors(tally)
+            fail(debug, f"error: cannot write to standard output ({error.strerror}); free some space or use -o",
+                 EXIT_USAGE)
+        # Anything else is a bug, not a user error: say so, briefly.
         fail(debug, f"internal error: {type(error).__name__}: {error} (rerun with --debug and report it)", EXIT_USAGE)
     finally:
         signal.signal(signal.SIGTERM, previous)
