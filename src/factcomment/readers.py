@@ -157,19 +157,15 @@ def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterato
         return True
 
     for raw in paths:
-        if raw == "-":
-            if first_time(raw):
-                yield raw
-            continue
         path = Path(raw)
-        if path.is_dir():
+        if raw != "-" and path.is_dir():
             # Never this run's own output or anyone's temporary file, even when the output is in this folder.
             found = sorted(p for p in path.rglob(pattern) if p.is_file() and not is_being_written(p))
             if not found:
                 problems.files += 1
                 problems(InputError(f"{raw}: no files matching {pattern!r} in this directory; pass --glob", file=raw))
             yield from (name for name in map(str, found) if first_time(name))
-        elif path.exists():
+        elif raw == "-" or path.exists():
             if first_time(raw):
                 yield raw
         else:
