@@ -186,8 +186,7 @@ def rendered_pieces(rendered: str | Iterable[str | LongText]) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None = None,
-                inputs: Sequence[str] = ()) -> Iterator[IO[str]]:
+def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] = ()) -> Iterator[IO[str]]:
     """Yield a text stream for ``path`` (``None`` or ``-`` for stdout), committed atomically on success.
 
     A regular file is written to a temporary file beside the target and renamed into place only when the
@@ -198,7 +197,7 @@ def open_output(path: str | None, *, force: bool = False, stdout: IO[str] | None
     is written into directly. ``path`` may not be one of ``inputs``.
     """
     if path is None or path == "-":
-        yield stdout if stdout is not None else sys.stdout
+        yield sys.stdout
         return
     target = Path(path)
     _refuse_input(path, inputs)
