@@ -57,9 +57,8 @@ def writing(*paths: str | os.PathLike[str]):
 
 def remove_stale(target: Path) -> None:
     """Remove temporaries of ``target`` left by factcomment processes that no longer exist."""
-    directory = target.parent if str(target.parent) else Path(".")
     with contextlib.suppress(OSError):
-        for entry in os.scandir(directory):
+        for entry in os.scandir(target.parent):
             match = _TEMPORARY.match(entry.name)
             if match and entry.name.startswith(f".{target.name}.fc") and not _alive(int(match.group(1))):
                 with contextlib.suppress(OSError):

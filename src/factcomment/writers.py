@@ -218,10 +218,9 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
         raise OutputError(f"{path}: already exists; pass --force to overwrite it")
     # A symlink stays a symlink: the file it points to is the one replaced (or created, if it dangles).
     real = Path(os.path.realpath(target)) if target.is_symlink() else target
-    directory = real.parent if str(real.parent) else Path(".")
     remove_stale(real)
     try:
-        handle, temp = tempfile.mkstemp(prefix=temporary_prefix(real), suffix=".part", dir=directory)
+        handle, temp = tempfile.mkstemp(prefix=temporary_prefix(real), suffix=".part", dir=real.parent)
     except OSError as error:
         raise OutputError(f"{path}: cannot write here ({error.strerror}); check the directory") from None
     try:
