@@ -43,7 +43,7 @@ class Rendered:
     units travelling back with it would double the traffic through the calling process.
     """
 
-    text: str | list[str | LongText]  # a long text stays a reference until written (see RenderedRows)
+    text: list[str | LongText]  # a long text stays a reference until written (see RenderedRows)
     file: str = ""
     first: bool = False  # the first block of its file (raw lines only)
     last: bool = False  # the last block of its file (raw lines only)

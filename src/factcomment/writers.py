@@ -160,10 +160,8 @@ class RenderedRows:
         self._flush()
         self._parts.append(long)
 
-    def value(self) -> str | list[str | LongText]:
-        """The rows: one string, or strings and long texts, in order."""
-        if not self._parts:
-            return self._buffer.getvalue()
+    def value(self) -> list[str | LongText]:
+        """The rows: strings and long texts, in order."""
         self._flush()
         return self._parts
 
@@ -173,11 +171,8 @@ class RenderedRows:
             self._buffer = io.StringIO()
 
 
-def rendered_pieces(rendered: str | Iterable[str | LongText]) -> Iterator[str]:
+def rendered_pieces(rendered: Iterable[str | LongText]) -> Iterator[str]:
     """The text of rows that :meth:`RenderedRows.value` gave, in pieces (long texts escaped piece by piece)."""
-    if type(rendered) is str:
-        yield rendered
-        return
     for part in rendered:
         if type(part) is str:
             yield part
