@@ -324,13 +324,11 @@ def decode_stream(stream: BinaryIO, name: str, encoding: str = "utf-8", errors: 
 def decode(data: bytes, name: str, encoding: str = "utf-8", errors: str = "strict", offset: int = 0) -> str:
     """Decode bytes from ``name``; a BOM picks UTF-8/UTF-16/UTF-32, a NUL byte elsewhere means binary."""
     bom = bom_encoding(data)
-    if bom is not None:
-        encoding = bom
-    else:
-        nul = data.find(b"\x00")
-        if nul >= 0 and "16" not in encoding and "32" not in encoding:
-            raise InputError(f"{name}: binary data (NUL byte at byte {offset + nul}); factcomment reads text "
-                             f"files{_utf16_hint(data)}")
+    nul = -1 if bom or "16" in encoding or "32" in encoding else data.find(b"\x00")
+    if nul >= 0:
+        raise InputError(f"{name}: binary data (NUL byte at byte {offset + nul}); factcomment reads text "
+                         f"files{_utf16_hint(data)}")
+    encoding = bom or encoding
     try:
         return data.decode(encoding, errors)
     except UnicodeDecodeError as error:
