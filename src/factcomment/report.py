@@ -139,12 +139,12 @@ def render_report(documents: list[DocumentReport], *, threshold: float, title: s
     if order not in ORDERS:
         raise UsageError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
     page = _Page(threshold, review, reasons)
-    if order == "uncertain" and documents:
+    if not documents:
+        docs = '<p class="empty">No documents could be read.</p>'
+    elif order == "uncertain":
         docs = page.queue(documents)
     else:
         docs = "\n".join(page.document(i, doc) for i, doc in enumerate(documents))
-    if not documents:
-        docs = '<p class="empty">No documents could be read.</p>'
     script = f"<script>{_package_text('review.js')}</script>" if review else ""
     return _PAGE.format(title=escape(title), css=_package_text("report.css"),
                         meta=_meta(documents, threshold, model_card), legend=_legend(threshold, review, explained),
