@@ -60,6 +60,13 @@ def test_choose_format_defaults_by_terminal():
         choose_format("xml", io.StringIO())
 
 
+def test_choose_format_writes_json_lines_to_a_stream_that_cannot_say_whether_it_is_a_terminal():
+    closed = io.StringIO()
+    closed.close()  # isatty() raises ValueError
+    assert choose_format(None, closed) == "jsonl"
+    assert choose_format(None, object()) == "jsonl"  # no isatty at all
+
+
 def test_open_output_commits_atomically(tmp_path):
     target = tmp_path / "out.jsonl"
     with open_output(str(target)) as stream:

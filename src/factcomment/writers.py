@@ -42,7 +42,10 @@ LONG = 1 << 16
 def choose_format(requested: str | None, stream: IO[str]) -> str:
     """The requested format, or a table on a terminal and JSON lines anywhere else."""
     if requested is None:
-        return "table" if _isatty(stream) else "jsonl"
+        try:
+            return "table" if stream.isatty() else "jsonl"
+        except (AttributeError, ValueError):  # a stream without isatty, or a closed one
+            return "jsonl"
     if requested not in OUTPUT_FORMATS:
         raise UsageError(f"unknown format {requested!r}; use one of {', '.join(OUTPUT_FORMATS)}")
     return requested
@@ -266,13 +269,6 @@ def _refuse_input(path: str, inputs: Sequence[str]) -> None:
         with contextlib.suppress(OSError):
             if os.path.samefile(path, name):
                 raise OutputError(f"{path}: is also an input; write the output to another file")
-
-
-def _isatty(stream: IO[str]) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _json_keys(columns: Sequence[str]) -> list[tuple[str, str]]:
