@@ -219,10 +219,6 @@ def _anchor(index: int, r: SegmentPrediction) -> str:
     return f"d{index}-p{s.paragraph}" + ("" if s.sentence is None else f"-s{s.sentence}")
 
 
-def _number(paragraph: int) -> str:
-    return f'<span class="num" aria-hidden="true">{paragraph}</span>'
-
-
 def _where(r: SegmentPrediction) -> str:
     s = r.segment
     return f"paragraph {s.paragraph}" + ("" if s.sentence is None else f", sentence {s.sentence}")
@@ -281,7 +277,7 @@ class _Page:
         groups: dict[int, list[SegmentPrediction]] = {}
         for r in results:
             groups.setdefault(r.segment.paragraph, []).append(r)
-        items = [f'<li class="para" id="d{index}-p{n}">{_number(n)}'
+        items = [f'<li class="para" id="d{index}-p{n}"><span class="num" aria-hidden="true">{n}</span>'
                  + "".join(self.segment(index, r, doc.file, tag="div") for r in group) + "</li>"
                  for n, group in groups.items()]
         return '<ol class="segs sentences">\n' + "\n".join(items) + "\n</ol>"
@@ -304,7 +300,7 @@ class _Page:
             '<p class="why note">Marked as an aside by the writer; the model was not asked.</p>'
             if r.source == "marker" and s.marker else "")
         place = f'<p class="where">{where}</p>' if where else ""
-        number = _number(s.paragraph) if tag == "li" else ""
+        number = f'<span class="num" aria-hidden="true">{s.paragraph}</span>' if tag == "li" else ""
         data = ""
         if self.review:
             sentence = "" if s.sentence is None else f' data-sentence="{s.sentence}"'
