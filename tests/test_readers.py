@@ -82,6 +82,18 @@ def test_csv_missing_text_column_fails_the_file_once(write):
         f"{path}:1: no text column 'text' or 'sentence' (columns: a, b); pass --text-column"]
 
 
+@pytest.mark.parametrize("suffix, content", [("csv", "body\nHello.\n"), ("jsonl", '{"body": "Hello."}\n')])
+def test_id_and_label_columns_are_optional_unless_named(write, suffix, content):
+    path = write(f"r.{suffix}", content)
+    units, tally = read([path], text_column="body")
+    assert [(u.text, u.id, u.label) for u in units] == [("Hello.", None, None)] and not tally.errors
+    for option, what in (("id_column", "id"), ("label_column", "label")):
+        units, tally = read([path], text_column="body", skip_bad_rows=True, **{option: "tag"})
+        assert units == []
+        assert [str(e) for e in tally.errors] == [
+            f"{path}:1: no {what} column 'tag' (columns: body); pass --{what}-column"]  # the header, or row 1
+
+
 def test_tsv_reads_unquoted_fields_like_checkthat(write):
     path = write("r.tsv", 'sentence_id\tsentence\tlabel\nab-1\tHe said "no" twice.\tOBJ\n')
     units, _ = read([path])

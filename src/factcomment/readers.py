@@ -478,8 +478,8 @@ def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems
     # A missing column is the file's fault, not a row's: fail the file even with --skip-bad-rows.
     columns = dict.fromkeys(header, "")
     _column(columns, options.text_column, TEXT_COLUMNS, name, 1, "text")
-    _column(columns, options.id_column, ID_COLUMNS, name, 1, "id", required=options.id_column is not None)
-    _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label", required=options.label_column is not None)
+    _column(columns, options.id_column, ID_COLUMNS, name, 1, "id", required=False)
+    _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label", required=False)
     while True:
         number = lines.count + 1  # the physical line the record starts on
         try:
@@ -586,9 +586,8 @@ def _unit_from_row(name: str, number: int, row: dict, options: InputOptions) -> 
         raise InputError(f"{name}:{number}: no value in column {text_key!r}")
     if not isinstance(text, str):
         raise InputError(f"{name}:{number}: column {text_key!r} is {type(text).__name__}, not text")
-    id_key = _column(row, options.id_column, ID_COLUMNS, name, number, "id", required=options.id_column is not None)
-    label_key = _column(row, options.label_column, LABEL_COLUMNS, name, number, "label",
-                        required=options.label_column is not None)
+    id_key = _column(row, options.id_column, ID_COLUMNS, name, number, "id", required=False)
+    label_key = _column(row, options.label_column, LABEL_COLUMNS, name, number, "label", required=False)
     ident = row.get(id_key) if id_key else None
     label = row.get(label_key) if label_key else None
     if options.label_map is not None:
@@ -610,6 +609,8 @@ def map_label(raw: object, label_map: Mapping[str, str], where: str) -> str:
 
 def _column(row: dict, chosen: str | None, defaults: tuple[str, ...], name: str, number: int, what: str,
             required: bool = True) -> str | None:
+    """The column ``chosen`` (it must be there), else the first of ``defaults`` there, else None or, if
+    ``required``, an InputError."""
     if chosen is not None:
         if chosen in row:
             return chosen
