@@ -106,7 +106,7 @@ def check_card(card: dict[str, Any], path: Path) -> None:
             _bad(path, f"files.{name}", "has no sha256 string")
     _probability(card, "threshold", path)
     labels = _field(card, "labels", list, path)
-    if sorted(map(str, labels)) != sorted(LABELS) or len(labels) != 2:
+    if sorted(map(str, labels)) != sorted(LABELS):
         _bad(path, "labels", f"is {labels!r}; expected report and comment")
     if "versions" in card:
         _field(card, "versions", dict, path)
