@@ -1,4 +1,4 @@
-"""Readable explanations: raw feature names (both generations) to reasons a moderator can act on, sum kept."""
+"""Readable explanations: raw feature names to reasons a moderator can act on, sum kept."""
 from __future__ import annotations
 
 import math
@@ -20,19 +20,18 @@ from factcomment.results import Explanation
     ("<s> frankly", "\u201cfrankly\u201d at the start of a sentence", "words"),
     ("_num_", "a number", "placeholder"),
     ("said _num_", "\u201csaid\u201d before a number", "words"),
-    # format 1: quoted words marked q_, a quotation opened by _quote_ and closed by _endquote_
-    ("q_disgrace", "\u201cdisgrace\u201d inside a quote", "quoted"),
-    ("q_the q_minister", "\u201cthe minister\u201d inside a quote", "quoted"),
+    # a quotation of 4+ words is one _quote_, a scare-quoted term follows _scare_, stance cues are cue:NAME
     ("_quote_", "a quotation", "placeholder"),
-    ("_quote_ q_the", "a quotation", "placeholder"),
-    ("_endquote_", "end of a quotation", "placeholder"),
-    ("_endquote_ .", "end of a quotation", "placeholder"),
-    # later formats: the whole quotation is one _quote_, a scare-quoted term follows _scare_, cue:NAME
+    ("_quote_ the", "a quotation", "placeholder"),
+    ("_quote_ .", "a quotation", "placeholder"),
+    ("disgrace _quote_", "\u201cdisgrace\u201d before a quotation", "words"),
     ("_quote_ he", "\u201che\u201d after a quotation", "words"),
     ("_scare_ reform", "\u201creform\u201d in scare quotes", "words"),
     ("cue:first_person", "first person (I, we)", "cue"),
     ("cue:hedge", "hedge (perhaps, seems)", "cue"),
     ("cue:intensifier", "intensifier (very, utterly)", "cue"),
+    ("cue:subjective_share", "strongly subjective words", "cue"),
+    ("cue:abs_polarity", "emotional intensity", "cue"),
     ("cue:something_new", "something new", "cue"),
 ])
 def test_describe(feature, label, kind):
@@ -40,32 +39,32 @@ def test_describe(feature, label, kind):
     assert (reason.label, reason.kind, reason.features) == (label, kind, (feature,))
 
 
-@pytest.mark.parametrize("feature", ["the", "of the", ",", "-", "<s> the", ". </s>", "q_the", "q_of q_the", "it's"])
+@pytest.mark.parametrize("feature", ["the", "of the", ",", "-", "<s> the", ". </s>", "it's"])
 def test_function_words_and_punctuation_describe_nothing(feature):
     assert describe(feature) is None
 
 
 def test_function_words_fold_into_other_unless_they_weigh_most():
-    e = Explanation((("the", 0.5), ("disgrace", 0.4), ("<s> the", 0.3), ("q_the", 0.2)),
-                    ((",", -0.35), ("said", -0.3), ("_endquote_", -0.1)), intercept=-0.2, rest=0.05, decision=0.5)
+    e = Explanation((("the", 0.5), ("disgrace", 0.4), ("<s> the", 0.3), ("of the", 0.2)),
+                    ((",", -0.35), ("said", -0.3), ("_quote_", -0.1)), intercept=-0.2, rest=0.05, decision=0.5)
     r = readable(e)
     assert [x.label for x in r.toward_comment] == ["\u201cthe\u201d", "\u201cdisgrace\u201d"]  # "the" is the strongest
-    assert [x.label for x in r.toward_report] == ["\u201csaid\u201d", "end of a quotation"]
+    assert [x.label for x in r.toward_report] == ["\u201csaid\u201d", "a quotation"]
     assert math.isclose(r.other, 0.05 + 0.3 + 0.2 - 0.35)
-    assert phrase(e) == "comment: \u201cthe\u201d, \u201cdisgrace\u201d; report: \u201csaid\u201d, end of a quotation"
+    assert phrase(e) == "comment: \u201cthe\u201d, \u201cdisgrace\u201d; report: \u201csaid\u201d, a quotation"
 
 
 def test_same_reason_from_several_features_is_merged_and_k_limits_each_way():
-    e = Explanation((("_quote_", 0.3), ("_quote_ q_the", 0.2), ("awful", 0.1), ("sad", 0.05)), (),
+    e = Explanation((("_quote_", 0.3), ("_quote_ the", 0.2), ("awful", 0.1), ("sad", 0.05)), (),
                     intercept=0.0, rest=0.0, decision=0.65)
     r = readable(e, k=2)
     assert [(x.label, round(x.contribution, 9), x.features) for x in r.toward_comment] == [
-        ("a quotation", 0.5, ("_quote_", "_quote_ q_the")), ("\u201cawful\u201d", 0.1, ("awful",))]
+        ("a quotation", 0.5, ("_quote_", "_quote_ the")), ("\u201cawful\u201d", 0.1, ("awful",))]
     assert math.isclose(r.other, 0.05)
 
 
-_NAMES = st.sampled_from(["the", "of the", ",", "said", "i think", "_num_", "q_the", "q_awful", "_quote_",
-                          "_endquote_", "<s> the", "<s> frankly", "cue:hedge", "cue:length", "_scare_ reform", "?"])
+_NAMES = st.sampled_from(["the", "of the", ",", "said", "i think", "_num_", "awful", "_quote_ the", "_quote_",
+                          "said _quote_", "<s> the", "<s> frankly", "cue:hedge", "cue:length", "_scare_ reform", "?"])
 
 
 @given(pairs=st.lists(st.tuples(_NAMES, st.floats(-2, 2, allow_nan=False)), max_size=12, unique_by=lambda p: p[0]),

@@ -107,8 +107,8 @@ def test_why_shows_words_a_moderator_can_act_on_and_keeps_the_sum():
     # words as written, tokens described, and folds the rest into "other words" without losing the sum.
     text = "The minister said 40 people were there, and it is a disgrace - the end."
     e = Explanation(toward_comment=(("disgrace", 0.9), ("the", 0.3), ("_num_", 0.2), (",", 0.15), ("<s> the", 0.1),
-                                    ("q_the", 0.05)),
-                    toward_report=(("said", -0.6), ("_endquote_", -0.3), ("-", -0.2)),
+                                    ("of the", 0.05)),
+                    toward_report=(("said", -0.6), ("_quote_", -0.3), ("-", -0.2)),
                     intercept=-0.4, rest=0.05, decision=0.25)
     seg = Segment(0, None, "report", text, 0, len(text))
     page = render_report([DocumentReport("a.txt", text, [SegmentPrediction(seg, Prediction("report", 0.4, "model",
@@ -117,7 +117,7 @@ def test_why_shows_words_a_moderator_can_act_on_and_keeps_the_sum():
     summary = re.search(r"<summary>(.*?)</summary>", item).group(1)
     shown = re.sub(r"<[^>]+>", "", summary)
     assert shown == ("Why toward comment: \u201cdisgrace\u201d +0.90, a number +0.20; "
-                     "toward report: \u201csaid\u201d \u22120.60, end of a quotation \u22120.30")
+                     "toward report: \u201csaid\u201d \u22120.60, a quotation \u22120.30")
     assert _text_of(page, "d0-p0") == (
         'The minister <mark class="to-report" title="pushes toward reporting">said</mark> 40 people were there, '
         'and it is a <mark class="to-comment" title="pushes toward commentary">disgrace</mark> - the end.')
@@ -126,7 +126,7 @@ def test_why_shows_words_a_moderator_can_act_on_and_keeps_the_sum():
     assert values["other words (function words, punctuation and the rest)"] == pytest.approx(
         0.05 + 0.3 + 0.15 + 0.1 + 0.05 - 0.2)
     assert sum(v for k, v in values.items() if k != "decision score") == pytest.approx(0.25, abs=0.006)
-    for raw in ("_num_", "_endquote_", "q_the", "&lt;s&gt;", "cue:"):
+    for raw in ("_num_", "_quote_", "&lt;s&gt;", "cue:"):
         assert raw not in re.sub(r'title="[^"]*"', "", item), raw
 
 

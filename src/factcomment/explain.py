@@ -1,15 +1,12 @@
 """Explanations a person can act on: the model's raw feature contributions turned into readable reasons.
 
 The scorer explains a decision as ``(feature, contribution)`` pairs whose sum plus the intercept is the
-decision value. Its feature names are internal (``q_the``, ``<s> the``, ``_num_``, ``cue:first_person``), and
+decision value. Its feature names are internal (``<s> the``, ``_num_``, ``_quote_``, ``cue:first_person``), and
 the strongest of them are often function words and punctuation. :func:`readable` turns them into
 :class:`Reason` items: words and phrases as a reader sees them, placeholders described (``a number``,
-``inside a quote``, ``start of a sentence``), stance cues by name (``first person``, ``hedge``), and function
+``a quotation``, ``start of a sentence``), stance cues by name (``first person``, ``hedge``), and function
 words and punctuation folded into one "other words" share unless they weigh nearly as much as the strongest
 feature. Nothing is lost: the reasons, the other share and the intercept still sum to the decision.
-
-Both generations of feature names are understood: the quote-marked words of format 1 (``_quote_ q_word ...
-_endquote_``) and the single ``_quote_``/``_scare_`` placeholders and ``cue:NAME`` stance cues of later ones.
 
 >>> from factcomment.results import Explanation
 >>> e = Explanation((("i think", 0.9), ("the", 0.3), ("cue:hedge", 0.2)), (("said", -0.4), (",", -0.1)),
@@ -44,18 +41,17 @@ _NAMED_MARKS = {"?": "question mark", "!": "exclamation mark", ":": "colon"}
 _PLACEHOLDERS = {
     "_num_": "a number",
     "_quote_": "a quotation",
-    "_endquote_": "end of a quotation",
     "_scare_": "scare quotes",
     "<s>": "start of a sentence",
     "</s>": "end of a sentence",
 }
 _CUES = {
-    "subjectivity": "subjective wording", "polarity": "emotional tone", "strong_subjective": "strongly subjective word",
+    "subjectivity": "subjective wording", "subjective_share": "strongly subjective words",
+    "polarity": "emotional tone", "abs_polarity": "emotional intensity",
     "first_person": "first person (I, we)", "second_person": "second person (you)", "modal": "modal verb (should, must)",
     "hedge": "hedge (perhaps, seems)", "intensifier": "intensifier (very, utterly)", "superlative": "superlative",
     "question": "question", "exclamation": "exclamation", "attribution": "attribution (said, told)",
-    "quotation": "quotation", "scare_quote": "scare quotes", "number": "numbers", "date": "dates",
-    "length": "length",
+    "quotation": "quotation", "number": "numbers", "length": "length",
 }
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 # A function word or punctuation is shown on its own only when it weighs nearly as much as (this share of) the
@@ -81,8 +77,8 @@ def raw_count(k: int) -> int:
 class Reason:
     """One readable reason: its ``label``, the summed ``contribution`` and the raw features behind it.
 
-    ``kind`` is ``"words"`` (found in the text as ``words``, a tuple of tokens), ``"quoted"`` (words inside a
-    quotation), ``"placeholder"`` or ``"cue"``. Positive contributions push toward commentary.
+    ``kind`` is ``"words"`` (found in the text as ``words``, a tuple of tokens), ``"placeholder"`` or ``"cue"``.
+    Positive contributions push toward commentary.
     """
 
     label: str
@@ -110,17 +106,16 @@ class Reasons:
 def describe(feature: str, *, keep_function_words: bool = False) -> Reason | None:
     """The reason a single raw feature stands for (contribution 0), or ``None`` for a function word/mark.
 
-    >>> describe("q_the q_minister").label, describe("<s> frankly").label, describe("cue:first_person").label
-    ('“the minister” inside a quote', '“frankly” at the start of a sentence', 'first person (I, we)')
-    >>> describe("of the") is None, describe(",") is None, describe("_num_").label, describe("_quote_ q_the").label
+    >>> describe("_quote_ he").label, describe("<s> frankly").label, describe("cue:first_person").label
+    ('“he” after a quotation', '“frankly” at the start of a sentence', 'first person (I, we)')
+    >>> describe("of the") is None, describe(",") is None, describe("_num_").label, describe("_quote_ the").label
     (True, True, 'a number', 'a quotation')
     """
     if feature.startswith("cue:"):
         name = feature[4:]
         return Reason(_CUES.get(name, name.replace("_", " ")), 0.0, "cue", features=(feature,))
     tokens = feature.split(" ")
-    quoted = any(t.startswith("q_") and len(t) > 2 for t in tokens)
-    words = [t[2:] if t.startswith("q_") and len(t) > 2 else t for t in tokens if t not in _PLACEHOLDERS]
+    words = [t for t in tokens if t not in _PLACEHOLDERS]
     content = [t for t in words if (t not in FUNCTION_WORDS and _WORD.fullmatch(t)) or t in _NAMED_MARKS]
     places = [t for t in tokens if t in _PLACEHOLDERS and t not in ("<s>", "</s>")]
     if not content and not keep_function_words:
@@ -131,14 +126,12 @@ def describe(feature: str, *, keep_function_words: bool = False) -> Reason | Non
         return Reason(" + ".join(_PLACEHOLDERS[t] for t in tokens), 0.0, "placeholder", features=(feature,))
     label = (" ".join(_NAMED_MARKS[w] for w in words) if all(w in _NAMED_MARKS for w in words)
              else _spelled(words))
-    if quoted:
-        label += " inside a quote"
     before, after = tokens[0], tokens[-1]
-    if before in _PLACEHOLDERS and before != "_quote_" or before == "_quote_" and not quoted:
+    if before in _PLACEHOLDERS:
         label += _BEFORE.get(before, f" after {_PLACEHOLDERS[before]}")
-    if after in _PLACEHOLDERS and after != "_endquote_" or after == "_endquote_" and not quoted:
+    if after in _PLACEHOLDERS:
         label += _AFTER.get(after, f" before {_PLACEHOLDERS[after]}")
-    return Reason(label, 0.0, "quoted" if quoted else "words", tuple(words), (feature,))
+    return Reason(label, 0.0, "words", tuple(words), (feature,))
 
 
 _BEFORE = {"<s>": " at the start of a sentence", "_scare_": " in scare quotes"}
@@ -174,8 +167,8 @@ def readable(e: Explanation, k: int | None = None) -> Reasons:
 def phrase(e: Explanation, k: int | None = None) -> str:
     """One line for a terminal, e.g. ``comment: “i think”, hedge; report: “said”``.
 
-    >>> phrase(Explanation((("_num_", 0.2),), (("q_police", -0.3),), 0.0, 0.0, -0.1))
-    'comment: a number; report: “police” inside a quote'
+    >>> phrase(Explanation((("_num_", 0.2),), (("_quote_ police", -0.3),), 0.0, 0.0, -0.1))
+    'comment: a number; report: “police” after a quotation'
     """
     r = readable(e, k)
     plus = ", ".join(x.label for x in r.toward_comment) or "-"
