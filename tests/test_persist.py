@@ -191,6 +191,10 @@ def _reversed_vocabulary(data):
     (_set("a", float("nan"), "calibration"), "field 'calibration.a' is nan; expected a finite number"),
     (_reversed_vocabulary, "field 'vocabulary' is not sorted"),
     (_set("weights", "AAAAAAAA8D8="), "field 'weights' holds 1 numbers for"),
+    (_set("weights", "AAAA"), "field 'weights' is not a whole number of doubles"),
+    (_set("idf", "not base64!"), "field 'idf' is not base64"),
+    (_set("idf", [1.0, 2.0]), "field 'idf' is a list"),  # the list form of old formats is not read
+    (_set("vocabulary", ["a", "b"]), "field 'vocabulary' is a list"),
     (_set("intercept", "0.5"), "field 'intercept' is '0.5'; expected a finite number"),
     (lambda data: [], r"not a factcomment scorer \(a JSON list, not an object\)"),
     (lambda data: "model", r"not a factcomment scorer \(a JSON str, not an object\)"),

@@ -13,7 +13,6 @@ write the directory can rewrite the card too, so only load models you trained or
 """
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import itertools
@@ -22,10 +21,8 @@ import math
 import os
 import platform
 import shutil
-import sys
 import tempfile
 import time
-from array import array
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -133,12 +130,17 @@ def check_scorer(data: Any, path: Path) -> None:
         for i, value in enumerate(values):
             _finite({key: value}, key, path, f"cues.{key}[{i}]")
     _field(cues, "lexicon", dict, path)
-    vocabulary = _field(data, "vocabulary", (str, list), path)
-    names = (vocabulary.split("\n") if vocabulary else []) if isinstance(vocabulary, str) else vocabulary
+    from factcomment.scorer import unpack_doubles
+
+    vocabulary = _field(data, "vocabulary", str, path)
+    names = vocabulary.split("\n") if vocabulary else []
     if any(a >= b for a, b in zip(names, names[1:])):
         _bad(path, "vocabulary", "is not sorted (or repeats a term); the scorer looks terms up by bisection")
     for key in ("weights", "idf"):
-        values = _doubles(_field(data, key, (str, list), path), path, key)
+        try:
+            values = unpack_doubles(_field(data, key, str, path))
+        except ValueError as error:
+            _bad(path, key, str(error))
         if len(values) != len(names):
             _bad(path, key, f"holds {len(values)} numbers for {len(names)} vocabulary terms")
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
@@ -164,21 +166,6 @@ def _finite(record: dict[str, Any], key: str, path: Path, name: str | None = Non
 def _probability(record: dict[str, Any], key: str, path: Path) -> None:
     if not 0.0 <= _finite(record, key, path) <= 1.0:
         _bad(path, key, f"is {record[key]!r}; expected a number from 0 to 1")
-
-
-def _doubles(value: str | list, path: Path, key: str) -> Sequence[float]:
-    if isinstance(value, list):
-        return value
-    try:
-        raw = base64.b64decode(value, validate=True)
-    except ValueError:
-        _bad(path, key, "is not base64")
-    if len(raw) % 8:
-        _bad(path, key, "is not a whole number of doubles")
-    doubles = array("d", raw)
-    if sys.byteorder == "big":
-        doubles.byteswap()
-    return doubles
 
 
 def _bad(path: Path, field: str, problem: str) -> None:

@@ -30,7 +30,7 @@ from typing import Any
 from factcomment.features import CUE_NAMES, cue_classes, cue_vector, lexicon_cues, ngrams, tokenise
 from factcomment.linear import LinearTables
 
-__all__ = ["FORMAT", "Scorer", "compile_scorer"]
+__all__ = ["FORMAT", "Scorer", "compile_scorer", "unpack_doubles"]
 
 # Format 4: the quote-placeholder recipe of issue #13 (binary L2-normalised TF-IDF plus stance cues).
 # The vocabulary is one newline-joined, sorted string and the weights and idf base64 little-endian doubles,
@@ -103,8 +103,15 @@ def _pack(values: list[float]) -> str:
     return base64.b64encode(_little_endian(array("d", values)).tobytes()).decode("ascii")
 
 
-def _unpack(text: str) -> Sequence[float]:
-    return _little_endian(array("d", base64.b64decode(text)))
+def unpack_doubles(text: str) -> Sequence[float]:
+    """The doubles a scorer field holds (base64 of little-endian bytes); ValueError says what is wrong."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError:
+        raise ValueError("is not base64") from None
+    if len(raw) % 8:
+        raise ValueError("is not a whole number of doubles")
+    return _little_endian(array("d", raw))
 
 
 def _little_endian(doubles: array) -> array:
@@ -134,7 +141,7 @@ class Scorer:
         self.threshold = float(compiled["threshold"])
         vocabulary = compiled["vocabulary"]
         self._names = vocabulary.split("\n") if vocabulary else []
-        self._weight_list, self._idf_list = _unpack(compiled["weights"]), _unpack(compiled["idf"])
+        self._weight_list, self._idf_list = unpack_doubles(compiled["weights"]), unpack_doubles(compiled["idf"])
         if not len(self._names) == len(self._weight_list) == len(self._idf_list):
             raise ValueError("the scorer's vocabulary, weights and idf differ in length")
         self.intercept = float(compiled["intercept"])
