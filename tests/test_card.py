@@ -25,6 +25,13 @@ def test_card_without_heldout_has_no_heldout_section():
     assert "`p_comment >= 0.4321`" in text
 
 
+def test_card_says_how_the_threshold_was_chosen():
+    assert "(the threshold that maximised cross-validated macro-F1)." in render_card(CARD)
+    repeated = render_card({**CARD, "settings": {"C": 10, "threshold_repeats": 5}})
+    assert ("`p_comment >= 0.4321`\n(the mean of the cuts that maximised out-of-fold macro-F1 in 5 repeats of "
+            "cross-validation).") in repeated
+
+
 def test_card_heldout_section_names_the_files_and_every_class():
     card = {**CARD, "metrics": {**CARD["metrics"], "heldout": HELDOUT}}
     lines = render_card(card).splitlines()

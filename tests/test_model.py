@@ -68,7 +68,17 @@ def test_pipeline_is_binary_tfidf_and_weighted_cues():
 
 def test_settings_are_only_what_the_recipe_uses():
     assert DEFAULT_SETTINGS == {"cue_weight": 0.3, "C": DEFAULT_SETTINGS["C"], "class_weight": "balanced",
-                                "calibration_folds": 5, "min_df": 1}
+                                "calibration_folds": 5, "min_df": 1, "threshold_repeats": 5}
+
+
+def test_threshold_is_the_mean_of_the_repeats_cuts_and_metrics_are_taken_there():
+    result = train(TEXTS, LABELS_, folds=2, settings={"threshold_repeats": 3})
+    cuts = result.cv_metrics["repeat_thresholds"]
+    assert len(cuts) == 3 and result.threshold == pytest.approx(sum(cuts) / 3)
+    assert result.cv_metrics["threshold"] == pytest.approx(result.threshold)
+    assert sum(map(sum, result.cv_metrics["confusion"]["rows_gold_columns_predicted"])) == len(TEXTS)  # one pass
+    one = train(TEXTS, LABELS_, folds=2, settings={"threshold_repeats": 1})
+    assert one.cv_metrics["repeat_thresholds"] == [cuts[0]] and one.threshold == cuts[0]
 
 
 @pytest.mark.slow

@@ -182,7 +182,8 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     if balance_transfer and t_texts:
         t_weights = balanced_weights(t_labels, t_weights)
     t_weights = [weight * w for w in t_weights]
-    s = {**_settings(settings), "class_weight": None, "min_df": min_df}  # the weights do the balancing
+    # The weights do the balancing. One CV picks the threshold: each repeat refits on every transfer row.
+    s = {**_settings(settings), "class_weight": None, "min_df": min_df, "threshold_repeats": 1}
     pipeline = build_pipeline(s, seed=seed)
 
     def fit(rows):
