@@ -148,6 +148,16 @@ def test_missing_and_good_inputs(write, tmp_path):
     assert tally.files == 2 and tally.failed_files == {str(tmp_path / "nope.txt")}
 
 
+def test_documents_come_whole_and_a_bad_one_is_reported_by_name(write, tmp_path):
+    good = write("g.txt", "One.\n\nComment: Two.\n")
+    bad = write("bad.txt", b"\xff\xfe\x00broken")
+    tally = Tally()
+    documents = list(readers.iter_documents([good, str(tmp_path / "nope.txt"), bad], InputOptions(), tally))
+    assert documents == [(good, "One.\n\nComment: Two.\n")]
+    assert tally.files == 3 and tally.failed_files == {str(tmp_path / "nope.txt"), bad}
+    assert [e.file for e in tally.errors] == [str(tmp_path / "nope.txt"), bad]
+
+
 def test_unreadable_file_is_reported(write, tmp_path):
     import os
 

@@ -179,6 +179,20 @@ def iter_units(paths: Iterable[str], options: InputOptions, problems: Tally) -> 
         yield from _read_input(name, options, problems)
 
 
+def iter_documents(paths: Iterable[str], options: InputOptions, problems: Tally) -> Iterator[tuple[str, str]]:
+    """Each input's whole text as ``(name, text)``, for what needs a document whole (the HTML report); an
+    unreadable input is reported to ``problems`` and skipped."""
+    for name in expand_paths(paths, options.pattern, problems):
+        problems.files += 1
+        try:
+            text = read_document(name, options)
+        except InputError as error:
+            error.file = name
+            problems(error)
+            continue
+        yield name, text
+
+
 def iter_blocks(paths: Iterable[str], options: InputOptions, problems: Tally,
                 size: int) -> Iterator[Lines | list[Unit]]:
     """Every input in blocks of up to ``size`` lines or units, in input order.

@@ -29,9 +29,9 @@ from html import escape
 from importlib import resources
 
 from factcomment._version import __version__
-from factcomment.errors import InputError, UsageError
+from factcomment.errors import UsageError
 from factcomment.explain import FUNCTION_WORDS, Reason, Reasons, raw_count, readable
-from factcomment.readers import InputOptions, Tally, expand_paths, read_document
+from factcomment.readers import InputOptions, Tally, iter_documents
 from factcomment.results import SegmentPrediction
 
 __all__ = ["DocumentReport", "ORDERS", "build_report", "render_report", "shade", "word_spans"]
@@ -180,13 +180,7 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
     explained = callable(getattr(loaded.scorer, "explain", None))
     raw = raw_count(explain) if explained else 0
     documents, before = [], len(problems.errors)
-    for name in expand_paths(paths, options.pattern, problems):
-        problems.files += 1
-        try:
-            text = read_document(name, options)
-        except InputError as error:
-            problems(InputError(str(error), file=name))
-            continue
+    for name, text in iter_documents(paths, options, problems):
         results = classify_document(text, unit=options.unit, model=loaded, threshold=threshold,
                                     marker=options.marker, literal_marker=options.literal_marker, explain=raw)
         if not results:
