@@ -71,6 +71,12 @@ def test_settings_are_only_what_the_recipe_uses():
                                 "calibration_folds": 5, "min_df": 1, "threshold_repeats": 5}
 
 
+@pytest.mark.parametrize("repeats", [0, 1.5, True])
+def test_threshold_repeats_must_be_a_positive_whole_number(repeats):
+    with pytest.raises(ValueError, match=f"threshold_repeats must be a whole number of at least 1, not {repeats!r}"):
+        build_pipeline({"threshold_repeats": repeats})
+
+
 def test_threshold_is_the_mean_of_the_repeats_cuts_and_metrics_are_taken_there():
     result = train(TEXTS, LABELS_, folds=2, settings={"threshold_repeats": 3})
     cuts = result.cv_metrics["repeat_thresholds"]

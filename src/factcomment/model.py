@@ -158,7 +158,11 @@ def _settings(settings: dict[str, Any] | None) -> dict[str, Any]:
     unknown = set(settings or {}) - set(DEFAULT_SETTINGS)
     if unknown:
         raise ValueError(f"unknown settings {sorted(unknown)}; valid keys are {sorted(DEFAULT_SETTINGS)}")
-    return {**DEFAULT_SETTINGS, **(settings or {})}
+    merged = {**DEFAULT_SETTINGS, **(settings or {})}
+    repeats = merged["threshold_repeats"]
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"threshold_repeats must be a whole number of at least 1, not {repeats!r}; the default is 5")
+    return merged
 
 
 def _validate(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
