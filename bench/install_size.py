@@ -1,6 +1,6 @@
 """Disk taken by each install a user makes, measured in fresh virtual environments.
 
-    python bench/install_size.py [--keep DIR]
+    python bench/install_size.py [--keep DIR]     # with --keep, also what the accurate tier adds, package by package
 
 Builds the wheels of factcomment and factcomment-accurate from this checkout, then installs into fresh venvs:
 ``factcomment`` alone (the fast tier), and ``factcomment[accurate]`` with the accurate weights. Prints the
@@ -55,6 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wheel factcomment-accurate:  {sizes[1] / 1e6:7.2f} MB")
     print(f"install, fast tier:          {base / 1e6:7.1f} MB (site-packages, without pip/setuptools)")
     print(f"install, with accurate tier: {accurate / 1e6:7.1f} MB; the accurate tier adds {(accurate - base) / 1e6:.1f} MB")
+    if args.keep:
+        print("what the accurate tier adds, by top-level entry of site-packages (MB):")
+        fast, added = site_packages(work / "fast"), site_packages(work / "accurate")
+        present = {entry.name for entry in fast.iterdir()}
+        sizes = sorted(((size(e) if e.is_dir() else e.stat().st_size, e.name) for e in added.iterdir()
+                        if e.name not in present and not e.name.endswith(".dist-info")), reverse=True)
+        for taken, name in sizes:
+            if taken >= 100_000:
+                print(f"  {taken / 1e6:7.2f}  {name}")
     return 0
 
 
