@@ -78,3 +78,12 @@ def test_reasons_other_and_intercept_sum_to_the_decision(pairs, intercept, rest,
                         abs_tol=1e-9)
     assert all(x.contribution > 0 for x in r.toward_comment) and all(x.contribution < 0 for x in r.toward_report)
     assert all("_" not in x.label and "<s>" not in x.label for x in r.reasons if x.kind != "cue")
+
+
+def test_every_stance_cue_the_model_has_gets_a_readable_name():
+    # The names live in explain, the cues in features: a cue added or renamed there must not reach a reader
+    # as its identifier (as abs_polarity and subjective_share once did).
+    from factcomment.explain import _CUES
+    from factcomment.features import CUE_NAMES
+
+    assert sorted(_CUES) == sorted(CUE_NAMES)
