@@ -228,3 +228,10 @@ def test_output_to_dev_stdout_writes_into_a_redirected_file(tmp_path):
     assert (done.returncode, done.stderr) == (0, "")
     assert len(target.read_text(encoding="utf-8").splitlines()) == 27
     assert os.listdir(tmp_path) == ["redirected.jsonl"]
+
+
+@pytest.mark.parametrize(("command", "extra"), [("train", "factcomment[train]"), ("evaluate", "factcomment[plot]")])
+def test_help_shows_the_extra_to_install(command, extra):
+    # Typer renders help as Rich markup, where an unescaped "[train]" is a style tag and silently vanishes.
+    result = runner.invoke(app, [command, "--help"])
+    assert extra in " ".join(result.stdout.split())

@@ -38,7 +38,7 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
              format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
              plot: Annotated[Optional[str], typer.Option(
                  "--plot", help="Also draw the confusion matrix and precision-recall curve to this PNG "
-                                "(needs matplotlib: pip install 'factcomment[plot]').")] = None,
+                                "(needs matplotlib: pip install 'factcomment\\[plot]').")] = None,
              text_column: TextColumn = None, label_column: LabelColumn = None, label_map: LabelMap = None,
              unit: Unit_ = "paragraph", marker: Marker = DEFAULT_MARKER, literal_marker: Literal = False,
              glob: Glob = "*.txt", input_format: InputFormat = "auto", encoding: Encoding = "utf-8",

@@ -43,7 +43,7 @@ def train(paths: Paths,
           force: Annotated[bool, typer.Option("--force", help="Replace a model already in --out.")] = False,
           tier: Annotated[str, typer.Option(
               "--tier", help="fast (TF-IDF, seconds) or accurate (fine-tunes a sentence encoder on the CPU; "
-                             "needs pip install 'factcomment[train]'; about 10 minutes on 2 cores).")] = "fast",
+                             "needs pip install 'factcomment\\[train]'; about 10 minutes on 2 cores).")] = "fast",
           distil_from: Annotated[Optional[str], typer.Option(
               "--distil-from", help="Teacher model (accurate, fast or a directory) that labels the --transfer "
                                     "sentences for the fast model to learn from too.")] = None,
