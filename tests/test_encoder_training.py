@@ -142,3 +142,17 @@ def test_a_checkpoint_resumes_without_fine_tuning_again(tiny_base, tmp_path):
                     f"final encoder: read from {saved / 'final'}"]
     assert again.oof == first.oof and again.export == first.export
     assert (tmp_path / "b" / "model.onnx").read_bytes() == (tmp_path / "a" / "model.onnx").read_bytes()
+
+
+def test_loading_a_base_directory_draws_no_progress_bar_and_leaves_the_setting_alone(tiny_base, tmp_path, capfd):
+    from tokenizers import Tokenizer
+    from transformers import AutoModel
+    from transformers.utils import logging
+
+    AutoModel.from_config(tiny_base[0]).save_pretrained(str(tmp_path))
+    Tokenizer.from_file(str(tiny_base[1])).save(str(tmp_path / "tokenizer.json"))
+    capfd.readouterr()
+    encoder, tokenizer = et.load_base(tmp_path)
+    assert capfd.readouterr().err == ""
+    assert logging.is_progress_bar_enabled()
+    assert tokenizer.get_vocab_size() == Tokenizer.from_file(str(tiny_base[1])).get_vocab_size()

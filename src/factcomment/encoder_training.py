@@ -98,15 +98,20 @@ def load_base(base: str | Path | None = None, *, config: Any = None, tokenizer_f
     _torch().manual_seed(seed)
     from tokenizers import Tokenizer
     from transformers import AutoModel
+    from transformers.utils import logging
 
     if config is not None:
-        encoder = AutoModel.from_config(config)
-        tokenizer = Tokenizer.from_file(str(tokenizer_file))
-    else:
-        directory = Path(base) if base is not None else base_encoder_dir()
+        return AutoModel.from_config(config), Tokenizer.from_file(str(tokenizer_file))
+    directory = Path(base) if base is not None else base_encoder_dir()
+    # transformers draws a "Loading weights" bar on stderr for every fine-tune; the caller reports progress.
+    shown = logging.is_progress_bar_enabled()
+    logging.disable_progress_bar()
+    try:
         encoder = AutoModel.from_pretrained(str(directory))
-        tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
-    return encoder, tokenizer
+    finally:
+        if shown:
+            logging.enable_progress_bar()
+    return encoder, Tokenizer.from_file(str(directory / "tokenizer.json"))
 
 
 def _encode(tokenizer, texts: Sequence[str], max_length: int, torch):
@@ -200,7 +205,7 @@ def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
                           output_names=["logit"], opset_version=OPSET, dynamo=False,
                           dynamic_axes={"input_ids": {0: "batch", 1: "length"},
                                         "attention_mask": {0: "batch", 1: "length"}, "logit": {0: "batch"}})
-    tuned.tokenizer.save(str(directory / "tokenizer.json"))
+    tuned.tokenizer.save(str(directory / "tokenizer.json"), pretty=False)  # compact: 0.47 MB, not 0.71
     figures: dict[str, Any] = {"opset": OPSET}
     texts = list(check_texts) or ["The council met on Tuesday.", "Frankly, this is a disgrace!"]
     reference = predict_logits(tuned, texts)
