@@ -32,15 +32,6 @@ def configure_tokenizer(tokenizer: Any, max_length: int, *, pad: bool = True) ->
     return tokenizer
 
 
-def _runtime():
-    try:
-        import onnxruntime
-        from tokenizers import Tokenizer
-    except ImportError:
-        raise UsageError("the accurate tier needs onnxruntime and tokenizers: pip install 'factcomment[accurate]'") from None
-    return onnxruntime, Tokenizer
-
-
 class OnnxEncoder:
     """Logits toward ``comment`` from an exported encoder and its tokenizer.
 
@@ -70,7 +61,12 @@ class OnnxEncoder:
                    where=str(Path(model_path).parent), **options)
 
     def _open(self) -> None:
-        onnxruntime, Tokenizer = _runtime()
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+        except ImportError:
+            raise UsageError("the accurate tier needs onnxruntime and tokenizers: "
+                             "pip install 'factcomment[accurate]'") from None
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
@@ -91,15 +87,6 @@ class OnnxEncoder:
         # A session does not pickle; the receiving process (a pool or Dask worker) opens its own.
         return {k: v for k, v in self.__dict__.items() if k not in ("_sessions", "_tokenizer")} | {"_pid": None}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-
-    def _ready(self) -> None:
-        # A forked child inherits the sessions but not onnxruntime's threads, and could hang on its first
-        # run: every process opens its own sessions.
-        if self._pid != os.getpid():
-            self._open()
-
     def logits(self, texts: Sequence[str]) -> list[float]:
         """One logit per text, in input order.
 
@@ -109,7 +96,10 @@ class OnnxEncoder:
         """
         import numpy as np
 
-        self._ready()
+        # A forked child inherits the sessions but not onnxruntime's threads, and could hang on its first
+        # run: every process opens its own sessions (an unpickled copy has none yet).
+        if self._pid != os.getpid():
+            self._open()
         out: list[float] = []
         for begin in range(0, len(texts), BATCH):
             ids = [np.array([e.ids], dtype=np.int64)
