@@ -58,28 +58,18 @@ def read_model(directory: Path, files_of: Callable[[dict[str, Any]], list[str]],
     for attempt in itertools.count():  # the last of _LOAD_ATTEMPTS raises
         with _opened_dir(directory) as handle:
             try:
-                card = _read_card(handle, directory)
+                card = read_card(directory, handle)
                 check_versions(card, directory, ("factcomment",), allow_version_mismatch)
-                return card, {name: _read_verified(handle, directory, name, card) for name in files_of(card)}
+                return card, {name: read_verified(directory, name, card, handle) for name in files_of(card)}
             except ModelError:
                 if attempt == _LOAD_ATTEMPTS - 1 or not _replaced(handle, directory):
                     raise
         time.sleep(0.01 * (attempt + 1))
 
 
-def read_verified(directory: Path, name: str, card: dict[str, Any]) -> bytes:
-    """The bytes of the file ``name`` of a model ``directory``, checked against the SHA-256 on its card."""
-    with _opened_dir(directory) as handle:
-        return _read_verified(handle, directory, name, card)
-
-
-def read_card(directory: Path) -> dict[str, Any]:
-    """The card of a model directory, or a ModelError that says what is missing."""
-    with _opened_dir(directory) as handle:
-        return _read_card(handle, directory)
-
-
-def _read_card(handle: int | None, directory: Path) -> dict[str, Any]:
+def read_card(directory: Path, handle: int | None = None) -> dict[str, Any]:
+    """The card of a model directory (read through ``handle`` on it, if given), or a ModelError that says what
+    is missing."""
     path = directory / CARD_FILE
     try:
         card = json.loads(_read_at(handle, directory, CARD_FILE).decode("utf-8"))
@@ -268,11 +258,8 @@ def staging_dir(out: str | os.PathLike[str], *, force: bool = False) -> Iterator
 
 
 def library_versions() -> dict[str, str]:
-    versions = {"factcomment": __version__, "python": platform.python_version()}
-    for name in ("scikit-learn", "joblib", "numpy", "scipy"):
-        if (version := installed_version(name)) is not None:
-            versions[name] = version
-    return versions
+    return {"factcomment": __version__, "python": platform.python_version(),
+            **installed_versions(("scikit-learn", "joblib", "numpy", "scipy"))}
 
 
 def sha256_of(path: Path) -> str:
@@ -283,8 +270,9 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_verified(handle: int | None, directory: Path, name: str, card: dict[str, Any]) -> bytes:
-    """The bytes of ``name``, read once and checked against the card's SHA-256 (so what is checked is what is used)."""
+def read_verified(directory: Path, name: str, card: dict[str, Any], handle: int | None = None) -> bytes:
+    """The bytes of the file ``name`` of a model ``directory`` (read through ``handle`` on it, if given), read
+    once and checked against the SHA-256 on its card (so what is checked is what is used)."""
     path = directory / name
     expected = card["files"].get(name, {}).get("sha256")
     try:
@@ -341,10 +329,10 @@ def _replaced(handle: int | None, directory: Path) -> bool:
 def check_versions(card: dict[str, Any], directory: Path, names: tuple[str, ...], allow: bool) -> None:
     recorded = card.get("versions", {})
     for name in names:
-        have = __version__ if name == "factcomment" else installed_version(name)
+        have = __version__ if name == "factcomment" else installed_versions([name]).get(name)
         saved = recorded.get(name)
         # factcomment's scorer format is stable within a minor version; a pickle wants the exact library.
-        same = _minor(saved) == _minor(have) if name == "factcomment" else saved == have
+        same = str(saved).split(".")[:2] == have.split(".")[:2] if name == "factcomment" else saved == have
         if not same and not allow:
             raise ModelError(
                 f"{directory}: saved with {name} {saved}, this is {name} {have}. Retrain it with "
@@ -352,15 +340,12 @@ def check_versions(card: dict[str, Any], directory: Path, names: tuple[str, ...]
             )
 
 
-def installed_version(name: str) -> str | None:
-    """The installed version of a distribution, or None (importlib.metadata, imported only when asked)."""
+def installed_versions(names: Sequence[str]) -> dict[str, str]:
+    """The installed versions of the distributions ``names``; those not installed are left out."""
     from importlib import metadata  # 60 ms to import: kept off the classify path
 
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def _minor(version: str | None) -> str | None:
-    return None if version is None else ".".join(version.split(".")[:2])
+    found = {}
+    for name in names:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found

@@ -11,7 +11,7 @@ from pathlib import Path
 from factcomment.errors import TrainingDataError, UsageError
 from factcomment.evaluation import Evaluation, score
 from factcomment.labelled import read_labelled
-from factcomment.persist import check_model_target, installed_version, save_model, sha256_of
+from factcomment.persist import check_model_target, installed_versions, save_model, sha256_of
 from factcomment.readers import InputOptions, Tally, Unit
 from factcomment.results import LABELS
 
@@ -210,16 +210,12 @@ def save_accurate(out: str | Path, result, card: dict, *, force: bool = False) -
                 "labels": list(LABELS), "threshold": result.threshold, "stacking": result.stacking,
                 "export": result.encoder.export,
                 "encoder": {**ENCODER_BASE, "max_length": result.encoder.settings["max_length"],
-                            "settings": result.encoder.settings, "versions": _training_versions()},
+                            "settings": result.encoder.settings,
+                            "versions": installed_versions(("torch", "transformers", "onnxruntime", "tokenizers"))},
                 "settings": {"fast": result.fast.settings}, **card,
                 "metrics": {"cross_validation": result.cv_metrics, **card.get("metrics", {})}}
         write_card(staged, full, names)
     return Path(out)
-
-
-def _training_versions() -> dict[str, str]:
-    return {name: version for name in ("torch", "transformers", "onnxruntime", "tokenizers")
-            if (version := installed_version(name)) is not None}
 
 
 def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, *, refit_with_heldout: bool,
