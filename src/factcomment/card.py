@@ -8,6 +8,9 @@ from typing import Any
 def render_card(card: dict[str, Any]) -> str:
     """Markdown for a model card dict as written by :func:`factcomment.persist.save_model`."""
     accurate = card.get("tier") == "accurate"
+    repeats = card.get("settings", {}).get("threshold_repeats", 1)
+    rule = (f"the mean of the cuts that maximised out-of-fold macro-F1 in {repeats} repeats of cross-validation"
+            if repeats > 1 else "the threshold that maximised cross-validated macro-F1")
     what = ("A fine-tuned sentence encoder (all-MiniLM-L6-v2, int8 ONNX) stacked with a TF-IDF linear model,"
             if accurate else "A linear classifier (TF-IDF word n-grams plus stance cues)")
     lines = [
@@ -16,7 +19,7 @@ def render_card(card: dict[str, Any]) -> str:
         f"{what} that labels a news paragraph or sentence `report` (reported fact, including quoted or attributed",
         "opinions of others) or `comment` (the writer's own editorial view), with a calibrated",
         f"probability `p_comment`. A text is labelled `comment` when `p_comment >= {card['threshold']:.4f}`",
-        f"({_threshold_rule(card.get('settings', {}).get('threshold_repeats', 1))}).",
+        f"({rule}).",
         "",
         f"Created {card.get('created', '?')} with factcomment {card['versions'].get('factcomment')}, "
         f"scikit-learn {card['versions'].get('scikit-learn')}, Python {card['versions'].get('python')}; "
@@ -100,9 +103,3 @@ def _distillation(card: dict[str, Any]) -> list[str]:
             f"- Transfer corpus: {distil.get('corpus', '?')} ({distil.get('rows', '?')} sentences), licence "
             f"{distil.get('licence', '?')}, attribution \"{distil.get('attribution', '?')}\". The sentences are not "
             "distributed with factcomment."]
-
-
-def _threshold_rule(repeats: int) -> str:
-    if repeats > 1:
-        return f"the mean of the cuts that maximised out-of-fold macro-F1 in {repeats} repeats of cross-validation"
-    return "the threshold that maximised cross-validated macro-F1"

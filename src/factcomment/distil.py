@@ -93,8 +93,9 @@ def teacher_scores(model: Any, sentences: Sequence[str], *, cache: str | os.Path
     encoder = getattr(scorer, "encoder_logits", None)
     score = encoder if encoder is not None else scorer.p_comment
     path = Path(cache) / _cache_key(model, sentences, "encoder" if encoder else "p") if cache is not None else None
-    values = _cached(path, len(sentences))
-    if values is None:
+    cached = path is not None and path.is_file()
+    values = array("d", path.read_bytes() if cached else b"")
+    if not cached or len(values) != len(sentences):
         values = array("d")
         for begin in range(0, len(sentences), BATCH):
             values.extend(score(list(sentences[begin:begin + BATCH])))
@@ -105,14 +106,6 @@ def teacher_scores(model: Any, sentences: Sequence[str], *, cache: str | os.Path
     if encoder is None:
         return values.tolist()
     return scorer.p_comment(list(sentences), encoder_logits=values.tolist())
-
-
-def _cached(path: Path | None, count: int) -> array | None:
-    if path is None or not path.is_file():
-        return None
-    values = array("d")
-    values.frombytes(path.read_bytes())
-    return values if len(values) == count else None
 
 
 def transfer_rows(sentences: Sequence[str], p_teacher: Sequence[float], *, mode: str, weight: float,
@@ -187,14 +180,11 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     pipeline = build_pipeline(s, seed=seed)
 
     def fit(rows):
-        model = clone(pipeline)
-        model.fit([texts[i] for i in rows] + t_texts, [y[i] for i in rows] + t_labels,
-                  clf__sample_weight=np.array([gold_w[i] for i in rows] + t_weights))
-        return model
+        return clone(pipeline).fit([texts[i] for i in rows] + t_texts, [y[i] for i in rows] + t_labels,
+                                   clf__sample_weight=np.array([gold_w[i] for i in rows] + t_weights))
 
     p_oof = np.zeros(len(texts))
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    for fit_rows, held_rows in splitter.split(np.zeros(len(y)), y):
+    for fit_rows, held_rows in StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
         model = fit(fit_rows)
         column = list(model.classes_).index("comment")
         p_oof[held_rows] = model.predict_proba([texts[i] for i in held_rows])[:, column]

@@ -132,9 +132,11 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
     """
     texts, y = _validate(texts, labels)
     counts = Counter(y.tolist())
-    folds = min(folds, min(counts.values()))
+    rarest = min(counts.values())
+    folds = min(folds, rarest)
     s = _settings(settings)
-    s["calibration_folds"] = min(s["calibration_folds"], _inner_folds(counts, folds))
+    # The calibration split runs inside each training fold, which may lack ceil(n/folds) of the rarest class.
+    s["calibration_folds"] = min(s["calibration_folds"], max(2, rarest - -(-rarest // folds)))
     grouped = len(set(texts)) < len(texts)  # copies of a text share a fold, or CV scores a text the model has seen
     cuts, runs = [], []
     for repeat_seed in range(seed, seed + s["threshold_repeats"]):
@@ -185,12 +187,6 @@ def _validate(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str], n
     if not all(isinstance(t, str) for t in texts):
         raise TrainingDataError("every text must be a str; decode bytes and drop missing values first")
     return texts, np.asarray(labels, dtype=object)
-
-
-def _inner_folds(counts: Counter, folds: int) -> int:
-    # The calibration split runs inside each training fold, which may lack ceil(n/folds) of the rarest class.
-    rarest = min(counts.values())
-    return max(2, rarest - -(-rarest // folds))
 
 
 def _best_threshold(is_comment: np.ndarray, p: np.ndarray) -> tuple[float, dict[str, Any]]:
