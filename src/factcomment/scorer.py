@@ -163,13 +163,9 @@ class Scorer:
         self._fast_intercept = self.intercept - sum(map(mul, w, self._cue_mean))
 
     @cached_property
-    def _weights(self) -> dict[str, float]:
-        # Only explanations need these; built on first use.
-        return dict(zip(self._names, self._weight_list))
-
-    @cached_property
-    def _idf(self) -> dict[str, float]:
-        return dict(zip(self._names, self._idf_list))
+    def _index(self) -> dict[str, int]:
+        # Only explanations need it; built on first use.
+        return {name: i for i, name in enumerate(self._names)}
 
     @classmethod
     def from_dict(cls, compiled: dict[str, Any]) -> Scorer:
@@ -216,9 +212,10 @@ class Scorer:
             feature's contribution plus ``intercept`` sums to ``decision`` (up to float rounding).
         """
         tokens = tokenise(text)
-        grams = [g for g in dict.fromkeys(ngrams(tokens)) if g in self._weights]  # binary tf: once each
-        norm = math.sqrt(math.fsum(self._idf[g] ** 2 for g in grams))
-        contributions = [(g, self._weights[g] / norm) for g in grams]
+        index = self._index
+        grams = [g for g in dict.fromkeys(ngrams(tokens)) if g in index]  # binary tf: once each
+        norm = math.sqrt(math.fsum(self._idf_list[index[g]] ** 2 for g in grams))
+        contributions = [(g, self._weight_list[index[g]] / norm) for g in grams]
         values = cue_vector(tokens, self._lexicon)
         contributions += [("cue:" + name, w * (x - m)) for name, w, x, m in
                           zip(CUE_NAMES, self._cue_weights, values, self._cue_mean)]
