@@ -354,11 +354,9 @@ def stack_with_fast(texts: Sequence[str], labels: Sequence[str], encoder: Encode
     stack_one = LogisticRegression(C=1e4).fit(both[:, :1], y)
     auc_both = roc_auc_score(y, stack_both.decision_function(both))
     auc_one = roc_auc_score(y, enc_oof)
-    if auc_both > auc_one:
-        stacking = {"encoder": float(stack_both.coef_[0][0]), "fast": float(stack_both.coef_[0][1]),
-                    "bias": float(stack_both.intercept_[0])}
-    else:
-        stacking = {"encoder": float(stack_one.coef_[0][0]), "fast": 0.0, "bias": float(stack_one.intercept_[0])}
+    stack = stack_both if auc_both > auc_one else stack_one
+    encoder_weight, fast_weight = [*stack.coef_[0], 0.0][:2]  # the encoder alone weighs the fast model 0
+    stacking = {"encoder": float(encoder_weight), "fast": float(fast_weight), "bias": float(stack.intercept_[0])}
     decision = stacking["encoder"] * enc_oof + stacking["fast"] * fast_oof + stacking["bias"]
     threshold, metrics = _best_threshold(y, 1.0 / (1.0 + np.exp(-decision)))
     metrics.update(n=len(y), folds=encoder.folds, seed=encoder.seed, auc=float(roc_auc_score(y, decision)),

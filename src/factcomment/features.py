@@ -279,14 +279,8 @@ def cue_vector(tokens: list[str], lexicon: dict[str, tuple[float, float, float]]
 def __getattr__(name: str):
     # CueFeatures subclasses scikit-learn's BaseEstimator, but the scorer imports this module and must not
     # import scikit-learn: the class is therefore defined on first use (pickles find it the same way).
-    if name == "CueFeatures":
-        cls = _define_cue_features()
-        globals()[name] = cls
-        return cls
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _define_cue_features():
+    if name != "CueFeatures":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import numpy as np
     from sklearn.base import BaseEstimator, TransformerMixin
     from sklearn.utils.validation import check_is_fitted
@@ -338,4 +332,5 @@ def _define_cue_features():
             return np.array(rows, dtype=float).reshape(len(rows), len(CUE_NAMES))
 
     CueFeatures.__module__, CueFeatures.__qualname__ = __name__, "CueFeatures"
+    globals()[name] = CueFeatures
     return CueFeatures
