@@ -117,14 +117,16 @@ def test_probabilities_do_not_depend_on_the_batch(fitted, texts, cut):
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.text(max_size=60) | st.sampled_from(TEXTS + ODD), min_size=1, max_size=NUMPY_FROM + 6))
-def test_huge_texts_summed_token_by_token_give_the_same_integers(fitted, texts):
-    # Texts above STREAM_FROM characters are summed as a stream (memory near the text's size); with the bound
-    # at 0 every text takes that path, from the pure-Python and the numpy batch paths alike.
+def test_huge_texts_read_in_pieces_give_the_same_integers(fitted, texts):
+    # Texts above STREAM_FROM characters take the pure-Python path, which reads them in pieces of about PIECE
+    # characters (memory near the text's size); with the bound at 0 every text takes that path, from the
+    # pure-Python and the numpy batch paths alike, and with PIECE at 8 most texts are read in several pieces.
     tables = fitted[1]._linear
     expected = _one_by_one(tables, texts)
-    bound, linear.STREAM_FROM = linear.STREAM_FROM, 0
+    bound, piece, linear.STREAM_FROM, linear.PIECE = linear.STREAM_FROM, linear.PIECE, 0, 8
     try:
         assert tables.sums(texts) == expected
+        assert [tables._text_sums(t) for t in texts] == expected
     finally:
-        linear.STREAM_FROM = bound
-    assert [tables._stream_sums(t) for t in texts] == expected
+        linear.STREAM_FROM, linear.PIECE = bound, piece
+    assert tables._sums_numpy(texts) == expected  # the numpy path reads each text whole

@@ -26,17 +26,17 @@ from itertools import count, islice, repeat
 from operator import lt
 from typing import Any
 
-from factcomment.features import (_TOKEN, TEXT_END, TEXT_START, ngrams, normalise_text, normalised_pieces,
-                                 tokenise)
+from factcomment.features import _TOKEN, TEXT_END, TEXT_START, normalise_text, normalised_pieces
 
 __all__ = ["LinearTables", "Sums"]
 
 # Batches at least this large take the numpy path; smaller ones (a cold start on one paragraph) are cheaper
 # without importing numpy (~0.1 s).
 NUMPY_FROM = 64
-# A text longer than this (characters) is normalised and summed piece by piece, token by token, so it takes
-# little memory beyond its own.
+# A text longer than this (characters) takes the pure-Python path whatever the batch, which reads a text in
+# pieces of about PIECE characters: a huge text then takes little memory beyond its own.
 STREAM_FROM = 100_000
+PIECE = 1 << 12
 # Texts are tokenised and summed this many at a time, so memory stays flat however long the input list.
 BLOCK = 2048
 _OPEN, _BETWEEN, _CLOSE = TEXT_START + " ", f" {TEXT_END} {TEXT_START} ", " " + TEXT_END
@@ -120,55 +120,39 @@ class LinearTables:
         out: list[Sums] = []
         for begin in range(0, len(texts), BLOCK):
             block = texts[begin:begin + BLOCK]
-            huge = {i: self._stream_sums(t) for i, t in enumerate(block) if len(t) > STREAM_FROM}
+            huge = {i: self._text_sums(t) for i, t in enumerate(block) if len(t) > STREAM_FROM}
             rest = [t for i, t in enumerate(block) if i not in huge] if huge else block
-            sums = iter(self._sums_numpy(rest) if len(rest) >= NUMPY_FROM else self._sums_python(rest))
+            sums = iter(self._sums_numpy(rest) if len(rest) >= NUMPY_FROM else map(self._text_sums, rest))
             out += [huge[i] if i in huge else next(sums) for i in range(len(block))]
         return out
 
-    def _sums_python(self, texts: list[str]) -> list[Sums]:
+    def _text_sums(self, text: str) -> Sums:
+        """The pure-Python path: one text's sums, read in pieces of about :data:`PIECE` characters
+        (:func:`~factcomment.features.normalised_pieces`), so that a huge text takes little memory beyond its
+        own (its tokens and bigrams would take 30x its size). Sums are exact, so the pieces do not change them."""
         names, order = self._sorted
         weight, idf, scale, size = self._weight, self._idf, float(1 << self.bits), len(names)
         class_int, lexicon_int = (table.get for table in self._cue_ints)
         zeros = repeat(0)
-        out = []
-        for text in texts:
-            tokens = tokenise(text)
-            grams = ngrams(tokens)  # the Pipeline's analyzer: features.analyse
-            found = []
-            for gram in dict.fromkeys(grams):  # binary tf: each distinct feature once
-                i = bisect_left(names, gram)
-                if i < size and names[i] == gram:
-                    found.append(i if order is None else order[i])
-            out.append((sum(round(weight[i] * scale) for i in found),
-                        sum(round(idf[i] * idf[i] * scale) for i in found),
-                        sum(map(class_int, grams, zeros)), sum(map(lexicon_int, tokens, zeros)), len(tokens)))
-        return out
-
-    def _stream_sums(self, text: str) -> Sums:
-        """:meth:`_sums_python` for one huge text, token by token: the same integers (sums are exact, so
-        order does not matter) without the lists of tokens and bigrams, which take 30x the text's size, or a
-        normalised copy of the text."""
-        names, order = self._sorted
-        weight, idf, scale, size = self._weight, self._idf, float(1 << self.bits), len(names)
-        class_int, lexicon_int = (table.get for table in self._cue_ints)
         found: set[int] = set()
         classes = lexicon = count = 0
         previous = "<s>"
 
-        def see(gram: str) -> int:
-            i = bisect_left(names, gram)
-            if i < size and names[i] == gram:
-                found.add(i if order is None else order[i])
-            return class_int(gram, 0)
+        def see(grams: list[str]) -> int:
+            for gram in set(grams):  # binary tf: each distinct feature once
+                i = bisect_left(names, gram)
+                if i < size and names[i] == gram:
+                    found.add(i if order is None else order[i])
+            return sum(map(class_int, grams, zeros))
 
-        for piece in normalised_pieces(text):  # never a normalised copy of the whole text
-            for token in _TOKEN.findall(piece):
-                classes += see(token) + see(previous + " " + token)
-                lexicon += lexicon_int(token, 0)
-                count += 1
-                previous = token
-        classes += see(previous + " </s>")
+        for piece in normalised_pieces(text, PIECE):
+            tokens = _TOKEN.findall(piece)
+            # features.ngrams a piece at a time: the first bigram starts at the last token before it (or <s>).
+            classes += see(tokens + list(map(" ".join, zip([previous, *tokens], tokens))))
+            lexicon += sum(map(lexicon_int, tokens, zeros))
+            count += len(tokens)
+            previous = tokens[-1] if tokens else previous
+        classes += see([previous + " </s>"])
         return (sum(round(weight[i] * scale) for i in found), sum(round(idf[i] * idf[i] * scale) for i in found),
                 classes, lexicon, count)
 

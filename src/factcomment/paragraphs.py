@@ -32,7 +32,7 @@ from factcomment.segment import sentence_texts
 __all__ = ["LONGEST", "decisions", "p_comment"]
 
 # Longer texts are not paragraphs but whole documents on one line (or a stream's worth of text): they are
-# scored whole, which the fast scorer does token by token in bounded memory.
+# scored whole, which the fast scorer does piece by piece in bounded memory.
 LONGEST = 100_000
 
 
