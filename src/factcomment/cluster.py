@@ -60,10 +60,7 @@ def classify_partition(partition: Any, *, text_column: str = "text", model_path:
         if text_column not in partition.columns:
             raise UsageError(f"no column {text_column!r} in the partition; pass text_column=")
         predictions = model.predict(partition[text_column].astype(str).tolist(), threshold=threshold)
-        out = partition.copy()
-        out["label"] = [p.label for p in predictions]
-        out["p_comment"] = [p.p_comment for p in predictions]
-        return out
+        return partition.assign(label=[p.label for p in predictions], p_comment=[p.p_comment for p in predictions])
     predictions = model.predict([str(t) for t in partition], threshold=threshold)
     return [{"label": p.label, "p_comment": p.p_comment} for p in predictions]
 

@@ -5,8 +5,7 @@ SHA-256 on the card before anything is parsed, and builds the tier's scorer: the
 :class:`~factcomment.scorer.Scorer` (exact fixed-point sums, :mod:`factcomment.linear`), or the accurate
 tier's :class:`~factcomment.accurate.AccurateScorer` stacked on it. :class:`Model` is the one way texts are
 scored (the accurate tier reads a paragraph as the mean of its sentences, :mod:`factcomment.paragraphs`),
-labelled and explained;
-nothing here imports scikit-learn.
+labelled and explained; nothing here imports scikit-learn.
 """
 from __future__ import annotations
 

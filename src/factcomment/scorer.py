@@ -72,14 +72,11 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
     sign = 1.0 if classes[1] == "comment" else -1.0
     coef = [sign * float(c) for c in estimator.coef_[0]]
     idf = [float(v) for v in words.idf_]
-    names = [""] * len(idf)
-    for name, column in words.vocabulary_.items():
-        names[column] = name
+    names = sorted(words.vocabulary_, key=words.vocabulary_.__getitem__)  # by column
     if any("\n" in name for name in names):
         raise ValueError("a feature name holds a newline; the scorer format cannot store it")
     weights = [i * c for i, c in zip(idf, coef)]
     order = sorted(range(len(names)), key=names.__getitem__)
-    n = len(idf)
     return {
         "format": FORMAT,
         "vocabulary": "\n".join(names[i] for i in order),
@@ -93,7 +90,7 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
             "names": list(CUE_NAMES),
             "mean": [float(m) for m in cues.mean_],
             # Standardisation folded in: contribution = weight * (x - mean).
-            "weights": [c / float(s) for c, s in zip(coef[n:], cues.scale_)],
+            "weights": [c / float(s) for c, s in zip(coef[len(idf):], cues.scale_)],
             "lexicon": {w: list(v) for w, v in features.load_lexicon().items()},
         },
     }
