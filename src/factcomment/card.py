@@ -47,8 +47,7 @@ def render_card(card: dict[str, Any]) -> str:
     if cv:
         lines += _figures(f"Cross-validated (out-of-fold) on the training data ({cv.get('folds', '?')} folds, "
                           f"n={cv.get('n', '?')})", cv)
-    held = metrics.get("heldout")
-    if held:
+    if held := metrics.get("heldout"):
         names = ", ".join(f["file"] for f in held["files"])
         lines += _figures(f"Held-out ({names}), same recipe trained without it", held)
     lines += ["", "## Settings", "", "```json"]
@@ -76,8 +75,7 @@ def _figures(what: str, metrics: dict[str, Any]) -> list[str]:
 
 
 def _base_model(card: dict[str, Any]) -> list[str]:
-    encoder = card.get("encoder")
-    if not encoder:
+    if not (encoder := card.get("encoder")):
         return []
     stacking = card.get("stacking", {})
     export = card.get("export", {})
@@ -94,8 +92,7 @@ def _base_model(card: dict[str, Any]) -> list[str]:
 
 
 def _distillation(card: dict[str, Any]) -> list[str]:
-    distil = card.get("distillation")
-    if not distil:
+    if not (distil := card.get("distillation")):
         return []
     return ["", "## Distillation", "",
             f"- Teacher: {distil.get('teacher', '?')}; labels passed as {distil.get('labels', '?')}, transfer rows "

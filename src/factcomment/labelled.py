@@ -41,8 +41,7 @@ def read_labelled(paths: Iterable[str], options: InputOptions, problems: Tally) 
         options = dataclasses.replace(options, label_map=DEFAULT_LABEL_MAP)
     before = len(problems.errors)
     units = list(iter_units(paths, options, problems))
-    unsure = sum(u.label == UNSURE for u in units)
-    if unsure:
+    if unsure := sum(u.label == UNSURE for u in units):
         problems.warn(f"{unsure} row(s) marked {UNSURE!r} left out")
         units = [u for u in units if u.label != UNSURE]
     if options.skip_bad_rows:

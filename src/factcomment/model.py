@@ -157,8 +157,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
 
 
 def _settings(settings: dict[str, Any] | None) -> dict[str, Any]:
-    unknown = set(settings or {}) - set(DEFAULT_SETTINGS)
-    if unknown:
+    if unknown := set(settings or {}) - set(DEFAULT_SETTINGS):
         raise ValueError(f"unknown settings {sorted(unknown)}; valid keys are {sorted(DEFAULT_SETTINGS)}")
     merged = {**DEFAULT_SETTINGS, **(settings or {})}
     repeats = merged["threshold_repeats"]
@@ -171,8 +170,7 @@ def _validate(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str], n
     texts, labels = list(texts), list(labels)
     if len(texts) != len(labels):
         raise TrainingDataError(f"{len(texts)} texts but {len(labels)} labels; give exactly one label per text")
-    unknown = sorted({str(label) for label in labels} - set(LABELS))
-    if unknown:
+    if unknown := sorted({str(label) for label in labels} - set(LABELS)):
         raise TrainingDataError(f"unknown label(s) {', '.join(map(repr, unknown[:5]))}; "
                                 f"use {LABELS[0]!r} or {LABELS[1]!r} (map e.g. OBJ/SUBJ before training)")
     counts = Counter(labels)
@@ -194,16 +192,14 @@ def _best_threshold(is_comment: np.ndarray, p: np.ndarray) -> tuple[float, dict[
     order = np.argsort(-p, kind="stable")
     sorted_p, sorted_y = p[order], is_comment[order]
     # Cutting after position k labels the k+1 highest scores comment; only cut between distinct scores.
-    tp = np.cumsum(sorted_y)
-    fp = np.cumsum(~sorted_y)
+    tp, fp = np.cumsum(sorted_y), np.cumsum(~sorted_y)
     n_pos, n = int(is_comment.sum()), len(p)
     fn, tn = n_pos - tp, (n - n_pos) - fp
     f1_comment = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
     f1_report = 2 * tn / np.maximum(2 * tn + fn + fp, 1)
     macro = (f1_comment + f1_report) / 2
     valid = np.append(sorted_p[:-1] > sorted_p[1:], True)
-    macro = np.where(valid, macro, -1.0)
-    k = int(np.argmax(macro))
+    k = int(np.argmax(np.where(valid, macro, -1.0)))
     threshold = float((sorted_p[k] + sorted_p[k + 1]) / 2) if k + 1 < n else float(np.nextafter(sorted_p[k], -1))
     # The figures at the chosen cut, as evaluation.score computes and shapes them for every data set.
     gold = np.where(is_comment, "comment", "report").tolist()
