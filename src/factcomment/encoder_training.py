@@ -116,9 +116,8 @@ def load_base(base: str | Path | None = None, *, config: Any = None, tokenizer_f
 
 def _encode(tokenizer, texts: Sequence[str], max_length: int, torch):
     encodings = configure_tokenizer(tokenizer, max_length).encode_batch(list(texts))
-    ids = torch.tensor([e.ids for e in encodings], dtype=torch.long)
-    mask = torch.tensor([e.attention_mask for e in encodings], dtype=torch.long)
-    return ids, mask
+    return (torch.tensor([e.ids for e in encodings], dtype=torch.long),
+            torch.tensor([e.attention_mask for e in encodings], dtype=torch.long))
 
 
 def fine_tune(texts: Sequence[str], labels: Sequence[str], *, encoder: Any, tokenizer: Any,
@@ -147,8 +146,7 @@ def fine_tune(texts: Sequence[str], labels: Sequence[str], *, encoder: Any, toke
     decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
     optimiser = torch.optim.AdamW([{"params": decay, "weight_decay": s["weight_decay"]},
                                    {"params": no_decay, "weight_decay": 0.0}], lr=s["learning_rate"])
-    batches = math.ceil(len(y) / s["batch_size"])
-    total = batches * s["epochs"]
+    total = math.ceil(len(y) / s["batch_size"]) * s["epochs"]
     warmup = max(1, int(total * s["warmup"]))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup))))

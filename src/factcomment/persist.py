@@ -309,8 +309,7 @@ def _opened_dir(directory: Path) -> Iterator[int | None]:
 def _read_at(handle: int | None, directory: Path, name: str) -> bytes:
     if handle is None or os.open not in os.supports_dir_fd:
         return (directory / name).read_bytes()
-    descriptor = os.open(name, os.O_RDONLY, dir_fd=handle)
-    with open(descriptor, "rb") as stream:
+    with open(os.open(name, os.O_RDONLY, dir_fd=handle), "rb") as stream:
         return stream.read()
 
 
