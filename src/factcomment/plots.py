@@ -54,9 +54,7 @@ def _confusion(ax, result: Evaluation) -> None:
                     color="white" if count > peak * 0.55 else "#1f2328")
     ax.set_xticks(range(len(LABELS)), labels=LABELS)
     ax.set_yticks(range(len(LABELS)), labels=LABELS)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("gold")
-    ax.set_title("Confusion matrix")
+    ax.set(xlabel="predicted", ylabel="gold", title="Confusion matrix")
 
 
 def _curve(ax, result: Evaluation) -> None:
@@ -72,10 +70,7 @@ def _curve(ax, result: Evaluation) -> None:
     ax.annotate(f"threshold {result.threshold:.3f}\nP={at.precision:.2f} R={at.recall:.2f}",
                 (at.recall, at.precision), xytext=(-12, -14), textcoords="offset points", ha="right", va="top",
                 fontsize=9, arrowprops={"arrowstyle": "-", "color": "#57606a"})
-    ax.set_xlim(0, 1.02)
-    ax.set_ylim(0, 1.05)
-    ax.set_xlabel("recall (comment)")
-    ax.set_ylabel("precision (comment)")
-    ax.set_title("Precision-recall, comment class")
+    ax.set(xlim=(0, 1.02), ylim=(0, 1.05), xlabel="recall (comment)", ylabel="precision (comment)",
+           title="Precision-recall, comment class")
     ax.grid(True, color="#d0d7de", linewidth=0.6)
     ax.legend(loc="lower left", fontsize=8, frameon=False)
