@@ -72,3 +72,19 @@ def test_cli_train_with_distillation_writes_it_on_the_card(tiny_model, tmp_path,
     assert "## Distillation" in (out / "README.md").read_text()
     missing = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "x"), "--transfer", corpus])
     assert missing.exit_code == 2 and "--distil-from" in missing.stderr
+
+
+def test_a_transfer_corpus_that_is_a_directory_is_a_one_line_error(tiny_model, tmp_path, write):
+    from typer.testing import CliRunner
+
+    from factcomment.cli import app
+
+    data = write("train.jsonl", "".join(json.dumps({"text": t, "label": label}) + "\n" for t, label in
+                                        [*((t, "report") for t in TINY_REPORT), *((t, "comment") for t in TINY_COMMENT)]))
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "student"), "-q",
+                                      "--distil-from", str(tiny_model.path), "--transfer", str(folder)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"factcomment: error: {folder}: cannot read (Is a directory); check the path and permissions\n"
+    assert not (tmp_path / "student").exists()

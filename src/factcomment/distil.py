@@ -19,6 +19,7 @@ from typing import Any
 
 from factcomment.atomic import write_whole
 from factcomment.errors import InputError, UsageError
+from factcomment.readers import unreadable
 from factcomment.results import LABELS
 
 __all__ = ["BATCH", "Distillation", "balanced_weights", "default_cache", "read_transfer", "teacher_scores",
@@ -66,6 +67,8 @@ def read_transfer(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[
         except UnicodeDecodeError as error:
             raise InputError(f"{path}: not valid utf-8 at byte {error.start}; a transfer corpus is UTF-8 text, "
                              "one sentence per line", file=str(path)) from None
+        except OSError as error:  # a directory, no permission
+            raise unreadable(str(path), error) from None
     return sentences
 
 
