@@ -61,3 +61,15 @@ def test_bad_dask_address_is_a_usage_error(tiny_model, tmp_path):
     result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", "nowhere"])
     assert result.exit_code == 2
     assert "give a scheduler address like tcp://host:8786, or 'local'" in result.stderr
+
+
+def test_dask_local_starts_one_worker_per_usable_core(monkeypatch):
+    # Cores this process may use (a container's limit), not the host's count: more workers would only queue.
+    from factcomment import cluster as module
+
+    started = {}
+    monkeypatch.setattr(module, "usable_cores", lambda: 3)
+    monkeypatch.setattr(distributed, "LocalCluster", lambda **kwargs: started.update(kwargs) or "cluster")
+    monkeypatch.setattr(distributed, "Client", lambda cluster: ("client", cluster))
+    assert module._connect("local") == (("client", "cluster"), "cluster")
+    assert (started["n_workers"], started["threads_per_worker"]) == (3, 1)

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from factcomment.encoder import usable_cores
 from factcomment.errors import UsageError
 from factcomment.inference import Model, load_model
 
@@ -76,7 +76,7 @@ def _connect(address: str):
     except ImportError:
         raise UsageError("--dask needs Dask: pip install 'factcomment[dask]'") from None
     if address == "local":
-        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+        cluster = LocalCluster(n_workers=usable_cores(), threads_per_worker=1, processes=True,
                                dashboard_address=None)
         return Client(cluster), cluster
     if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):

@@ -75,7 +75,7 @@ class OnnxEncoder:
             # One single-threaded session per core, each fed its own texts by a thread (onnxruntime releases
             # the GIL): 1.5x the rate of one session with a thread per core on texts run one at a time.
             self._sessions = [onnxruntime.InferenceSession(self._model, options, providers=["CPUExecutionProvider"])
-                              for _ in range(self.threads or _cores())]
+                              for _ in range(self.threads or usable_cores())]
             tokenizer = Tokenizer.from_str(self._tokenizer_json)
         except Exception as error:  # onnxruntime and tokenizers raise their own classes; all mean "unusable"
             raise ModelError(f"{self._where}: cannot load the accurate model ({str(error).splitlines()[0]}); "
@@ -126,7 +126,8 @@ class OnnxEncoder:
         return out
 
 
-def _cores() -> int:
+def usable_cores() -> int:
+    """The cores this process may run on (a container's CPU limit, not the host's count)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
