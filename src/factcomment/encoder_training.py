@@ -9,11 +9,14 @@ quantised to int8, and the export is checked against torch on fixed inputs befor
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import math
 import random
 import shutil
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +185,20 @@ def predict_logits(tuned: FineTuned, texts: Sequence[str], *, batch_size: int = 
     return out
 
 
+@contextlib.contextmanager
+def _quiet():
+    """Silence the exporter's and the quantiser's warnings (Python warnings and the root logger's): they advise
+    on graph details, and what matters to the user, that the export scores as torch does, is checked after."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(previous)
+
+
 def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
                 check_texts: Sequence[str] = ()) -> dict[str, Any]:
     """Write ``model.onnx`` (int8 when ``quantise``) and ``tokenizer.json`` into ``directory``.
@@ -196,9 +213,9 @@ def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
     directory.mkdir(parents=True, exist_ok=True)
     float_path = directory / "model.float.onnx"
     ids, mask = _encode(tuned.tokenizer, ["A sentence to trace the graph with.", "Another, longer one: to "
-                                          "give the exporter two rows of different length."], 
+                                          "give the exporter two rows of different length."],
                         tuned.settings["max_length"], torch)
-    with torch.inference_mode():
+    with torch.inference_mode(), _quiet():
         torch.onnx.export(tuned.module, (ids, mask), str(float_path), input_names=["input_ids", "attention_mask"],
                           output_names=["logit"], opset_version=OPSET, dynamo=False,
                           dynamic_axes={"input_ids": {0: "batch", 1: "length"},
@@ -218,7 +235,8 @@ def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
     if quantise:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(float_path), str(final), weight_type=QuantType.QInt8)
+        with _quiet():
+            quantize_dynamic(str(float_path), str(final), weight_type=QuantType.QInt8)
         float_path.unlink()
         quantised = OnnxEncoder.from_files(final, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
         figures["max_abs_diff_int8"] = max(abs(a - b) for a, b in zip(reference, quantised.logits(texts)))
