@@ -45,6 +45,13 @@ def test_table_is_aligned_and_folds_whitespace():
     assert lines[2].split() == ["a.txt", "0", "0.250", "Tab", "here"]
 
 
+def test_table_shows_control_characters_escaped():
+    # A terminal obeys them: ESC [ 2 J would clear the screen, and a cut escape sequence garbles what follows.
+    rows = [{"file": "a\x1b.txt", "paragraph": 0, "text": "Red \x1b[31mtext\x1b[0m, bell\x07 del\x7f csi\x9b."}]
+    assert render("table", rows=rows).splitlines()[2].split() == [
+        "a\\x1b.txt", "0", "Red", "\\x1b[31mtext\\x1b[0m,", "bell\\x07", "del\\x7f", "csi\\x9b."]
+
+
 def test_no_rows_no_header():
     assert render("csv", rows=[]) == ""
 

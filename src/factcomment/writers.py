@@ -335,9 +335,13 @@ def _short(value: Any, width: int | None = None) -> str:
     while width is not None and len(cell) > LONG and size < len(cell):
         start = " ".join(cell[:size].split())
         if len(start) > width:
-            return start
+            return start.translate(_TABLE_ESCAPES)
         size *= 4
-    return " ".join(cell.split())
+    return " ".join(cell.split()).translate(_TABLE_ESCAPES)
+
+
+# A terminal obeys control characters (ESC starts sequences that recolour or rewrite the screen): shown escaped.
+_TABLE_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(32), *range(127, 160))}
 
 
 def _table_widths(columns: Sequence[str], width: int) -> list[int]:
