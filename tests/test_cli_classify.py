@@ -286,3 +286,14 @@ def test_train_refuses_a_checkpoint_for_the_fast_tier(tmp_path, write):
     assert result.exit_code == 2 and not (tmp_path / "m").exists() and not (tmp_path / "keep").exists()
     assert result.stderr == ("factcomment: error: --checkpoint keeps the fine-tunes of --tier accurate; "
                              "leave it out for the fast tier\n")
+
+
+@pytest.mark.parametrize("output", [None, "out.jsonl"])
+def test_a_lone_surrogate_escaped_in_json_is_written_back_as_its_escape(tiny_model, write, tmp_path, output):
+    # "\ud800" is valid JSON but no UTF-8 can hold it: -o wrote it as the escape, stdout crashed (exit 2).
+    path = write("in.jsonl", '{"id": 1, "text": "a \\ud800 b"}\n{"id": 2, "text": "fine"}\n')
+    extra = ["-o", tmp_path / output] if output else []
+    result = run("classify", path, "--model", tiny_model.path, "-f", "jsonl", *extra)
+    assert (result.exit_code, result.stderr) == (0, "")
+    out = (tmp_path / output).read_text(encoding="utf-8") if output else result.stdout
+    assert [(r["id"], r["text"]) for r in map(json.loads, out.splitlines())] == [(1, "a \ud800 b"), (2, "fine")]
