@@ -129,6 +129,18 @@ def test_evaluate_plot_writes_png(tiny_model, tmp_path, write):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_evaluate_plot_never_overwrites_an_input(tiny_model, write):
+    # --plot is an output like -o: naming the gold file replaced the data with a PNG.
+    pytest.importorskip("matplotlib", reason="--plot needs the plot extra")
+    data = write("gold.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT)
+                 + "".join(json.dumps({"text": t, "label": "comment"}) + "\n" for t in TINY_COMMENT))
+    before = open(data, "rb").read()
+    result = run("evaluate", data, "--model", tiny_model.path, "--plot", data)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"factcomment: error: {data}: is also an input; write the output to another file\n"
+    assert open(data, "rb").read() == before
+
+
 def _tiny_tsv(write):
     return write("train.tsv", "sentence\tlabel\n" + "".join(f"{t}\tOBJ\n" for t in TINY_REPORT)
                  + "".join(f"{t}\tSUBJ\n" for t in TINY_COMMENT))
