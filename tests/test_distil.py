@@ -41,6 +41,19 @@ def test_teacher_scores_are_cached_by_content(tiny_model, tmp_path, monkeypatch)
     assert [p.suffix for p in tmp_path.iterdir()] == [""]  # one whole file, no .part left behind
 
 
+def test_a_teacher_cache_that_is_a_file_is_refused_before_scoring(tiny_model, write, monkeypatch):
+    # It was a FileExistsError from mkdir, after the scoring (minutes, for the accurate teacher), and the file
+    # was left as it was only by luck.
+    from factcomment import OutputError
+
+    cache = write("scores.jsonl", "not a folder\n")
+    monkeypatch.setattr(tiny_model.scorer, "p_comment", lambda texts: pytest.fail("scored before the check"))
+    with pytest.raises(OutputError, match=f"^{cache}: cannot keep teacher scores here \\(File exists\\); pass "
+                                          "--teacher-cache a directory, or none$"):
+        teacher_scores(tiny_model, TRANSFER, cache=cache)
+    assert open(cache).read() == "not a folder\n"
+
+
 def test_train_distilled_learns_from_transfer_rows(tiny_model):
     texts = TINY_REPORT + TINY_COMMENT
     labels = ["report"] * len(TINY_REPORT) + ["comment"] * len(TINY_COMMENT)

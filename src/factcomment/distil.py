@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from factcomment.atomic import write_whole
-from factcomment.errors import InputError, UsageError
+from factcomment.errors import InputError, OutputError, UsageError
 from factcomment.readers import unreadable
 from factcomment.results import LABELS
 
@@ -99,6 +99,12 @@ def teacher_scores(model: Any, sentences: Sequence[str], *, cache: str | os.Path
     cached = path is not None and path.is_file()
     values = array("d", path.read_bytes() if cached else b"")
     if not cached or len(values) != len(sentences):
+        try:  # before the scoring, which a cache that cannot be kept would otherwise waste
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"{cache}: cannot keep teacher scores here ({error.strerror}); pass --teacher-cache "
+                              "a directory, or none") from None
         values = array("d")
         for begin in range(0, len(sentences), BATCH):
             values.extend(score(list(sentences[begin:begin + BATCH])))
