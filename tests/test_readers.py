@@ -255,6 +255,15 @@ def test_closed_stdin_is_one_failed_input(write, monkeypatch):
         ("-", "-: no standard input (it is closed); pipe the input in, or name a file instead of -")]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32"])
+def test_stdin_json_lines_are_sniffed_through_any_bom(monkeypatch, encoding):
+    # A BOM selects the encoding in every format; stdin in UTF-16 (what PowerShell pipes) was read as a document.
+    data = '{"id": 1, "text": "The council met."}\n'.encode(encoding)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+    units, tally = read(["-"])
+    assert ([(u.id, u.text) for u in units], tally.errors) == ([(1, "The council met.")], [])
+
+
 def test_an_input_named_twice_is_read_once_with_a_warning(write, tmp_path):
     path = write("d/a.txt", "The council met.\n")
     units, tally = read([path, str(tmp_path / "d"), str(tmp_path / "d" / ".." / "d" / "a.txt")])

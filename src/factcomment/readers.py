@@ -429,9 +429,9 @@ def format_of(name: str, stream: BinaryIO, requested: str) -> str:
         return requested
     if name != "-":
         return SUFFIX_FORMATS.get(Path(name).suffix.lower(), "text")
-    # stdin has no name: a JSON object on the first non-blank byte means JSON lines.
+    # stdin has no name: a JSON object on the first non-blank character (after any BOM) means JSON lines.
     head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
-    return "jsonl" if head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"{") else "text"
+    return "jsonl" if head.decode(bom_encoding(head) or "utf-8", "ignore").lstrip(" \t\r\n").startswith("{") else "text"
 
 
 def _read_text(name: str, stream: BinaryIO, options: InputOptions, problems: Tally) -> Iterator[Unit]:
