@@ -183,6 +183,8 @@ def test_decode_utf16_without_bom_needs_the_encoding():
     (dict(input_format="xml"), "unknown input format 'xml'"),
     (dict(errors="ignore"), "unknown --errors 'ignore'"),
     (dict(encoding="klingon"), "unknown encoding 'klingon'"),
+    (dict(encoding="rot13"), "unknown encoding 'rot13'; try utf-8"),  # a codec, but not bytes to text: it crashed
+    (dict(encoding="base64"), "unknown encoding 'base64'; try utf-8"),
 ])
 def test_bad_options_are_usage_errors(options, message):
     with pytest.raises(UsageError, match=message):

@@ -77,8 +77,8 @@ class InputOptions:
         if self.errors not in ("strict", "replace"):
             raise UsageError(f"unknown --errors {self.errors!r}; use strict or replace")
         try:
-            codecs.lookup(self.encoding)
-        except LookupError:
+            b"a".decode(self.encoding, "replace")  # a codec that turns bytes into text: not rot13, base64, zlib
+        except (LookupError, UnicodeError):
             raise UsageError(f"unknown encoding {self.encoding!r}; try utf-8, utf-16 or latin-1") from None
 
 
