@@ -308,6 +308,16 @@ def test_utf16_without_a_bom_gets_an_encoding_hint(write):
     assert [u.text for u in units] == ["Hello there."]
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_rows_in_utf16_without_a_bom_under_plain_utf16_are_an_input_error(write, suffix):
+    # Python's UTF-16 stream reader wants a BOM to know the byte order; its UnicodeError was a crash.
+    path = write("a" + suffix, ("text\nHello.\n" if suffix == ".csv" else '{"text": "Hello."}\n').encode("utf-16-le"))
+    units, tally = read([path], encoding="utf-16")
+    assert (units, [str(e) for e in tally.errors]) == ([], [
+        f"{path}:1: not valid utf-16; pass --encoding " + ("or --errors replace" if suffix == ".csv" else
+                                                           "with the file's encoding, or --errors replace")])
+
+
 @pytest.mark.parametrize("pair", ["=report", " =comment", "OBJ", "OBJ=maybe"])
 def test_label_map_pairs_need_a_raw_label_and_a_known_one(pair):
     from factcomment.labelled import parse_label_map

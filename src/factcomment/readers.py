@@ -408,7 +408,7 @@ def _utf8_lines(text: Iterable[str], name: str, encoding: str) -> Iterator[bytes
     try:
         for number, line in enumerate(text, start=1):
             yield line.encode("utf-8", "surrogatepass")
-    except UnicodeDecodeError:
+    except UnicodeError:  # undecodable, or (plain utf-16/utf-32) no BOM to give the byte order
         raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding with the file's encoding, "
                          "or --errors replace") from None
 
@@ -565,7 +565,7 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
         try:
             for number, line in enumerate(codecs.getreader(encoding)(stream, options.errors), start=1):
                 yield line
-        except UnicodeDecodeError:
+        except UnicodeError:  # as in _utf8_lines
             raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding or --errors replace"
                              ) from None
         return
