@@ -172,6 +172,19 @@ def test_open_output_refuses_an_input(tmp_path, force):
     assert source.read_text() == "text\n"
 
 
+@pytest.mark.parametrize("name", ["in.txt/", "new/"])
+def test_open_output_refuses_a_name_ending_in_a_slash(tmp_path, name):
+    # pathlib drops the slash: "in.txt/" passed the input check (samefile fails on it) and --force replaced
+    # in.txt; "new/" made a file called new.
+    source = tmp_path / "in.txt"
+    source.write_text("text\n")
+    target = f"{tmp_path}/{name}"  # not tmp_path / name, which drops the slash too
+    with pytest.raises(OutputError, match=f"^{target}: names a directory; give a file name for --output$"):
+        with open_output(target, force=True, inputs=[str(source)]):
+            pass
+    assert (source.read_text(), sorted(os.listdir(tmp_path))) == ("text\n", ["in.txt"])
+
+
 def test_open_output_does_not_replace_a_file_created_while_it_ran(tmp_path):
     # Two runs started together: both found no file; the one that commits second must not replace the first.
     target = tmp_path / "out.jsonl"

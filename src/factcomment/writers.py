@@ -199,6 +199,8 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
         getattr(sys.stdout, "reconfigure", lambda **_: None)(errors="backslashreplace")
         yield sys.stdout
         return
+    if path.endswith(("/", os.sep)):  # pathlib drops the slash: "in.txt/" would pass for in.txt, "new/" make a file
+        raise OutputError(f"{path}: names a directory; give a file name for --output")
     target = Path(path)
     _refuse_input(path, inputs)
     try:
