@@ -82,6 +82,14 @@ def test_csv_missing_text_column_fails_the_file_once(write):
         f"{path}:1: no text column 'text' or 'sentence' (columns: a, b); pass --text-column"]
 
 
+def test_an_empty_column_name_is_named_as_given(write):
+    # --text-column '' was reported as the defaults 'text' or 'sentence', which the file has.
+    path = write("r.csv", "id,text\n1,Hello.\n")
+    units, tally = read([path], text_column="")
+    assert (units, [str(e) for e in tally.errors]) == (
+        [], [f"{path}:1: no text column '' (columns: id, text); pass --text-column"])
+
+
 @pytest.mark.parametrize("suffix, content", [("csv", "body\nHello.\n"), ("jsonl", '{"body": "Hello."}\n')])
 def test_id_and_label_columns_are_optional_unless_named(write, suffix, content):
     path = write(f"r.{suffix}", content)

@@ -636,7 +636,7 @@ def _column(row: dict, chosen: str | None, defaults: tuple[str, ...], name: str,
             return None
     columns = ", ".join(map(str, row)) or "none"
     flag = f"--{what}-column"
-    looked = repr(chosen) if chosen else " or ".join(map(repr, defaults))
+    looked = repr(chosen) if chosen is not None else " or ".join(map(repr, defaults))
     raise InputError(f"{name}:{number}: no {what} column {looked} (columns: {columns}); pass {flag}")
 
 
