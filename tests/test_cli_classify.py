@@ -300,6 +300,15 @@ def test_train_refuses_a_checkpoint_for_the_fast_tier(tmp_path, write):
                              "leave it out for the fast tier\n")
 
 
+@pytest.mark.parametrize("seed", ["-5", "4294967295"])
+def test_train_refuses_a_seed_numpy_cannot_take(tmp_path, write, seed):
+    # numpy seeds are 0 to 2**32 - 1, and the threshold's repeats add 1, 2, ...: both were an internal error.
+    data = write("d.jsonl", '{"text": "a", "label": "report"}\n')
+    result = run("train", data, "--out", tmp_path / "m", "--seed", seed, "-q")
+    assert (result.exit_code, result.stdout) == (2, "") and not (tmp_path / "m").exists()
+    assert result.stderr == f"factcomment: error: --seed {seed}: use a whole number from 0 to 2147483647\n"
+
+
 @pytest.mark.parametrize("output", [None, "out.jsonl"])
 def test_a_lone_surrogate_escaped_in_json_is_written_back_as_its_escape(tiny_model, write, tmp_path, output):
     # "\ud800" is valid JSON but no UTF-8 can hold it: -o wrote it as the escape, stdout crashed (exit 2).
