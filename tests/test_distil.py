@@ -26,6 +26,22 @@ def test_transfer_rows_soft_and_hard():
         ["a", "b"], ["comment", "report"], [0.5, 0.5])
     with pytest.raises(UsageError, match="soft"):
         transfer_rows(["a"], [0.5], mode="warm", weight=1.0, threshold=0.5)
+    with pytest.raises(UsageError, match="transfer weight must be positive, not inf"):  # was sklearn's ValueError
+        transfer_rows(["a"], [0.5], mode="soft", weight=float("inf"), threshold=0.5)
+
+
+def test_cli_refuses_an_infinite_transfer_weight_before_training(tiny_model, tmp_path, write):
+    from typer.testing import CliRunner
+
+    from factcomment.cli import app
+
+    data = write("d.jsonl", '{"text": "a", "label": "report"}\n')
+    corpus = write("news.txt", "\n".join(TRANSFER) + "\n")
+    result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "m"), "--distil-from", str(tiny_model.path),
+                                      "--transfer", corpus, "--transfer-weight", "inf", "-q"])
+    assert (result.exit_code, result.stdout) == (2, "") and not (tmp_path / "m").exists()
+    assert result.stderr == ("factcomment: error: --transfer-mode is soft or hard, and --transfer-weight a positive "
+                             "number\n")
 
 
 def test_balanced_weights_give_both_classes_the_same_mass():

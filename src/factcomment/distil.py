@@ -126,7 +126,7 @@ def transfer_rows(sentences: Sequence[str], p_teacher: Sequence[float], *, mode:
     """
     if mode not in ("soft", "hard"):
         raise UsageError(f"distillation mode {mode!r}: use 'soft' or 'hard'")
-    if not weight > 0:
+    if not 0 < weight < float("inf"):  # nan and inf too: sample weights must be finite
         raise UsageError(f"transfer weight must be positive, not {weight!r}")
     if len(sentences) != len(p_teacher):
         raise UsageError(f"{len(sentences)} transfer sentences but {len(p_teacher)} teacher scores")
