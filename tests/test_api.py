@@ -28,8 +28,10 @@ def test_threshold_moves_the_labels(tiny_model):
 
 
 @pytest.mark.parametrize("texts, message", [
-    ("one string", r"takes a list of texts; for one text write classify\(\[text\]\)"),
+    ("one string", r"takes a list of texts, not str; for one text write classify\(\[text\]\)"),
     (["ok", 3], r"texts\[1\] is int, not str"),
+    (None, r"takes a list of texts, not NoneType; for one text write classify\(\[text\]\)"),
+    (42, r"takes a list of texts, not int; for one text write classify\(\[text\]\)"),
 ])
 def test_bad_texts_are_usage_errors(tiny_model, texts, message):
     with pytest.raises(UsageError, match=message):

@@ -129,6 +129,18 @@ def test_evaluate_plot_writes_png(tiny_model, tmp_path, write):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_evaluate_plot_never_overwrites_an_input(tiny_model, write):
+    # --plot is an output like -o: naming the gold file replaced the data with a PNG.
+    pytest.importorskip("matplotlib", reason="--plot needs the plot extra")
+    data = write("gold.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT)
+                 + "".join(json.dumps({"text": t, "label": "comment"}) + "\n" for t in TINY_COMMENT))
+    before = open(data, "rb").read()
+    result = run("evaluate", data, "--model", tiny_model.path, "--plot", data)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"factcomment: error: {data}: is also an input; write the output to another file\n"
+    assert open(data, "rb").read() == before
+
+
 def _tiny_tsv(write):
     return write("train.tsv", "sentence\tlabel\n" + "".join(f"{t}\tOBJ\n" for t in TINY_REPORT)
                  + "".join(f"{t}\tSUBJ\n" for t in TINY_COMMENT))
@@ -286,3 +298,23 @@ def test_train_refuses_a_checkpoint_for_the_fast_tier(tmp_path, write):
     assert result.exit_code == 2 and not (tmp_path / "m").exists() and not (tmp_path / "keep").exists()
     assert result.stderr == ("factcomment: error: --checkpoint keeps the fine-tunes of --tier accurate; "
                              "leave it out for the fast tier\n")
+
+
+@pytest.mark.parametrize("seed", ["-5", "4294967295"])
+def test_train_refuses_a_seed_numpy_cannot_take(tmp_path, write, seed):
+    # numpy seeds are 0 to 2**32 - 1, and the threshold's repeats add 1, 2, ...: both were an internal error.
+    data = write("d.jsonl", '{"text": "a", "label": "report"}\n')
+    result = run("train", data, "--out", tmp_path / "m", "--seed", seed, "-q")
+    assert (result.exit_code, result.stdout) == (2, "") and not (tmp_path / "m").exists()
+    assert result.stderr == f"factcomment: error: --seed {seed}: use a whole number from 0 to 2147483647\n"
+
+
+@pytest.mark.parametrize("output", [None, "out.jsonl"])
+def test_a_lone_surrogate_escaped_in_json_is_written_back_as_its_escape(tiny_model, write, tmp_path, output):
+    # "\ud800" is valid JSON but no UTF-8 can hold it: -o wrote it as the escape, stdout crashed (exit 2).
+    path = write("in.jsonl", '{"id": 1, "text": "a \\ud800 b"}\n{"id": 2, "text": "fine"}\n')
+    extra = ["-o", tmp_path / output] if output else []
+    result = run("classify", path, "--model", tiny_model.path, "-f", "jsonl", *extra)
+    assert (result.exit_code, result.stderr) == (0, "")
+    out = (tmp_path / output).read_text(encoding="utf-8") if output else result.stdout
+    assert [(r["id"], r["text"]) for r in map(json.loads, out.splitlines())] == [(1, "a \ud800 b"), (2, "fine")]

@@ -26,6 +26,22 @@ def test_transfer_rows_soft_and_hard():
         ["a", "b"], ["comment", "report"], [0.5, 0.5])
     with pytest.raises(UsageError, match="soft"):
         transfer_rows(["a"], [0.5], mode="warm", weight=1.0, threshold=0.5)
+    with pytest.raises(UsageError, match="transfer weight must be positive, not inf"):  # was sklearn's ValueError
+        transfer_rows(["a"], [0.5], mode="soft", weight=float("inf"), threshold=0.5)
+
+
+def test_cli_refuses_an_infinite_transfer_weight_before_training(tiny_model, tmp_path, write):
+    from typer.testing import CliRunner
+
+    from factcomment.cli import app
+
+    data = write("d.jsonl", '{"text": "a", "label": "report"}\n')
+    corpus = write("news.txt", "\n".join(TRANSFER) + "\n")
+    result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "m"), "--distil-from", str(tiny_model.path),
+                                      "--transfer", corpus, "--transfer-weight", "inf", "-q"])
+    assert (result.exit_code, result.stdout) == (2, "") and not (tmp_path / "m").exists()
+    assert result.stderr == ("factcomment: error: --transfer-mode is soft or hard, and --transfer-weight a positive "
+                             "number\n")
 
 
 def test_balanced_weights_give_both_classes_the_same_mass():
@@ -39,6 +55,19 @@ def test_teacher_scores_are_cached_by_content(tiny_model, tmp_path, monkeypatch)
     monkeypatch.setattr(tiny_model.scorer, "p_comment", lambda texts: pytest.fail("rescored a cached corpus"))
     assert teacher_scores(tiny_model, TRANSFER, cache=tmp_path) == first
     assert [p.suffix for p in tmp_path.iterdir()] == [""]  # one whole file, no .part left behind
+
+
+def test_a_teacher_cache_that_is_a_file_is_refused_before_scoring(tiny_model, write, monkeypatch):
+    # It was a FileExistsError from mkdir, after the scoring (minutes, for the accurate teacher), and the file
+    # was left as it was only by luck.
+    from factcomment import OutputError
+
+    cache = write("scores.jsonl", "not a folder\n")
+    monkeypatch.setattr(tiny_model.scorer, "p_comment", lambda texts: pytest.fail("scored before the check"))
+    with pytest.raises(OutputError, match=f"^{cache}: cannot keep teacher scores here \\(File exists\\); pass "
+                                          "--teacher-cache a directory, or none$"):
+        teacher_scores(tiny_model, TRANSFER, cache=cache)
+    assert open(cache).read() == "not a folder\n"
 
 
 def test_train_distilled_learns_from_transfer_rows(tiny_model):

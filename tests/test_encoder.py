@@ -46,6 +46,11 @@ def test_accurate_is_deterministic_and_independent_of_batch(accurate):
     assert alone == together
 
 
+def test_a_lone_surrogate_is_read_as_a_replacement_character(accurate):
+    # JSON lines can spell one ("\\ud800"); the tokenizer refused it with a TypeError.
+    assert accurate.scorer.p_comment(["Frankly \ud800 awful."]) == accurate.scorer.p_comment(["Frankly \ufffd awful."])
+
+
 def test_same_api_for_both_tiers(accurate):
     from factcomment import classify, classify_document
 

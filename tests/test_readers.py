@@ -82,6 +82,14 @@ def test_csv_missing_text_column_fails_the_file_once(write):
         f"{path}:1: no text column 'text' or 'sentence' (columns: a, b); pass --text-column"]
 
 
+def test_an_empty_column_name_is_named_as_given(write):
+    # --text-column '' was reported as the defaults 'text' or 'sentence', which the file has.
+    path = write("r.csv", "id,text\n1,Hello.\n")
+    units, tally = read([path], text_column="")
+    assert (units, [str(e) for e in tally.errors]) == (
+        [], [f"{path}:1: no text column '' (columns: id, text); pass --text-column"])
+
+
 @pytest.mark.parametrize("suffix, content", [("csv", "body\nHello.\n"), ("jsonl", '{"body": "Hello."}\n')])
 def test_id_and_label_columns_are_optional_unless_named(write, suffix, content):
     path = write(f"r.{suffix}", content)
@@ -183,6 +191,8 @@ def test_decode_utf16_without_bom_needs_the_encoding():
     (dict(input_format="xml"), "unknown input format 'xml'"),
     (dict(errors="ignore"), "unknown --errors 'ignore'"),
     (dict(encoding="klingon"), "unknown encoding 'klingon'"),
+    (dict(encoding="rot13"), "unknown encoding 'rot13'; try utf-8"),  # a codec, but not bytes to text: it crashed
+    (dict(encoding="base64"), "unknown encoding 'base64'; try utf-8"),
 ])
 def test_bad_options_are_usage_errors(options, message):
     with pytest.raises(UsageError, match=message):
@@ -255,6 +265,15 @@ def test_closed_stdin_is_one_failed_input(write, monkeypatch):
         ("-", "-: no standard input (it is closed); pipe the input in, or name a file instead of -")]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32"])
+def test_stdin_json_lines_are_sniffed_through_any_bom(monkeypatch, encoding):
+    # A BOM selects the encoding in every format; stdin in UTF-16 (what PowerShell pipes) was read as a document.
+    data = '{"id": 1, "text": "The council met."}\n'.encode(encoding)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+    units, tally = read(["-"])
+    assert ([(u.id, u.text) for u in units], tally.errors) == ([(1, "The council met.")], [])
+
+
 def test_an_input_named_twice_is_read_once_with_a_warning(write, tmp_path):
     path = write("d/a.txt", "The council met.\n")
     units, tally = read([path, str(tmp_path / "d"), str(tmp_path / "d" / ".." / "d" / "a.txt")])
@@ -295,6 +314,16 @@ def test_utf16_without_a_bom_gets_an_encoding_hint(write):
         "without a BOM, pass --encoding utf-16-le)"]
     units, tally = read([path], encoding="utf-16-le")
     assert [u.text for u in units] == ["Hello there."]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_rows_in_utf16_without_a_bom_under_plain_utf16_are_an_input_error(write, suffix):
+    # Python's UTF-16 stream reader wants a BOM to know the byte order; its UnicodeError was a crash.
+    path = write("a" + suffix, ("text\nHello.\n" if suffix == ".csv" else '{"text": "Hello."}\n').encode("utf-16-le"))
+    units, tally = read([path], encoding="utf-16")
+    assert (units, [str(e) for e in tally.errors]) == ([], [
+        f"{path}:1: not valid utf-16; pass --encoding " + ("or --errors replace" if suffix == ".csv" else
+                                                           "with the file's encoding, or --errors replace")])
 
 
 @pytest.mark.parametrize("pair", ["=report", " =comment", "OBJ", "OBJ=maybe"])

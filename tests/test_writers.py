@@ -45,6 +45,13 @@ def test_table_is_aligned_and_folds_whitespace():
     assert lines[2].split() == ["a.txt", "0", "0.250", "Tab", "here"]
 
 
+def test_table_shows_control_characters_escaped():
+    # A terminal obeys them: ESC [ 2 J would clear the screen, and a cut escape sequence garbles what follows.
+    rows = [{"file": "a\x1b.txt", "paragraph": 0, "text": "Red \x1b[31mtext\x1b[0m, bell\x07 del\x7f csi\x9b."}]
+    assert render("table", rows=rows).splitlines()[2].split() == [
+        "a\\x1b.txt", "0", "Red", "\\x1b[31mtext\\x1b[0m,", "bell\\x07", "del\\x7f", "csi\\x9b."]
+
+
 def test_no_rows_no_header():
     assert render("csv", rows=[]) == ""
 
@@ -163,6 +170,19 @@ def test_open_output_refuses_an_input(tmp_path, force):
         with open_output(str(source), force=force, inputs=[str(tmp_path / "." / "in.txt")]):
             pass
     assert source.read_text() == "text\n"
+
+
+@pytest.mark.parametrize("name", ["in.txt/", "new/"])
+def test_open_output_refuses_a_name_ending_in_a_slash(tmp_path, name):
+    # pathlib drops the slash: "in.txt/" passed the input check (samefile fails on it) and --force replaced
+    # in.txt; "new/" made a file called new.
+    source = tmp_path / "in.txt"
+    source.write_text("text\n")
+    target = f"{tmp_path}/{name}"  # not tmp_path / name, which drops the slash too
+    with pytest.raises(OutputError, match=f"^{target}: names a directory; give a file name for --output$"):
+        with open_output(target, force=True, inputs=[str(source)]):
+            pass
+    assert (source.read_text(), sorted(os.listdir(tmp_path))) == ("text\n", ["in.txt"])
 
 
 def test_open_output_does_not_replace_a_file_created_while_it_ran(tmp_path):

@@ -50,8 +50,9 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
     >>> p.label, 0.0 <= p.p_comment <= 1.0
     ('report', True)
     """
-    if isinstance(texts, (str, bytes)):
-        raise UsageError("classify() takes a list of texts; for one text write classify([text])")
+    if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable):  # None, a number: no TypeError
+        raise UsageError(f"classify() takes a list of texts, not {type(texts).__name__}; for one text write "
+                         "classify([text])")
     texts = list(texts)
     for index, text in enumerate(texts):
         if not isinstance(text, str):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from factcomment.atomic import write_whole
-from factcomment.errors import InputError, UsageError
+from factcomment.errors import InputError, OutputError, UsageError
 from factcomment.readers import unreadable
 from factcomment.results import LABELS
 
@@ -99,6 +99,12 @@ def teacher_scores(model: Any, sentences: Sequence[str], *, cache: str | os.Path
     cached = path is not None and path.is_file()
     values = array("d", path.read_bytes() if cached else b"")
     if not cached or len(values) != len(sentences):
+        try:  # before the scoring, which a cache that cannot be kept would otherwise waste
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise OutputError(f"{cache}: cannot keep teacher scores here ({error.strerror}); pass --teacher-cache "
+                              "a directory, or none") from None
         values = array("d")
         for begin in range(0, len(sentences), BATCH):
             values.extend(score(list(sentences[begin:begin + BATCH])))
@@ -120,7 +126,7 @@ def transfer_rows(sentences: Sequence[str], p_teacher: Sequence[float], *, mode:
     """
     if mode not in ("soft", "hard"):
         raise UsageError(f"distillation mode {mode!r}: use 'soft' or 'hard'")
-    if not weight > 0:
+    if not 0 < weight < float("inf"):  # nan and inf too: sample weights must be finite
         raise UsageError(f"transfer weight must be positive, not {weight!r}")
     if len(sentences) != len(p_teacher):
         raise UsageError(f"{len(sentences)} transfer sentences but {len(p_teacher)} teacher scores")

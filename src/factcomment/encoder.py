@@ -18,6 +18,8 @@ __all__ = ["OnnxEncoder", "configure_tokenizer"]
 
 # Texts are tokenised this many at a time (in parallel, by tokenizers); the model sees them one by one.
 BATCH = 256
+# tokenizers takes valid Unicode only; a lone surrogate (JSON lines may spell one, "\\ud800") is read as U+FFFD.
+_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")
 
 
 def configure_tokenizer(tokenizer: Any, max_length: int, *, pad: bool = True) -> Any:
@@ -102,8 +104,8 @@ class OnnxEncoder:
             self._open()
         out: list[float] = []
         for begin in range(0, len(texts), BATCH):
-            ids = [np.array([e.ids], dtype=np.int64)
-                   for e in self._tokenizer.encode_batch(list(texts[begin:begin + BATCH]))]
+            batch = [t.translate(_SURROGATES) for t in texts[begin:begin + BATCH]]
+            ids = [np.array([e.ids], dtype=np.int64) for e in self._tokenizer.encode_batch(batch)]
             sessions = self._sessions
 
             def run(k: int) -> list[tuple[int, float]]:

@@ -5,6 +5,8 @@ with the non-interactive Agg backend, so nothing here needs a display.
 """
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from factcomment.errors import OutputError, UsageError
 from factcomment.evaluation import Evaluation, precision_recall_curve
 from factcomment.results import LABELS
@@ -12,8 +14,9 @@ from factcomment.results import LABELS
 __all__ = ["plot_evaluation"]
 
 
-def plot_evaluation(result: Evaluation, path: str) -> None:
-    """Draw the confusion matrix and the precision-recall curve, with the threshold marked, to a PNG at ``path``.
+def plot_evaluation(result: Evaluation, path: str | BinaryIO) -> None:
+    """Draw the confusion matrix and the precision-recall curve, with the threshold marked, to a PNG at ``path``
+    (or into a binary stream).
 
     Raises
     ------

@@ -77,8 +77,8 @@ class InputOptions:
         if self.errors not in ("strict", "replace"):
             raise UsageError(f"unknown --errors {self.errors!r}; use strict or replace")
         try:
-            codecs.lookup(self.encoding)
-        except LookupError:
+            b"a".decode(self.encoding, "replace")  # a codec that turns bytes into text: not rot13, base64, zlib
+        except (LookupError, UnicodeError):
             raise UsageError(f"unknown encoding {self.encoding!r}; try utf-8, utf-16 or latin-1") from None
 
 
@@ -408,7 +408,7 @@ def _utf8_lines(text: Iterable[str], name: str, encoding: str) -> Iterator[bytes
     try:
         for number, line in enumerate(text, start=1):
             yield line.encode("utf-8", "surrogatepass")
-    except UnicodeDecodeError:
+    except UnicodeError:  # undecodable, or (plain utf-16/utf-32) no BOM to give the byte order
         raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding with the file's encoding, "
                          "or --errors replace") from None
 
@@ -429,9 +429,9 @@ def format_of(name: str, stream: BinaryIO, requested: str) -> str:
         return requested
     if name != "-":
         return SUFFIX_FORMATS.get(Path(name).suffix.lower(), "text")
-    # stdin has no name: a JSON object on the first non-blank byte means JSON lines.
+    # stdin has no name: a JSON object on the first non-blank character (after any BOM) means JSON lines.
     head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
-    return "jsonl" if head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"{") else "text"
+    return "jsonl" if head.decode(bom_encoding(head) or "utf-8", "ignore").lstrip(" \t\r\n").startswith("{") else "text"
 
 
 def _read_text(name: str, stream: BinaryIO, options: InputOptions, problems: Tally) -> Iterator[Unit]:
@@ -565,7 +565,7 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
         try:
             for number, line in enumerate(codecs.getreader(encoding)(stream, options.errors), start=1):
                 yield line
-        except UnicodeDecodeError:
+        except UnicodeError:  # as in _utf8_lines
             raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding or --errors replace"
                              ) from None
         return
@@ -636,7 +636,7 @@ def _column(row: dict, chosen: str | None, defaults: tuple[str, ...], name: str,
             return None
     columns = ", ".join(map(str, row)) or "none"
     flag = f"--{what}-column"
-    looked = repr(chosen) if chosen else " or ".join(map(repr, defaults))
+    looked = repr(chosen) if chosen is not None else " or ".join(map(repr, defaults))
     raise InputError(f"{name}:{number}: no {what} column {looked} (columns: {columns}); pass {flag}")
 
 

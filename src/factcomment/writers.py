@@ -195,8 +195,12 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
     is written into directly. ``path`` may not be one of ``inputs``.
     """
     if path is None or path == "-":
+        # As in a file (below), what the encoding cannot hold is escaped: a lone surrogate from JSON's \ud800.
+        getattr(sys.stdout, "reconfigure", lambda **_: None)(errors="backslashreplace")
         yield sys.stdout
         return
+    if path.endswith(("/", os.sep)):  # pathlib drops the slash: "in.txt/" would pass for in.txt, "new/" make a file
+        raise OutputError(f"{path}: names a directory; give a file name for --output")
     target = Path(path)
     _refuse_input(path, inputs)
     try:
@@ -335,9 +339,13 @@ def _short(value: Any, width: int | None = None) -> str:
     while width is not None and len(cell) > LONG and size < len(cell):
         start = " ".join(cell[:size].split())
         if len(start) > width:
-            return start
+            return start.translate(_TABLE_ESCAPES)
         size *= 4
-    return " ".join(cell.split())
+    return " ".join(cell.split()).translate(_TABLE_ESCAPES)
+
+
+# A terminal obeys control characters (ESC starts sequences that recolour or rewrite the screen): shown escaped.
+_TABLE_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(32), *range(127, 160))}
 
 
 def _table_widths(columns: Sequence[str], width: int) -> list[int]:

@@ -1,6 +1,8 @@
 """``factcomment evaluate``: score a model against labelled inputs."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from typing import Annotated, Optional
 
@@ -31,6 +33,7 @@ from factcomment.cli.session import session
 from factcomment.errors import UsageError
 from factcomment.readers import InputOptions, Tally
 from factcomment.segment import DEFAULT_MARKER
+from factcomment.writers import open_output
 
 
 @app.command()
@@ -61,10 +64,13 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
                                text_column=text_column, label_column=label_column, skip_bad_rows=skip_bad_rows,
                                label_map=parse_label_map(label_map or []), unit=unit, marker=marker,
                                literal_marker=literal_marker)
-        result = evaluate_files(paths, options, tally, model=model, threshold=threshold,
-                                allow_version_mismatch=allow_version_mismatch)
-        typer.echo(json.dumps(result.as_dict(), indent=2) if format == "json" else render_table(result))
-        if plot:
-            from factcomment.plots import plot_evaluation
+        # The plot is an output like -o: claimed first (never an input), written whole or not at all.
+        with open_output(plot, force=True, inputs=paths) if plot else contextlib.nullcontext() as picture:
+            result = evaluate_files(paths, options, tally, model=model, threshold=threshold,
+                                    allow_version_mismatch=allow_version_mismatch)
+            typer.echo(json.dumps(result.as_dict(), indent=2) if format == "json" else render_table(result))
+            if plot:
+                from factcomment.plots import plot_evaluation
 
-            plot_evaluation(result, plot)
+                plot_evaluation(result, png := io.BytesIO())
+                picture.buffer.write(png.getvalue())

@@ -88,7 +88,7 @@ def train(paths: Paths,
 
             if distil_from is None or not transfer:
                 raise UsageError("distillation needs both --distil-from MODEL and --transfer FILE")
-            if transfer_mode not in ("soft", "hard") or not transfer_weight > 0:
+            if transfer_mode not in ("soft", "hard") or not 0 < transfer_weight < float("inf"):
                 raise UsageError("--transfer-mode is soft or hard, and --transfer-weight a positive number")
             cache = None if teacher_cache == "none" else Path(teacher_cache) if teacher_cache else default_cache()
             distil = Distillation(distil_from, tuple(transfer), transfer_mode, transfer_weight, cache=cache)
