@@ -141,6 +141,15 @@ def test_evaluate_plot_never_overwrites_an_input(tiny_model, write):
     assert open(data, "rb").read() == before
 
 
+def test_evaluate_plot_to_stdout_is_refused(tiny_model, write):
+    # stdout carries the table (or JSON): a PNG after it would make both unreadable.
+    data = write("gold.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT))
+    result = run("evaluate", data, "--model", tiny_model.path, "--plot", "-")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("factcomment: error: --plot -: standard output carries the table; give the PNG a "
+                             "file name\n")
+
+
 def _tiny_tsv(write):
     return write("train.tsv", "sentence\tlabel\n" + "".join(f"{t}\tOBJ\n" for t in TINY_REPORT)
                  + "".join(f"{t}\tSUBJ\n" for t in TINY_COMMENT))

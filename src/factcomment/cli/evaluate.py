@@ -60,6 +60,8 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
         if format not in ("table", "json"):
             raise UsageError(f"unknown --format {format!r}; use table or json")
         check_marker(marker, literal_marker)
+        if plot == "-":
+            raise UsageError("--plot -: standard output carries the table; give the PNG a file name")
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                text_column=text_column, label_column=label_column, skip_bad_rows=skip_bad_rows,
                                label_map=parse_label_map(label_map or []), unit=unit, marker=marker,
