@@ -309,6 +309,15 @@ def test_train_refuses_a_checkpoint_for_the_fast_tier(tmp_path, write):
                              "leave it out for the fast tier\n")
 
 
+def test_train_refuses_refit_with_heldout_without_heldout(tmp_path, write):
+    # Silently training without the refit the user asked for would ship a model on less data than they think.
+    data = write("d.jsonl", '{"text": "a", "label": "report"}\n')
+    result = run("train", data, "--out", tmp_path / "m", "--refit-with-heldout", "-q")
+    assert (result.exit_code, result.stdout) == (2, "") and not (tmp_path / "m").exists()
+    assert result.stderr == ("factcomment: error: --refit-with-heldout refits on --heldout files; name them "
+                             "with --heldout FILE\n")
+
+
 @pytest.mark.parametrize("seed", ["-5", "4294967295"])
 def test_train_refuses_a_seed_numpy_cannot_take(tmp_path, write, seed):
     # numpy seeds are 0 to 2**32 - 1, and the threshold's repeats add 1, 2, ...: both were an internal error.

@@ -73,6 +73,8 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     check_train_target(out, heldout, force=force)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:  # numpy's, with room for repeats
         raise UsageError(f"--seed {seed!r}: use a whole number from 0 to {2**31 - 1}")
+    if refit_with_heldout and not heldout:
+        raise UsageError("--refit-with-heldout refits on --heldout files; name them with --heldout FILE")
     if checkpoint is not None and tier != "accurate":
         raise UsageError("--checkpoint keeps the fine-tunes of --tier accurate; leave it out for the fast tier")
     before = len(problems.errors)
