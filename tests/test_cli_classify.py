@@ -141,6 +141,14 @@ def test_evaluate_plot_never_overwrites_an_input(tiny_model, write):
     assert open(data, "rb").read() == before
 
 
+def test_evaluate_warns_when_the_gold_data_has_one_class(tiny_model, write):
+    data = write("gold.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT))
+    result = run("evaluate", data, "--model", tiny_model.path, "-f", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["n"] == len(TINY_REPORT)
+    assert result.stderr == ("factcomment: warning: every gold label is 'report': macro-F1 averages in a class "
+                             "with no examples; check the data or the --label-map\n")
+
+
 def test_evaluate_plot_to_stdout_is_refused(tiny_model, write):
     # stdout carries the table (or JSON): a PNG after it would make both unreadable.
     data = write("gold.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT))

@@ -102,6 +102,9 @@ def evaluate_files(paths: Sequence[str], options, problems, *, model=None, thres
     from factcomment.labelled import read_labelled
 
     units = read_labelled(paths, options, problems)
+    if len(present := {u.label for u in units}) == 1:  # the other class's F1 is 0 by default, not measured
+        problems.warn(f"every gold label is {present.pop()!r}: macro-F1 averages in a class with no examples; "
+                      "check the data or the --label-map")
     loaded = resolve_model(model, allow_version_mismatch=allow_version_mismatch)
     cut = loaded.threshold if threshold is None else threshold
     return score([u.label for u in units], loaded.p_comment([u.text for u in units]), cut)
