@@ -185,6 +185,16 @@ def test_open_output_refuses_a_name_ending_in_a_slash(tmp_path, name):
     assert (source.read_text(), sorted(os.listdir(tmp_path))) == ("text\n", ["in.txt"])
 
 
+def test_open_output_names_the_option_and_refuses_an_empty_name(tmp_path):
+    with pytest.raises(OutputError, match=f"^{tmp_path}: is a directory; give a file name for --plot$"):
+        with open_output(str(tmp_path), option="--plot"):
+            pass
+    with pytest.raises(OutputError, match="^--output is empty; give a file name, or - for standard output$"):
+        with open_output(""):
+            pass
+    assert os.listdir(tmp_path) == []
+
+
 def test_open_output_does_not_replace_a_file_created_while_it_ran(tmp_path):
     # Two runs started together: both found no file; the one that commits second must not replace the first.
     target = tmp_path / "out.jsonl"

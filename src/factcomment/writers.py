@@ -184,7 +184,8 @@ def rendered_pieces(rendered: Iterable[str | LongText]) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] = ()) -> Iterator[IO[str]]:
+def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] = (),
+                option: str = "--output") -> Iterator[IO[str]]:
     """Yield a text stream for ``path`` (``None`` or ``-`` for stdout), committed atomically on success.
 
     A regular file is written to a temporary file beside the target and renamed into place only when the
@@ -192,15 +193,17 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
     temporary file is removed and the target is left as it was. Without ``force`` the target is created only
     if nothing is there when the run commits, so of two runs racing for one name exactly one wins. A symlink
     has its target replaced, not the link. A device or a named pipe (``/dev/null``, ``/dev/stdout``, a FIFO)
-    is written into directly. ``path`` may not be one of ``inputs``.
+    is written into directly. ``path`` may not be one of ``inputs``; errors name it as ``option``.
     """
     if path is None or path == "-":
         # As in a file (below), what the encoding cannot hold is escaped: a lone surrogate from JSON's \ud800.
         getattr(sys.stdout, "reconfigure", lambda **_: None)(errors="backslashreplace")
         yield sys.stdout
         return
+    if not path:  # pathlib reads "" as "."
+        raise OutputError(f"{option} is empty; give a file name, or - for standard output")
     if path.endswith(("/", os.sep)):  # pathlib drops the slash: "in.txt/" would pass for in.txt, "new/" make a file
-        raise OutputError(f"{path}: names a directory; give a file name for --output")
+        raise OutputError(f"{path}: names a directory; give a file name for {option}")
     target = Path(path)
     _refuse_input(path, inputs)
     try:
@@ -210,7 +213,7 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
     except OSError as error:
         raise OutputError(f"{path}: cannot write here ({error.strerror}); check the path") from None
     if mode is not None and stat.S_ISDIR(mode):
-        raise OutputError(f"{path}: is a directory; give a file name for --output")
+        raise OutputError(f"{path}: is a directory; give a file name for {option}")
     # /dev/stdout, /dev/fd/N and /proc/self/fd/N name an open file, perhaps a regular one (stdout redirected
     # to a file): it is written into, as a shell would, never replaced.
     if mode is not None and (not stat.S_ISREG(mode) or os.path.abspath(path).startswith(("/dev/", "/proc/"))):
