@@ -63,7 +63,9 @@ def test_same_api_for_both_tiers(accurate):
 def test_accurate_has_no_word_explanations(accurate):
     from factcomment import UsageError, classify
 
-    with pytest.raises(UsageError, match="--model fast"):
+    # Said for both callers: the library's keyword and the command line's option.
+    with pytest.raises(UsageError, match=r"^the accurate model gives no per-word explanations; use the fast model for "
+                                         r"them \(model=\"fast\"; --model fast on the command line\)$"):
         classify(["A text."], model=accurate, explain=3)
 
 

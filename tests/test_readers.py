@@ -334,6 +334,16 @@ def test_label_map_pairs_need_a_raw_label_and_a_known_one(pair):
         parse_label_map([pair])
 
 
+def test_label_map_refuses_one_raw_label_mapped_both_ways_but_allows_repeats():
+    from factcomment.labelled import parse_label_map
+
+    with pytest.raises(UsageError, match=r"^--label-map 'neutral=comment': 'neutral' is already mapped to 'report' "
+                                         r"\(labels match case-blind\); keep one$"):
+        parse_label_map(["NEUTRAL=report", "neutral=comment"])
+    assert parse_label_map(["Neutral=report", "NEUTRAL=report"])["neutral"] == "report"
+    assert parse_label_map(["OBJ=comment"])["obj"] == "comment"  # a default may still be overridden
+
+
 def test_blocks_frame_json_lines_raw_and_read_other_inputs_as_units(write):
     from factcomment.readers import Lines, iter_blocks
 

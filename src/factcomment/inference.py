@@ -64,7 +64,7 @@ class Model:
         """The ``k`` features that pushed ``text`` hardest toward each label, with exact contributions."""
         if not callable(getattr(self.scorer, "explain", None)):
             raise UsageError(f"the {self.card.get('tier', 'given')} model gives no per-word explanations; use the "
-                             "fast model (--model fast) with --explain")
+                             "fast model for them (model=\"fast\"; --model fast on the command line)")
         toward_comment, toward_report, intercept, decision = self.scorer.explain(text, k)
         shown = sum(c for _, c in toward_comment) + sum(c for _, c in toward_report)
         return Explanation(tuple(toward_comment), tuple(toward_report), intercept,

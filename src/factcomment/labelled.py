@@ -26,12 +26,16 @@ DEFAULT_LABEL_MAP = {"report": "report", "comment": "comment", "obj": "report", 
 
 def parse_label_map(pairs: Iterable[str]) -> dict[str, str]:
     """``["OBJ=report", "SUBJ=comment"]`` → a mapping, on top of the defaults; raw labels match case-blind."""
-    mapping = dict(DEFAULT_LABEL_MAP)
+    mapping, given = dict(DEFAULT_LABEL_MAP), {}
     for pair in pairs:
         raw, sep, label = pair.partition("=")
         if not sep or not raw.strip() or label.strip() not in LABELS:
             raise UsageError(f"--label-map {pair!r}: write RAW=report or RAW=comment")
-        mapping[raw.strip().lower()] = label.strip()
+        key = raw.strip().lower()
+        if given.get(key, label.strip()) != label.strip():  # the last would win silently
+            raise UsageError(f"--label-map {pair!r}: {raw.strip()!r} is already mapped to {given[key]!r} "
+                             "(labels match case-blind); keep one")
+        mapping[key] = given[key] = label.strip()
     return mapping
 
 
