@@ -32,9 +32,18 @@ def test_split_seeds_gives_27_paragraphs_with_the_asides():
 def test_split_stdin_sentences_csv():
     result = run("split", "-", "--unit", "sentence", "--format", "csv", input="Mr. Smith left. He said so.\n")
     assert result.exit_code == 0
-    assert result.stdout == ("file,paragraph,sentence,start,end,kind,marker,text\n"
-                             "-,0,0,0,15,report,,Mr. Smith left.\n"
-                             "-,0,1,16,27,report,,He said so.\n")
+    assert result.stdout == ("file,id,line,paragraph,sentence,start,end,kind,marker,text\n"
+                             "-,,,0,0,0,15,report,,Mr. Smith left.\n"
+                             "-,,,0,1,16,27,report,,He said so.\n")
+
+
+def test_split_rows_keep_their_id_and_line(write):
+    rows = write("r.jsonl", '{"id": 7, "text": "a"}\n{"id": "x", "text": "b", "label": "comment"}\n')
+    result = run("split", rows, "--format", "jsonl")
+    assert result.exit_code == 0
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"file": str(rows), "id": 7, "line": 1, "text": "a"},
+        {"file": str(rows), "id": "x", "line": 2, "kind": "comment", "text": "b"}]
 
 
 def test_split_custom_literal_marker(write):

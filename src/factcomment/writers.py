@@ -375,7 +375,8 @@ def _table_line(cells: Sequence[str], widths: Sequence[int], columns: Sequence[s
     return "  ".join(out).rstrip()
 
 
-SPLIT_COLUMNS = ("file", "paragraph", "sentence", "start", "end", "kind", "marker", "text")
+# A row input keeps its id and line (as in classify), so what split gives can be joined back to its source.
+SPLIT_COLUMNS = ("file", "id", "line", "paragraph", "sentence", "start", "end", "kind", "marker", "text")
 CLASSIFY_COLUMNS = ("file", "id", "line", "paragraph", "sentence", "start", "end", "label", "p_comment", "source",
                     "text")
 # A table is for reading: the columns a person scans, with the text last so it can take the rest of the line.
