@@ -39,6 +39,15 @@ def test_tsv_escapes_tabs_and_newlines():
                              'a.txt\t1\t\tQuote "x", new\\nline\n')
 
 
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_boolean_and_null_ids_are_spelled_as_in_json_lines(fmt):
+    # An id is whatever the input row held; true/false read back as the JSON they came from.
+    rows = [{"id": True, "text": "a"}, {"id": False, "text": "b"}, {"id": None, "text": "c"}, {"id": 7, "text": "d"}]
+    sep = "," if fmt == "csv" else "\t"
+    assert render(fmt, rows=rows, columns=("id", "text")).splitlines() == [
+        f"id{sep}text", f"true{sep}a", f"false{sep}b", f"{sep}c", f"7{sep}d"]
+
+
 def test_table_is_aligned_and_folds_whitespace():
     lines = render("table").splitlines()
     assert lines[0].split() == ["file", "paragraph", "p_comment", "text"]

@@ -326,7 +326,7 @@ def _csv_line(cells: list[str]) -> str:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, (list, dict)):
+    if isinstance(value, (list, dict, bool)):  # spelled as in JSON lines: true, not Python's True
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 
