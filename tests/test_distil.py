@@ -57,6 +57,20 @@ def test_teacher_scores_are_cached_by_content(tiny_model, tmp_path, monkeypatch)
     assert [p.suffix for p in tmp_path.iterdir()] == [""]  # one whole file, no .part left behind
 
 
+def test_a_teacher_cache_that_cannot_be_written_keeps_the_scores(tiny_model, tmp_path, monkeypatch):
+    # A full disk under the cache must not throw away minutes of teacher scoring (it read as stdout being full).
+    import errno
+
+    from factcomment import distil
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(distil, "write_whole", full)
+    assert teacher_scores(tiny_model, TRANSFER, cache=tmp_path) == tiny_model.scorer.p_comment(TRANSFER)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_teacher_cache_that_is_a_file_is_refused_before_scoring(tiny_model, write, monkeypatch):
     # It was a FileExistsError from mkdir, after the scoring (minutes, for the accurate teacher), and the file
     # was left as it was only by luck.

@@ -8,6 +8,7 @@ soft labels (the row twice, weighted ``p`` and ``1 - p``) or hard labels (the te
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -111,7 +112,9 @@ def teacher_scores(model: Any, sentences: Sequence[str], *, cache: str | os.Path
             if progress is not None:
                 progress(min(begin + BATCH, len(sentences)), len(sentences))
         if path is not None:
-            write_whole(path, values.tobytes())
+            # A cache that cannot be written (a full disk) costs the next run a rescore, not this run its scores.
+            with contextlib.suppress(OSError):
+                write_whole(path, values.tobytes())
     if encoder is None:
         return values.tolist()
     return scorer.p_comment(list(sentences), encoder_logits=values.tolist())
