@@ -322,8 +322,7 @@ def test_rows_in_utf16_without_a_bom_under_plain_utf16_are_an_input_error(write,
     path = write("a" + suffix, ("text\nHello.\n" if suffix == ".csv" else '{"text": "Hello."}\n').encode("utf-16-le"))
     units, tally = read([path], encoding="utf-16")
     assert (units, [str(e) for e in tally.errors]) == ([], [
-        f"{path}:1: not valid utf-16; pass --encoding " + ("or --errors replace" if suffix == ".csv" else
-                                                           "with the file's encoding, or --errors replace")])
+        f"{path}:1: not valid utf-16; the file has no byte-order mark: pass --encoding utf-16-le (or -be)"])
 
 
 @pytest.mark.parametrize("pair", ["=report", " =comment", "OBJ", "OBJ=maybe"])

@@ -408,9 +408,15 @@ def _utf8_lines(text: Iterable[str], name: str, encoding: str) -> Iterator[bytes
     try:
         for number, line in enumerate(text, start=1):
             yield line.encode("utf-8", "surrogatepass")
-    except UnicodeError:  # undecodable, or (plain utf-16/utf-32) no BOM to give the byte order
-        raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding with the file's encoding, "
-                         "or --errors replace") from None
+    except UnicodeError as error:
+        raise _undecodable(name, number + 1, encoding, error) from None
+
+
+def _undecodable(name: str, number: int, encoding: str, error: UnicodeError) -> InputError:
+    # Plain utf-16/utf-32 need a byte-order mark to know the byte order; --errors replace cannot supply one.
+    fix = (f"the file has no byte-order mark: pass --encoding {encoding}-le (or -be)" if "BOM" in str(error)
+           else "pass --encoding with the file's encoding, or --errors replace")
+    return InputError(f"{name}:{number}: not valid {encoding}; {fix}")
 
 
 def _open_binary(name: str) -> contextlib.AbstractContextManager[BinaryIO]:
@@ -565,9 +571,8 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
         try:
             for number, line in enumerate(codecs.getreader(encoding)(stream, options.errors), start=1):
                 yield line
-        except UnicodeError:  # as in _utf8_lines
-            raise InputError(f"{name}:{number + 1}: not valid {encoding}; pass --encoding or --errors replace"
-                             ) from None
+        except UnicodeError as error:
+            raise _undecodable(name, number + 1, encoding, error) from None
         return
     decoder_encoding, number, offset = encoding, 0, 0
     for raw in stream:
