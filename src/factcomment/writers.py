@@ -196,8 +196,6 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
     is written into directly. ``path`` may not be one of ``inputs``; errors name it as ``option``.
     """
     if path is None or path == "-":
-        # As in a file (below), what the encoding cannot hold is escaped: a lone surrogate from JSON's \ud800.
-        getattr(sys.stdout, "reconfigure", lambda **_: None)(errors="backslashreplace")
         yield sys.stdout
         return
     if not path:  # pathlib reads "" as "."

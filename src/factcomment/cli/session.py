@@ -120,6 +120,8 @@ def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
         raise _Interrupted()
 
     previous = signal.signal(signal.SIGTERM, on_term)
+    # As in an -o file, what stdout's encoding cannot hold is escaped: a lone surrogate from JSON's \ud800.
+    getattr(sys.stdout, "reconfigure", lambda **_: None)(errors="backslashreplace")
     try:
         yield
     except FactcommentError as error:
