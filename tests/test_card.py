@@ -60,3 +60,15 @@ def test_cross_validated_and_held_out_figures_are_rendered_alike():
         "  - report: precision 1.000, recall 0.500, F1 0.667, support 2",
         "  - comment: precision 0.500, recall 1.000, F1 0.667, support 1",
     ]
+
+
+def test_card_names_the_files_inference_reads_for_its_tier_only():
+    # A conditional once bound to one line of the list: each card ended with a stray line of the other tier's.
+    fast = render_card(CARD)
+    assert fast.endswith("before loading, which catches damage, not tampering. Only load models you trained or trust.\n")
+    assert "Inference reads" not in fast and "its SHA-256 on this card first" not in fast
+    accurate = render_card({**CARD, "tier": "accurate"})
+    assert accurate.endswith("Inference reads `model.onnx.gz`, `tokenizer.json` and `scorer.json` (no pickle), each "
+                             "checked\n  against its SHA-256 on this card first; that catches damage, not tampering. "
+                             "Only load models you trust.\n")
+    assert "model.joblib" not in accurate

@@ -58,11 +58,12 @@ def render_card(card: dict[str, Any]) -> str:
     lines += ["", "## Use and limits", "",
               "- Trained on English news sentences and a few reposted articles; expect lower accuracy on other",
               "  genres and languages. The label is a hint for a human reviewer, not a verdict.",
-              "- `model.joblib` is a pickle: loading it runs code. factcomment checks its SHA-256 against this card",
-              "  before loading, which catches damage, not tampering. Only load models you trained or trust."
-              if not accurate else
-              "- Inference reads `model.onnx`, `tokenizer.json` and `scorer.json` (no pickle), each checked against",
-              "  its SHA-256 on this card first; that catches damage, not tampering. Only load models you trust.", ""]
+              *(["- `model.joblib` is a pickle: loading it runs code. factcomment checks its SHA-256 against this card",
+                 "  before loading, which catches damage, not tampering. Only load models you trained or trust."]
+                if not accurate else
+                ["- Inference reads `model.onnx.gz`, `tokenizer.json` and `scorer.json` (no pickle), each checked",
+                 "  against its SHA-256 on this card first; that catches damage, not tampering. Only load models you trust."]),
+              ""]
     return "\n".join(lines)
 
 
