@@ -27,7 +27,7 @@ def accurate():
 
 def test_shipped_accurate_model_loads_verified(accurate):
     assert accurate.card["tier"] == "accurate" and 0.0 < accurate.threshold < 1.0
-    assert {"model.onnx", "tokenizer.json"} <= set(accurate.card["files"])
+    assert {"model.onnx.gz", "tokenizer.json"} <= set(accurate.card["files"])
 
 
 def test_accurate_ranks_comment_above_report(accurate):
@@ -89,7 +89,7 @@ def test_tampered_onnx_is_refused(tmp_path):
     from factcomment.inference import load_model
 
     copy = shutil.copytree(SHIPPED, tmp_path / "m")
-    with open(copy / "model.onnx", "r+b") as stream:
+    with open(copy / "model.onnx.gz", "r+b") as stream:
         stream.seek(1000)
         byte = stream.read(1)
         stream.seek(1000)
@@ -119,3 +119,12 @@ def test_report_with_the_accurate_model_has_no_why_lines(tmp_path):
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert "The council met on Tuesday." in page and "Why" not in page.split("<body", 1)[1].split("</style>")[-1]
+
+
+def test_a_damaged_gzip_is_a_model_error_naming_the_directory(tmp_path):
+    from factcomment import ModelError
+    from factcomment.encoder import OnnxEncoder
+
+    tokenizer = (SHIPPED / "tokenizer.json").read_text(encoding="utf-8")
+    with pytest.raises(ModelError, match=r"^somewhere: cannot unpack the accurate model \(.+\); reinstall or retrain it$"):
+        OnnxEncoder(b"\x1f\x8b\x08\x00 not really gzip", tokenizer, where="somewhere")

@@ -77,9 +77,9 @@ def test_onnx_export_matches_torch(tiny_base, tmp_path, quantise, caplog):
         figures = et.export_onnx(tuned, tmp_path, quantise=quantise, check_texts=TEXTS)
     # The exporter's and quantiser's advice about graph details is for their developers; the export check is ours.
     assert [str(w.message) for w in seen] == [] and caplog.records == []
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx", "tokenizer.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx.gz", "tokenizer.json"]
     assert figures["opset"] == et.OPSET and figures["max_abs_diff_float"] < 1e-4
-    exported = OnnxEncoder.from_files(tmp_path / "model.onnx", tmp_path / "tokenizer.json", max_length=32)
+    exported = OnnxEncoder.from_files(tmp_path / "model.onnx.gz", tmp_path / "tokenizer.json", max_length=32)
     reference = et.predict_logits(tuned, TEXTS)
     tolerance = 0.2 if quantise else 1e-4
     assert max(abs(a - b) for a, b in zip(reference, exported.logits(TEXTS))) < tolerance
@@ -100,7 +100,7 @@ def test_train_save_load_predict(tiny_base, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["accurate", "encoder"]  # no staging litter
     card = json.loads((out / "card.json").read_text())
     assert card["tier"] == "accurate" and card["threshold"] == result.threshold
-    assert "model.onnx" in card["files"] and "accurate tier" in (out / "README.md").read_text()
+    assert "model.onnx.gz" in card["files"] and "accurate tier" in (out / "README.md").read_text()
     model = load_model(out)
     predictions = classify(TEXTS, model=model)
     assert [p.label for p in predictions] == ["comment" if p.p_comment >= result.threshold else "report"
@@ -147,7 +147,7 @@ def test_a_checkpoint_resumes_without_fine_tuning_again(tiny_base, tmp_path):
     assert said == [f"fold 1/2: read from {saved / 'fold1of2.json'}", f"fold 2/2: read from {saved / 'fold2of2.json'}",
                     f"final encoder: read from {saved / 'final'}"]
     assert again.oof == first.oof and again.export == first.export
-    assert (tmp_path / "b" / "model.onnx").read_bytes() == (tmp_path / "a" / "model.onnx").read_bytes()
+    assert (tmp_path / "b" / "model.onnx.gz").read_bytes() == (tmp_path / "a" / "model.onnx.gz").read_bytes()
 
 
 def test_loading_a_base_directory_draws_no_progress_bar_and_leaves_the_setting_alone(tiny_base, tmp_path, capfd):

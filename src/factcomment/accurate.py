@@ -1,6 +1,6 @@
 """The accurate tier at inference: the fine-tuned encoder's logit, stacked with the fast model's decision.
 
-An accurate model directory holds ``model.onnx`` and ``tokenizer.json`` (the encoder, see
+An accurate model directory holds ``model.onnx.gz`` and ``tokenizer.json`` (the encoder, see
 :mod:`factcomment.encoder`), ``scorer.json`` (a fast TF-IDF model trained on the same data) and its card.
 ``p_comment = sigmoid(w_encoder * encoder_logit + w_fast * fast_decision + bias)``: the weights were fitted
 by logistic regression on out-of-fold scores, as the best published systems combine TF-IDF with a
@@ -19,7 +19,7 @@ from factcomment.errors import ModelError
 
 __all__ = ["ENCODER_FILES", "AccurateScorer", "accurate_model_dir"]
 
-ENCODER_FILES = ("model.onnx", "tokenizer.json")
+ENCODER_FILES = ("model.onnx.gz", "tokenizer.json")
 
 
 def accurate_model_dir() -> Path:
@@ -46,7 +46,7 @@ class AccurateScorer:
     fast
         The stacked fast :class:`~factcomment.scorer.Scorer`, or ``None`` when its weight is 0.
     files
-        The bytes of ``model.onnx`` and ``tokenizer.json``, as the loader read and hash-checked them.
+        The bytes of ``model.onnx.gz`` and ``tokenizer.json``, as the loader read and hash-checked them.
     """
 
     def __init__(self, directory: Path, card: dict[str, Any], fast: Any, files: dict[str, bytes]):

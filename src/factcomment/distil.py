@@ -74,10 +74,12 @@ def read_transfer(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[
 
 
 def _cache_key(model: Any, sentences: Sequence[str], part: str) -> str:
+    from factcomment.accurate import ENCODER_FILES
+
     digest = hashlib.sha256()
     files = model.card.get("files", {})
     # Encoder logits depend on the encoder's files alone; probabilities on the whole model and its card.
-    described = {"model.onnx": files.get("model.onnx")} if part == "encoder" else {
+    described = {ENCODER_FILES[0]: files.get(ENCODER_FILES[0])} if part == "encoder" else {
         "files": files, "stacking": model.card.get("stacking"), "threshold": model.card.get("threshold")}
     digest.update(json.dumps(described, sort_keys=True).encode())
     for text in sentences:
@@ -89,7 +91,7 @@ def teacher_scores(model: Any, sentences: Sequence[str], *, cache: str | os.Path
                    progress: Callable[[int, int], None] | None = None) -> list[float]:
     """The teacher's ``p_comment`` for each sentence, reusing what ``cache`` holds from an earlier run.
 
-    For the accurate tier the cache keeps the encoder's logits (keyed by ``model.onnx``'s hash and the
+    For the accurate tier the cache keeps the encoder's logits (keyed by ``model.onnx.gz``'s hash and the
     sentences), so restacking or retraining the fast part never rescores; for other models it keeps the
     probabilities. Cache files are written whole (temporary file, then rename).
     """

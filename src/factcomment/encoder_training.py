@@ -10,6 +10,7 @@ quantised to int8, and the export is checked against torch on fixed inputs befor
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
 import logging
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from factcomment.accurate import ENCODER_FILES
 from factcomment.atomic import write_whole
 from factcomment.encoder import configure_tokenizer
 from factcomment.errors import TrainingDataError, UsageError
@@ -201,7 +203,7 @@ def _quiet():
 
 def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
                 check_texts: Sequence[str] = ()) -> dict[str, Any]:
-    """Write ``model.onnx`` (int8 when ``quantise``) and ``tokenizer.json`` into ``directory``.
+    """Write ``model.onnx.gz`` (int8 when ``quantise``) and ``tokenizer.json`` into ``directory``.
 
     The float export is checked against torch on ``check_texts`` (max |Δlogit| recorded and required below
     1e-3); the int8 model's largest difference is recorded as well, for the card. Returns those figures.
@@ -244,6 +246,9 @@ def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
     else:
         float_path.replace(final)
         figures["quantised"] = None
+    # Gzipped (without a time stamp, so a retrain on the same data writes the same bytes): a third smaller.
+    (directory / ENCODER_FILES[0]).write_bytes(gzip.compress(final.read_bytes(), 9, mtime=0))
+    final.unlink()
     return figures
 
 
@@ -320,11 +325,12 @@ def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | 
     s = {**ENCODER_SETTINGS, **(settings or {})}
     final = saved / "final" if saved else None
     export = json.loads((final / "export.json").read_text()) if final and (final / "export.json").is_file() else {}
-    if export.get("quantised") == QUANTISED:  # an export by another recipe is redone
+    # An export by another recipe, or one kept before the model was gzipped, is redone.
+    if export.get("quantised") == QUANTISED and all((final / name).is_file() for name in ENCODER_FILES):
         say(f"final encoder: read from {final}")
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        for name in ("model.onnx", "tokenizer.json"):
+        for name in ENCODER_FILES:
             shutil.copyfile(final / name, directory / name)
         return EncoderFit(directory, oof, folds, seed, s, export)
     say(f"fine-tuning the encoder on all {len(texts)} texts")
@@ -334,7 +340,7 @@ def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | 
     export = export_onnx(tuned, Path(directory), check_texts=texts[:64])
     if final is not None:
         final.mkdir(parents=True, exist_ok=True)
-        for name in ("model.onnx", "tokenizer.json"):
+        for name in ENCODER_FILES:
             shutil.copyfile(Path(directory) / name, final / name)
         write_whole(final / "export.json", json.dumps(export).encode())
     return EncoderFit(Path(directory), oof, folds, seed, dict(tuned.settings), export)
