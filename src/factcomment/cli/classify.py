@@ -66,5 +66,5 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
             return progress(classify_files(paths, job, loaded, tally, jobs=jobs, dask=dask), quiet,
                             count=lambda: tally.units, output=output)
 
-        emit("classify", output, format, force, tally, paths, rendered=rendered, explain=bool(explain),
+        emit("classify", output, format, force, tally, paths, pattern=glob, rendered=rendered, explain=bool(explain),
              empty=empty_columns(paths, input_format, glob, unit))
