@@ -79,6 +79,21 @@ def test_errors_and_warnings_come_in_input_order_whatever_the_jobs(tiny_model, w
         [(rows, 1)] + [(later, i) for i in range(1, 7)] + [(good, None)])
 
 
+@pytest.mark.parametrize("quiet", [[], ["--quiet"]])
+def test_jobs_beyond_the_usable_cores_are_lowered_with_a_warning(small_pieces, tiny_model, write, monkeypatch, quiet):
+    from factcomment import parallel
+
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", lambda *a: pytest.fail("workers were started"))
+    path = write("rows.jsonl", lines(10))
+    args = ["classify", path, "--model", str(tiny_model.path), "-f", "jsonl", *quiet]
+    one, many = runner.invoke(app, args), runner.invoke(app, args + ["--jobs", "1000"])
+    assert (one.exit_code, many.exit_code, one.stderr) == (0, 0, "")
+    assert many.stdout == one.stdout
+    assert many.stderr == ("" if quiet else "factcomment: warning: --jobs 1000: only 1 usable core(s) here; "
+                                            "using --jobs 1\n")
+
+
 def test_empty_jsonl_warns(tiny_model, write):
     path = write("empty.jsonl", "\n\n")
     result = runner.invoke(app, ["classify", path, "--model", str(tiny_model.path)])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from factcomment.api import classify_units
 from factcomment.explain import raw_count
 from factcomment.inference import Model
-from factcomment.parallel import ordered_map
+from factcomment.parallel import local_workers, ordered_map
 from factcomment.readers import InputOptions, Lines, Tally, Unit, iter_blocks, parse_lines
 from factcomment.writers import LongText, RenderedRows, RowWriter, classify_row, rendered_pieces
 
@@ -54,6 +54,8 @@ class Rendered:
 def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally, *, jobs: int = 1,
                    dask: str | None = None) -> Iterator[str]:
     """Yield the rendered rows (without a header) for every input, in input order."""
+    if dask is None and (workers := local_workers(jobs)) < jobs:
+        problems.warn(f"--jobs {jobs}: only {workers} usable core(s) here; using --jobs {workers}")
     # Framing runs ahead of the results (the workers' window): what it records, it hands on with its piece,
     # so that problems are reported in input order whatever the jobs. Bad rows it learns of stop it early.
     ahead, framed = Tally(_stopped=problems._stopped), deque()
