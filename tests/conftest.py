@@ -46,6 +46,16 @@ TINY_COMMENT = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _cores(monkeypatch):
+    """``jobs=N`` starts N workers in tests on any machine, even one with fewer cores (where it would be lowered
+    to them: see parallel.local_workers; the tests of that set their own count). Tests that kill a worker
+    would otherwise kill the test run on one core, where the work is done in process."""
+    from factcomment import parallel
+
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 8)
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
     """A model trained on the tiny corpus with the real recipe, saved and loaded like any other."""

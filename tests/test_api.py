@@ -96,6 +96,19 @@ def test_results_do_not_depend_on_batch_size_or_workers(tiny_model, monkeypatch)
     assert [classify([t], model=tiny_model)[0] for t in texts[:50]] == base[:50]
 
 
+def test_jobs_beyond_the_usable_cores_are_lowered_to_them(tiny_model, monkeypatch):
+    from factcomment import parallel
+
+    def refuse(*args):
+        raise AssertionError("worker processes were started")
+
+    texts = [f"Sentence {i} says the council {'should resign' if i % 3 else 'met'} today." for i in range(3000)]
+    base = classify(texts, model=tiny_model)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", refuse)
+    assert classify(texts, model=tiny_model, jobs=1000) == base
+
+
 def test_explanations_sum_to_the_decision(tiny_model):
     p = classify(["I think this is a shameful disgrace, police said."], model=tiny_model, explain=3)[0]
     e = p.explanation

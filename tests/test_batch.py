@@ -50,6 +50,50 @@ def test_skip_bad_rows_goes_on_across_pieces(small_pieces, tiny_model, write, jo
     assert result.stderr.count("not valid JSON") == 2
 
 
+@pytest.mark.parametrize("pieces", [None, 3])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_errors_and_warnings_come_in_input_order_whatever_the_jobs(tiny_model, write, monkeypatch, jobs, pieces):
+    # Documents are read where the input is framed, which runs ahead of the workers parsing JSON lines: their
+    # errors must still be reported after those of the rows before them.
+    if pieces:
+        monkeypatch.setattr(batch, "PIECE", pieces)
+    rows = write("rows_with_bad_line2.jsonl", lines(1) + "{broken\n" + lines(7))
+    bad = write("bad_utf8.txt", b"Caf\xe9 society.\n")
+    later = write("later.jsonl", lines(8, bad={7}))
+    good = write("good.txt", "One.\n")
+    result = runner.invoke(app, ["classify", rows, bad, later, good, rows, "--model", str(tiny_model.path),
+                                 "-f", "jsonl", "--jobs", jobs])
+    assert result.exit_code == 1
+    hint = "(pass --skip-bad-rows to skip bad rows)"
+    assert result.stderr == (
+        f"factcomment: warning: {rows}: named more than once (as {rows}); read once\n"
+        f"factcomment: error: {rows}:2: not valid JSON (Expecting property name enclosed in double quotes at "
+        f"column 2) {hint}\n"
+        f"factcomment: error: {bad}: not valid utf-8 at byte 3; pass --encoding with the file's encoding, "
+        "or --errors replace\n"
+        f"factcomment: error: {later}:7: not valid JSON (Expecting property name enclosed in double quotes at "
+        f"column 2) {hint}\n"
+        "factcomment: 3 problem(s) in 3 of 4 input(s); the rows after the bad row in 2 file(s) were not read "
+        f"{hint}; everything else was processed\n")
+    assert [(r["file"], r.get("id")) for r in map(json.loads, result.stdout.splitlines())] == (
+        [(rows, 1)] + [(later, i) for i in range(1, 7)] + [(good, None)])
+
+
+@pytest.mark.parametrize("quiet", [[], ["--quiet"]])
+def test_jobs_beyond_the_usable_cores_are_lowered_with_a_warning(small_pieces, tiny_model, write, monkeypatch, quiet):
+    from factcomment import parallel
+
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", lambda *a: pytest.fail("workers were started"))
+    path = write("rows.jsonl", lines(10))
+    args = ["classify", path, "--model", str(tiny_model.path), "-f", "jsonl", *quiet]
+    one, many = runner.invoke(app, args), runner.invoke(app, args + ["--jobs", "1000"])
+    assert (one.exit_code, many.exit_code, one.stderr) == (0, 0, "")
+    assert many.stdout == one.stdout
+    assert many.stderr == ("" if quiet else "factcomment: warning: --jobs 1000: only 1 usable core(s) here; "
+                                            "using --jobs 1\n")
+
+
 def test_empty_jsonl_warns(tiny_model, write):
     path = write("empty.jsonl", "\n\n")
     result = runner.invoke(app, ["classify", path, "--model", str(tiny_model.path)])

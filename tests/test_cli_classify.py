@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
@@ -139,6 +140,21 @@ def test_evaluate_plot_never_overwrites_an_input(tiny_model, write):
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"factcomment: error: {data}: is also an input; write the output to another file\n"
     assert open(data, "rb").read() == before
+
+
+@pytest.mark.parametrize("command", ["classify", "split", "report"])
+def test_an_output_that_is_a_hard_link_to_a_file_in_an_input_folder_is_refused(tiny_model, tmp_path, command):
+    source = tmp_path / "in" / "a.txt"
+    source.parent.mkdir()
+    source.write_text("The council met on Monday.\n", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    os.link(source, out)
+    model = ["--model", tiny_model.path] if command != "split" else []
+    result = run(command, source.parent, "-o", out, "--force", *model)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"factcomment: error: {out}: is also an input (as {source}); write the output to "
+                             "another file\n")
+    assert sorted(os.listdir(tmp_path)) == ["in", "out.txt"] and os.path.samefile(out, source)
 
 
 def test_evaluate_warns_when_the_gold_data_has_one_class(tiny_model, write):

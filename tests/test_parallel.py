@@ -77,6 +77,20 @@ def test_one_piece_of_work_starts_no_workers(tiny_model, write, monkeypatch):
     assert result.exit_code == 0 and result.stdout.count("\n") == 1
 
 
+def test_jobs_beyond_the_usable_cores_start_one_worker_per_core(tiny_model, monkeypatch):
+    # More workers than cores would only take turns on them, each holding its own copy of the model.
+    started = []
+    real = parallel._local_executor
+    monkeypatch.setattr(parallel, "_local_executor", lambda shared, jobs: started.append(jobs) or real(shared, jobs))
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
+    assert [parallel.local_workers(j) for j in (1, 2, 3, 1000)] == [1, 2, 2, 2]
+    assert list(parallel.ordered_map(_same, range(20), tiny_model, 1000)) == list(range(20))
+    assert started == [2]
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
+    assert list(parallel.ordered_map(_same, range(20), tiny_model, 1000)) == list(range(20))
+    assert started == [2]  # one core: the calling process does the work
+
+
 def _dies_or_refuses_t500(model, texts, *, crash):
     if "t500" in texts:
         if crash:

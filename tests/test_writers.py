@@ -181,6 +181,37 @@ def test_open_output_refuses_an_input(tmp_path, force):
     assert source.read_text() == "text\n"
 
 
+@pytest.mark.parametrize("link, named", [(os.link, "file"), (os.link, "folder"), (os.symlink, "file")])
+def test_open_output_refuses_another_name_for_an_input(tmp_path, link, named):
+    # The same file (device and inode) under another name is an input too, also when it is found in a folder.
+    # (A symlink into an input folder makes the file it points to the output, which the folder search skips.)
+    source = tmp_path / "in" / "a.txt"
+    source.parent.mkdir()
+    source.write_text("text\n")
+    out = tmp_path / "out.txt"
+    link(source, out)
+    inputs = [str(source) if named == "file" else str(source.parent)]
+    with pytest.raises(OutputError, match=f"^{out}: is also an input \\(as {source}\\); write the output to "
+                                          "another file$"):
+        with open_output(str(out), force=True, inputs=inputs):
+            pass
+    assert source.read_text() == "text\n" and sorted(os.listdir(tmp_path)) == ["in", "out.txt"]
+
+
+def test_open_output_searches_input_folders_for_the_pattern_only(tmp_path):
+    source = tmp_path / "in" / "a.jsonl"
+    source.parent.mkdir()
+    source.write_text("{}\n")
+    out = tmp_path / "out.jsonl"
+    os.link(source, out)
+    with pytest.raises(OutputError, match=f"^{out}: is also an input \\(as {source}\\)"):
+        with open_output(str(out), force=True, inputs=[str(source.parent)], pattern="*.jsonl"):
+            pass
+    with open_output(str(out), force=True, inputs=[str(source.parent)]) as stream:  # *.txt: a.jsonl is not read
+        stream.write("new\n")
+    assert (source.read_text(), out.read_text()) == ("{}\n", "new\n")
+
+
 @pytest.mark.parametrize("name", ["in.txt/", "new/"])
 def test_open_output_refuses_a_name_ending_in_a_slash(tmp_path, name):
     # pathlib drops the slash: "in.txt/" passed the input check (samefile fails on it) and --force replaced

@@ -41,8 +41,8 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
     explain
         When > 0, attach the ``explain`` strongest features each way to every prediction.
     jobs
-        Worker processes to score in (the calling process hands out slices and gathers them); the result is
-        identical whatever the number.
+        Worker processes to score in (the calling process hands out slices and gathers them), at most one
+        per usable core (a larger number is lowered to that); the result is identical whatever the number.
 
     Examples
     --------

@@ -11,13 +11,14 @@ order (:func:`~factcomment.parallel.ordered_map`) and render the same bytes.
 """
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from factcomment.api import classify_units
 from factcomment.explain import raw_count
 from factcomment.inference import Model
-from factcomment.parallel import ordered_map
+from factcomment.parallel import local_workers, ordered_map
 from factcomment.readers import InputOptions, Lines, Tally, Unit, iter_blocks, parse_lines
 from factcomment.writers import LongText, RenderedRows, RowWriter, classify_row, rendered_pieces
 
@@ -53,9 +54,20 @@ class Rendered:
 def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally, *, jobs: int = 1,
                    dask: str | None = None) -> Iterator[str]:
     """Yield the rendered rows (without a header) for every input, in input order."""
-    pieces = ((job, block) for block in iter_blocks(paths, job.options, problems, PIECE))
+    if dask is None and (workers := local_workers(jobs)) < jobs:
+        problems.warn(f"--jobs {jobs}: only {workers} usable core(s) here; using --jobs {workers}")
+    # Framing runs ahead of the results (the workers' window): what it records, it hands on with its piece,
+    # so that problems are reported in input order whatever the jobs. Bad rows it learns of stop it early.
+    ahead, framed = Tally(_stopped=problems._stopped), deque()
+
+    def pieces() -> Iterator[tuple[Job, Lines | list[Unit]]]:
+        for block in iter_blocks(paths, job.options, ahead, PIECE):
+            framed.append(ahead.take())
+            yield job, block
+
     in_file = 0  # units parsed so far from the file of the current raw blocks
-    for result in ordered_map(render_piece, pieces, model, jobs, dask=dask):
+    for result in ordered_map(render_piece, pieces(), model, jobs, dask=dask):
+        problems.add(framed.popleft())
         if result.parsed is not None:
             if problems.stopped(result.file):
                 continue  # blocks framed before a bad row stopped their file
@@ -64,6 +76,7 @@ def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally
             if result.last and not in_file and not problems.stopped(result.file):
                 problems.no_text(result.file)
         yield from rendered_pieces(result.text)
+    problems.add(ahead.take())  # inputs after the last piece
 
 
 def render_piece(model: Model, item: tuple[Job, Lines | list[Unit]]) -> Rendered:

@@ -25,6 +25,7 @@ from itertools import chain, islice
 from typing import Any, TypeVar
 
 from factcomment.cluster import dask_executor  # imports Dask only to connect
+from factcomment.encoder import usable_cores
 from factcomment.errors import WorkerError
 
 S = TypeVar("S")
@@ -40,13 +41,14 @@ def ordered_map(work: Callable[[S, T], R], items: Iterable[T], shared: S, jobs: 
                 dask: str | None = None) -> Iterator[R]:
     """Yield ``work(shared, item)`` for each item, in input order.
 
-    The work is done by ``jobs`` local worker processes, or on the Dask cluster at the address ``dask``
-    (see :func:`~factcomment.cluster.dask_executor`); with ``jobs=1``, or a single item to do locally, by the
-    calling process. ``shared`` (the model) reaches each worker once. ``work`` must be picklable by
+    The work is done by ``jobs`` local worker processes (at most one per usable core), or on the Dask cluster
+    at the address ``dask`` (see :func:`~factcomment.cluster.dask_executor`); with ``jobs=1``, one core, or a
+    single item to do locally, by the calling process. ``shared`` (the model) reaches each worker once. ``work`` must be picklable by
     reference (a module-level function or a partial of one).
     """
     items = iter(items)
     if dask is None:
+        jobs = local_workers(jobs)
         head = list(islice(items, 2))
         items = chain(head, items)
         if jobs == 1 or len(head) < 2:  # starting workers for one piece of work would only add their start-up
@@ -66,10 +68,16 @@ def map_slices(work: Callable[[S, Sequence[T]], R], sequence: Sequence[T], share
                size: int) -> Iterator[R]:
     """Yield ``work(shared, sequence[i:j])`` for consecutive slices of about ``size``, in order, over ``jobs``
     worker processes (:func:`ordered_map`). Forked workers inherit ``sequence``: only the bounds travel."""
-    bounds = _guided_bounds(len(sequence), size, jobs)
+    bounds = _guided_bounds(len(sequence), size, local_workers(jobs))
     if _start_method() == "fork":
         return ordered_map(_slice, bounds, (work, shared, sequence), jobs)
     return ordered_map(work, (sequence[a:b] for a, b in bounds), shared, jobs)
+
+
+def local_workers(jobs: int) -> int:
+    """The local worker processes ``jobs`` asks for, at most one per usable core: more would only take turns on
+    the cores, each holding its own copy of the model (the output is the same either way)."""
+    return min(jobs, usable_cores())
 
 
 def _slice(state: tuple[Callable, Any, Sequence], bounds: tuple[int, int]) -> Any:

@@ -117,6 +117,12 @@ class Tally:
         self.files += other.files
         self.units += other.units
 
+    def take(self) -> Tally:
+        """Move out what was recorded since the last take (the files stopped stay known here)."""
+        taken = Tally(self.errors, self.warnings, self.files, self.units)
+        self.errors, self.warnings, self.files, self.units = [], [], 0, 0
+        return taken
+
     def stopped(self, name: str) -> bool:
         """Whether a bad row stopped the input ``name``: the rows after it are not read."""
         return name in self._stopped

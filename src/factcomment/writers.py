@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from factcomment.atomic import publish_file, remove_stale, temporary_prefix, umask, writing
 from factcomment.errors import OutputError, UsageError
+from factcomment.readers import Tally, expand_paths
 
 OUTPUT_FORMATS = ("table", "jsonl", "csv", "tsv")
 # Errors that mean the output cannot take what is written (a full disk or quota, a device that refuses).
@@ -184,7 +185,7 @@ def rendered_pieces(rendered: Iterable[str | LongText]) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] = (),
+def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] = (), pattern: str = "*.txt",
                 option: str = "--output") -> Iterator[IO[str]]:
     """Yield a text stream for ``path`` (``None`` or ``-`` for stdout), committed atomically on success.
 
@@ -193,7 +194,8 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
     temporary file is removed and the target is left as it was. Without ``force`` the target is created only
     if nothing is there when the run commits, so of two runs racing for one name exactly one wins. A symlink
     has its target replaced, not the link. A device or a named pipe (``/dev/null``, ``/dev/stdout``, a FIFO)
-    is written into directly. ``path`` may not be one of ``inputs``; errors name it as ``option``.
+    is written into directly. ``path`` may not be one of ``inputs`` (files, or folders searched for
+    ``pattern``), under any name; errors name it as ``option``.
     """
     if path is None or path == "-":
         yield sys.stdout
@@ -203,7 +205,7 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
     if path.endswith(("/", os.sep)):  # pathlib drops the slash: "in.txt/" would pass for in.txt, "new/" make a file
         raise OutputError(f"{path}: names a directory; give a file name for {option}")
     target = Path(path)
-    _refuse_input(path, inputs)
+    _refuse_input(path, inputs, pattern)
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:
@@ -267,13 +269,20 @@ def _cannot_write(path: str, error: OSError) -> OutputError:
     return OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere")
 
 
-def _refuse_input(path: str, inputs: Sequence[str]) -> None:
-    for name in inputs:
-        if name == "-" or os.path.isdir(name):
-            continue
-        with contextlib.suppress(OSError):
-            if os.path.samefile(path, name):
-                raise OutputError(f"{path}: is also an input; write the output to another file")
+def _refuse_input(path: str, inputs: Sequence[str], pattern: str) -> None:
+    """Refuse an output that is a file the run reads, named or found in a folder, under any name: the same
+    device and inode (a hard link, a symlink). An output the folder search passes over (it sits in the folder,
+    or a symlink points there) is not read, so it is not an input."""
+    try:
+        output = os.stat(path)
+    except OSError:
+        return  # nothing there yet: no input can be it
+    with writing(path):
+        for name in expand_paths(inputs, pattern, Tally()):
+            with contextlib.suppress(OSError):
+                if name != "-" and os.path.samestat(output, os.stat(name)):
+                    alias = "" if os.path.abspath(name) == os.path.abspath(path) else f" (as {name})"
+                    raise OutputError(f"{path}: is also an input{alias}; write the output to another file")
 
 
 def _json_keys(columns: Sequence[str]) -> list[tuple[str, str]]:

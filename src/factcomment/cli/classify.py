@@ -37,7 +37,9 @@ from factcomment.segment import DEFAULT_MARKER
 def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, output: Output = None,
              force: Force = False, model: ModelPath = None, threshold: Threshold = None,
              explain: Annotated[int, typer.Option("--explain", help="Add the K strongest features each way.", min=0)] = 0,
-             jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (output is identical).", min=1)] = 1,
+             jobs: Annotated[int, typer.Option(
+                 "--jobs", "-j", help="Worker processes, at most one per usable core (output is identical).",
+                 min=1)] = 1,
              dask: Annotated[Optional[str], typer.Option(
                  "--dask", help="Run on a Dask cluster: a tcp:// scheduler address, or 'local'.")] = None,
              text_column: TextColumn = None, id_column: IdColumn = None, marker: Marker = DEFAULT_MARKER,
@@ -66,5 +68,5 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
             return progress(classify_files(paths, job, loaded, tally, jobs=jobs, dask=dask), quiet,
                             count=lambda: tally.units, output=output)
 
-        emit("classify", output, format, force, tally, paths, rendered=rendered, explain=bool(explain),
+        emit("classify", output, format, force, tally, paths, pattern=glob, rendered=rendered, explain=bool(explain),
              empty=empty_columns(paths, input_format, glob, unit))

@@ -67,7 +67,8 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
                                label_map=parse_label_map(label_map or []), unit=unit, marker=marker,
                                literal_marker=literal_marker)
         # The plot is an output like -o: claimed first (never an input), written whole or not at all.
-        with open_output(plot, force=True, inputs=paths, option="--plot") if plot else contextlib.nullcontext() as picture:
+        with (open_output(plot, force=True, inputs=paths, pattern=glob, option="--plot") if plot
+              else contextlib.nullcontext()) as picture:
             result = evaluate_files(paths, options, tally, model=model, threshold=threshold,
                                     allow_version_mismatch=allow_version_mismatch)
             typer.echo(json.dumps(result.as_dict(), indent=2) if format == "json" else render_table(result))

@@ -80,7 +80,7 @@ def write_page(paths: list[str], output: str, force: bool, unit: str, model: str
         options = InputOptions(input_format="text", pattern=glob, encoding=encoding, errors=errors, unit=unit,
                                marker=marker, literal_marker=literal_marker)
         # The output is claimed first, so that an input folder holding it does not read it back.
-        with discarded_unless_processed(output, force, tally, paths) as stream:
+        with discarded_unless_processed(output, force, tally, paths, glob) as stream:
             stream.write(build_report(paths, options, tally, model=model, threshold=threshold, explain=explain,
                                       allow_version_mismatch=allow_version_mismatch, review=review, order=order,
                                       title="factcomment review" if review else "factcomment report"))

@@ -21,14 +21,15 @@ T = TypeVar("T")
 
 
 def emit(command: str, output: str | None, format: str | None, force: bool, tally: Tally, inputs: list[str], *,
-         rows: Iterable[dict] = (), rendered: Callable[[str, tuple[str, ...]], Iterable[str]] | None = None,
+         pattern: str, rows: Iterable[dict] = (), rendered: Callable[[str, tuple[str, ...]], Iterable[str]] | None = None,
          explain: bool = False, empty: Sequence[str] = ()) -> None:
     """Write dict ``rows``, or the text that ``rendered(fmt, columns)`` yields, under one header.
 
     ``--output`` is only written if something was processed: a run that exits 2 leaves no file. ``empty``
-    names table columns that stay empty for these inputs (see :func:`empty_columns`).
+    names table columns that stay empty for these inputs (see :func:`empty_columns`); ``pattern`` is the
+    ``--glob`` of the input folders.
     """
-    with discarded_unless_processed(output, force, tally, inputs) as stream:
+    with discarded_unless_processed(output, force, tally, inputs, pattern) as stream:
         fmt = choose_format(format, stream)
         columns = columns_for(command, fmt, explain, empty)
         writer = RowWriter(stream, fmt, columns)
@@ -44,13 +45,14 @@ class _Discard(Exception):
 
 
 @contextlib.contextmanager
-def discarded_unless_processed(output: str | None, force: bool, tally: Tally, inputs: list[str]) -> Iterator[Any]:
+def discarded_unless_processed(output: str | None, force: bool, tally: Tally, inputs: list[str],
+                               pattern: str) -> Iterator[Any]:
     """``open_output``, except that the file is dropped when inputs failed and nothing was processed.
 
     The run then ends with exit 2 (see :func:`summarise`), and exit 2 means no output file.
     """
     try:
-        with open_output(output, force=force, inputs=inputs) as stream:
+        with open_output(output, force=force, inputs=inputs, pattern=pattern) as stream:
             yield stream
             if nothing_processed(tally):
                 raise _Discard

@@ -41,6 +41,6 @@ def split(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, output
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                skip_bad_rows=skip_bad_rows, unit=unit, marker=marker, literal_marker=literal_marker)
         units = iter_units(paths, options, tally)
-        emit("split", output, format, force, tally, paths,
+        emit("split", output, format, force, tally, paths, pattern=glob,
              rows=(split_row(u) for u in progress(units, quiet, output=output)),
              empty=empty_columns(paths, input_format, glob, unit))
