@@ -58,7 +58,7 @@ def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally
         problems.warn(f"--jobs {jobs}: only {workers} usable core(s) here; using --jobs {workers}")
     # Framing runs ahead of the results (the workers' window): what it records, it hands on with its piece,
     # so that problems are reported in input order whatever the jobs. Bad rows it learns of stop it early.
-    ahead, framed = Tally(_stopped=problems._stopped), deque()
+    ahead, framed = problems.beside(), deque()
 
     def pieces() -> Iterator[tuple[Job, Lines | list[Unit]]]:
         for block in iter_blocks(paths, job.options, ahead, PIECE):

@@ -117,6 +117,10 @@ class Tally:
         self.files += other.files
         self.units += other.units
 
+    def beside(self) -> Tally:
+        """An empty Tally that shares this one's stopped files (for a reader running ahead of this one)."""
+        return Tally(_stopped=self._stopped)
+
     def take(self) -> Tally:
         """Move out what was recorded since the last take (the files stopped stay known here)."""
         taken = Tally(self.errors, self.warnings, self.files, self.units)
