@@ -164,28 +164,28 @@ class LinearTables:
         token_id, n_tokens, unigram, pair_keys, pair_feature, pair_class, weight, idf2, token_cues, largest = tables
         ids = np.array(list(map(token_id, stream, repeat(0))), dtype=np.int64)  # faster than np.fromiter
         n_features = len(weight)  # the last one weighs 0: "no feature"
-        pairs = ids[:-1] * n_tokens + ids[1:]
-        where = np.searchsorted(pair_keys, pairs)
-        np.minimum(where, len(pair_keys) - 1, out=where)
-        hit = pair_keys[where] == pairs
-        following = np.where(hit, pair_feature[where], n_features - 1)
+        # searchsorted is several times faster on sorted needles: look up each distinct pair once (asked for the
+        # inverse, np.unique sorts).
+        distinct, inverse = np.unique(ids[:-1] * n_tokens + ids[1:], return_inverse=True)
+        found = np.minimum(np.searchsorted(pair_keys, distinct), len(pair_keys) - 1)
+        hit = pair_keys[found] == distinct
+        following = np.where(hit, pair_feature[found], n_features - 1)[inverse]
         ends = np.flatnonzero(ids == _END_ID)
         starts = np.concatenate(([0], ends[:-1] + 1))
         bound = _INT64_MAX // (2 * largest)  # texts with more entries than this are summed as Python ints
-        # Distinct features per text: (text, feature) keys, unique.
+        # Distinct features per text: (text, feature) keys, sorted and unique (np.unique hashes, several times
+        # slower). "No feature" weighs 0: keeping it among them is cheaper than filtering it out.
         text_of = np.cumsum(ids == _START_ID) - 1
         features = np.concatenate((unigram[ids], following))
-        owner = np.concatenate((text_of, text_of[:-1]))
-        keep = features < n_features - 1
-        keys = np.sort(owner[keep] * n_features + features[keep])  # np.unique hashes, several times slower
-        keys = keys[np.append(True, keys[1:] != keys[:-1])] if len(keys) else keys
+        keys = np.sort(np.concatenate((text_of, text_of[:-1])) * n_features + features)
+        keys = keys[np.append(True, keys[1:] != keys[:-1])]
         distinct_text, distinct_feature = np.divmod(keys, n_features)
-        lo = np.searchsorted(distinct_text, np.arange(len(texts)), "left")
-        hi = np.searchsorted(distinct_text, np.arange(len(texts)), "right")
+        edges = np.searchsorted(distinct_text, np.arange(len(texts) + 1))
+        lo, hi = edges[:-1], edges[1:]
         columns = [self._segment_sums(np, table[distinct_feature], lo, hi, bound) for table in (weight, idf2)]
         # Cues: the class weight of each position's unigram and bigram, and each token's lexicon weight.
         cue_values = token_cues[ids, 0]
-        cue_values[:-1] += np.where(hit, pair_class[where], 0)
+        cue_values[:-1] += np.where(hit, pair_class[found], 0)[inverse]
         columns.append(self._segment_sums(np, cue_values, starts, ends, bound))
         columns.append(self._segment_sums(np, token_cues[ids, 1], starts, ends, bound))
         columns.append((ends - starts - 1).tolist())
