@@ -254,7 +254,7 @@ def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
 
 @dataclass(frozen=True)
 class EncoderFit:
-    """A fine-tuned, exported encoder (``model.onnx`` and ``tokenizer.json`` in ``directory``) and the
+    """A fine-tuned, exported encoder (``model.onnx.gz`` and ``tokenizer.json`` in ``directory``) and the
     out-of-fold logits of its cross-fitted twins, one per training text."""
 
     directory: Path
