@@ -128,3 +128,19 @@ def test_a_damaged_gzip_is_a_model_error_naming_the_directory(tmp_path):
     tokenizer = (SHIPPED / "tokenizer.json").read_text(encoding="utf-8")
     with pytest.raises(ModelError, match=r"^somewhere: cannot unpack the accurate model \(.+\); reinstall or retrain it$"):
         OnnxEncoder(b"\x1f\x8b\x08\x00 not really gzip", tokenizer, where="somewhere")
+
+
+def test_calls_from_several_threads_score_every_text(accurate):
+    # The sessions beyond the first open on the first call with more than one text; a call already running
+    # in another thread must go on with the sessions it began with, not stride over a list growing under it.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from factcomment.encoder import OnnxEncoder
+
+    encoder = accurate.scorer._encoder
+    fresh = OnnxEncoder(encoder._model, encoder._tokenizer_json, max_length=encoder.max_length, threads=2)
+    texts = (TINY_REPORT + TINY_COMMENT) * 3
+    expected = encoder.logits(texts)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(fresh.logits, [texts] * 4))
+    assert results == [expected] * 4

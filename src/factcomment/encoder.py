@@ -122,13 +122,15 @@ class OnnxEncoder:
         # run: every process opens its own sessions (an unpickled copy has none yet).
         if self._pid != os.getpid():
             self._open()
-        while len(texts) > 1 and len(self._sessions) < (self.threads or usable_cores()):
-            self._sessions.append(self._session())
+        wanted = self.threads or usable_cores()
+        if len(texts) > 1 and len(self._sessions) < wanted:
+            # A new list, never one grown in place: a call running in another thread keeps the list it began with.
+            self._sessions = self._sessions + [self._session() for _ in range(wanted - len(self._sessions))]
         out: list[float] = []
         for begin in range(0, len(texts), BATCH):
             batch = [t.translate(_SURROGATES) for t in texts[begin:begin + BATCH]]
             ids = [np.array([e.ids], dtype=np.int64) for e in self._tokenizer.encode_batch(batch)]
-            sessions = self._sessions
+            sessions = self._sessions  # one list for the whole batch (see above)
 
             def run(k: int) -> list[tuple[int, float]]:
                 session = sessions[k]
