@@ -407,17 +407,18 @@ def _read_jsonl(name: str, stream: BinaryIO, options: InputOptions, problems: Ta
     # UTF-16/32 lines are decoded here and handed on as UTF-8, which read_jsonl_lines frames and parses.
     text = io.TextIOWrapper(stream, encoding, options.errors, newline="\n")
     try:
-        yield from read_jsonl_lines(name, _utf8_lines(text, name, encoding),
-                                    dataclasses.replace(options, encoding="utf-8"), problems)
+        lines = (line.encode("utf-8", "surrogatepass") for line in _decoded_lines(text, name, encoding))
+        yield from read_jsonl_lines(name, lines, dataclasses.replace(options, encoding="utf-8"), problems)
     finally:
         text.detach()  # the caller closes the file (or leaves stdin open)
 
 
-def _utf8_lines(text: Iterable[str], name: str, encoding: str) -> Iterator[bytes]:
+def _decoded_lines(lines: Iterable[str], name: str, encoding: str) -> Iterator[str]:
+    """The lines a UTF-16/32 decoder gives; an undecodable one is an InputError naming its line."""
     number = 0
     try:
-        for number, line in enumerate(text, start=1):
-            yield line.encode("utf-8", "surrogatepass")
+        for number, line in enumerate(lines, start=1):
+            yield line
     except UnicodeError as error:
         raise _undecodable(name, number + 1, encoding, error) from None
 
@@ -577,12 +578,7 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
     encoding = "utf-8-sig" if options.encoding.lower().replace("_", "-") == "utf-8" else options.encoding
     encoding = bom_encoding(head) or encoding
     if _wide(encoding):
-        number = 0
-        try:
-            for number, line in enumerate(codecs.getreader(encoding)(stream, options.errors), start=1):
-                yield line
-        except UnicodeError as error:
-            raise _undecodable(name, number + 1, encoding, error) from None
+        yield from _decoded_lines(codecs.getreader(encoding)(stream, options.errors), name, encoding)
         return
     decoder_encoding, number, offset = encoding, 0, 0
     for raw in stream:
