@@ -91,14 +91,11 @@ class RowWriter:
 
     def _write_parts(self, parts: list[str | LongText]) -> None:
         defer = getattr(self.stream, "defer", None)  # a RenderedRows keeps a long text as it is
-        for part in parts:
+        for part in parts if defer is not None else rendered_pieces(parts):
             if type(part) is str:
                 self.stream.write(part)
-            elif defer is not None:
-                defer(part)
             else:
-                for piece in part.pieces():
-                    self.stream.write(piece)
+                defer(part)
 
     def _long_row(self, row: dict[str, Any]) -> list[str | LongText]:
         """``row``, spelled as the other paths spell it, with its text left as a LongText: (before, text, after)."""
