@@ -161,8 +161,8 @@ def balanced_weights(labels: Sequence[str], weights: Sequence[float] | None = No
 
 def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Sequence[str],
                     p_teacher: Sequence[float], *, teacher_threshold: float, mode: str = "soft",
-                    weight: float = 0.1, min_df: int = 3, balance_transfer: bool = True, seed: int = 0,
-                    folds: int = 5, settings: dict[str, Any] | None = None):
+                    weight: float = 0.1, min_df: int = 3, seed: int = 0, folds: int = 5,
+                    settings: dict[str, Any] | None = None):
     """Train the fast model on gold rows plus teacher-labelled transfer rows.
 
     Gold rows are balanced among themselves, transfer rows among themselves (by their soft or hard label
@@ -186,7 +186,7 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
                                                  threshold=teacher_threshold)
     gold_w = balanced_weights(list(y))
     # Balanced within the transfer rows, then scaled so that one transfer row weighs `weight` gold rows.
-    if balance_transfer and t_texts:
+    if t_texts:
         t_weights = balanced_weights(t_labels, t_weights)
     t_weights = [weight * w for w in t_weights]
     # The weights do the balancing. One CV picks the threshold: each repeat refits on every transfer row.
@@ -205,7 +205,7 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     threshold, metrics = _best_threshold(y == "comment", p_oof)
     metrics.update(n=len(y), folds=folds, seed=seed, auc=float(roc_auc_score(y == "comment", p_oof)),
                    counts={label: int((y == label).sum()) for label in LABELS},
-                   transfer={"rows": len(transfer), "mode": mode, "weight": weight, "balanced": balance_transfer})
+                   transfer={"rows": len(transfer), "mode": mode, "weight": weight, "balanced": True})
     final = fit(range(len(texts)))
     _slim(final)
     return TrainResult(final, threshold, metrics, s)
