@@ -195,10 +195,14 @@ def iter_documents(paths: Iterable[str], options: InputOptions, problems: Tally)
     for name in expand_paths(paths, options.pattern, problems):
         problems.files += 1
         try:
-            text = read_document(name, options)
+            with _open_binary(name) as stream:
+                text = decode_stream(stream, name, options.encoding, options.errors)
         except InputError as error:
             error.file = name
             problems(error)
+            continue
+        except OSError as error:
+            problems(unreadable(name, error))
             continue
         yield name, text
 
@@ -275,15 +279,6 @@ def _line_blocks(name: str, problems: Tally, size: int) -> Iterator[Lines]:
 def unreadable(name: str, error: OSError) -> InputError:
     """The error for an input the operating system would not let us read."""
     return InputError(f"{name}: cannot read ({error.strerror or error}); check the path and permissions", file=name)
-
-
-def read_document(name: str, options: InputOptions) -> str:
-    """The whole text of one document (a path, or ``-`` for stdin), decoded; raises InputError."""
-    try:
-        with _open_binary(name) as stream:
-            return decode_stream(stream, name, options.encoding, options.errors)
-    except OSError as error:
-        raise unreadable(name, error) from None
 
 
 READ = 1 << 16  # bytes of a document read and decoded at a time
