@@ -378,11 +378,8 @@ def _utf16_hint(data: bytes) -> str:
 
 def _wide_encoding(stream: BinaryIO, options: InputOptions) -> str | None:
     """UTF-16 or UTF-32 (by BOM, or by --encoding): text that cannot be cut into lines at the byte b"\\n"."""
-    head = stream.peek(4)[:4] if hasattr(stream, "peek") else b""
-    bom = bom_encoding(head)
-    if bom is not None:
-        return bom if bom != "utf-8-sig" else None
-    return options.encoding if _wide(options.encoding) else None
+    encoding = bom_encoding(stream.peek(4)[:4] if hasattr(stream, "peek") else b"") or options.encoding
+    return encoding if _wide(encoding) else None
 
 
 def is_wide_file(name: str, options: InputOptions) -> bool:
