@@ -313,8 +313,7 @@ def decode_stream(stream: BinaryIO, name: str, encoding: str = "utf-8", errors: 
         data, carry = (data[:cut], data[cut:]) if block else (data, b"")
         nul = data.find(b"\x00") if nul_is_binary else -1
         if nul >= 0:
-            raise InputError(f"{name}: binary data (NUL byte at byte {offset + nul}); factcomment reads text "
-                             f"files{_utf16_hint(start)}")
+            raise _binary(name, offset + nul, start)
         if failed is None and data:
             try:
                 piece = data.decode("utf-8-sig" if bom and offset == 0 else "utf-8", errors)
@@ -335,8 +334,7 @@ def decode_stream(stream: BinaryIO, name: str, encoding: str = "utf-8", errors: 
         if not block:
             break
     if failed is not None:
-        raise InputError(f"{name}: not valid {bom or encoding} at byte {failed}; "
-                         "pass --encoding with the file's encoding, or --errors replace")
+        raise InputError(f"{name}: {_not_valid(bom or encoding, failed)}")
     return text
 
 
@@ -345,16 +343,20 @@ def decode(data: bytes, name: str, encoding: str = "utf-8", errors: str = "stric
     bom = bom_encoding(data)
     nul = -1 if bom or "16" in encoding or "32" in encoding else data.find(b"\x00")
     if nul >= 0:
-        raise InputError(f"{name}: binary data (NUL byte at byte {offset + nul}); factcomment reads text "
-                         f"files{_utf16_hint(data)}")
+        raise _binary(name, offset + nul, data)
     encoding = bom or encoding
     try:
         return data.decode(encoding, errors)
     except UnicodeDecodeError as error:
-        raise InputError(
-            f"{name}: not valid {encoding} at byte {offset + error.start}; "
-            "pass --encoding with the file's encoding, or --errors replace"
-        ) from None
+        raise InputError(f"{name}: {_not_valid(encoding, offset + error.start)}") from None
+
+
+def _binary(name: str, at: int, head: bytes) -> InputError:
+    return InputError(f"{name}: binary data (NUL byte at byte {at}); factcomment reads text files{_utf16_hint(head)}")
+
+
+def _not_valid(encoding: str, at: int) -> str:
+    return f"not valid {encoding} at byte {at}; pass --encoding with the file's encoding, or --errors replace"
 
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
@@ -579,8 +581,7 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
             problem = "binary data (NUL byte); factcomment reads text files" if "\x00" in text else None
         except UnicodeDecodeError as error:
             text = raw.decode(decoder_encoding, "replace")
-            problem = (f"not valid {options.encoding} at byte {offset + error.start}; pass --encoding with the "
-                       "file's encoding, or --errors replace")
+            problem = _not_valid(options.encoding, offset + error.start)
         decoder_encoding = "utf-8" if encoding == "utf-8-sig" else encoding  # only the file's start has a BOM
         offset += len(raw)
         # splitlines, as a text stream would: a lone CR ends a line too.
