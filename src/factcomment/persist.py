@@ -183,7 +183,9 @@ def save_model(directory: str | os.PathLike[str], pipeline: Any, scorer: dict[st
 
 def write_card(directory: Path, card: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
     """Write ``card.json`` and ``README.md`` for the model ``files`` already in ``directory``; return the card."""
-    full = {"format": CARD_FORMAT, **card, "versions": library_versions(), "files": {
+    versions = {"factcomment": __version__, "python": platform.python_version(),
+                **installed_versions(("scikit-learn", "joblib", "numpy", "scipy"))}
+    full = {"format": CARD_FORMAT, **card, "versions": versions, "files": {
         name: {"sha256": sha256_of(directory / name), "bytes": (directory / name).stat().st_size}
         for name in files
     }}
@@ -255,11 +257,6 @@ def staging_dir(out: str | os.PathLike[str], *, force: bool = False) -> Iterator
             raise OutputError(f"{out}: cannot replace it ({error.strerror}); check the directory") from None
     finally:
         shutil.rmtree(staged, ignore_errors=True)
-
-
-def library_versions() -> dict[str, str]:
-    return {"factcomment": __version__, "python": platform.python_version(),
-            **installed_versions(("scikit-learn", "joblib", "numpy", "scipy"))}
 
 
 def sha256_of(path: Path) -> str:
