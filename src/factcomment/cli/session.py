@@ -175,17 +175,14 @@ def summarise(tally: Tally, quiet: bool) -> None:
         return
     _report_errors(tally)
     nothing = nothing_processed(tally)
-    typer.echo(f"factcomment: {len(tally.errors)} problem(s) in {len(tally.failed_files)} of {tally.files} input(s); "
-               + ("nothing could be processed" if nothing else _rest(tally)), err=True)
-    raise typer.Exit(EXIT_USAGE if nothing else EXIT_SOME_FAILED)
-
-
-def _rest(tally: Tally) -> str:
     stopped = sum(e.stopped for e in tally.errors)
-    if stopped:
-        return (f"the rows after the bad row in {stopped} file(s) were not read (pass --skip-bad-rows to skip "
-                "bad rows); everything else was processed")
-    return "everything else was processed"
+    rest = ("nothing could be processed" if nothing
+            else f"the rows after the bad row in {stopped} file(s) were not read (pass --skip-bad-rows to skip bad "
+                 "rows); everything else was processed" if stopped
+            else "everything else was processed")
+    typer.echo(f"factcomment: {len(tally.errors)} problem(s) in {len(tally.failed_files)} of {tally.files} input(s); "
+               + rest, err=True)
+    raise typer.Exit(EXIT_USAGE if nothing else EXIT_SOME_FAILED)
 
 
 def _report_errors(tally: Tally) -> None:
