@@ -150,6 +150,24 @@ def test_a_worker_killed_mid_run_is_a_one_line_error_and_no_output_file(small_pi
     assert not out.exists() and list(tmp_path.glob("labels*")) == []
 
 
+def test_problems_found_ahead_of_a_worker_that_died_are_still_reported(small_pieces, tiny_model, write, tmp_path,
+                                                                      monkeypatch):
+    # Framing runs ahead of the workers' results: a run ended by a dead worker still lists, in input order,
+    # the problems framing had found beyond the last result it received.
+    from factcomment import parallel
+
+    monkeypatch.setattr(parallel, "_start_method", lambda: "fork")
+    monkeypatch.setattr(batch, "render_piece", _killed)
+    missing = str(tmp_path / "missing.txt")
+    result = runner.invoke(app, ["classify", write("rows.jsonl", lines(10)), missing, "--model",
+                                 str(tiny_model.path), "--jobs", "2"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"factcomment: error: {missing}: no such file or directory",
+        "factcomment: error: a worker process died before finishing its work (killed, or out of memory?); "
+        "rerun with fewer jobs"]
+
+
 class _Discard:
     """An output stream that only counts what it is given."""
 

@@ -66,17 +66,21 @@ def classify_files(paths: Iterable[str], job: Job, model: Model, problems: Tally
             yield job, block
 
     in_file = 0  # units parsed so far from the file of the current raw blocks
-    for result in ordered_map(render_piece, pieces(), model, jobs, dask=dask):
-        problems.add(framed.popleft())
-        if result.parsed is not None:
-            if problems.stopped(result.file):
-                continue  # blocks framed before a bad row stopped their file
-            problems.add(result.parsed)
-            in_file = result.parsed.units + (0 if result.first else in_file)
-            if result.last and not in_file and not problems.stopped(result.file):
-                problems.no_text(result.file)
-        yield from rendered_pieces(result.text)
-    problems.add(ahead.take())  # inputs after the last piece
+    try:
+        for result in ordered_map(render_piece, pieces(), model, jobs, dask=dask):
+            problems.add(framed.popleft())
+            if result.parsed is not None:
+                if problems.stopped(result.file):
+                    continue  # blocks framed before a bad row stopped their file
+                problems.add(result.parsed)
+                in_file = result.parsed.units + (0 if result.first else in_file)
+                if result.last and not in_file and not problems.stopped(result.file):
+                    problems.no_text(result.file)
+            yield from rendered_pieces(result.text)
+    finally:  # what framing found after the last result (inputs with no piece, or a run ended by a failure)
+        for found in framed:
+            problems.add(found)
+        problems.add(ahead.take())
 
 
 def render_piece(model: Model, item: tuple[Job, Lines | list[Unit]]) -> Rendered:
