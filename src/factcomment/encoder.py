@@ -58,7 +58,8 @@ class OnnxEncoder:
             try:
                 model = gzip.decompress(model)
             except (OSError, EOFError, zlib.error) as error:
-                raise ModelError(f"{where}: cannot unpack the accurate model ({error}); reinstall or retrain it") from None
+                raise ModelError(f"{where}: cannot unpack the accurate model ({error}); "
+                                 "reinstall or retrain it") from None
         self._model, self._tokenizer_json = model, tokenizer
         self.max_length, self.threads, self._where = max_length, threads, where
         self._open()  # now, so that a bad model fails at load time, not at the first text
@@ -107,7 +108,8 @@ class OnnxEncoder:
 
     def __getstate__(self) -> dict[str, Any]:
         # A session does not pickle; the receiving process (a pool or Dask worker) opens its own.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_sessions", "_tokenizer", "_options")} | {"_pid": None}
+        unpicklable = ("_sessions", "_tokenizer", "_options")
+        return {k: v for k, v in self.__dict__.items() if k not in unpicklable} | {"_pid": None}
 
     def logits(self, texts: Sequence[str]) -> list[float]:
         """One logit per text, in input order.

@@ -43,8 +43,8 @@ def ordered_map(work: Callable[[S, T], R], items: Iterable[T], shared: S, jobs: 
 
     The work is done by ``jobs`` local worker processes (at most one per usable core), or on the Dask cluster
     at the address ``dask`` (see :func:`~factcomment.cluster.dask_executor`); with ``jobs=1``, one core, or a
-    single item to do locally, by the calling process. ``shared`` (the model) reaches each worker once. ``work`` must be picklable by
-    reference (a module-level function or a partial of one).
+    single item to do locally, by the calling process. ``shared`` (the model) reaches each worker once.
+    ``work`` must be picklable by reference (a module-level function or a partial of one).
     """
     items = iter(items)
     if dask is None:

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from factcomment.atomic import publish_file, remove_stale, temporary_prefix, umask, writing
 from factcomment.errors import OutputError, UsageError
-from factcomment.readers import Tally, expand_paths
+from factcomment.readers import InputOptions, Tally, expand_paths
 
 OUTPUT_FORMATS = ("table", "jsonl", "csv", "tsv")
 # Errors that mean the output cannot take what is written (a full disk or quota, a device that refuses).
@@ -182,8 +182,8 @@ def rendered_pieces(rendered: Iterable[str | LongText]) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] = (), pattern: str = "*.txt",
-                option: str = "--output") -> Iterator[IO[str]]:
+def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] = (),
+                pattern: str = InputOptions.pattern, option: str = "--output") -> Iterator[IO[str]]:
     """Yield a text stream for ``path`` (``None`` or ``-`` for stdout), committed atomically on success.
 
     A regular file is written to a temporary file beside the target and renamed into place only when the
