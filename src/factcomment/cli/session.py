@@ -21,8 +21,9 @@ T = TypeVar("T")
 
 
 def emit(command: str, output: str | None, format: str | None, force: bool, tally: Tally, inputs: list[str], *,
-         pattern: str, rows: Iterable[dict] = (), rendered: Callable[[str, tuple[str, ...]], Iterable[str]] | None = None,
-         explain: bool = False, empty: Sequence[str] = ()) -> None:
+         pattern: str, rows: Iterable[dict] = (),
+         rendered: Callable[[str, tuple[str, ...]], Iterable[str]] | None = None, explain: bool = False,
+         empty: Sequence[str] = ()) -> None:
     """Write dict ``rows``, or the text that ``rendered(fmt, columns)`` yields, under one header.
 
     ``--output`` is only written if something was processed: a run that exits 2 leaves no file. ``empty``
