@@ -73,9 +73,9 @@ def aucs(y, scores, texts) -> tuple[float, float, float]:
 def best_macro_f1(y, scores) -> float:
     import numpy as np
 
-    from factcomment.model import _best_threshold
+    from factcomment.evaluation import best_threshold
 
-    return _best_threshold(np.asarray(y) == "comment", np.asarray(scores, dtype=float))[1]["macro_f1"]
+    return best_threshold(np.asarray(y) == "comment", np.asarray(scores, dtype=float))[1]["macro_f1"]
 
 
 def cross_validate(settings: dict, texts: list[str], y: list[str], folds: int,

@@ -84,12 +84,12 @@ def judge(truth: list[str], decisions: list[float], cut: float) -> dict:
     import numpy as np
     from sklearn.metrics import f1_score, roc_auc_score
 
-    from factcomment.model import _best_threshold
+    from factcomment.evaluation import best_threshold
 
     y = np.array([t == "comment" for t in truth])
     d = np.array(decisions)
     return {"auc": float(roc_auc_score(y, d)), "macro_f1": float(f1_score(y, d >= cut, average="macro")),
-            "best_macro_f1": float(_best_threshold(y, d)[1]["macro_f1"])}
+            "best_macro_f1": float(best_threshold(y, d)[1]["macro_f1"])}
 
 
 def sentence_texts(paragraph: str) -> list[str]:
@@ -118,7 +118,8 @@ def fast_section(data: Data, folds, count: int) -> tuple[dict, list[float]]:
     """Refit the fast model per fold; rules over its held-out paragraphs. Also its raw out-of-fold decisions."""
     import numpy as np
 
-    from factcomment.model import _best_threshold, build_pipeline
+    from factcomment.evaluation import best_threshold
+    from factcomment.model import build_pipeline
     from factcomment.scorer import Scorer, compile_scorer
 
     oof, decision = [0.0] * len(data.x), [0.0] * len(data.x)  # calibrated log-odds; raw (what stacking reads)
@@ -147,7 +148,7 @@ def fast_section(data: Data, folds, count: int) -> tuple[dict, list[float]]:
                 bucket[0] += [label for _, label in built]
                 bucket[1] += decisions
     p = np.array([sigmoid(d) for d in oof])
-    cut = logit(_best_threshold(np.array(data.y) == "comment", p)[0])
+    cut = logit(best_threshold(np.array(data.y) == "comment", p)[0])
     return {mix: {name: judge(t, d, cut) for name, (t, d) in rules.items()} for mix, rules in results.items()} | \
         {"sentence": judge(data.y, oof, cut), "sentence_threshold_logodds": cut}, decision
 
@@ -156,7 +157,7 @@ def accurate_section(data: Data, folds, count: int, fast_oof: list[float]) -> di
     """Rules over the accurate tier's cached out-of-fold stacked sentence scores (original boundaries)."""
     import numpy as np
 
-    from factcomment.model import _best_threshold
+    from factcomment.evaluation import best_threshold
 
     card = json.loads((CACHE / "accurate-train-dev" / "card.json").read_text())
     stacking = card["stacking"]
@@ -171,8 +172,8 @@ def accurate_section(data: Data, folds, count: int, fast_oof: list[float]) -> di
     oof = [stacking["encoder"] * z + stacking["fast"] * f + stacking["bias"] for z, f in zip(logits, fast_oof)]
     cut = logit(card["threshold"])
     out: dict = {"sentence": judge(data.y, oof, cut), "sentence_threshold_logodds": cut,
-                 "cv_threshold_check": logit(_best_threshold(np.array(data.y) == "comment",
-                                                             np.array([sigmoid(d) for d in oof]))[0])}
+                 "cv_threshold_check": logit(best_threshold(np.array(data.y) == "comment",
+                                                            np.array([sigmoid(d) for d in oof]))[0])}
     for mix, rate in (("pure", 0.0), ("mixed", MIX)):
         truth, decisions = [], {name: [] for name in RULES}
         for k, (_, held_rows) in enumerate(folds):
@@ -203,9 +204,9 @@ def encoder_fold_section(data: Data, folds, count: int, say) -> dict:
         sentence = predict_logits(tuned, [data.x[i] for i in held_rows])
         import numpy as np
 
-        from factcomment.model import _best_threshold
+        from factcomment.evaluation import best_threshold
 
-        cut = logit(_best_threshold(np.array([data.y[i] for i in held_rows]) == "comment",
+        cut = logit(best_threshold(np.array([data.y[i] for i in held_rows]) == "comment",
                                     np.array([sigmoid(z) for z in sentence]))[0])
         out[mix] = {name: judge(truth, d, cut) for name, d in decisions.items()}
     return out

@@ -78,14 +78,14 @@ def figures(data: Data, cv_p, cv_threshold: float, test_p, seed_p, *, cv_macro=N
     import numpy as np
     from sklearn.metrics import f1_score, roc_auc_score
 
-    from factcomment.model import _best_threshold
+    from factcomment.evaluation import best_threshold
 
     def macro(y, p, t):
         return float(f1_score(np.array(y) == "comment", np.array(p) >= t, average="macro"))
 
     y_cv = np.array(data.y) == "comment"
     if cv_p is not None:
-        cv_macro = float(_best_threshold(y_cv, np.asarray(cv_p))[1]["macro_f1"])
+        cv_macro = float(best_threshold(y_cv, np.asarray(cv_p))[1]["macro_f1"])
     y = np.array(data.y_test) == "comment"
     p = np.asarray(test_p, dtype=float)
     quoted = np.array([bool(QUOTED.search(t)) for t in data.x_test])
@@ -97,7 +97,7 @@ def figures(data: Data, cv_p, cv_threshold: float, test_p, seed_p, *, cv_macro=N
         "auc": float(roc_auc_score(y, p)), "auc_quoted": float(roc_auc_score(y[quoted], p[quoted])),
         "auc_unquoted": float(roc_auc_score(y[~quoted], p[~quoted])),
         "quoted_share": float(quoted.mean()),
-        "best_possible_dev_test_macro_f1": float(_best_threshold(y, p)[1]["macro_f1"]),
+        "best_possible_dev_test_macro_f1": float(best_threshold(y, p)[1]["macro_f1"]),
         "seeds_asides_found": int((seed_pred & seed_gold).sum()), "seeds_asides": int(seed_gold.sum()),
         "seeds_reports_kept": int((~seed_pred & ~seed_gold).sum()), "seeds_reports": int((~seed_gold).sum()),
     }
@@ -140,7 +140,7 @@ def plain(data: Data) -> dict:
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
 
-    from factcomment.model import _best_threshold
+    from factcomment.evaluation import best_threshold
     import numpy as np
 
     def build():
@@ -148,7 +148,7 @@ def plain(data: Data) -> dict:
 
     cv_p = cross_val_predict(build(), data.x, data.y, cv=StratifiedKFold(5, shuffle=True, random_state=0),
                              method="predict_proba")[:, 0]  # classes_ sort as ["comment", "report"]
-    threshold = _best_threshold(np.array(data.y) == "comment", cv_p)[0]
+    threshold = best_threshold(np.array(data.y) == "comment", cv_p)[0]
     model = build().fit(data.x, data.y)
     column = list(model.classes_).index("comment")
     out = figures(data, cv_p, threshold, model.predict_proba(data.x_test)[:, column],
@@ -168,7 +168,7 @@ def minilm(data: Data) -> dict:
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     from factcomment.encoder_training import base_encoder_dir
-    from factcomment.model import _best_threshold
+    from factcomment.evaluation import best_threshold
     from sentence_transformers import SentenceTransformer
 
     encoder = SentenceTransformer(str(base_encoder_dir()), device="cpu")
@@ -180,7 +180,7 @@ def minilm(data: Data) -> dict:
 
     cv_p = cross_val_predict(build(), x, data.y, cv=StratifiedKFold(5, shuffle=True, random_state=0),
                              method="predict_proba")[:, 0]
-    threshold = _best_threshold(np.array(data.y) == "comment", cv_p)[0]
+    threshold = best_threshold(np.array(data.y) == "comment", cv_p)[0]
     model = build().fit(x, data.y)
     column = list(model.classes_).index("comment")
     out = figures(data, cv_p, threshold, model.predict_proba(x_test)[:, column],

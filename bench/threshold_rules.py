@@ -38,9 +38,9 @@ def oof(x, y, seed: int):
 
 
 def argmax_cut(y, p) -> float:
-    from factcomment.model import _best_threshold
+    from factcomment.evaluation import best_threshold
 
-    return _best_threshold(y == "comment", p)[0]
+    return best_threshold(y == "comment", p)[0]
 
 
 def smoothed_cut(y, p, width: float = 0.02) -> float:
@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.model_selection import StratifiedGroupKFold
 
     from factcomment.evaluation import score
-    from factcomment.model import _best_threshold, build_pipeline
+    from factcomment.evaluation import best_threshold
+    from factcomment.model import build_pipeline
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "checkthat2025-en")
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         model = build_pipeline(seed=0).fit(list(x[fit]), y[fit])
         p = model.predict_proba(list(x[held]))[:, 0]
         f1 = {rule: score(y[held].tolist(), p.tolist(), cut).macro_f1 for rule, cut in cuts.items()}
-        f1["oracle (best cut on the held-out part)"] = _best_threshold(y[held] == "comment", p)[1]["macro_f1"]
+        f1["oracle (best cut on the held-out part)"] = best_threshold(y[held] == "comment", p)[1]["macro_f1"]
         print(f"{name}: " + "; ".join(f"{r.split()[0]} {cuts[r]:.3f} -> {f1[r]:.3f}" for r in cuts)
               + f"; oracle {f1['oracle (best cut on the held-out part)']:.3f}", flush=True)
         if number < len(splits):

@@ -179,9 +179,10 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    from factcomment.model import TrainResult, _best_threshold, _settings, _slim, _validate, build_pipeline
+    from factcomment.evaluation import best_threshold
+    from factcomment.model import TrainResult, build_pipeline, resolve_settings, slim, validate_training_data
 
-    texts, y = _validate(texts, labels)
+    texts, y = validate_training_data(texts, labels)
     t_texts, t_labels, t_weights = transfer_rows(transfer, p_teacher, mode=mode, weight=1.0,
                                                  threshold=teacher_threshold)
     gold_w = balanced_weights(list(y))
@@ -190,7 +191,7 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
         t_weights = balanced_weights(t_labels, t_weights)
     t_weights = [weight * w for w in t_weights]
     # The weights do the balancing. One CV picks the threshold: each repeat refits on every transfer row.
-    s = {**_settings(settings), "class_weight": None, "min_df": min_df, "threshold_repeats": 1}
+    s = {**resolve_settings(settings), "class_weight": None, "min_df": min_df, "threshold_repeats": 1}
     pipeline = build_pipeline(s, seed=seed)
 
     def fit(rows):
@@ -202,10 +203,10 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
         model = fit(fit_rows)
         column = list(model.classes_).index("comment")
         p_oof[held_rows] = model.predict_proba([texts[i] for i in held_rows])[:, column]
-    threshold, metrics = _best_threshold(y == "comment", p_oof)
+    threshold, metrics = best_threshold(y == "comment", p_oof)
     metrics.update(n=len(y), folds=folds, seed=seed, auc=float(roc_auc_score(y == "comment", p_oof)),
                    counts={label: int((y == label).sum()) for label in LABELS},
                    transfer={"rows": len(transfer), "mode": mode, "weight": weight, "balanced": True})
     final = fit(range(len(texts)))
-    _slim(final)
+    slim(final)
     return TrainResult(final, threshold, metrics, s)

@@ -358,7 +358,8 @@ def stack_with_fast(texts: Sequence[str], labels: Sequence[str], encoder: Encode
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
-    from factcomment.model import _best_threshold, train
+    from factcomment.evaluation import best_threshold
+    from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
     texts, labels = list(texts), list(labels)
@@ -380,7 +381,7 @@ def stack_with_fast(texts: Sequence[str], labels: Sequence[str], encoder: Encode
     encoder_weight, fast_weight = [*stack.coef_[0], 0.0][:2]  # the encoder alone weighs the fast model 0
     stacking = {"encoder": float(encoder_weight), "fast": float(fast_weight), "bias": float(stack.intercept_[0])}
     decision = stacking["encoder"] * enc_oof + stacking["fast"] * fast_oof + stacking["bias"]
-    threshold, metrics = _best_threshold(y, 1.0 / (1.0 + np.exp(-decision)))
+    threshold, metrics = best_threshold(y, 1.0 / (1.0 + np.exp(-decision)))
     metrics.update(n=len(y), folds=encoder.folds, seed=encoder.seed, auc=float(roc_auc_score(y, decision)),
                    auc_encoder_only=float(auc_one), auc_fast_only=float(roc_auc_score(y, fast_oof)),
                    counts={"report": int((~y).sum()), "comment": int(y.sum())})

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from factcomment.errors import UsageError
 from factcomment.results import LABELS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,27 @@ def score(gold: Sequence[str], p_comment: Sequence[float], threshold: float) -> 
         confusion=(tuple(matrix[0]), tuple(matrix[1])),
         gold=tuple(gold), p_comment=tuple(p_comment),
     )
+
+
+def best_threshold(is_comment: np.ndarray, p: np.ndarray) -> tuple[float, dict[str, Any]]:
+    """The cut on ``p`` maximising macro-F1 (midpoint between neighbouring scores), and the metrics there."""
+    import numpy as np
+
+    order = np.argsort(-p, kind="stable")
+    sorted_p, sorted_y = p[order], is_comment[order]
+    # Cutting after position k labels the k+1 highest scores comment; only cut between distinct scores.
+    tp, fp = np.cumsum(sorted_y), np.cumsum(~sorted_y)
+    n_pos, n = int(is_comment.sum()), len(p)
+    fn, tn = n_pos - tp, (n - n_pos) - fp
+    f1_comment = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+    f1_report = 2 * tn / np.maximum(2 * tn + fn + fp, 1)
+    macro = (f1_comment + f1_report) / 2
+    valid = np.append(sorted_p[:-1] > sorted_p[1:], True)
+    k = int(np.argmax(np.where(valid, macro, -1.0)))
+    threshold = float((sorted_p[k] + sorted_p[k + 1]) / 2) if k + 1 < n else float(np.nextafter(sorted_p[k], -1))
+    # The figures at the chosen cut, as score() computes and shapes them for every data set.
+    gold = np.where(is_comment, "comment", "report").tolist()
+    return threshold, score(gold, p.tolist(), threshold).as_dict()
 
 
 def precision_recall_curve(gold: Sequence[str], p_comment: Sequence[float]) -> list[tuple[float, float, float]]:

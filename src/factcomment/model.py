@@ -26,10 +26,11 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from factcomment import features
 from factcomment.errors import TrainingDataError
-from factcomment.evaluation import score
+from factcomment.evaluation import best_threshold, score
 from factcomment.results import LABELS
 
-__all__ = ["DEFAULT_SETTINGS", "LABELS", "MIN_PER_CLASS", "TrainResult", "build_pipeline", "train"]
+__all__ = ["DEFAULT_SETTINGS", "LABELS", "MIN_PER_CLASS", "TrainResult", "build_pipeline", "resolve_settings",
+           "slim", "train", "validate_training_data"]
 
 # Outer CV for the threshold plus inner CV for calibration need 2 examples of each class in every split.
 MIN_PER_CLASS = 4
@@ -89,7 +90,7 @@ def build_pipeline(settings: dict[str, Any] | None = None, *, seed: int = 0) -> 
     >>> build_pipeline({"C": 2.0}).named_steps["clf"].estimator.C
     2.0
     """
-    s = _settings(settings)
+    s = resolve_settings(settings)
     # Binary tf, L2 norm: see the comment on DEFAULT_SETTINGS.
     words = TfidfVectorizer(analyzer=features.analyse, lowercase=False, token_pattern=None, binary=True,
                             min_df=s["min_df"], dtype=np.float64)
@@ -130,11 +131,11 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
         Unknown labels, a single class, fewer than :data:`MIN_PER_CLASS` examples of a class, or
         mismatched lengths.
     """
-    texts, y = _validate(texts, labels)
+    texts, y = validate_training_data(texts, labels)
     counts = Counter(y.tolist())
     rarest = min(counts.values())
     folds = min(folds, rarest)
-    s = _settings(settings)
+    s = resolve_settings(settings)
     # The calibration split runs inside each training fold, which may lack ceil(n/folds) of the rarest class.
     s["calibration_folds"] = min(s["calibration_folds"], max(2, rarest - -(-rarest // folds)))
     grouped = len(set(texts)) < len(texts)  # copies of a text share a fold, or CV scores a text the model has seen
@@ -145,18 +146,18 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
         proba = cross_val_predict(build_pipeline(s, seed=repeat_seed), texts, y, groups=texts if grouped else None,
                                   cv=splitter, method="predict_proba")
         runs.append(proba[:, list(np.unique(y)).index("comment")])  # columns in np.unique order
-        cuts.append(_best_threshold(y == "comment", runs[-1])[0])
+        cuts.append(best_threshold(y == "comment", runs[-1])[0])
     threshold = float(np.mean(cuts))
     metrics = score(y.tolist(), runs[0].tolist(), threshold).as_dict()  # counts of one pass over the data
     metrics.update(n=len(y), counts={label: counts.get(label, 0) for label in LABELS}, folds=folds, seed=seed,
                    repeat_thresholds=cuts)
 
     pipeline = build_pipeline(s, seed=seed).fit(texts, y)
-    _slim(pipeline)
+    slim(pipeline)
     return TrainResult(pipeline, threshold, metrics, s)
 
 
-def _settings(settings: dict[str, Any] | None) -> dict[str, Any]:
+def resolve_settings(settings: dict[str, Any] | None) -> dict[str, Any]:
     if unknown := set(settings or {}) - set(DEFAULT_SETTINGS):
         raise ValueError(f"unknown settings {sorted(unknown)}; valid keys are {sorted(DEFAULT_SETTINGS)}")
     merged = {**DEFAULT_SETTINGS, **(settings or {})}
@@ -166,7 +167,7 @@ def _settings(settings: dict[str, Any] | None) -> dict[str, Any]:
     return merged
 
 
-def _validate(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
+def validate_training_data(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
     texts, labels = list(texts), list(labels)
     if len(texts) != len(labels):
         raise TrainingDataError(f"{len(texts)} texts but {len(labels)} labels; give exactly one label per text")
@@ -187,26 +188,7 @@ def _validate(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str], n
     return texts, np.asarray(labels, dtype=object)
 
 
-def _best_threshold(is_comment: np.ndarray, p: np.ndarray) -> tuple[float, dict[str, Any]]:
-    """The cut on ``p`` maximising macro-F1 (midpoint between neighbouring scores), and the metrics there."""
-    order = np.argsort(-p, kind="stable")
-    sorted_p, sorted_y = p[order], is_comment[order]
-    # Cutting after position k labels the k+1 highest scores comment; only cut between distinct scores.
-    tp, fp = np.cumsum(sorted_y), np.cumsum(~sorted_y)
-    n_pos, n = int(is_comment.sum()), len(p)
-    fn, tn = n_pos - tp, (n - n_pos) - fp
-    f1_comment = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
-    f1_report = 2 * tn / np.maximum(2 * tn + fn + fp, 1)
-    macro = (f1_comment + f1_report) / 2
-    valid = np.append(sorted_p[:-1] > sorted_p[1:], True)
-    k = int(np.argmax(np.where(valid, macro, -1.0)))
-    threshold = float((sorted_p[k] + sorted_p[k + 1]) / 2) if k + 1 < n else float(np.nextafter(sorted_p[k], -1))
-    # The figures at the chosen cut, as evaluation.score computes and shapes them for every data set.
-    gold = np.where(is_comment, "comment", "report").tolist()
-    return threshold, score(gold, p.tolist(), threshold).as_dict()
-
-
-def _slim(pipeline: Pipeline) -> None:
+def slim(pipeline: Pipeline) -> None:
     """Drop fitted state that prediction does not use, so the pickle stays small."""
     words = pipeline.named_steps["features"].transformer_list[0][1]
     if hasattr(words, "stop_words_"):
