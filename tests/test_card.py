@@ -72,3 +72,15 @@ def test_card_names_the_files_inference_reads_for_its_tier_only():
                              "checked\n  against its SHA-256 on this card first; that catches damage, not tampering. "
                              "Only load models you trust.\n")
     assert "model.joblib" not in accurate
+
+
+def test_card_credits_a_background_corpus():
+    background = {"rows": 77770, "corpus": "a.txt, b.txt", "licence": "CC BY 2.5",
+                  "attribution": "Wikinews contributors, https://en.wikinews.org"}
+    lines = render_card({**CARD, "background": background}).splitlines()
+    start = lines.index("## Background IDF")
+    assert lines[start + 2] == (
+        "- The IDF of the word features also counts 77770 unlabelled sentences: a.txt, b.txt, licence CC BY 2.5, "
+        "attribution \"Wikinews contributors, https://en.wikinews.org\". The model keeps only the IDF values of its "
+        "own vocabulary; the sentences are not distributed with factcomment.")
+    assert "## Background IDF" not in render_card(CARD)

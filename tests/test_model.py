@@ -93,3 +93,39 @@ def test_copies_of_a_text_share_a_cross_validation_fold():
     thrice = train(TEXTS * 3, LABELS_ * 3, folds=3).cv_metrics["macro_f1"]
     # Scattered over folds, every copy is scored by a model trained on its twins: macro-F1 1.0.
     assert thrice < 1.0 and abs(thrice - once) < 0.2
+
+
+def test_background_frequencies_join_the_idf_as_scikit_learns_smooth_idf():
+    import math
+
+    from factcomment.model import BackgroundTfidf, document_frequencies
+
+    background = document_frequencies(["Shares fell.", "Shares rose.", "What a disgrace.", "", "Shares fell."])
+    assert (background.n, background.counts["shares"], background.counts["shares fell"]) == (5, 3, 2)
+    texts = ["Shares fell today.", "What a disgrace."]
+    plain = BackgroundTfidf().fit(texts)
+    both = BackgroundTfidf(background=background).fit(texts)
+    assert both.vocabulary_ == plain.vocabulary_  # the vocabulary stays the training texts'
+    column = both.vocabulary_
+    # idf = ln((1 + n + N) / (1 + df + df_background)) + 1, as scikit-learn's smooth idf over both corpora
+    assert both.idf_[column["shares"]] == pytest.approx(math.log((1 + 2 + 5) / (1 + 1 + 3)) + 1, abs=1e-12)
+    assert both.idf_[column["today"]] == pytest.approx(math.log((1 + 2 + 5) / (1 + 1 + 0)) + 1, abs=1e-12)
+    assert plain.idf_[column["today"]] == pytest.approx(math.log(3 / 2) + 1, abs=1e-12)
+
+
+def test_training_with_a_background_keeps_its_idf_but_not_its_counts():
+    import pickle
+
+    from sklearn.base import clone
+
+    from factcomment.model import document_frequencies
+
+    background = document_frequencies(["The council met on Monday.", "Police said the men were charged."] * 50)
+    assert clone(build_pipeline(background=background)).get_params()["features__words__background"] is background
+    plain = train(TEXTS, LABELS_, folds=3, settings={"threshold_repeats": 1})
+    result = train(TEXTS, LABELS_, folds=3, settings={"threshold_repeats": 1}, background=background)
+    words = result.pipeline.named_steps["features"].transformer_list[0][1]
+    assert words.background is None and b"council met" not in pickle.dumps(result.pipeline)
+    plain_words = plain.pipeline.named_steps["features"].transformer_list[0][1]
+    said = words.vocabulary_["said"]
+    assert words.idf_[said] < plain_words.idf_[said]  # common in the background, so it weighs less

@@ -40,7 +40,7 @@ def render_card(card: dict[str, Any]) -> str:
     for attribution, entry in credited.items():
         lines += ["", f"Contains data from *{attribution}*, licensed {entry['licence']}; obtain it from "
                       f"{entry['obtain']}. The data itself is not distributed with factcomment."]
-    lines += _base_model(card) + _distillation(card)
+    lines += _base_model(card) + _background(card) + _distillation(card)
     metrics = card.get("metrics", {})
     cv = metrics.get("cross_validation", {})
     lines += ["", "## Quality", ""]
@@ -90,6 +90,16 @@ def _base_model(card: dict[str, Any]) -> list[str]:
             f"- Export: ONNX opset {export.get('opset', '?')}, {export.get('quantised') or 'float32'}; largest "
             f"logit difference from torch on check sentences: float {export.get('max_abs_diff_float', float('nan')):.2e}"
             + (f", int8 {export['max_abs_diff_int8']:.3f}" if "max_abs_diff_int8" in export else "") + "."]
+
+
+def _background(card: dict[str, Any]) -> list[str]:
+    if not (background := card.get("background")):
+        return []
+    return ["", "## Background IDF", "",
+            f"- The IDF of the word features also counts {background.get('rows', '?')} unlabelled sentences: "
+            f"{background.get('corpus', '?')}, licence {background.get('licence', '?')}, attribution "
+            f"\"{background.get('attribution', '?')}\". The model keeps only the IDF values of its own vocabulary; "
+            "the sentences are not distributed with factcomment."]
 
 
 def _distillation(card: dict[str, Any]) -> list[str]:

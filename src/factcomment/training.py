@@ -28,7 +28,7 @@ KNOWN_CORPORA = {
     "33efc43c5f5ba64edae63c6c5b4f34c6d97cb6e0a312550b41b5cc5ccc1ace69": {**_CHECKTHAT, "split": "train_en.tsv"},
     "046d571e1c7de0da681e087a73499263be04369ad76b2d53d39a6278c55e334f": {**_CHECKTHAT, "split": "dev_en.tsv"},
     "c25912bfd1263e6adfe7fdfff822e97e8c794cae5ccee0dd57b0c0cae9e08150": {**_CHECKTHAT, "split": "dev_test_en.tsv"},
-    # The distillation transfer corpus (factcomment.distil).
+    # Unlabelled news: the shipped fast model's background IDF, and distillation's transfer corpus.
     "fc418d890c5f5f02230295fc17478f036b4cf77b85ffb1285a06a0c1f18b675b": {**_WIKINEWS, "split": "wikinews_tosca"},
     "8364c8bd332dde8bb14694135d5ba88202e97f0ac6650a09790949402ff42a78": {**_WIKINEWS, "split": "wikinews_vanatteveldt"},
 }
@@ -50,7 +50,7 @@ class TrainSummary:
 def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, out: str | Path, *,
                 heldout: Sequence[str] = (), refit_with_heldout: bool = False, seed: int = 0,
                 folds: int = 5, force: bool = False, tier: str = "fast", distil=None,
-                checkpoint: str | Path | None = None, progress=None) -> TrainSummary:
+                background: Sequence[str] = (), checkpoint: str | Path | None = None, progress=None) -> TrainSummary:
     """Train on labelled ``paths`` and save the model (joblib + compiled scorer + card) in ``out``.
 
     With ``heldout`` files, the model trained on ``paths`` is first scored on them (the card records the
@@ -62,6 +62,9 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
 
     With ``distil`` (a :class:`~factcomment.distil.Distillation`), the fast model also learns from a
     transfer corpus labelled by a teacher model; the card records the teacher and the corpus.
+
+    ``background`` files (unlabelled sentences, one per line) add their document frequencies to the fast
+    model's IDF (:class:`~factcomment.model.BackgroundTfidf`); the card records them.
 
     Nothing is written if any input or held-out file failed (a bad row skipped under ``skip_bad_rows`` is
     not a failure), and ``out`` is replaced whole, only if it is new, empty, or a model and ``force``.
@@ -77,6 +80,8 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         raise UsageError("--refit-with-heldout refits on --heldout files; name them with --heldout FILE")
     if checkpoint is not None and tier != "accurate":
         raise UsageError("--checkpoint keeps the fine-tunes of --tier accurate; leave it out for the fast tier")
+    if background and tier == "accurate":
+        raise UsageError("--background weighs the fast tier's words; leave it out for --tier accurate")
     before = len(problems.errors)
     units = read_labelled(paths, options, problems)
     held = read_labelled(heldout, options, problems) if heldout else []
@@ -93,9 +98,12 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
                                      force=force, checkpoint=checkpoint, progress=progress, began=began)
     if tier != "fast":
         raise UsageError(f"unknown tier {tier!r}; use 'fast' or 'accurate'")
-    fit = (lambda rows: train([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds))
+    frequencies, described = _background(background, units + held, progress) if background else (None, None)
+    fit = (lambda rows: train([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds,
+                              background=frequencies))
     if distil is not None:
-        fit, distilled = _distilled_fit(distil, units + held, seed=seed, folds=folds, progress=progress)
+        fit, distilled = _distilled_fit(distil, units + held, seed=seed, folds=folds, background=frequencies,
+                                        progress=progress)
 
     def held_scores(result, texts: list[str]) -> list[float]:
         return Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)).p_comment(texts)
@@ -110,6 +118,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         "seed": seed,
         "training_data": _describe(units),
         "reviewed_rows": sum(u.reviewed for u in units),
+        **({"background": described} if background else {}),
         **({"distillation": distilled} if distil is not None else {}),
         "metrics": {"cross_validation": result.cv_metrics, **_heldout_metrics(held, evaluation)},
         "training_seconds": round(time.perf_counter() - began, 2),
@@ -252,7 +261,29 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
     return _summary(out, units, result, evaluation, began)
 
 
-def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, progress):
+def _corpus(paths: Sequence[str]) -> dict:
+    """The card's account of unlabelled corpus files: names, hashes, and licence for corpora it knows."""
+    described = []
+    for path in paths:
+        digest = sha256_of(Path(path))
+        described.append({"file": Path(path).name, "sha256": digest, **KNOWN_CORPORA.get(digest, {})})
+    return {"corpus": ", ".join(d["file"] for d in described), "files": described,
+            "licence": " / ".join(sorted({d.get("licence", "see the corpus") for d in described})),
+            "attribution": "; ".join(sorted({d.get("attribution", d["file"]) for d in described}))}
+
+
+def _background(paths: Sequence[str], gold: list[Unit], progress):
+    """Document frequencies of the ``--background`` sentences (gold texts left out), and the card's account."""
+    from factcomment.distil import read_transfer
+    from factcomment.model import document_frequencies
+
+    sentences = read_transfer(paths, exclude=[u.text for u in gold])
+    if progress:
+        progress(f"counting the document frequencies of {len(sentences):,} background sentences")
+    return document_frequencies(sentences), {"rows": len(sentences), **_corpus(paths)}
+
+
+def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, background, progress):
     """The fit function for a distilled fast model, and the card's account of the teacher and the corpus."""
     from factcomment.distil import read_transfer, teacher_scores, train_distilled
     from factcomment.inference import load_model
@@ -269,20 +300,13 @@ def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, progress)
     def fit(rows: list[Unit]):
         return train_distilled([u.text for u in rows], [u.label for u in rows], corpus, p_teacher,
                                teacher_threshold=teacher.threshold, mode=distil.mode, weight=distil.weight,
-                               min_df=distil.min_df, seed=seed, folds=folds)
+                               min_df=distil.min_df, seed=seed, folds=folds, background=background)
 
-    described = []
-    for path in distil.corpus:
-        digest = sha256_of(Path(path))
-        described.append({"file": Path(path).name, "sha256": digest, **KNOWN_CORPORA.get(digest, {})})
-    licences = sorted({d.get("licence", "see the corpus") for d in described})
-    attributions = sorted({d.get("attribution", d["file"]) for d in described})
     hashes = ", ".join(f"{name} {entry['sha256'][:12]}" for name, entry in sorted(teacher.card["files"].items()))
     card = {"teacher": f"{teacher.card.get('name', 'factcomment')} ({teacher.card.get('tier', 'fast')} tier, "
                        f"threshold {teacher.threshold:.4f}; {hashes})",
             "labels": f"{distil.mode} (teacher p_comment)" if distil.mode == "soft" else "hard (teacher decisions)",
             "transfer_weight": distil.weight, "min_df": distil.min_df, "rows": len(corpus),
             "teacher_comment_share": round(sum(p >= teacher.threshold for p in p_teacher) / max(len(corpus), 1), 4),
-            "corpus": ", ".join(d["file"] for d in described), "files": described,
-            "licence": " / ".join(licences), "attribution": "; ".join(attributions)}
+            **_corpus(distil.corpus)}
     return fit, card

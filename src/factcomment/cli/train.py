@@ -53,6 +53,9 @@ def train(paths: Paths,
               "--transfer-mode", help="soft: teacher probabilities as sample weights; hard: teacher labels.")] = "soft",
           transfer_weight: Annotated[float, typer.Option(
               "--transfer-weight", help="Weight of one transfer sentence against one labelled row.")] = 0.1,
+          background: Annotated[Optional[list[str]], typer.Option(
+              "--background", help="Unlabelled news sentences, one per line (repeatable), whose document "
+                                   "frequencies join the fast model's IDF.")] = None,
           checkpoint: Annotated[Optional[str], typer.Option(
               "--checkpoint", help="Directory keeping each finished fine-tune of --tier accurate, so that a rerun "
                                    "on the same data resumes where an interrupted one stopped.")] = None,
@@ -97,7 +100,8 @@ def train(paths: Paths,
             say("training (cross-validating the threshold)...")
         summary = train_files(paths, options, tally, out, heldout=heldout or [],
                               refit_with_heldout=refit_with_heldout, seed=seed, folds=folds, force=force,
-                              tier=tier, distil=distil, checkpoint=checkpoint, progress=say)
+                              tier=tier, distil=distil, background=background or [], checkpoint=checkpoint,
+                              progress=say)
         report = {"out": str(summary.out), "counts": summary.counts, "reviewed_rows": summary.reviewed,
                   "threshold": round(summary.threshold, 4),
                   "cross_validation": summary.cv_metrics, "seconds": round(summary.seconds, 2)}

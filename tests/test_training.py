@@ -1,0 +1,52 @@
+"""Training from files: the background IDF corpus on the card, and its errors (tiny invented corpus)."""
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from factcomment.cli import app
+
+REPORT = ["The council approved the budget on Tuesday.", "Police said two men were arrested.",
+          "Shares fell 3% after the announcement.", "The minister resigned on Monday, officials said.",
+          "According to the report, exports rose in May.", "The court adjourned the hearing until June."]
+COMMENT = ["This is a disgrace and everyone knows it.", "Surely nobody believes this nonsense?",
+           "We must stop pretending the plan works.", "What a shameful way to treat voters!",
+           "Frankly, the whole scheme is absurd.", "I think the government has lost its way."]
+NEWS = ["The mayor said the bridge would reopen in May.", "Officials said the vote was delayed.", "",
+        "The mayor said the bridge would reopen in May.", "Police said a man was charged on Monday."]
+
+
+def _data(write) -> str:
+    return write("train.jsonl", "".join(json.dumps({"text": t, "label": label}) + "\n" for t, label in
+                                        [*((t, "report") for t in REPORT), *((t, "comment") for t in COMMENT)]))
+
+
+def test_train_with_a_background_corpus_credits_it_on_the_card(tmp_path, write):
+    data, news = _data(write), write("news.txt", "\n".join(NEWS) + "\n")
+    runs = {}
+    for name, extra in (("plain", []), ("background", ["--background", news])):
+        result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / name), "--folds", "3", "-q",
+                                          *extra])
+        assert result.exit_code == 0, result.output
+        runs[name] = json.loads((tmp_path / name / "scorer.json").read_text())
+    card = json.loads((tmp_path / "background" / "card.json").read_text())
+    assert card["background"]["rows"] == 3 and card["background"]["corpus"] == "news.txt"  # blank and repeat dropped
+    assert card["background"]["files"][0]["file"] == "news.txt" and len(card["background"]["files"][0]["sha256"]) == 64
+    assert "## Background IDF" in (tmp_path / "background" / "README.md").read_text()
+    assert "background" not in json.loads((tmp_path / "plain" / "card.json").read_text())
+    assert runs["plain"]["idf"] != runs["background"]["idf"]
+
+
+def test_a_background_corpus_is_refused_for_the_accurate_tier_and_when_missing(tmp_path, write):
+    data, news = _data(write), write("news.txt", "\n".join(NEWS) + "\n")
+    accurate = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "a"), "--tier", "accurate",
+                                        "--background", news, "-q"])
+    assert (accurate.exit_code, accurate.stdout) == (2, "")
+    assert accurate.stderr == ("factcomment: error: --background weighs the fast tier's words; leave it out for "
+                               "--tier accurate\n")
+    missing = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "b"), "--background",
+                                       str(tmp_path / "nope.txt"), "-q"])
+    assert (missing.exit_code, missing.stdout) == (2, "")
+    assert missing.stderr == f"factcomment: error: {tmp_path / 'nope.txt'}: no such file; check the path\n"
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
