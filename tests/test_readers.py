@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -280,6 +281,14 @@ def test_an_input_named_twice_is_read_once_with_a_warning(write, tmp_path):
     assert [u.text for u in units] == ["The council met."]
     assert tally.warnings == [f"{tmp_path / 'd' / 'a.txt'}: named more than once (as {path}); read once",
                               f"{tmp_path / 'd' / '..' / 'd' / 'a.txt'}: named more than once (as {path}); read once"]
+
+
+def test_a_hard_link_to_an_input_is_read_once(write, tmp_path):
+    path = write("a.txt", "The council met.\n")
+    os.link(path, tmp_path / "b.txt")
+    units, tally = read([str(tmp_path)])
+    assert [u.text for u in units] == ["The council met."]
+    assert tally.warnings == [f"{tmp_path / 'b.txt'}: named more than once (as {path}); read once"]
 
 
 @pytest.mark.parametrize("pattern", ["../*.txt", "/etc/*.txt", "sub/../../*.txt"])

@@ -153,13 +153,13 @@ class Lines:
 def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterator[str]:
     """Yield files to read: files as given, directories searched recursively for ``pattern``, ``-`` as is.
 
-    A file reached twice (named twice, or inside two named folders, or through a link) is read once, with a
-    warning: its rows would otherwise come out twice, and train on duplicates.
+    A file reached twice (named twice, or inside two named folders, or through a symbolic or hard link) is
+    read once, with a warning: its rows would otherwise come out twice, and train on duplicates.
     """
-    seen: dict[str, str] = {}
+    seen: dict[object, str] = {}
 
     def first_time(name: str) -> bool:
-        key = name if name == "-" else os.path.realpath(name)
+        key = _identity(name)
         if key in seen:
             problems.warn(f"{name}: named more than once (as {seen[key]}); read once")
             return False
@@ -181,6 +181,18 @@ def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterato
         else:
             problems.files += 1
             problems(InputError(f"{raw}: no such file or directory", file=raw))
+
+
+def _identity(name: str) -> object:
+    """The file itself, whatever path or link leads to it; its real path if it cannot be looked at (it then
+    fails when it is read)."""
+    if name == "-":
+        return name
+    try:
+        found = os.stat(name)
+    except OSError:
+        return os.path.realpath(name)
+    return found.st_dev, found.st_ino
 
 
 def iter_units(paths: Iterable[str], options: InputOptions, problems: Tally) -> Iterator[Unit]:
