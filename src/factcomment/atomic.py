@@ -14,12 +14,10 @@ readers never read a temporary as input (:func:`is_temporary`).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import functools
 import os
 import re
-import shutil
 from pathlib import Path
 
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
@@ -63,6 +61,8 @@ def remove_stale(target: Path) -> None:
             if match and entry.name.startswith(f".{target.name}.fc") and not _alive(int(match.group(1))):
                 with contextlib.suppress(OSError):
                     if entry.is_dir(follow_symlinks=False):
+                        import shutil  # here, not at the top: readers import this module on every start
+
                         shutil.rmtree(entry.path)
                     else:
                         os.unlink(entry.path)
@@ -124,6 +124,8 @@ def _renameat2(source: Path, target: Path, flags: int) -> bool:
         return False
     if function(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), flags) == 0:
         return True
+    import ctypes
+
     code = ctypes.get_errno()
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False
@@ -132,6 +134,8 @@ def _renameat2(source: Path, target: Path, flags: int) -> bool:
 
 @functools.cache
 def _libc_renameat2():
+    import ctypes  # here, not at the top: readers import this module on every start, and ctypes costs a few ms
+
     try:
         function = ctypes.CDLL(None, use_errno=True).renameat2
     except (AttributeError, OSError):

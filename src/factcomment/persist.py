@@ -19,9 +19,6 @@ import itertools
 import json
 import math
 import os
-import platform
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -183,6 +180,8 @@ def save_model(directory: str | os.PathLike[str], pipeline: Any, scorer: dict[st
 
 def write_card(directory: Path, card: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
     """Write ``card.json`` and ``README.md`` for the model ``files`` already in ``directory``; return the card."""
+    import platform
+
     versions = {"factcomment": __version__, "python": platform.python_version(),
                 **installed_versions(("scikit-learn", "joblib", "numpy", "scipy"))}
     full = {"format": CARD_FORMAT, **card, "versions": versions, "files": {
@@ -234,6 +233,9 @@ def staging_dir(out: str | os.PathLike[str], *, force: bool = False) -> Iterator
     with :func:`check_model_target` before and again just before the swap. A symlink at ``out`` keeps
     pointing where it did; the directory it points to is replaced.
     """
+    import shutil  # saving only: loading a model, on every start, does without them
+    import tempfile
+
     # The real path: a symlinked model directory keeps its link, and `--out .` has a name to stage beside.
     target = Path(os.path.realpath(out))
     check_model_target(target, force=force)
