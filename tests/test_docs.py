@@ -56,3 +56,19 @@ def test_relative_links_lead_to_files(page):
         if not path.exists() and path.relative_to(ROOT).as_posix() not in PENDING:
             broken.append(target)
     assert broken == []
+
+
+def _pages():
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("page", _pages(), ids=lambda p: p.name)
+def test_every_repository_path_and_link_in_the_docs_exists(page):
+    # A renamed or deleted file (docs/data.md once listed a lexicon removed long before) leaves a stale mention.
+    text = page.read_text(encoding="utf-8")
+    paths = re.finditer(r"`((?:src|bench|docs|tests|model|data|seeds|\.ci)/[^`\s]*)`", text)
+    named = [m.group(1).rstrip("/") for m in paths if not any(mark in m.group(1) for mark in "*…<>{}$")]
+    linked = [m.group(1) for m in re.finditer(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", text)
+              if not m.group(1).startswith(("http://", "https://", "mailto:"))]
+    missing = [p for p in named if not (ROOT / p).exists()] + [p for p in linked if not (page.parent / p).exists()]
+    assert not missing, f"{page.name} names files that do not exist: {missing}"
