@@ -1,6 +1,7 @@
 """Tests of the Pipeline, training, threshold and error messages (tiny invented corpus)."""
 import pytest
 
+from factcomment import features
 from factcomment.errors import TrainingDataError
 from factcomment.model import DEFAULT_SETTINGS, build_pipeline, train
 from factcomment.results import LABELS
@@ -111,6 +112,11 @@ def test_background_frequencies_join_the_idf_as_scikit_learns_smooth_idf():
     assert both.idf_[column["shares"]] == pytest.approx(math.log((1 + 2 + 5) / (1 + 1 + 3)) + 1, abs=1e-12)
     assert both.idf_[column["today"]] == pytest.approx(math.log((1 + 2 + 5) / (1 + 1 + 0)) + 1, abs=1e-12)
     assert plain.idf_[column["today"]] == pytest.approx(math.log(3 / 2) + 1, abs=1e-12)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    sklearn = TfidfVectorizer(analyzer=features.analyse, lowercase=False, token_pattern=None, binary=True)
+    assert (BackgroundTfidf().fit_transform(texts) != sklearn.fit_transform(texts)).nnz == 0
+    assert (both.fit_transform(texts) != both.transform(texts)).nnz == 0
 
 
 def test_training_with_a_background_keeps_its_idf_but_not_its_counts():

@@ -113,6 +113,8 @@ class BackgroundTfidf(TfidfVectorizer):
         return self
 
     def fit_transform(self, raw_documents, y=None):
+        if self.background is None:  # scikit-learn's own, which reads the texts once
+            return super().fit_transform(raw_documents)
         return self.fit(raw_documents).transform(raw_documents)
 
 
