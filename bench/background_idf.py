@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
-from fast_recipe import aucs, best_macro_f1  # noqa: E402  (bench/ is on sys.path when a bench script runs)
+from fast_recipe import aucs, best_macro_f1, cross_validate  # noqa: E402  (bench/ is on sys.path when a bench script runs)
 from quality import has_checkthat, read  # noqa: E402
 
 
@@ -33,20 +33,11 @@ def wikinews_frequencies(wikinews: Path):
 
 
 def oof_figures(texts, y, seed, background):
+    """Out-of-fold macro-F1 (best cut) and AUC overall / quoted / unquoted, as an array to subtract."""
     import numpy as np
-    from sklearn.base import clone
-    from sklearn.model_selection import StratifiedKFold
 
-    from factcomment.model import build_pipeline
-
-    pipeline = build_pipeline(background=background)
-    pipeline.steps[-1] = ("clf", pipeline.named_steps["clf"].estimator)   # calibration is monotonic
-    scores = np.zeros(len(texts))
-    for fit, held in StratifiedKFold(5, shuffle=True, random_state=seed).split(texts, y):
-        model = clone(pipeline).fit([texts[i] for i in fit], [y[i] for i in fit])
-        sign = 1.0 if list(model.classes_)[1] == "comment" else -1.0
-        scores[held] = sign * model.decision_function([texts[i] for i in held])
-    return np.array([best_macro_f1(y, scores), *aucs(y, scores, texts)])
+    r = cross_validate({}, texts, y, 5, seed=seed, background=background)
+    return np.array([r["macro_f1"], r["auc"], r["auc_quoted"], r["auc_unquoted"]])
 
 
 def main(argv: list[str] | None = None) -> int:

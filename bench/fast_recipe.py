@@ -79,8 +79,9 @@ def best_macro_f1(y, scores) -> float:
 
 
 def cross_validate(settings: dict, texts: list[str], y: list[str], folds: int,
-                   extra: tuple[list[str], list[str]] = ([], [])) -> dict:
-    """Out-of-fold figures of a candidate; ``extra`` texts and labels join every training fold only."""
+                   extra: tuple[list[str], list[str]] = ([], []), *, seed: int = 0, background=None) -> dict:
+    """Out-of-fold figures of a candidate; ``extra`` texts and labels join every training fold only, the
+    folds are split with ``seed``, and ``background`` document frequencies join the IDF."""
     import numpy as np
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold
@@ -89,12 +90,12 @@ def cross_validate(settings: dict, texts: list[str], y: list[str], folds: int,
 
     settings = dict(settings)
     params = settings.pop("params", {})
-    pipeline = build_pipeline(settings)
+    pipeline = build_pipeline(settings, background=background)
     pipeline.set_params(**(params() if callable(params) else params))
     # The calibrated step is monotonic: CV scores the LogisticRegression inside it directly.
     pipeline.steps[-1] = ("clf", pipeline.named_steps["clf"].estimator)
     scores = np.zeros(len(texts))
-    for fit, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(texts, y):
+    for fit, held in StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, y):
         model = clone(pipeline).fit([texts[i] for i in fit] + extra[0], [y[i] for i in fit] + extra[1])
         sign = 1.0 if list(model.classes_)[1] == "comment" else -1.0
         scores[held] = sign * model.decision_function([texts[i] for i in held])
