@@ -87,6 +87,28 @@ def test_onnx_export_matches_torch(tiny_base, tmp_path, quantise, caplog):
     assert [exported.logits([t])[0] for t in TEXTS] == exported.logits(TEXTS)
 
 
+def test_the_export_is_fused_ahead_of_time_and_scores_the_same_bits(tiny_base, tmp_path, monkeypatch):
+    import gzip
+
+    from factcomment.encoder import OnnxEncoder
+
+    tuned = tuned_model(tiny_base)
+    assert et.export_onnx(tuned, tmp_path / "fused", check_texts=TEXTS)["graph"] == et.OPTIMISED_GRAPH
+    monkeypatch.setattr(et, "optimise_graph", lambda model: model)
+    et.export_onnx(tuned, tmp_path / "plain", check_texts=TEXTS)
+    fused, plain = (gzip.decompress((tmp_path / d / "model.onnx.gz").read_bytes()) for d in ("fused", "plain"))
+    # onnxruntime's fused kernels (its own op domain) are in the file, so loading has nothing left to fuse.
+    assert b"com.microsoft" in fused and fused != plain
+    import onnx
+
+    graph = onnx.load_from_string(fused)
+    # Only the op sets its nodes use, so that older onnxruntime releases load it.
+    assert {o.domain for o in graph.opset_import} == {n.domain for n in graph.graph.node}
+    tokenizer = (tmp_path / "fused" / "tokenizer.json").read_text(encoding="utf-8")
+    assert (OnnxEncoder(fused, tokenizer, max_length=32).logits(TEXTS)
+            == OnnxEncoder(plain, tokenizer, max_length=32).logits(TEXTS))
+
+
 def test_train_save_load_predict(tiny_base, tmp_path):
     from factcomment import classify
     from factcomment.inference import load_model

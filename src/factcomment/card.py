@@ -89,7 +89,8 @@ def _base_model(card: dict[str, Any]) -> list[str]:
             "out-of-fold scores.",
             f"- Export: ONNX opset {export.get('opset', '?')}, {export.get('quantised') or 'float32'}; largest "
             f"logit difference from torch on check sentences: float {export.get('max_abs_diff_float', float('nan')):.2e}"
-            + (f", int8 {export['max_abs_diff_int8']:.3f}" if "max_abs_diff_int8" in export else "") + "."]
+            + (f", int8 {export['max_abs_diff_int8']:.3f}" if "max_abs_diff_int8" in export else "") + "."
+            + (f" Graph: {export['graph']}." if "graph" in export else "")]
 
 
 def _background(card: dict[str, Any]) -> list[str]:
