@@ -40,7 +40,7 @@ def test_bad_texts_are_usage_errors(tiny_model, texts, message):
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(threshold=1.5), "threshold must lie between 0 and 1"),
-    (dict(jobs=0), "jobs must be 1 or more"),
+    (dict(jobs=-1), "jobs must be 0 or more"),
     (dict(explain=-1), "explain must be 0 or more"),
     (dict(threshold="0.5"), r"threshold must be a number between 0 and 1, not '0.5'; pass e.g. threshold=0.5"),
     (dict(threshold=True), r"threshold must be a number between 0 and 1, not True; pass e.g. threshold=0.5"),
@@ -107,6 +107,7 @@ def test_jobs_beyond_the_usable_cores_are_lowered_to_them(tiny_model, monkeypatc
     monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
     monkeypatch.setattr(parallel.multiprocessing, "get_context", refuse)
     assert classify(texts, model=tiny_model, jobs=1000) == base
+    assert classify(texts, model=tiny_model, jobs=0) == base  # 0: one worker per usable core, here the caller
 
 
 def test_explanations_sum_to_the_decision(tiny_model):

@@ -88,8 +88,9 @@ def test_jobs_beyond_the_usable_cores_are_lowered_with_a_warning(small_pieces, t
     path = write("rows.jsonl", lines(10))
     args = ["classify", path, "--model", str(tiny_model.path), "-f", "jsonl", *quiet]
     one, many = runner.invoke(app, args), runner.invoke(app, args + ["--jobs", "1000"])
-    assert (one.exit_code, many.exit_code, one.stderr) == (0, 0, "")
-    assert many.stdout == one.stdout
+    every = runner.invoke(app, args + ["--jobs", "0"])  # one per usable core: no warning, nothing lowered
+    assert (one.exit_code, many.exit_code, every.exit_code, one.stderr, every.stderr) == (0, 0, 0, "", "")
+    assert many.stdout == one.stdout == every.stdout
     assert many.stderr == ("" if quiet else "factcomment: warning: --jobs 1000: only 1 usable core(s) here; "
                                             "using --jobs 1\n")
 

@@ -196,8 +196,8 @@ def test_version(capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["classify", "x.txt", "--jobs", "0"],
-     "Invalid value for '--jobs' / '-j': 0 is not in the range x>=1. (see 'factcomment classify --help')"),
+    (["classify", "x.txt", "--jobs", "-1"],
+     "Invalid value for '--jobs' / '-j': -1 is not in the range x>=0. (see 'factcomment classify --help')"),
     (["split", "x.txt", "--zzz"], "No such option: --zzz (see 'factcomment split --help')"),
     (["zzz"], "No such command 'zzz'. (see 'factcomment --help')"),
 ])

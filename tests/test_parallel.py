@@ -83,12 +83,13 @@ def test_jobs_beyond_the_usable_cores_start_one_worker_per_core(tiny_model, monk
     real = parallel._local_executor
     monkeypatch.setattr(parallel, "_local_executor", lambda shared, jobs: started.append(jobs) or real(shared, jobs))
     monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
-    assert [parallel.local_workers(j) for j in (1, 2, 3, 1000)] == [1, 2, 2, 2]
+    assert [parallel.local_workers(j) for j in (0, 1, 2, 3, 1000)] == [2, 1, 2, 2, 2]  # 0: one per core
     assert list(parallel.ordered_map(_same, range(20), tiny_model, 1000)) == list(range(20))
-    assert started == [2]
+    assert list(parallel.ordered_map(_same, range(20), tiny_model, 0)) == list(range(20))
+    assert started == [2, 2]
     monkeypatch.setattr(parallel, "usable_cores", lambda: 1)
     assert list(parallel.ordered_map(_same, range(20), tiny_model, 1000)) == list(range(20))
-    assert started == [2]  # one core: the calling process does the work
+    assert started == [2, 2]  # one core: the calling process does the work
 
 
 def _dies_or_refuses_t500(model, texts, *, crash):

@@ -42,7 +42,8 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
         When > 0, attach the ``explain`` strongest features each way to every prediction.
     jobs
         Worker processes to score in (the calling process hands out slices and gathers them), at most one
-        per usable core (a larger number is lowered to that); the result is identical whatever the number.
+        per usable core (a larger number is lowered to that; ``0`` means one per usable core); the result is
+        identical whatever the number.
 
     Examples
     --------
@@ -144,7 +145,7 @@ def check_options(threshold: float | None, explain: int, jobs: int = 1) -> None:
                              f"pass e.g. threshold=0.5")
         if not 0.0 <= threshold <= 1.0:
             raise UsageError(f"threshold must lie between 0 and 1, not {threshold}")
-    for name, value, least in (("explain", explain, 0), ("jobs", jobs, 1)):
+    for name, value, least in (("explain", explain, 0), ("jobs", jobs, 0)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise UsageError(f"{name} must be a whole number, not {value!r}; pass e.g. {name}={max(least, 2)}")
         if value < least:

@@ -76,8 +76,8 @@ def map_slices(work: Callable[[S, Sequence[T]], R], sequence: Sequence[T], share
 
 def local_workers(jobs: int) -> int:
     """The local worker processes ``jobs`` asks for, at most one per usable core: more would only take turns on
-    the cores, each holding its own copy of the model (the output is the same either way)."""
-    return min(jobs, usable_cores())
+    the cores, each holding its own copy of the model (the output is the same either way). ``0``: one per core."""
+    return usable_cores() if jobs == 0 else min(jobs, usable_cores())
 
 
 def _slice(state: tuple[Callable, Any, Sequence], bounds: tuple[int, int]) -> Any:

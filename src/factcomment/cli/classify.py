@@ -38,8 +38,8 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
              force: Force = False, model: ModelPath = None, threshold: Threshold = None,
              explain: Annotated[int, typer.Option("--explain", help="Add the K strongest features each way.", min=0)] = 0,
              jobs: Annotated[int, typer.Option(
-                 "--jobs", "-j", help="Worker processes, at most one per usable core (output is identical).",
-                 min=1)] = 1,
+                 "--jobs", "-j", help="Worker processes, at most one per usable core; 0: one per usable core "
+                                      "(output is identical).", min=0)] = 1,
              dask: Annotated[Optional[str], typer.Option(
                  "--dask", help="Run on a Dask cluster: a tcp:// scheduler address, or 'local'.")] = None,
              text_column: TextColumn = None, id_column: IdColumn = None, marker: Marker = DEFAULT_MARKER,
