@@ -72,3 +72,9 @@ def test_every_repository_path_and_link_in_the_docs_exists(page):
               if not m.group(1).startswith(("http://", "https://", "mailto:"))]
     missing = [p for p in named if not (ROOT / p).exists()] + [p for p in linked if not (page.parent / p).exists()]
     assert not missing, f"{page.name} names files that do not exist: {missing}"
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "bench").glob("*.py")))
+def test_every_bench_script_is_in_the_development_page(script):
+    page = (ROOT / "docs" / "development.md").read_text(encoding="utf-8")
+    assert f"python bench/{script}" in page, f"bench/{script} is not listed in docs/development.md"
