@@ -179,6 +179,16 @@ def _set(key, value, inner=None):
     return edit
 
 
+def _infinite_idf(data):
+    import base64
+    import struct
+
+    raw = bytearray(base64.b64decode(data["idf"]))
+    raw[8:16] = struct.pack("<d", float("inf"))  # the second term's idf
+    data["idf"] = base64.b64encode(bytes(raw)).decode("ascii")
+    return data
+
+
 def _reversed_vocabulary(data):
     data["vocabulary"] = "\n".join(reversed(data["vocabulary"].split("\n")))
     return data
@@ -193,6 +203,7 @@ def _reversed_vocabulary(data):
     (_set("weights", "AAAAAAAA8D8="), "field 'weights' holds 1 numbers for"),
     (_set("weights", "AAAA"), "field 'weights' is not a whole number of doubles"),
     (_set("idf", "not base64!"), "field 'idf' is not base64"),
+    (_infinite_idf, "field 'idf' holds a number that is not finite"),
     (_set("idf", [1.0, 2.0]), "field 'idf' is a list"),  # the list form of old formats is not read
     (_set("vocabulary", ["a", "b"]), "field 'vocabulary' is a list"),
     (_set("intercept", "0.5"), "field 'intercept' is '0.5'; expected a finite number"),
