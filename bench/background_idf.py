@@ -40,33 +40,44 @@ def oof_figures(texts, y, seed, background):
     return np.array([r["macro_f1"], r["auc"], r["auc_quoted"], r["auc_unquoted"]])
 
 
-def main(argv: list[str] | None = None) -> int:
-    import numpy as np
-
-    import factcomment.model as model
-    from factcomment.evaluation import score
-    from factcomment.scorer import Scorer, compile_scorer
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def paired_setup(argv: list[str] | None, doc: str, prog: str):
+    """The arguments, the Wikinews frequencies, train+dev and dev_test, as the paired probes read them (None
+    when the CheckThat data are missing; the caller exits 2)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "checkthat2025-en")
     parser.add_argument("--wikinews", type=Path, default=ROOT.parent / "shared" / "data" / "wikinews-en")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
-    if not has_checkthat(args.data, "background_idf"):
-        return 2
-    background = wikinews_frequencies(args.wikinews)
+    if not has_checkthat(args.data, prog):
+        return None
     train_dev = read([args.data / "train_en.tsv", args.data / "dev_en.tsv"])
-    test = read([args.data / "dev_test_en.tsv"])
+    return args, wikinews_frequencies(args.wikinews), train_dev, read([args.data / "dev_test_en.tsv"])
+
+
+def mean_and_error(gains) -> str:
+    """Paired gains (one row per CV) as "mean ± standard error" per column."""
+    import numpy as np
+
+    gains = np.asarray(gains)
+    se = gains.std(0, ddof=1) / np.sqrt(len(gains))
+    return "  ".join(f"{m:+.4f} ± {s:.4f}" for m, s in zip(gains.mean(0), se))
+
+
+def main(argv: list[str] | None = None) -> int:
+    import factcomment.model as model
+    from factcomment.evaluation import score
+    from factcomment.scorer import Scorer, compile_scorer
+
+    setup = paired_setup(argv, __doc__, "background_idf")
+    if setup is None:
+        return 2
+    args, background, train_dev, test = setup
     pooled = (train_dev[0] + test[0], train_dev[1] + test[1])
     print(f"background: {background.n} Wikinews sentences; gains over gold-only IDF, mean ± SE of {args.repeats} "
           "paired 5-fold CVs: macro-F1 (best cut), AUC, quoted, unquoted")
     for name, pool in (("train+dev", train_dev), ("pooled", pooled)):
-        gains = []
-        for seed in range(args.repeats):
-            gains.append(oof_figures(*pool, seed, background) - oof_figures(*pool, seed, None))
-        gains = np.array(gains)
-        se = gains.std(0, ddof=1) / np.sqrt(len(gains))
-        print(f"{name:10s} " + "  ".join(f"{m:+.4f} ± {s:.4f}" for m, s in zip(gains.mean(0), se)), flush=True)
+        gains = [oof_figures(*pool, seed, background) - oof_figures(*pool, seed, None) for seed in range(args.repeats)]
+        print(f"{name:10s} {mean_and_error(gains)}", flush=True)
     seed_x, seed_y = read([ROOT / "seeds"])
     for name, frequencies in (("gold idf", None), ("background idf", background)):
         result = model.train(*train_dev, background=frequencies)

@@ -10,7 +10,6 @@ train+dev+dev_test pooled. dev_test alone decides nothing here. Data are read at
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -18,9 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
-from background_idf import wikinews_frequencies  # noqa: E402  (bench/ is on sys.path when a bench script runs)
+from background_idf import mean_and_error, paired_setup  # noqa: E402  (bench/ is on sys.path when a bench script runs)
 from fast_recipe import cross_validate  # noqa: E402
-from quality import has_checkthat, read  # noqa: E402
 
 CANDIDATES = {"C 5": {"C": 5.0}, "C 20": {"C": 20.0}, "cues 0.2": {"cue_weight": 0.2}, "cues 0.5": {"cue_weight": 0.5}}
 
@@ -28,16 +26,10 @@ CANDIDATES = {"C 5": {"C": 5.0}, "C 20": {"C": 20.0}, "cues 0.2": {"cue_weight":
 def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "checkthat2025-en")
-    parser.add_argument("--wikinews", type=Path, default=ROOT.parent / "shared" / "data" / "wikinews-en")
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args(argv)
-    if not has_checkthat(args.data, "retune_background"):
+    setup = paired_setup(argv, __doc__, "retune_background")
+    if setup is None:
         return 2
-    background = wikinews_frequencies(args.wikinews)
-    train_dev = read([args.data / "train_en.tsv", args.data / "dev_en.tsv"])
-    test = read([args.data / "dev_test_en.tsv"])
+    args, background, train_dev, test = setup
     pools = {"train+dev": train_dev, "pooled": (train_dev[0] + test[0], train_dev[1] + test[1])}
 
     def figures(settings, texts, y, seed):
@@ -49,9 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     base = {(pool, seed): figures({}, *pools[pool], seed) for pool in pools for seed in range(args.repeats)}
     for name, settings in CANDIDATES.items():
         for pool, (texts, y) in pools.items():
-            gains = np.array([figures(settings, texts, y, seed) - base[pool, seed] for seed in range(args.repeats)])
-            mean, se = gains.mean(axis=0), gains.std(axis=0, ddof=1) / np.sqrt(len(gains))
-            print(f"{name:10s} {pool:10s} " + " ".join(f"{m:+.4f} ± {s:.4f}" for m, s in zip(mean, se)), flush=True)
+            gains = [figures(settings, texts, y, seed) - base[pool, seed] for seed in range(args.repeats)]
+            print(f"{name:10s} {pool:10s} {mean_and_error(gains)}", flush=True)
     return 0
 
 
