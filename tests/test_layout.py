@@ -135,3 +135,14 @@ def test_optional_tiers_import_their_heavy_packages_lazily():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
     assert out.stdout.strip() == "[]"
+
+
+def test_classifying_a_list_imports_only_the_inference_path():
+    # The cold start (import, load, classify one text) is a target: input readers, output writers and the
+    # numerical libraries are for other paths (files, batches of 64 or more, training).
+    code = ("import sys; from factcomment import classify; classify(['The council met on Tuesday.']); "
+            "print(sorted(m for m in ('numpy', 'scipy', 'sklearn', 'joblib', 'factcomment.readers', "
+            "'factcomment.writers', 'factcomment.batch', 'factcomment.parallel') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    assert out.stdout.strip() == "[]"

@@ -11,12 +11,15 @@ import numbers
 import os
 from collections.abc import Iterable, Iterator
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from factcomment.errors import UsageError
 from factcomment.inference import Model, load_model
-from factcomment.readers import Unit
 from factcomment.results import Prediction, SegmentPrediction
 from factcomment.segment import DEFAULT_MARKER, split_document
+
+if TYPE_CHECKING:  # readers (csv, JSON lines, folders) is not needed to classify a list of texts
+    from factcomment.readers import Unit
 
 # Rows are classified in chunks: large enough to amortise per-call costs (and inter-process traffic with
 # jobs > 1), small enough that memory stays flat on endless streams.
@@ -96,6 +99,8 @@ def classify_document(text: str, *, unit: str = "paragraph", model: ModelLike = 
     """
     if not isinstance(text, str):
         raise UsageError(f"classify_document() takes a str, not {type(text).__name__}")
+    from factcomment.readers import Unit
+
     segments = split_document(text, marker=marker, unit=unit, literal=literal_marker)
     units = [Unit(file="", text=s.text, segment=s, label=s.kind) for s in segments]
     return [SegmentPrediction(u.segment, p) for u, p in classify_units(units, model=model, threshold=threshold,
