@@ -109,6 +109,18 @@ def test_the_export_is_fused_ahead_of_time_and_scores_the_same_bits(tiny_base, t
             == OnnxEncoder(plain, tokenizer, max_length=32).logits(TEXTS))
 
 
+def test_a_fused_graph_that_scores_differently_is_not_kept(tiny_base, tmp_path, monkeypatch):
+    import gzip
+
+    tuned = tuned_model(tiny_base)
+    et.export_onnx(tuned, tmp_path / "float", quantise=False, check_texts=TEXTS)
+    other = gzip.decompress((tmp_path / "float" / "model.onnx.gz").read_bytes())  # scores unlike the int8 one
+    monkeypatch.setattr(et, "optimise_graph", lambda model: other)
+    figures = et.export_onnx(tuned, tmp_path / "int8", check_texts=TEXTS)
+    assert figures["graph"] == "as exported (onnxruntime's optimised graph scored differently)"
+    assert gzip.decompress((tmp_path / "int8" / "model.onnx.gz").read_bytes()) != other
+
+
 def test_train_save_load_predict(tiny_base, tmp_path):
     from factcomment import classify
     from factcomment.inference import load_model
