@@ -127,22 +127,23 @@ def test_labels_are_defined_once():
     assert model.LABELS is evaluation.LABELS is persist.LABELS is results.LABELS
 
 
+def _imported(code: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported after running ``code``."""
+    probe = f"import sys\n{code}\nprint(sorted(m for m in {modules!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    return ast.literal_eval(out.stdout)
+
+
 def test_optional_tiers_import_their_heavy_packages_lazily():
     # pytest --doctest-modules imports every module of the package: that must not pull in torch or onnxruntime.
-    code = ("import sys, factcomment.encoder, factcomment.encoder_training, factcomment.accurate, "
-            "factcomment.distil; print(sorted(m for m in ('torch', 'onnxruntime', 'transformers', 'tokenizers', "
-            "'onnx') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
-    assert out.stdout.strip() == "[]"
+    code = "import factcomment.encoder, factcomment.encoder_training, factcomment.accurate, factcomment.distil"
+    assert _imported(code, ("torch", "onnxruntime", "transformers", "tokenizers", "onnx")) == []
 
 
 def test_classifying_a_list_imports_only_the_inference_path():
     # The cold start (import, load, classify one text) is a target: input readers, output writers and the
     # numerical libraries are for other paths (files, batches of 64 or more, training).
-    code = ("import sys; from factcomment import classify; classify(['The council met on Tuesday.']); "
-            "print(sorted(m for m in ('numpy', 'scipy', 'sklearn', 'joblib', 'factcomment.readers', "
-            "'factcomment.writers', 'factcomment.batch', 'factcomment.parallel') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
-    assert out.stdout.strip() == "[]"
+    code = "from factcomment import classify; classify(['The council met on Tuesday.'])"
+    assert _imported(code, ("numpy", "scipy", "sklearn", "joblib", "factcomment.readers", "factcomment.writers",
+                            "factcomment.batch", "factcomment.parallel")) == []
