@@ -64,8 +64,10 @@ class Browser:
 
     def open(self, url: str) -> None:
         self.call("Page.enable")
+        # Mark the page being left: until the new document is in, the old one also reads 'complete'.
+        self.js("window.__left = true")
         self.call("Page.navigate", url=url)
-        self.wait_for("document.readyState === 'complete'")
+        self.wait_for("!window.__left && document.readyState === 'complete'")
 
     def wait_for(self, expression: str, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout

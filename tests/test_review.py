@@ -89,9 +89,10 @@ def test_marks_saved_in_a_real_browser_train_and_evaluate(browser, write, tiny_m
     assert set(rows[0]) == {"text", "label", "file", "paragraph", "start", "end", "model_label", "p_comment",
                             "source", "reviewed"}
 
-    # The marks reload with the page (kept in the browser until saved)...
+    # The marks reload with the page (kept in the browser until saved; the browser may take a moment to
+    # pass the last mark on to the storage a new page reads, hence the wait)...
     browser.open("file://" + page)
-    assert browser.js("document.getElementById('marked-count').textContent") == "6"
+    browser.wait_for("document.getElementById('marked-count').textContent === '6'")
     # ...but a page for other texts written to the same file starts clean.
     _review_page(write, tiny_model, "--force", library=LIBRARY + "Parking will be free on Sundays, it said.\n")
     browser.open("file://" + page)
