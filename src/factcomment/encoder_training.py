@@ -230,7 +230,8 @@ def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
     from factcomment.encoder import OnnxEncoder
 
     exported = OnnxEncoder.from_files(float_path, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
-    float_diff = max(abs(a - b) for a, b in zip(reference, exported.logits(texts)))
+    scored = exported.logits(texts)  # the final model's logits, until quantising replaces it
+    float_diff = max(abs(a - b) for a, b in zip(reference, scored))
     if float_diff > 1e-3:
         raise RuntimeError(f"the ONNX export differs from torch by {float_diff:.2e} in a logit; not writing it")
     figures["max_abs_diff_float"] = float_diff
@@ -242,12 +243,13 @@ def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
             quantize_dynamic(str(float_path), str(final), weight_type=QuantType.QInt8)
         float_path.unlink()
         quantised = OnnxEncoder.from_files(final, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
-        figures["max_abs_diff_int8"] = max(abs(a - b) for a, b in zip(reference, quantised.logits(texts)))
+        scored = quantised.logits(texts)
+        figures["max_abs_diff_int8"] = max(abs(a - b) for a, b in zip(reference, scored))
         figures["quantised"] = QUANTISED
     else:
         float_path.replace(final)
         figures["quantised"] = None
-    figures["graph"] = _preoptimise(final, directory / "tokenizer.json", texts, tuned.settings["max_length"])
+    figures["graph"] = _preoptimise(final, directory / "tokenizer.json", texts, scored, tuned.settings["max_length"])
     # Gzipped (without a time stamp, so a retrain on the same data writes the same bytes): a third smaller.
     (directory / ENCODER_FILES[0]).write_bytes(gzip.compress(final.read_bytes(), 9, mtime=0))
     final.unlink()
@@ -281,15 +283,14 @@ def optimise_graph(model: bytes) -> bytes:
     return optimised.SerializeToString()
 
 
-def _preoptimise(path: Path, tokenizer: Path, texts: Sequence[str], max_length: int) -> str:
-    """Replace the model at ``path`` by its optimised graph if that scores ``texts`` to the same bits."""
+def _preoptimise(path: Path, tokenizer: Path, texts: Sequence[str], logits: list[float], max_length: int) -> str:
+    """Replace the model at ``path`` by its optimised graph if that scores ``texts`` to the same bits as the
+    model did (``logits``)."""
     from factcomment.encoder import OnnxEncoder
 
-    plain = path.read_bytes()
-    optimised = optimise_graph(plain)
+    optimised = optimise_graph(path.read_bytes())
     tokens = tokenizer.read_text(encoding="utf-8")
-    if (OnnxEncoder(optimised, tokens, max_length=max_length, threads=1).logits(texts)
-            != OnnxEncoder(plain, tokens, max_length=max_length, threads=1).logits(texts)):
+    if OnnxEncoder(optimised, tokens, max_length=max_length, threads=1).logits(texts) != logits:
         return "as exported (onnxruntime's optimised graph scored differently)"
     path.write_bytes(optimised)
     return OPTIMISED_GRAPH
