@@ -130,6 +130,43 @@ def test_a_damaged_gzip_is_a_model_error_naming_the_directory(tmp_path):
         OnnxEncoder(b"\x1f\x8b\x08\x00 not really gzip", tokenizer, where="somewhere")
 
 
+@pytest.mark.parametrize("trailer", ["as written", "claims 0 bytes", "claims 4 GB"])
+def test_gzipped_weights_score_as_the_plain_file_whatever_the_trailer_claims(accurate, trailer):
+    # The length in the gzip trailer only sizes zlib's first buffer; a wrong one must not change the bytes
+    # (nor allocate 4 GB). zlib checks it against the data, so only a consistent file loads.
+    import gzip
+    import zlib
+
+    from factcomment.encoder import OnnxEncoder
+
+    packed = (SHIPPED / "model.onnx.gz").read_bytes()
+    tokenizer = (SHIPPED / "tokenizer.json").read_text(encoding="utf-8")
+    texts = TINY_REPORT[:2] + TINY_COMMENT[:2]
+    plain = OnnxEncoder(gzip.decompress(packed), tokenizer).logits(texts)
+    if trailer == "as written":
+        assert OnnxEncoder(packed, tokenizer).logits(texts) == plain
+        return
+    lying = packed[:-4] + (0 if trailer == "claims 0 bytes" else 2**32 - 1).to_bytes(4, "little")
+    with pytest.raises(zlib.error):  # what the encoder reports as "cannot unpack"
+        zlib.decompress(lying, wbits=31)
+    from factcomment import ModelError
+
+    with pytest.raises(ModelError, match=r"^w: cannot unpack the accurate model \(.*\); reinstall or retrain it$"):
+        OnnxEncoder(lying, tokenizer, where="w")
+
+
+def test_a_failed_load_leaves_no_unpacking_thread(tmp_path):
+    import threading
+
+    from factcomment import ModelError
+    from factcomment.encoder import OnnxEncoder
+
+    packed = (SHIPPED / "model.onnx.gz").read_bytes()
+    with pytest.raises(ModelError, match=r"^w: cannot load the accurate model"):
+        OnnxEncoder(packed, "{not a tokenizer", where="w")
+    assert not [t for t in threading.enumerate() if t.name == "factcomment-unpack"]
+
+
 def test_calls_from_several_threads_score_every_text(accurate):
     # The sessions beyond the first open on the first call with more than one text; a call already running
     # in another thread must go on with the sessions it began with, not stride over a list growing under it.

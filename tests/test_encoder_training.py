@@ -130,6 +130,16 @@ def test_train_save_load_predict(tiny_base, tmp_path):
                                tokenizer_file=tiny_base[1], settings=SETTINGS, folds=2)
     assert set(result.stacking) == {"encoder", "fast", "bias"}
     assert len(result.encoder.oof) == len(TEXTS) and 0.0 <= result.cv_metrics["macro_f1"] <= 1.0
+    # The stacked fast model's own threshold is never used, so it comes from one CV, not five; its scores
+    # are those of the model `train` fits by default.
+    from factcomment.model import train
+    from factcomment.scorer import Scorer, compile_scorer
+
+    assert result.fast.settings["threshold_repeats"] == 1
+    default = train(TEXTS, LABELS, seed=0)
+    decisions = [Scorer.from_dict(compile_scorer(r.pipeline, r.threshold)).decision_function(TEXTS)
+                 for r in (result.fast, default)]
+    assert decisions[0] == decisions[1]
     out = save_accurate(tmp_path / "accurate", result, {"seed": 0})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["accurate", "encoder"]  # no staging litter
     card = json.loads((out / "card.json").read_text())
