@@ -88,6 +88,14 @@ def test_threshold_is_the_mean_of_the_repeats_cuts_and_metrics_are_taken_there()
     assert one.cv_metrics["repeat_thresholds"] == [cuts[0]] and one.threshold == cuts[0]
 
 
+def test_fit_pipeline_is_the_model_train_fits_without_its_cross_validation():
+    from factcomment.model import fit_pipeline
+
+    fitted = fit_pipeline(TEXTS, LABELS_, seed=3)
+    trained = train(TEXTS, LABELS_, seed=3, settings={"threshold_repeats": 1}).pipeline
+    assert fitted.predict_proba(TEXTS).tolist() == trained.predict_proba(TEXTS).tolist()
+
+
 @pytest.mark.slow
 def test_copies_of_a_text_share_a_cross_validation_fold():
     once = train(TEXTS, LABELS_, folds=3).cv_metrics["macro_f1"]

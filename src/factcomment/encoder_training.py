@@ -403,17 +403,16 @@ def stack_with_fast(texts: Sequence[str], labels: Sequence[str], encoder: Encode
     from sklearn.metrics import roc_auc_score
 
     from factcomment.evaluation import best_threshold
-    from factcomment.model import train
+    from factcomment.model import fit_pipeline, train
     from factcomment.scorer import Scorer, compile_scorer
 
     texts, labels = list(texts), list(labels)
     y = np.array([label == "comment" for label in labels])
     enc_oof, fast_oof = np.asarray(encoder.oof), np.zeros(len(y))
     for fit_rows, held_rows in _folds(labels, encoder.folds, encoder.seed):
-        # Only the fold model's decision values are used, so one CV repeat for its (unused) threshold is enough.
-        fast = train([texts[i] for i in fit_rows], [labels[i] for i in fit_rows], seed=encoder.seed,
-                     settings={"threshold_repeats": 1})
-        scorer = Scorer.from_dict(compile_scorer(fast.pipeline, fast.threshold))
+        # Only the fold model's decision values are used: no CV for a threshold (0.5 is stored, never read).
+        pipeline = fit_pipeline([texts[i] for i in fit_rows], [labels[i] for i in fit_rows], seed=encoder.seed)
+        scorer = Scorer.from_dict(compile_scorer(pipeline, 0.5))
         fast_oof[held_rows] = scorer.decision_function([texts[i] for i in held_rows])
     both = np.column_stack([enc_oof, fast_oof])
     # A 2-weight logistic regression on out-of-fold scores barely overfits, so in-sample AUC decides.
