@@ -64,6 +64,28 @@ def mean_and_error(gains) -> str:
     return "  ".join(f"{m:+.4f} ± {s:.4f}" for m, s in zip(gains.mean(0), se))
 
 
+def paired_probe(argv: list[str] | None, doc: str, prog: str, heading: str, candidates: dict) -> int:
+    """Print each candidate's paired gain over the recipe (C=10, cues 0.3, background IDF) on train+dev and on
+    train+dev+dev_test pooled. ``candidates`` maps a name to ``(settings, context)``: the recipe's settings
+    it changes, and a callable giving the context manager its CVs run in (for changes that are not settings)."""
+    setup = paired_setup(argv, doc, prog)
+    if setup is None:
+        return 2
+    args, background, train_dev, test = setup
+    pools = {"train+dev": train_dev, "pooled": (train_dev[0] + test[0], train_dev[1] + test[1])}
+
+    print(f"paired gain over the recipe (C=10, cues 0.3, background IDF), mean ± SE of {args.repeats} 5-fold CVs")
+    print(f"{heading:14s} {'pool':10s} {'macro-F1':>17s} {'AUC':>17s} {'quoted':>17s} {'unquoted':>17s}")
+    base = {(pool, seed): oof_figures(*pools[pool], seed, background) for pool in pools for seed in range(args.repeats)}
+    for name, (settings, context) in candidates.items():
+        with context():
+            for pool, (texts, y) in pools.items():
+                gains = [oof_figures(texts, y, seed, background, settings) - base[pool, seed]
+                         for seed in range(args.repeats)]
+                print(f"{name:14s} {pool:10s} {mean_and_error(gains)}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     import factcomment.model as model
     from factcomment.evaluation import score

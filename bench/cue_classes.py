@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
-from background_idf import mean_and_error, oof_figures, paired_setup  # noqa: E402  (bench/ is on sys.path when a bench script runs)
+from background_idf import paired_probe  # noqa: E402  (bench/ is on sys.path when a bench script runs)
 
 CANDIDATES = {
     # Sentence adverbs by which a writer judges what they report.
@@ -52,21 +52,9 @@ def extra_class(name: str, words: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    setup = paired_setup(argv, __doc__, "cue_classes")
-    if setup is None:
-        return 2
-    args, background, train_dev, test = setup
-    pools = {"train+dev": train_dev, "pooled": (train_dev[0] + test[0], train_dev[1] + test[1])}
-
-    print(f"paired gain over the recipe (C=10, cues 0.3, background IDF), mean ± SE of {args.repeats} 5-fold CVs")
-    print(f"{'class':14s} {'pool':10s} {'macro-F1':>17s} {'AUC':>17s} {'quoted':>17s} {'unquoted':>17s}")
-    base = {(pool, seed): oof_figures(*pools[pool], seed, background) for pool in pools for seed in range(args.repeats)}
-    for name, words in CANDIDATES.items():
-        with extra_class(name, words):
-            for pool, (texts, y) in pools.items():
-                gains = [oof_figures(texts, y, seed, background) - base[pool, seed] for seed in range(args.repeats)]
-                print(f"{name:14s} {pool:10s} {mean_and_error(gains)}", flush=True)
-    return 0
+    return paired_probe(argv, __doc__, "cue_classes", "class",
+                        {name: ({}, lambda name=name, words=words: extra_class(name, words))
+                         for name, words in CANDIDATES.items()})
 
 
 if __name__ == "__main__":
