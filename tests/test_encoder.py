@@ -155,7 +155,7 @@ def test_gzipped_weights_score_as_the_plain_file_whatever_the_trailer_claims(acc
         OnnxEncoder(lying, tokenizer, where="w")
 
 
-def test_a_failed_load_leaves_no_unpacking_thread(tmp_path):
+def test_a_failed_load_leaves_no_unpacking_thread():
     import threading
 
     from factcomment import ModelError
