@@ -1,0 +1,186 @@
+"""Would a teacher cue help the fast model rank unseen text? Random-fold CV and split-wise tests.
+
+    python bench/teacher_lexicon.py [--data DIR] [--wikinews DIR] [--sample 20000]
+
+The teacher cue distils the accurate tier into one more stance cue of the fast model: every word of a
+Wikinews sample gets the teacher's mean centred log-odds over the sentences that hold it (shrunk toward 0
+as if it were also in 10 average sentences; words in fewer than 3 left out), and the cue is the mean of those
+values over a text's tokens (the fast model's tokens, so outside quotations of 4+ words). It is fitted
+and scored here with the recipe (C=10, background IDF, 16 cues at 0.3, the cue standardised at 0.3 too).
+
+A fair test needs a teacher that never saw the test rows, so every teacher is the accurate recipe's
+encoder fine-tuned (torch, seed 0, about 3 minutes) on the training side only, scoring the test side and the
+sample (about 4 minutes for 20,000 sentences); those scores are cached in bench/.cache/teacher-lexicon.
+Printed, each with the recipe alone, the teacher alone and, for the CV, a control with the lexicon's
+values shuffled among its words; macro-F1 at the best cut and AUC overall / quoted / unquoted:
+
+1. 3-fold CV (the accurate recipe's folds) on train+dev and on train+dev+dev_test pooled, per-fold AUC;
+   and the pooled CV's figures on its dev_test rows alone.
+2. Split-wise: trained on one CheckThat split (or two), tested on the rest, so no test article can have
+   sentences in training (random folds cannot promise that).
+
+Data are read at run time only.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+
+from background_idf import wikinews_frequencies  # noqa: E402  (bench/ is on sys.path when a bench script runs)
+from fast_recipe import aucs, best_macro_f1  # noqa: E402
+from quality import has_checkthat, read  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache" / "teacher-lexicon"
+
+
+def teacher_lexicon(sentences, log_odds, *, min_count=3, shrink=10.0) -> dict[str, float]:
+    """Word -> the shrunk mean of the centred log-odds of the sentences holding it (words in 3+ of them)."""
+    from factcomment.features import tokenise
+
+    mean = sum(log_odds) / len(log_odds)
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for sentence, z in zip(sentences, log_odds):
+        for word in dict.fromkeys(tokenise(sentence)):
+            if word[0].isalpha():
+                sums[word] = sums.get(word, 0.0) + z - mean
+                counts[word] = counts.get(word, 0) + 1
+    return {w: sums[w] / (counts[w] + shrink) for w in sorted(counts) if counts[w] >= min_count}
+
+
+def with_teacher_cue(pipeline, lexicon, weight=0.3):
+    """The recipe's Pipeline (calibration dropped: AUC and the best cut need no calibration) with the cue."""
+    import numpy as np
+    from sklearn.base import BaseEstimator, TransformerMixin
+
+    from factcomment.features import tokenise
+
+    class TeacherCue(TransformerMixin, BaseEstimator):
+        def __init__(self, lexicon=None, weight=0.3):
+            self.lexicon, self.weight = lexicon, weight
+
+        def _raw(self, texts):
+            rows = [[sum(self.lexicon.get(t, 0.0) for t in tokens) / (len(tokens) or 1)]
+                    for tokens in map(tokenise, texts)]
+            return np.array(rows).reshape(len(rows), 1)
+
+        def fit(self, X, y=None):
+            raw = self._raw(X)
+            self.mean_, self.scale_ = raw.mean(0), raw.std(0) / self.weight
+            return self
+
+        def transform(self, X):
+            return (self._raw(X) - self.mean_) / self.scale_
+
+    pipeline.steps[-1] = ("clf", pipeline.named_steps["clf"].estimator)
+    if lexicon is not None:
+        pipeline.named_steps["features"].transformer_list.append(("teacher", TeacherCue(lexicon, weight)))
+    return pipeline
+
+
+def teacher(name: str, x, y, others: list[str], sample: list[str]) -> dict:
+    """The encoder fine-tuned on ``x``: its logits on ``others`` and on ``sample`` (cached under ``name``)."""
+    from factcomment.encoder_training import fine_tune, load_base, predict_logits
+
+    path = CACHE / f"{name}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    began = time.perf_counter()
+    encoder, tokenizer = load_base(seed=0)
+    tuned = fine_tune(x, y, encoder=encoder, tokenizer=tokenizer, seed=0)
+    out = {"other_logits": predict_logits(tuned, others), "wiki_logits": predict_logits(tuned, sample)}
+    path.write_text(json.dumps(out))
+    print(f"teacher_lexicon: teacher {name} fine-tuned and scored in {time.perf_counter() - began:.0f} s",
+          file=sys.stderr, flush=True)
+    return out
+
+
+def fit_score(background, lexicon, x_fit, y_fit, x_test):
+    from factcomment.model import build_pipeline
+
+    model = with_teacher_cue(build_pipeline(background=background), lexicon).fit(x_fit, y_fit)
+    s = model.decision_function(x_test)
+    return s if list(model.classes_)[1] == "comment" else -s
+
+
+def line(name: str, y, scores, texts) -> str:
+    auc, quoted, unquoted = aucs(y, scores, texts)
+    return f"  {name:15s} {best_macro_f1(y, scores):.4f} {auc:.4f} {quoted:.4f} {unquoted:.4f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    import numpy as np
+
+    from factcomment.distil import read_transfer
+    from factcomment.encoder_training import _folds
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "checkthat2025-en")
+    parser.add_argument("--wikinews", type=Path, default=ROOT.parent / "shared" / "data" / "wikinews-en")
+    parser.add_argument("--sample", type=int, default=20000, help="Wikinews sentences the teachers score")
+    args = parser.parse_args(argv)
+    if not has_checkthat(args.data, "teacher_lexicon"):
+        return 2
+    CACHE.mkdir(parents=True, exist_ok=True)
+    corpus = read_transfer(sorted(args.wikinews.glob("*.sentences.txt")))
+    random.Random(0).shuffle(corpus)
+    sample = corpus[:args.sample]
+    if (CACHE / "sample.json").is_file() and json.loads((CACHE / "sample.json").read_text()) != sample:
+        raise SystemExit(f"teacher_lexicon: {CACHE} holds another sample's scores; remove it or pass that --sample")
+    (CACHE / "sample.json").write_text(json.dumps(sample))
+    background = wikinews_frequencies(args.wikinews)
+    split = {name: read([args.data / f"{name}_en.tsv"]) for name in ("train", "dev", "dev_test")}
+
+    def joined(*names):
+        return [t for n in names for t in split[n][0]], [label for n in names for label in split[n][1]]
+
+    names = ("recipe", "teacher alone", "+ teacher cue", "+ shuffled cue")
+    print(f"1. 3-fold CV (the accurate recipe's folds, seed 0), fold teachers scoring {len(sample):,} Wikinews "
+          "sentences; macro-F1 (best cut), AUC, quoted, unquoted; then per-fold AUC")
+    for pool, parts in (("train-dev", ("train", "dev")), ("pooled", ("train", "dev", "dev_test"))):
+        x, y = joined(*parts)
+        scores = {name: np.zeros(len(x)) for name in names}
+        per_fold = {name: [] for name in names}
+        for k, (fit, held) in enumerate(_folds(y, 3, 0), 1):
+            fold = teacher(f"{pool}-fold{k}", [x[i] for i in fit], [y[i] for i in fit], [x[i] for i in held], sample)
+            lexicon = teacher_lexicon(sample, fold["wiki_logits"])
+            shuffled = list(lexicon.values())
+            random.Random(0).shuffle(shuffled)
+            cues = {"recipe": None, "+ teacher cue": lexicon, "+ shuffled cue": dict(zip(lexicon, shuffled))}
+            for name in names:
+                s = (np.array(fold["other_logits"]) if name == "teacher alone" else
+                     fit_score(background, cues[name], [x[i] for i in fit], [y[i] for i in fit], [x[i] for i in held]))
+                scores[name][held] = s
+                per_fold[name].append(aucs([y[i] for i in held], s, [x[i] for i in held])[0])
+        print(f"{pool} ({len(x)} sentences)")
+        for name in names:
+            print(line(name, y, scores[name], x) + "   " + " ".join(f"{v:.4f}" for v in per_fold[name]), flush=True)
+        if pool == "pooled":
+            rows = range(len(joined("train", "dev")[0]), len(x))
+            print("pooled CV, its dev_test rows only (their articles' other sentences may be in training)")
+            for name in ("recipe", "+ teacher cue"):
+                print(line(name, [y[i] for i in rows], scores[name][list(rows)], [x[i] for i in rows]), flush=True)
+
+    print("\n2. Split-wise: the teacher and the student trained on one side, both scored on the other")
+    for fit_parts, test_parts in ((("train",), ("dev",)), (("train", "dev"), ("dev_test",)),
+                                  (("dev",), ("train", "dev_test")), (("dev_test",), ("train", "dev"))):
+        (xf, yf), (xt, yt) = joined(*fit_parts), joined(*test_parts)
+        side = teacher("split-" + "+".join(fit_parts), xf, yf, xt, sample)
+        lexicon = teacher_lexicon(sample, side["wiki_logits"])
+        print(f"{'+'.join(fit_parts)} -> {'+'.join(test_parts)} ({len(xf)} -> {len(xt)} sentences)")
+        print(line("recipe", yt, fit_score(background, None, xf, yf, xt), xt))
+        print(line("teacher alone", yt, np.array(side["other_logits"]), xt))
+        print(line("+ teacher cue", yt, fit_score(background, lexicon, xf, yf, xt), xt), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
