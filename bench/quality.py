@@ -9,8 +9,9 @@ dev_test AUC overall and on quoted and unquoted sentences separately (dev_test i
 its sentences are quoted and nearly all of those are reports, so a "quoted means report" trick shows up as a
 gap between the overall and the within-group AUCs), the seeds check (seeds never in training: the four
 `Comment:` asides should come out comment, the 23 other paragraphs report), sentences per second, cold start
-and model size. ``distil`` adds the learning curve of the fast model distilled from the accurate one trained
-here (so the teacher never saw dev_test) on 0, 10k, 40k and all Wikinews sentences.
+and model size. The fast tier is trained as the shipped one is, with the teacher cue from the accurate tier
+trained here (so the teacher never saw dev_test) and the same recipe without it beside it. ``distil`` adds
+the learning curve of the distilled fast model on 0, 10k, 40k and all Wikinews sentences.
 
 The CheckThat data (CC BY-NC-SA 4.0) and Wikinews (CC BY 2.5) are read at run time, never copied into the
 repository. The accurate tier fine-tunes 4 encoders (about 10-15 minutes on 2 cores); its model is cached
@@ -199,14 +200,46 @@ def background(data: Data):
     return document_frequencies(read_transfer(files, exclude=data.x)) if files else None
 
 
-def fast(data: Data) -> dict:
-    """factcomment's fast tier, as `factcomment train` fits it (with the Wikinews background IDF when
-    ../shared has it, as the shipped model), scored by its pure-Python scorer."""
+def fast(data: Data, say) -> dict:
+    """factcomment's fast tier, as `factcomment train` fits the shipped one: the Wikinews background IDF, and
+    the teacher cue from the accurate tier trained here (never on dev_test) scoring Wikinews, when ../shared
+    has it and the accurate extra is installed. Scored by its pure-Python scorer. The same recipe without the
+    teacher cue is given beside it (``without_teacher``)."""
+    frequencies = background(data)
+    lexicon = teacher_lexicon_here(data, say)
+    out = fast_figures(data, frequencies, lexicon)
+    if lexicon is not None:
+        out["teacher_words"] = len(lexicon)
+        out["without_teacher"] = fast_figures(data, frequencies, None, timed=False)
+    return out
+
+
+def teacher_lexicon_here(data: Data, say):
+    """The teacher lexicon of the accurate tier trained on train+dev, from all Wikinews sentences (None when
+    either is missing)."""
+    from factcomment.distil import read_transfer, teacher_lexicon, teacher_log_odds
+    from factcomment.inference import load_model
+
+    files = sorted((SHARED / "wikinews-en").glob("*.sentences.txt"))
+    try:
+        import onnxruntime  # noqa: F401  (the accurate extra)
+    except ImportError:
+        say("fast: no accurate extra installed, so no teacher cue (pip install '.[accurate,train]')")
+        return None
+    if not files:
+        return None
+    teacher = load_model(accurate_model(data, say))
+    corpus = read_transfer(files, exclude=data.x)
+    say(f"fast: the teacher scores (or the cache gives) {len(corpus):,} Wikinews sentences")
+    return teacher_lexicon(corpus, teacher_log_odds(teacher, corpus, cache=CACHE / "teacher"))
+
+
+def fast_figures(data: Data, frequencies, lexicon, *, timed: bool = True) -> dict:
     from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
     began = time.perf_counter()
-    result = train(data.x, data.y, background=background(data))
+    result = train(data.x, data.y, background=frequencies, teacher=lexicon)
     seconds = time.perf_counter() - began
     compiled = compile_scorer(result.pipeline, result.threshold)
     scorer = Scorer.from_dict(compiled)
@@ -215,9 +248,10 @@ def fast(data: Data) -> dict:
                   cv_macro=result.cv_metrics["macro_f1"])
     out["cv_auc"] = result.cv_metrics.get("auc")
     out["train_seconds"] = seconds
-    out["sentences_per_second"] = throughput(score, speed_texts(data))
     out["model_bytes"] = len(json.dumps(compiled, separators=(",", ":")).encode())
-    out["cold_start_seconds"] = cold_start("fast")
+    if timed:
+        out["sentences_per_second"] = throughput(score, speed_texts(data))
+        out["cold_start_seconds"] = cold_start("fast")
     return out
 
 
@@ -268,16 +302,20 @@ def accurate(data: Data, say) -> dict:
     return out
 
 
-def distil(data: Data, sizes: list[int], say) -> dict:
+def distil(data: Data, sizes: list[int], say, mode: str = "lexicon") -> dict:
     """The fast model distilled from the accurate one trained here (never on dev_test), per transfer size.
 
     Subsets are the first n of one seeded shuffle of the corpus (the files keep article order, so a prefix
-    would be a few topics). Settings are the defaults of ``factcomment train --distil-from``.
+    would be a few topics). ``mode`` is ``factcomment train --transfer-mode``: ``lexicon`` (the default; the
+    recipe with the background IDF plus the teacher cue from n sentences) or ``soft``/``hard`` (teacher-
+    labelled rows, with that mode's defaults).
     """
     import random
 
-    from factcomment.distil import Distillation, read_transfer, teacher_scores, train_distilled
+    from factcomment.distil import (Distillation, read_transfer, teacher_lexicon, teacher_log_odds, teacher_scores,
+                                    train_distilled)
     from factcomment.inference import load_model
+    from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
     teacher = load_model(accurate_model(data, say))
@@ -289,17 +327,24 @@ def distil(data: Data, sizes: list[int], say) -> dict:
     say(f"distil: teacher scores {teacher_rate:.0f} sentences/s; scoring (or reading the cache of) "
         f"{len(corpus):,} sentences")
     p_teacher = teacher_scores(teacher, corpus, cache=CACHE / "teacher")
+    log_odds = teacher_log_odds(teacher, corpus, cache=CACHE / "teacher") if mode == "lexicon" else None
+    frequencies = background(data) if mode == "lexicon" else None
     order = list(range(len(corpus)))
     random.Random(0).shuffle(order)
-    settings = Distillation("accurate", ())
+    settings = Distillation("accurate", (), mode)
     curve = {}
     for size in sizes:
         n = min(size, len(corpus))
         say(f"distil: {n} transfer sentences")
         began = time.perf_counter()
-        result = train_distilled(data.x, data.y, [corpus[i] for i in order[:n]], [p_teacher[i] for i in order[:n]],
-                                 teacher_threshold=teacher.threshold, mode=settings.mode, weight=settings.weight,
-                                 min_df=settings.min_df if n else 1)
+        texts = [corpus[i] for i in order[:n]]
+        if mode == "lexicon":
+            lexicon = teacher_lexicon(texts, [log_odds[i] for i in order[:n]]) if n else None
+            result = train(data.x, data.y, background=frequencies, teacher=lexicon)
+        else:
+            result = train_distilled(data.x, data.y, texts, [p_teacher[i] for i in order[:n]],
+                                     teacher_threshold=teacher.threshold, mode=mode, weight=settings.weight,
+                                     min_df=settings.min_df if n else 1)
         seconds = time.perf_counter() - began
         compiled = compile_scorer(result.pipeline, result.threshold)
         scorer = Scorer.from_dict(compiled)
@@ -308,12 +353,12 @@ def distil(data: Data, sizes: list[int], say) -> dict:
                       cv_macro=result.cv_metrics["macro_f1"])
         out.update(train_seconds=seconds, model_bytes=len(json.dumps(compiled, separators=(",", ":")).encode()),
                    sentences_per_second=throughput(score, speed_texts(data)),
-                   vocabulary=len(compiled["vocabulary"].split("\n")), cv_auc=result.cv_metrics["auc"])
+                   vocabulary=len(compiled["vocabulary"].split("\n")) + len(compiled["cues"].get("teacher", {})),
+                   cv_auc=result.cv_metrics["auc"])
         curve[n] = out
     comment_share = sum(p >= teacher.threshold for p in p_teacher) / len(p_teacher)
     return {"teacher_sentences_per_second": teacher_rate, "transfer_sentences": len(corpus),
-            "teacher_comment_share": comment_share, "mode": settings.mode, "weight": settings.weight,
-            "curve": curve}
+            "teacher_comment_share": comment_share, "mode": mode, "weight": settings.weight, "curve": curve}
 
 
 # --- output -----------------------------------------------------------------------------------------------
@@ -341,6 +386,8 @@ def render(results: dict) -> str:
         if name in results:
             lines.append(row({"plain": "plain TF-IDF 1-2 + LR", "minilm": "frozen MiniLM + LR",
                               "fast": "factcomment fast", "accurate": "factcomment accurate"}[name], results[name]))
+        if name == "fast" and "without_teacher" in results.get("fast", {}):
+            lines.append(row("  fast without teacher cue", results["fast"]["without_teacher"]))
     if "accurate" in results:
         a = results["accurate"]
         lines.append(f"accurate: stacking {a['stacking']}; CV AUC {a['cv_auc']:.3f} (encoder alone "
@@ -348,7 +395,8 @@ def render(results: dict) -> str:
                      f"unquoted {a['encoder_only_auc_unquoted']:.3f}")
     if "distil" in results:
         d = results["distil"]
-        lines.append(f"distillation ({d['mode']} labels, transfer weight {d['weight']}): the teacher scores "
+        how = "a teacher cue" if d["mode"] == "lexicon" else f"{d['mode']} labels, transfer weight {d['weight']}"
+        lines.append(f"distillation ({how}): the teacher scores "
                      f"{d['teacher_sentences_per_second']:,.0f} sentences/s and calls "
                      f"{d['teacher_comment_share']:.1%} of {d['transfer_sentences']:,} Wikinews sentences comment")
         for n, r in d["curve"].items():
@@ -364,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="plain,minilm,fast,accurate,distil",
                         help="comma-separated sections to run (plain, minilm, fast, accurate, distil)")
     parser.add_argument("--sizes", default="0,10000,40000,77770", help="transfer-set sizes for distil")
+    parser.add_argument("--distil-mode", default="lexicon", choices=("lexicon", "soft", "hard"),
+                        help="how the distil section's student learns from the teacher")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--out", type=Path, help="also write the JSON results to this file")
     args = parser.parse_args(argv)
@@ -373,14 +423,17 @@ def main(argv: list[str] | None = None) -> int:
     data = Data(args.data)
     results: dict = {"n_train": len(data.x), "n_test": len(data.x_test)}
     only = args.only.split(",")
-    for name, run in (("plain", plain), ("minilm", minilm), ("fast", fast)):
+    for name, run in (("plain", plain), ("minilm", minilm)):
         if name in only:
             say(f"{name}...")
             results[name] = run(data)
+    if "fast" in only:
+        say("fast...")
+        results["fast"] = fast(data, say)
     if "accurate" in only:
         results["accurate"] = accurate(data, say)
     if "distil" in only:
-        results["distil"] = distil(data, [int(s) for s in args.sizes.split(",")], say)
+        results["distil"] = distil(data, [int(s) for s in args.sizes.split(",")], say, args.distil_mode)
     text = json.dumps(results, indent=2, default=float)
     if args.out:
         args.out.write_text(text + "\n")

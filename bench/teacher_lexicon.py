@@ -2,11 +2,11 @@
 
     python bench/teacher_lexicon.py [--data DIR] [--wikinews DIR] [--sample 20000]
 
-The teacher cue distils the accurate tier into one more stance cue of the fast model: every word of a
-Wikinews sample gets the teacher's mean centred log-odds over the sentences that hold it (shrunk toward 0
-as if it were also in 10 average sentences; words in fewer than 3 left out), and the cue is the mean of those
-values over a text's tokens (the fast model's tokens, so outside quotations of 4+ words). It is fitted
-and scored here with the recipe (C=10, background IDF, 16 cues at 0.3, the cue standardised at 0.3 too).
+The teacher cue (factcomment.distil.teacher_lexicon; `factcomment train --distil-from accurate`) distils the
+accurate tier into one more stance cue of the fast model: every word of a Wikinews sample gets the teacher's
+mean centred log-odds over the sentences that hold it (shrunk toward 0 as if it were also in 10 average
+sentences; words in fewer than 3 left out), and the cue is the mean of those values over a text's tokens
+(the fast model's tokens, so outside quotations of 4+ words). Students are the recipe with and without it.
 
 A fair test needs a teacher that never saw the test rows, so every teacher is the accurate recipe's
 encoder fine-tuned (torch, seed 0, about 3 minutes) on the training side only, scoring the test side and the
@@ -17,7 +17,8 @@ values shuffled among its words; macro-F1 at the best cut and AUC overall / quot
 1. 3-fold CV (the accurate recipe's folds) on train+dev and on train+dev+dev_test pooled, per-fold AUC;
    and the pooled CV's figures on its dev_test rows alone.
 2. Split-wise: trained on one CheckThat split (or two), tested on the rest, so no test article can have
-   sentences in training (random folds cannot promise that).
+   sentences in training (random folds cannot promise that); with --thresholds, also macro-F1 at the
+   threshold `factcomment train` would choose.
 
 Data are read at run time only.
 """
@@ -41,51 +42,6 @@ from quality import has_checkthat, read  # noqa: E402
 CACHE = ROOT / "bench" / ".cache" / "teacher-lexicon"
 
 
-def teacher_lexicon(sentences, log_odds, *, min_count=3, shrink=10.0) -> dict[str, float]:
-    """Word -> the shrunk mean of the centred log-odds of the sentences holding it (words in 3+ of them)."""
-    from factcomment.features import tokenise
-
-    mean = sum(log_odds) / len(log_odds)
-    sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    for sentence, z in zip(sentences, log_odds):
-        for word in dict.fromkeys(tokenise(sentence)):
-            if word[0].isalpha():
-                sums[word] = sums.get(word, 0.0) + z - mean
-                counts[word] = counts.get(word, 0) + 1
-    return {w: sums[w] / (counts[w] + shrink) for w in sorted(counts) if counts[w] >= min_count}
-
-
-def with_teacher_cue(pipeline, lexicon, weight=0.3):
-    """The recipe's Pipeline (calibration dropped: AUC and the best cut need no calibration) with the cue."""
-    import numpy as np
-    from sklearn.base import BaseEstimator, TransformerMixin
-
-    from factcomment.features import tokenise
-
-    class TeacherCue(TransformerMixin, BaseEstimator):
-        def __init__(self, lexicon=None, weight=0.3):
-            self.lexicon, self.weight = lexicon, weight
-
-        def _raw(self, texts):
-            rows = [[sum(self.lexicon.get(t, 0.0) for t in tokens) / (len(tokens) or 1)]
-                    for tokens in map(tokenise, texts)]
-            return np.array(rows).reshape(len(rows), 1)
-
-        def fit(self, X, y=None):
-            raw = self._raw(X)
-            self.mean_, self.scale_ = raw.mean(0), raw.std(0) / self.weight
-            return self
-
-        def transform(self, X):
-            return (self._raw(X) - self.mean_) / self.scale_
-
-    pipeline.steps[-1] = ("clf", pipeline.named_steps["clf"].estimator)
-    if lexicon is not None:
-        pipeline.named_steps["features"].transformer_list.append(("teacher", TeacherCue(lexicon, weight)))
-    return pipeline
-
-
 def teacher(name: str, x, y, others: list[str], sample: list[str]) -> dict:
     """The encoder fine-tuned on ``x``: its logits on ``others`` and on ``sample`` (cached under ``name``)."""
     from factcomment.encoder_training import fine_tune, load_base, predict_logits
@@ -104,10 +60,13 @@ def teacher(name: str, x, y, others: list[str], sample: list[str]) -> dict:
 
 
 def fit_score(background, lexicon, x_fit, y_fit, x_test):
+    """Decision values on ``x_test`` of the recipe (with the teacher cue from ``lexicon`` unless None),
+    calibration left out: AUC and the best cut need none."""
     from factcomment.model import build_pipeline
 
-    model = with_teacher_cue(build_pipeline(background=background), lexicon).fit(x_fit, y_fit)
-    s = model.decision_function(x_test)
+    model = build_pipeline(background=background, teacher=lexicon)
+    model.steps[-1] = ("clf", model.named_steps["clf"].estimator)
+    s = model.fit(x_fit, y_fit).decision_function(x_test)
     return s if list(model.classes_)[1] == "comment" else -s
 
 
@@ -119,13 +78,18 @@ def line(name: str, y, scores, texts) -> str:
 def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
-    from factcomment.distil import read_transfer
+    from factcomment.distil import read_transfer, teacher_lexicon
     from factcomment.encoder_training import _folds
+    from factcomment.evaluation import score
+    from factcomment.model import train
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "checkthat2025-en")
     parser.add_argument("--wikinews", type=Path, default=ROOT.parent / "shared" / "data" / "wikinews-en")
     parser.add_argument("--sample", type=int, default=20000, help="Wikinews sentences the teachers score")
+    parser.add_argument("--thresholds", action="store_true",
+                        help="also train each split-wise student as `factcomment train` does and score the test side "
+                             "at its cross-validated threshold (about 10 minutes more)")
     args = parser.parse_args(argv)
     if not has_checkthat(args.data, "teacher_lexicon"):
         return 2
@@ -179,6 +143,13 @@ def main(argv: list[str] | None = None) -> int:
         print(line("recipe", yt, fit_score(background, None, xf, yf, xt), xt))
         print(line("teacher alone", yt, np.array(side["other_logits"]), xt))
         print(line("+ teacher cue", yt, fit_score(background, lexicon, xf, yf, xt), xt), flush=True)
+        if args.thresholds:
+            for name, cue in (("recipe", None), ("+ teacher cue", lexicon)):
+                result = train(xf, yf, background=background, teacher=cue)
+                p = result.pipeline.predict_proba(xt)[:, list(result.pipeline.classes_).index("comment")]
+                print(f"  {name:15s} at its CV threshold {result.threshold:.3f}: macro-F1 "
+                      f"{score(yt, p.tolist(), result.threshold).macro_f1:.4f} (best cut {best_macro_f1(yt, p):.4f}, "
+                      f"CV macro-F1 {result.cv_metrics['macro_f1']:.4f})", flush=True)
     return 0
 
 

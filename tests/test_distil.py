@@ -7,8 +7,8 @@ import pytest
 
 from conftest import TINY_COMMENT, TINY_REPORT
 from factcomment import UsageError
-from factcomment.distil import (balanced_weights, read_transfer, teacher_scores, train_distilled,
-                                transfer_rows)
+from factcomment.distil import (balanced_weights, read_transfer, teacher_lexicon, teacher_log_odds, teacher_scores,
+                                train_distilled, transfer_rows)
 
 TRANSFER = ["The mayor opened the new bridge on Sunday.", "Honestly, this is a scandal.",
             "Figures showed exports rose by 2%.", "We must not let this happen again!"]
@@ -40,8 +40,8 @@ def test_cli_refuses_an_infinite_transfer_weight_before_training(tiny_model, tmp
     result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "m"), "--distil-from", str(tiny_model.path),
                                       "--transfer", corpus, "--transfer-weight", "inf", "-q"])
     assert (result.exit_code, result.stdout) == (2, "") and not (tmp_path / "m").exists()
-    assert result.stderr == ("factcomment: error: --transfer-mode is soft or hard, and --transfer-weight a positive "
-                             "number\n")
+    assert result.stderr == ("factcomment: error: --transfer-mode is lexicon, soft or hard, and --transfer-weight a "
+                             "positive number\n")
 
 
 def test_balanced_weights_give_both_classes_the_same_mass():
@@ -106,8 +106,8 @@ def test_cli_train_with_distillation_writes_it_on_the_card(tiny_model, tmp_path,
     corpus = write("news.txt", "\n".join(TRANSFER) + "\n")
     out = tmp_path / "student"
     result = CliRunner().invoke(app, ["train", data, "--out", str(out), "--folds", "3", "-q",
-                                      "--distil-from", str(tiny_model.path), "--transfer", corpus,
-                                      "--transfer-weight", "0.5", "--teacher-cache", str(tmp_path / "cache")])
+                                      "--distil-from", str(tiny_model.path), "--transfer", corpus, "--transfer-mode",
+                                      "soft", "--transfer-weight", "0.5", "--teacher-cache", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output
     card = json.loads((out / "card.json").read_text())
     assert card["distillation"]["rows"] == 4 and card["distillation"]["corpus"] == "news.txt"
@@ -131,3 +131,49 @@ def test_a_transfer_corpus_that_is_a_directory_is_a_one_line_error(tiny_model, t
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"factcomment: error: {folder}: cannot read (Is a directory); check the path and permissions\n"
     assert not (tmp_path / "student").exists()
+
+
+def test_teacher_lexicon_values_are_shrunk_centred_means_over_words_outside_quotes():
+    sentences = ["We must act.", "We met.", 'It rained, "we all know that it did" he said.', "We said 12."]
+    z = [3.0, 1.0, -1.0, -3.0]  # mean 0
+    assert teacher_lexicon(sentences, z, min_count=2, shrink=0.0) == {"said": -2.0, "we": 0.333333}
+    # Shrinkage divides by the count plus `shrink`; the count threshold drops rare words; the mean is taken off.
+    assert teacher_lexicon(sentences, [v + 5.0 for v in z], min_count=3, shrink=1.0) == {"we": 0.25}
+    assert teacher_lexicon([], []) == {}
+    with pytest.raises(UsageError, match="2 transfer sentences but 1 teacher scores"):
+        teacher_lexicon(["a", "b"], [1.0])
+
+
+def test_teacher_log_odds_are_the_log_odds_of_a_fast_teacher_and_cached(tiny_model, tmp_path, monkeypatch):
+    import math
+
+    p = tiny_model.scorer.p_comment(TRANSFER)
+    assert teacher_log_odds(tiny_model, TRANSFER, cache=tmp_path) == pytest.approx([math.log(q / (1 - q)) for q in p])
+    monkeypatch.setattr(tiny_model.scorer, "p_comment", lambda texts: pytest.fail("rescored a cached corpus"))
+    assert teacher_scores(tiny_model, TRANSFER, cache=tmp_path) == p  # one cache serves both
+
+
+def test_cli_train_distils_into_a_teacher_lexicon_by_default(tiny_model, tmp_path, write):
+    from typer.testing import CliRunner
+
+    from factcomment.cli import app
+    from factcomment.inference import load_model
+
+    data = write("train.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT)
+                 + "".join(json.dumps({"text": t, "label": "comment"}) + "\n" for t in TINY_COMMENT))
+    corpus = write("news.txt", "\n".join(TRANSFER * 3) + "\n" + "\n".join(f"{t} Again." for t in TRANSFER * 3) + "\n")
+    out = tmp_path / "student"
+    result = CliRunner().invoke(app, ["train", data, "--out", str(out), "--folds", "3", "-q", "--distil-from",
+                                      str(tiny_model.path), "--transfer", corpus, "--teacher-cache", "none"])
+    assert result.exit_code == 0, result.output
+    card = json.loads((out / "card.json").read_text())
+    lexicon = teacher_lexicon(read_transfer([corpus]), teacher_log_odds(tiny_model, read_transfer([corpus])))
+    assert card["distillation"]["lexicon_words"] == len(lexicon) > 0 and card["distillation"]["rows"] == 8
+    assert card["distillation"]["labels"].startswith("lexicon (a teacher cue")
+    assert "transfer_weight" not in card["distillation"]
+    assert f"; passed as lexicon (a teacher cue: each word's mean centred teacher log-odds over the sentences holding " \
+           f"it, shrunk by 10, words in 3+ sentences); {len(lexicon):,} words." in (out / "README.md").read_text()
+    scorer = json.loads((out / "scorer.json").read_text())
+    assert scorer["cues"]["names"][-1] == "teacher" and scorer["cues"]["teacher"] == lexicon
+    toward_comment, toward_report, _, _ = load_model(out).scorer.explain("Honestly, the mayor must go.", k=40)
+    assert "cue:teacher" in [name for name, _ in toward_comment + toward_report]

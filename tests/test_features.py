@@ -83,6 +83,18 @@ def test_empty_text_has_finite_cues():
     assert cue_vector([], features.load_lexicon()) == [0.0] * (len(CUE_NAMES) - 1) + [0.0]
 
 
+def test_the_teacher_cue_is_the_mean_teacher_value_over_all_tokens_and_comes_last():
+    teacher = {"disgrace": 1.5, "police": -0.5}
+    tokens = tokenise('Police call it a disgrace: "a disgrace for us all," he said.')  # 9 tokens, the quote is one
+    values = cue_vector(tokens, {}, teacher)
+    assert len(tokens) == 10 and values[:-1] == cue_vector(tokens, {})
+    assert values[-1] == pytest.approx((1.5 - 0.5) / 10) and features.cue_names(True)[-1] == "teacher"
+    assert cue_vector([], {}, teacher)[-1] == 0.0 and features.cue_names(False) == CUE_NAMES
+    cues = features.CueFeatures(teacher=teacher).fit(["We must act.", "Police said so.", "A disgrace."])
+    assert cues.transform(["x"]).shape == (1, len(CUE_NAMES) + 1)
+    assert cues.get_feature_names_out()[-1] == "cue:teacher"
+
+
 def test_lexicon_ships_with_the_package():
     lexicon = features.load_lexicon()
     assert len(lexicon) > 1000 and lexicon["very"][2] > 1.0

@@ -88,12 +88,16 @@ def test_threshold_is_the_mean_of_the_repeats_cuts_and_metrics_are_taken_there()
     assert one.cv_metrics["repeat_thresholds"] == [cuts[0]] and one.threshold == cuts[0]
 
 
-def test_fit_pipeline_is_the_model_train_fits_without_its_cross_validation():
+@pytest.mark.parametrize("teacher", [None, {"disgrace": 1.5, "council": -0.5}], ids=["recipe", "teacher-cue"])
+def test_fit_pipeline_is_the_model_train_fits_without_its_cross_validation(teacher):
     from factcomment.model import fit_pipeline
 
-    fitted = fit_pipeline(TEXTS, LABELS_, seed=3)
-    trained = train(TEXTS, LABELS_, seed=3, settings={"threshold_repeats": 1}).pipeline
+    fitted = fit_pipeline(TEXTS, LABELS_, seed=3, teacher=teacher)
+    trained = train(TEXTS, LABELS_, seed=3, settings={"threshold_repeats": 1}, teacher=teacher).pipeline
     assert fitted.predict_proba(TEXTS).tolist() == trained.predict_proba(TEXTS).tolist()
+    assert len(fitted.named_steps["features"].get_feature_names_out()) == len(
+        trained.named_steps["features"].get_feature_names_out())
+    assert ("cues__cue:teacher" in fitted.named_steps["features"].get_feature_names_out()) == (teacher is not None)
 
 
 @pytest.mark.slow

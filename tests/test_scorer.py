@@ -19,9 +19,15 @@ PROBES = ["", "   ", "Police said it was a disgrace.", "\u201cWe must act now,\u
           "Is this really the best they can do?", "caf\u00e9 na\u00efve \u00fcber \u4e2d\u6587 \U0001f600 _quote_"]
 
 
-@pytest.fixture(scope="module", params=[{}, {"cue_weight": 1.0, "C": 100.0}], ids=["default", "strong-cues"])
+# A teacher lexicon (factcomment.distil.teacher_lexicon) adds a cue whose per-word values fold into the scorer.
+TEACHER = {"disgrace": 1.25, "nonsense": 0.8, "council": -0.6, "police": -0.45, "we": 0.2, "caf\u00e9": 0.1}
+
+
+@pytest.fixture(scope="module", params=[({}, None), ({"cue_weight": 1.0, "C": 100.0}, None), ({}, TEACHER)],
+                ids=["default", "strong-cues", "teacher"])
 def fitted(request):
-    result = train(TEXTS, LABELS, folds=2, settings=request.param)
+    settings, teacher = request.param
+    result = train(TEXTS, LABELS, folds=2, settings=settings, teacher=teacher)
     compiled = json.loads(json.dumps(compile_scorer(result.pipeline, result.threshold)))
     return result, Scorer.from_dict(compiled)
 
@@ -112,3 +118,14 @@ def test_mismatched_lengths_are_refused():
     compiled = compile_scorer(result.pipeline, result.threshold)
     with pytest.raises(ValueError, match="differ in length"):
         Scorer.from_dict({**compiled, "vocabulary": "a\nb"})
+
+
+def test_a_teacher_cue_needs_its_lexicon_and_its_name():
+    result = train(TEXTS, LABELS, folds=2, teacher=TEACHER)
+    compiled = compile_scorer(result.pipeline, result.threshold)
+    assert compiled["cues"]["names"][-2:] == ["length", "teacher"] and compiled["cues"]["teacher"] == TEACHER
+    cues = {k: v for k, v in compiled["cues"].items() if k != "teacher"}
+    with pytest.raises(ValueError, match="the scorer's cues differ from this version's; retrain the model"):
+        Scorer.from_dict({**compiled, "cues": cues})
+    with pytest.raises(ValueError, match="cue names, means and weights differ in length"):
+        Scorer.from_dict({**compiled, "cues": {**compiled["cues"], "mean": compiled["cues"]["mean"][:-1]}})

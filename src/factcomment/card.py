@@ -106,9 +106,12 @@ def _background(card: dict[str, Any]) -> list[str]:
 def _distillation(card: dict[str, Any]) -> list[str]:
     if not (distil := card.get("distillation")):
         return []
+    taught = (f"{distil['lexicon_words']:,} words" if "lexicon_words" in distil else
+              f"transfer rows weighted {distil.get('transfer_weight', '?')} against gold rows")
     return ["", "## Distillation", "",
-            f"- Teacher: {distil.get('teacher', '?')}; labels passed as {distil.get('labels', '?')}, transfer rows "
-            f"weighted {distil.get('transfer_weight', '?')} against gold rows.",
+            f"- Teacher: {distil.get('teacher', '?')}; passed as {distil.get('labels', '?')}; {taught}.",
             f"- Transfer corpus: {distil.get('corpus', '?')} ({distil.get('rows', '?')} sentences), licence "
             f"{distil.get('licence', '?')}, attribution \"{distil.get('attribution', '?')}\". The sentences are not "
-            "distributed with factcomment."]
+            "distributed with factcomment.",
+            "- The cross-validated figures below flatter a distilled model: the teacher learnt from the gold rows "
+            "that each fold holds out. Only data the teacher never saw gives a fair test (docs/distillation.md)."]

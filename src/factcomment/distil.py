@@ -1,16 +1,23 @@
-"""Distillation: the accurate tier labels unlabeled news, and the fast model learns from those labels too.
+"""Distillation: the accurate tier scores unlabeled news, and the fast model learns from those scores too.
 
 About 1,800 gold sentences cannot teach a sparse model the vocabulary of commentary in unseen news; the
 encoder generalises from pre-training. Here the teacher (any loaded model, normally the accurate tier)
-scores a transfer corpus once (cached by content hash, so a rerun does not rescore), and
-:func:`factcomment.model.train` fits the student on gold rows plus teacher-labelled rows, each passed as
-soft labels (the row twice, weighted ``p`` and ``1 - p``) or hard labels (the teacher's decision).
+scores a transfer corpus once (cached by content hash, so a rerun does not rescore). The student learns from
+the scores in one of three ways:
+
+- ``lexicon`` (the default, and the shipped model's): the scores become a word list, each word's value the
+  teacher's mean (centred) log-odds over the sentences that hold it (:func:`teacher_lexicon`), and the
+  student gets one more stance cue, the mean value over a text's words. One weight, fitted on gold data,
+  decides how much the teacher's word knowledge counts.
+- ``soft`` / ``hard``: teacher-labelled rows join the gold rows (:func:`train_distilled`), as soft labels (the
+  row twice, weighted ``p`` and ``1 - p``) or hard labels (the teacher's decision).
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
+import math
 import os
 from array import array
 from collections.abc import Callable, Iterable, Sequence
@@ -23,11 +30,18 @@ from factcomment.errors import InputError, OutputError, UsageError
 from factcomment.readers import unreadable
 from factcomment.results import LABELS
 
-__all__ = ["BATCH", "Distillation", "balanced_weights", "default_cache", "read_transfer", "teacher_scores",
-           "train_distilled", "transfer_rows"]
+__all__ = ["BATCH", "MODES", "Distillation", "balanced_weights", "default_cache", "read_transfer", "teacher_lexicon",
+           "teacher_log_odds", "teacher_scores", "train_distilled", "transfer_rows"]
 
 # The teacher scores this many sentences between progress reports.
 BATCH = 1024
+MODES = ("lexicon", "soft", "hard")
+# A word's value is shrunk toward 0 as if it also occurred in this many sentences of average score, and words
+# in fewer sentences than LEXICON_MIN_COUNT are left out: one or two sentences say little about a word. Set
+# before any run; 3 and 30 for the shrinkage, and 1 or 10 for the count, moved cross-validated AUC by at most
+# 0.004 either way (docs/distillation.md).
+LEXICON_SHRINK = 10.0
+LEXICON_MIN_COUNT = 3
 
 
 def default_cache() -> Path:
@@ -39,12 +53,13 @@ def default_cache() -> Path:
 @dataclass(frozen=True)
 class Distillation:
     """How to distil: the teacher (``"accurate"``, ``"fast"`` or a model directory), the transfer corpus
-    (files of one sentence per line), soft or hard labels, a transfer row's weight against a gold row, the
-    vocabulary's ``min_df``, and where teacher scores are cached (``None``: not at all)."""
+    (files of one sentence per line), the mode (one of :data:`MODES`), and for ``soft``/``hard`` a transfer
+    row's weight against a gold row and the vocabulary's ``min_df``; where teacher scores are cached
+    (``None``: not at all)."""
 
     teacher: str
     corpus: tuple[str, ...]
-    mode: str = "soft"
+    mode: str = "lexicon"
     weight: float = 0.1
     min_df: int = 3
     cache: Path | None = None
@@ -95,6 +110,27 @@ def teacher_scores(model: Any, sentences: Sequence[str], *, cache: str | os.Path
     sentences), so restacking or retraining the fast part never rescores; for other models it keeps the
     probabilities. Cache files are written whole (temporary file, then rename).
     """
+    values, encoder = _cached_scores(model, sentences, cache, progress)
+    return model.scorer.p_comment(list(sentences), encoder_logits=values) if encoder else values
+
+
+def teacher_log_odds(model: Any, sentences: Sequence[str], *, cache: str | os.PathLike[str] | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> list[float]:
+    """The teacher's log-odds toward comment for each sentence, cached as :func:`teacher_scores` caches.
+
+    For the accurate tier these are the encoder's own logits, without the fast model it is stacked with: the
+    student is a fast model, and should learn what the encoder knows beyond one.
+    """
+    values, encoder = _cached_scores(model, sentences, cache, progress)
+    if encoder:
+        return values
+    return [math.log(p / (1.0 - p)) for p in (min(max(p, 1e-9), 1.0 - 1e-9) for p in values)]
+
+
+def _cached_scores(model: Any, sentences: Sequence[str], cache: str | os.PathLike[str] | None,
+                   progress: Callable[[int, int], None] | None) -> tuple[list[float], bool]:
+    """The encoder's logits (and True) for the accurate tier, else ``p_comment`` (and False), from ``cache``
+    when it holds them."""
     scorer = model.scorer
     encoder = getattr(scorer, "encoder_logits", None)
     score = encoder if encoder is not None else scorer.p_comment
@@ -117,9 +153,35 @@ def teacher_scores(model: Any, sentences: Sequence[str], *, cache: str | os.Path
             # A cache that cannot be written (a full disk) costs the next run a rescore, not this run its scores.
             with contextlib.suppress(OSError):
                 write_whole(path, values.tobytes())
-    if encoder is None:
-        return values.tolist()
-    return scorer.p_comment(list(sentences), encoder_logits=values.tolist())
+    return values.tolist(), encoder is not None
+
+
+def teacher_lexicon(sentences: Sequence[str], log_odds: Sequence[float], *, min_count: int = LEXICON_MIN_COUNT,
+                    shrink: float = LEXICON_SHRINK) -> dict[str, float]:
+    """Word -> what the teacher's scores say of it, for the fast model's ``teacher`` cue.
+
+    A word's value is the sum of ``log_odds - mean(log_odds)`` over the sentences holding it, divided by
+    their number plus ``shrink``; words (tokens of :func:`factcomment.features.tokenise` that begin with a
+    letter, so outside quotations of 4+ words, which are one ``_quote_`` token) in fewer than ``min_count``
+    sentences are left out. Values are rounded to 6 decimals, and the result does not depend on hash order.
+
+    >>> teacher_lexicon(["We must act.", "We met.", "It rained."], [2.0, 0.5, -2.5], min_count=2, shrink=0.0)
+    {'we': 1.25}
+    """
+    if len(sentences) != len(log_odds):
+        raise UsageError(f"{len(sentences)} transfer sentences but {len(log_odds)} teacher scores")
+    from factcomment.features import tokenise
+
+    mean = math.fsum(log_odds) / len(log_odds) if log_odds else 0.0
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for sentence, z in zip(sentences, log_odds):
+        for word in dict.fromkeys(tokenise(sentence)):  # once per sentence, in a fixed order
+            if word[0].isalpha():
+                sums[word] = sums.get(word, 0.0) + (z - mean)
+                counts[word] = counts.get(word, 0) + 1
+    return {word: round(sums[word] / (counts[word] + shrink), 6)
+            for word in sorted(counts) if counts[word] >= min_count}
 
 
 def transfer_rows(sentences: Sequence[str], p_teacher: Sequence[float], *, mode: str, weight: float,

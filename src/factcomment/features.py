@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
 
 # CueFeatures is left out of __all__: a star import must not pull in scikit-learn.
-__all__ = ["CUE_NAMES", "SCARE_QUOTE_MAX_WORDS", "analyse", "cue_classes", "cue_vector", "lexicon_cues",
-           "load_lexicon", "ngrams", "normalise_text", "normalised_pieces", "tokenise"]
+__all__ = ["CUE_NAMES", "SCARE_QUOTE_MAX_WORDS", "TEACHER_CUE", "analyse", "cue_classes", "cue_names", "cue_vector",
+           "lexicon_cues", "load_lexicon", "ngrams", "normalise_text", "normalised_pieces", "tokenise"]
 
 # Two control characters the scorer uses to mark where one text ends and the next begins when it tokenises a
 # whole batch at once (factcomment.linear); normalising removes them from the input so that no text can forge
@@ -205,6 +205,14 @@ _CLASSES = {
 # being long); class cues count occurrences of the class's unigrams and bigrams; length is log(1 + tokens).
 _LEXICON_CUES = ("subjectivity", "subjective_share", "polarity", "abs_polarity")
 CUE_NAMES = (*_LEXICON_CUES, *_CLASSES, "length")
+# A model distilled into a lexicon (factcomment.distil.teacher_lexicon) has one more cue after these: the mean
+# over a text's tokens of what a teacher model's scores on unlabelled news say about each word.
+TEACHER_CUE = "teacher"
+
+
+def cue_names(teacher: bool) -> tuple[str, ...]:
+    """The cues in order: :data:`CUE_NAMES`, then :data:`TEACHER_CUE` when the model has a teacher lexicon."""
+    return (*CUE_NAMES, TEACHER_CUE) if teacher else CUE_NAMES
 
 
 @lru_cache(maxsize=1)
@@ -251,8 +259,9 @@ def lexicon_cues(entry: tuple[float, float, float]) -> tuple[float, float, float
     return subjectivity, float(subjectivity >= 0.7 or intensity > 1.0), polarity, abs(polarity)
 
 
-def cue_vector(tokens: list[str], lexicon: dict[str, tuple[float, float, float]]) -> list[float]:
-    """The cues of a token list, in the order of :data:`CUE_NAMES`.
+def cue_vector(tokens: list[str], lexicon: dict[str, tuple[float, float, float]],
+               teacher: Mapping[str, float] | None = None) -> list[float]:
+    """The cues of a token list, in the order of :func:`cue_names` (``teacher``: the teacher lexicon, if any).
 
     Examples
     --------
@@ -273,6 +282,8 @@ def cue_vector(tokens: list[str], lexicon: dict[str, tuple[float, float, float]]
     for k in range(len(_LEXICON_CUES)):
         values[k] /= n or 1
     values[-1] = math.log(1 + n)
+    if teacher is not None:
+        values.append(math.fsum(teacher.get(token, 0.0) for token in tokens) / (n or 1))
     return values
 
 
@@ -298,6 +309,9 @@ def __getattr__(name: str):
             each), so without it the classifier leans on 16 coarse cues more than cross-validation supports.
         scare_max : int
             As for :func:`normalise_text`.
+        teacher : dict or None
+            A teacher lexicon, word -> value (:func:`factcomment.distil.teacher_lexicon`), which adds the cue
+            :data:`TEACHER_CUE`: the mean value over a text's tokens (0 for a word it lacks).
 
         Examples
         --------
@@ -306,9 +320,10 @@ def __getattr__(name: str):
         (1, 16)
         """
 
-        def __init__(self, *, weight=0.3, scare_max=SCARE_QUOTE_MAX_WORDS):
+        def __init__(self, *, weight=0.3, scare_max=SCARE_QUOTE_MAX_WORDS, teacher=None):
             self.weight = weight
             self.scare_max = scare_max
+            self.teacher = teacher
 
         def fit(self, X, y=None):
             if not isinstance(self.weight, (int, float)) or not self.weight > 0:
@@ -324,12 +339,12 @@ def __getattr__(name: str):
             return (self._raw(X) - self.mean_) / self.scale_
 
         def get_feature_names_out(self, input_features=None):
-            return np.array(["cue:" + name for name in CUE_NAMES], dtype=object)
+            return np.array(["cue:" + name for name in cue_names(self.teacher is not None)], dtype=object)
 
         def _raw(self, texts):
-            lexicon = load_lexicon()
-            rows = [cue_vector(tokenise(t, self.scare_max), lexicon) for t in texts]
-            return np.array(rows, dtype=float).reshape(len(rows), len(CUE_NAMES))
+            lexicon, teacher = load_lexicon(), self.teacher
+            rows = [cue_vector(tokenise(t, self.scare_max), lexicon, teacher) for t in texts]
+            return np.array(rows, dtype=float).reshape(len(rows), len(cue_names(teacher is not None)))
 
     CueFeatures.__module__, CueFeatures.__qualname__ = __name__, "CueFeatures"
     globals()[name] = CueFeatures

@@ -133,7 +133,7 @@ class TrainResult:
 
 
 def build_pipeline(settings: dict[str, Any] | None = None, *, seed: int = 0,
-                   background: DocumentFrequencies | None = None) -> Pipeline:
+                   background: DocumentFrequencies | None = None, teacher: Mapping[str, float] | None = None) -> Pipeline:
     """An unfitted Pipeline for ``settings`` (missing keys take :data:`DEFAULT_SETTINGS`).
 
     Parameters
@@ -144,6 +144,8 @@ def build_pipeline(settings: dict[str, Any] | None = None, *, seed: int = 0,
         Seeds the calibration folds, so equal data and seed give an identical model.
     background
         Document frequencies of unlabelled news that join the IDF (:class:`BackgroundTfidf`).
+    teacher
+        A teacher lexicon (:func:`factcomment.distil.teacher_lexicon`): adds the cue ``teacher``.
 
     Examples
     --------
@@ -153,7 +155,7 @@ def build_pipeline(settings: dict[str, Any] | None = None, *, seed: int = 0,
     s = resolve_settings(settings)
     # Binary tf, L2 norm: see the comment on DEFAULT_SETTINGS.
     words = BackgroundTfidf(min_df=s["min_df"], background=background)
-    cues = features.CueFeatures(weight=s["cue_weight"])
+    cues = features.CueFeatures(weight=s["cue_weight"], teacher=teacher)
     # scikit-learn's default tolerance: 1e-6 took five times as long to train (90 L-BFGS iterations against 36
     # at C=10) for the same cross-validated figures (docs/model.md).
     classifier = LogisticRegression(C=s["C"], class_weight=s["class_weight"], max_iter=1000)
@@ -164,7 +166,8 @@ def build_pipeline(settings: dict[str, Any] | None = None, *, seed: int = 0,
 
 
 def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, Any] | None = None, seed: int = 0,
-          folds: int = 5, background: DocumentFrequencies | None = None) -> TrainResult:
+          folds: int = 5, background: DocumentFrequencies | None = None,
+          teacher: Mapping[str, float] | None = None) -> TrainResult:
     """Fit the Pipeline on all data; the threshold is the mean of the cuts maximising out-of-fold macro-F1.
 
     Out-of-fold probabilities come from ``folds``-fold stratified cross-validation of the *whole* Pipeline
@@ -185,6 +188,8 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
         Cross-validation folds for the threshold and the metrics.
     background
         Document frequencies of unlabelled news (:func:`document_frequencies`) that join the IDF.
+    teacher
+        A teacher lexicon that adds the cue ``teacher`` (:func:`factcomment.distil.teacher_lexicon`).
 
     Raises
     ------
@@ -200,8 +205,9 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
     for repeat_seed in range(seed, seed + s["threshold_repeats"]):
         splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(folds, shuffle=True,
                                                                           random_state=repeat_seed)
-        proba = cross_val_predict(build_pipeline(s, seed=repeat_seed, background=background), texts, y,
-                                  groups=texts if grouped else None, cv=splitter, method="predict_proba")
+        pipeline = build_pipeline(s, seed=repeat_seed, background=background, teacher=teacher)
+        proba = cross_val_predict(pipeline, texts, y, groups=texts if grouped else None, cv=splitter,
+                                  method="predict_proba")
         runs.append(proba[:, list(np.unique(y)).index("comment")])  # columns in np.unique order
         cuts.append(best_threshold(y == "comment", runs[-1])[0])
     threshold = float(np.mean(cuts))
@@ -209,15 +215,16 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
     metrics.update(n=len(y), counts={label: counts.get(label, 0) for label in LABELS}, folds=folds, seed=seed,
                    repeat_thresholds=cuts)
 
-    return TrainResult(_fit(texts, y, s, seed, background), threshold, metrics, s)
+    return TrainResult(_fit(texts, y, s, seed, background, teacher), threshold, metrics, s)
 
 
 def fit_pipeline(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, Any] | None = None,
-                 seed: int = 0, folds: int = 5, background: DocumentFrequencies | None = None) -> Pipeline:
+                 seed: int = 0, folds: int = 5, background: DocumentFrequencies | None = None,
+                 teacher: Mapping[str, float] | None = None) -> Pipeline:
     """The Pipeline :func:`train` fits on all the data, without the cross-validation that sets its threshold:
     for callers that use its scores only (the accurate tier's stack), at a fraction of the time."""
     texts, y = validate_training_data(texts, labels)
-    return _fit(texts, y, _fold_settings(y, settings, folds)[0], seed, background)
+    return _fit(texts, y, _fold_settings(y, settings, folds)[0], seed, background, teacher)
 
 
 def _fold_settings(y: np.ndarray, settings: dict[str, Any] | None, folds: int) -> tuple[dict[str, Any], int]:
@@ -231,8 +238,8 @@ def _fold_settings(y: np.ndarray, settings: dict[str, Any] | None, folds: int) -
 
 
 def _fit(texts: list[str], y: np.ndarray, s: dict[str, Any], seed: int,
-         background: DocumentFrequencies | None) -> Pipeline:
-    pipeline = build_pipeline(s, seed=seed, background=background).fit(texts, y)
+         background: DocumentFrequencies | None, teacher: Mapping[str, float] | None = None) -> Pipeline:
+    pipeline = build_pipeline(s, seed=seed, background=background, teacher=teacher).fit(texts, y)
     slim(pipeline)
     return pipeline
 

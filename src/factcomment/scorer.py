@@ -9,7 +9,7 @@ distinct unigrams and bigrams ``g`` (binary tf, L2 norm), its feature occurrence
 
     decision = sum(idf_g * coef_g) / sqrt(sum(idf_g ** 2))                  (the TF-IDF block)
              + sum(class weight of each occurrence of a cue-class feature)  (counted cues)
-             + sum(lexicon weight of each token) / n + w_length * log(1 + n)
+             + sum(lexicon weight of each token) / n + w_length * log(1 + n)  (lexicon and teacher cues)
              + intercept - cue weights . cue means
 
 then ``p_comment`` is the Platt sigmoid of the decision. The sums are exact fixed-point integers, so a
@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from operator import mul
 from typing import Any
 
-from factcomment.features import CUE_NAMES, cue_classes, cue_vector, lexicon_cues, ngrams, tokenise
+from factcomment.features import cue_classes, cue_names, cue_vector, lexicon_cues, ngrams, tokenise
 from factcomment.linear import LinearTables
 
 __all__ = ["FORMAT", "Scorer", "compile_scorer", "unpack_doubles"]
@@ -87,11 +87,12 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
         "calibration": {"a": float(calibrator.a_), "b": float(calibrator.b_), "positive": classes[1]},
         "threshold": float(threshold),
         "cues": {
-            "names": list(CUE_NAMES),
+            "names": list(cue_names(cues.teacher is not None)),
             "mean": [float(m) for m in cues.mean_],
             # Standardisation folded in: contribution = weight * (x - mean).
             "weights": [c / float(s) for c, s in zip(coef[len(idf):], cues.scale_)],
             "lexicon": {w: list(v) for w, v in features.load_lexicon().items()},
+            **({"teacher": dict(cues.teacher)} if cues.teacher is not None else {}),
         },
     }
 
@@ -145,18 +146,26 @@ class Scorer:
         cal = compiled["calibration"]
         self._a, self._b, self._flip = float(cal["a"]), float(cal["b"]), cal["positive"] != "comment"
         cues = compiled["cues"]
-        if list(cues["names"]) != list(CUE_NAMES):
+        teacher = cues.get("teacher")
+        self._cue_names = cue_names(teacher is not None)
+        if list(cues["names"]) != list(self._cue_names):
             raise ValueError("the scorer's cues differ from this version's; retrain the model")
         self._cue_mean, self._cue_weights = list(cues["mean"]), list(cues["weights"])
+        if not len(self._cue_mean) == len(self._cue_weights) == len(self._cue_names):
+            raise ValueError("the scorer's cue names, means and weights differ in length")
         self._lexicon = {w: tuple(v) for w, v in cues["lexicon"].items()}
+        self._teacher = {w: float(v) for w, v in teacher.items()} if teacher is not None else None
         # The cues are linear in occurrences (class cues) or in occurrences over the token count (lexicon
-        # cues), so each feature's and each lexicon word's weighted share is summed directly; centring is a
-        # constant per model, folded into the intercept.
+        # and teacher cues), so each feature's and each lexicon word's weighted share is summed directly;
+        # centring is a constant per model, folded into the intercept.
         w = self._cue_weights
+        per_word = {word: sum(map(mul, w, lexicon_cues(entry))) for word, entry in self._lexicon.items()}
+        if self._teacher is not None:
+            for word, value in self._teacher.items():
+                per_word[word] = per_word.get(word, 0.0) + w[-1] * value
         self._linear = LinearTables(
-            self._names, self._weight_list, self._idf_list, {gram: w[k] for gram, k in cue_classes().items()},
-            {word: sum(map(mul, w, lexicon_cues(entry))) for word, entry in self._lexicon.items()})
-        self._length_weight = w[-1]
+            self._names, self._weight_list, self._idf_list, {gram: w[k] for gram, k in cue_classes().items()}, per_word)
+        self._length_weight = w[len(cue_names(False)) - 1]
         self._fast_intercept = self.intercept - sum(map(mul, w, self._cue_mean))
 
     @cached_property
@@ -213,9 +222,9 @@ class Scorer:
         grams = [g for g in dict.fromkeys(ngrams(tokens)) if g in index]  # binary tf: once each
         norm = math.sqrt(math.fsum(self._idf_list[index[g]] ** 2 for g in grams))
         contributions = [(g, self._weight_list[index[g]] / norm) for g in grams]
-        values = cue_vector(tokens, self._lexicon)
+        values = cue_vector(tokens, self._lexicon, self._teacher)
         contributions += [("cue:" + name, w * (x - m)) for name, w, x, m in
-                          zip(CUE_NAMES, self._cue_weights, values, self._cue_mean)]
+                          zip(self._cue_names, self._cue_weights, values, self._cue_mean)]
         contributions.sort(key=lambda item: (-abs(item[1]), item[0]))
         decision = self.intercept + math.fsum(c for _, c in contributions)
         toward_comment = [item for item in contributions if item[1] > 0][:k]

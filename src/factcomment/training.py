@@ -285,8 +285,10 @@ def _background(paths: Sequence[str], gold: list[Unit], progress):
 
 def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, background, progress):
     """The fit function for a distilled fast model, and the card's account of the teacher and the corpus."""
-    from factcomment.distil import read_transfer, teacher_scores, train_distilled
+    from factcomment.distil import (LEXICON_MIN_COUNT, LEXICON_SHRINK, read_transfer, teacher_lexicon,
+                                    teacher_log_odds, teacher_scores, train_distilled)
     from factcomment.inference import load_model
+    from factcomment.model import train
 
     teacher = load_model(distil.teacher)
     # Gold texts (held-out ones included) are left out of the transfer set: no text is labelled twice.
@@ -294,19 +296,28 @@ def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, backgroun
     if progress:
         progress(f"teacher {teacher.path.name} is scoring {len(corpus):,} transfer sentences "
                  "(cached by content, so a rerun is instant)")
-    p_teacher = teacher_scores(teacher, corpus, cache=distil.cache,
-                               progress=(lambda done, total: progress(f"  {done:,}/{total:,}")) if progress else None)
-
-    def fit(rows: list[Unit]):
-        return train_distilled([u.text for u in rows], [u.label for u in rows], corpus, p_teacher,
-                               teacher_threshold=teacher.threshold, mode=distil.mode, weight=distil.weight,
-                               min_df=distil.min_df, seed=seed, folds=folds, background=background)
-
+    scores = teacher_log_odds if distil.mode == "lexicon" else teacher_scores
+    values = scores(teacher, corpus, cache=distil.cache,
+                    progress=(lambda done, total: progress(f"  {done:,}/{total:,}")) if progress else None)
     hashes = ", ".join(f"{name} {entry['sha256'][:12]}" for name, entry in sorted(teacher.card["files"].items()))
     card = {"teacher": f"{teacher.card.get('name', 'factcomment')} ({teacher.card.get('tier', 'fast')} tier, "
-                       f"threshold {teacher.threshold:.4f}; {hashes})",
-            "labels": f"{distil.mode} (teacher p_comment)" if distil.mode == "soft" else "hard (teacher decisions)",
-            "transfer_weight": distil.weight, "min_df": distil.min_df, "rows": len(corpus),
-            "teacher_comment_share": round(sum(p >= teacher.threshold for p in p_teacher) / max(len(corpus), 1), 4),
-            **_corpus(distil.corpus)}
-    return fit, card
+                       f"threshold {teacher.threshold:.4f}; {hashes})", "rows": len(corpus)}
+    if distil.mode == "lexicon":
+        lexicon = teacher_lexicon(corpus, values)
+        card.update(labels="lexicon (a teacher cue: each word's mean centred teacher log-odds over the sentences "
+                           f"holding it, shrunk by {LEXICON_SHRINK:g}, words in {LEXICON_MIN_COUNT}+ sentences)",
+                    lexicon_words=len(lexicon))
+
+        def fit(rows: list[Unit]):
+            return train([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds,
+                         background=background, teacher=lexicon)
+    else:
+        card.update(labels=f"{distil.mode} (teacher p_comment)" if distil.mode == "soft" else "hard (teacher decisions)",
+                    transfer_weight=distil.weight, min_df=distil.min_df,
+                    teacher_comment_share=round(sum(p >= teacher.threshold for p in values) / max(len(corpus), 1), 4))
+
+        def fit(rows: list[Unit]):
+            return train_distilled([u.text for u in rows], [u.label for u in rows], corpus, values,
+                                   teacher_threshold=teacher.threshold, mode=distil.mode, weight=distil.weight,
+                                   min_df=distil.min_df, seed=seed, folds=folds, background=background)
+    return fit, {**card, **_corpus(distil.corpus)}

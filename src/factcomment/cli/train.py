@@ -50,9 +50,10 @@ def train(paths: Paths,
           transfer: Annotated[Optional[list[str]], typer.Option(
               "--transfer", help="Unlabelled sentences, one per line, for --distil-from (repeatable).")] = None,
           transfer_mode: Annotated[str, typer.Option(
-              "--transfer-mode", help="soft: teacher probabilities as sample weights; hard: teacher labels.")] = "soft",
+              "--transfer-mode", help="lexicon: a stance cue from the teacher's mean score per word; soft: "
+                                      "teacher probabilities as sample weights; hard: teacher labels.")] = "lexicon",
           transfer_weight: Annotated[float, typer.Option(
-              "--transfer-weight", help="Weight of one transfer sentence against one labelled row.")] = 0.1,
+              "--transfer-weight", help="soft/hard: weight of one transfer sentence against one labelled row.")] = 0.1,
           background: Annotated[Optional[list[str]], typer.Option(
               "--background", help="Unlabelled news sentences, one per line (repeatable), whose document "
                                    "frequencies join the fast model's IDF.")] = None,
@@ -87,12 +88,12 @@ def train(paths: Paths,
             raise UsageError(f"--tier {tier!r}: use fast or accurate")
         distil = None
         if distil_from is not None or transfer:
-            from factcomment.distil import Distillation, default_cache
+            from factcomment.distil import MODES, Distillation, default_cache
 
             if distil_from is None or not transfer:
                 raise UsageError("distillation needs both --distil-from MODEL and --transfer FILE")
-            if transfer_mode not in ("soft", "hard") or not 0 < transfer_weight < float("inf"):
-                raise UsageError("--transfer-mode is soft or hard, and --transfer-weight a positive number")
+            if transfer_mode not in MODES or not 0 < transfer_weight < float("inf"):
+                raise UsageError("--transfer-mode is lexicon, soft or hard, and --transfer-weight a positive number")
             cache = None if teacher_cache == "none" else Path(teacher_cache) if teacher_cache else default_cache()
             distil = Distillation(distil_from, tuple(transfer), transfer_mode, transfer_weight, cache=cache)
         say = None if quiet else (lambda message: typer.echo(f"factcomment: {message}", err=True))
