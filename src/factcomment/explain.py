@@ -52,6 +52,8 @@ _CUES = {
     "hedge": "hedge (perhaps, seems)", "intensifier": "intensifier (very, utterly)", "superlative": "superlative",
     "question": "question", "exclamation": "exclamation", "attribution": "attribution (said, told)",
     "quotation": "quotation", "number": "numbers", "length": "length",
+    # The cue distilled from the accurate tier (factcomment.distil.teacher_lexicon): its words' mean score.
+    "teacher": "word choice, as the accurate model reads news",
 }
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 # A function word or punctuation is shown on its own only when it weighs nearly as much as (this share of) the
