@@ -191,6 +191,7 @@ def minilm(data: Data) -> dict:
     return out
 
 
+@functools.cache  # the fast and distil sections count the corpus once per run (keyed by the Data object)
 def background(data: Data):
     """The Wikinews document frequencies the shipped fast model's IDF counts (None without the corpus)."""
     from factcomment.distil import read_transfer
