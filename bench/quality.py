@@ -10,7 +10,8 @@ its sentences are quoted and nearly all of those are reports, so a "quoted means
 gap between the overall and the within-group AUCs), the seeds check (seeds never in training: the four
 `Comment:` asides should come out comment, the 23 other paragraphs report), sentences per second, cold start
 and model size. The fast tier is trained as the shipped one is, with the teacher cue from the accurate tier
-trained here (so the teacher never saw dev_test) and the same recipe without it beside it. ``distil`` adds
+trained here (so the teacher never saw dev_test) and word vectors, and the same recipe without the vectors,
+and without either, beside it. ``distil`` adds
 the learning curve of the distilled fast model on 0, 10k, 40k and all Wikinews sentences.
 
 The CheckThat data (CC BY-NC-SA 4.0) and Wikinews (CC BY 2.5) are read at run time, never copied into the
@@ -202,17 +203,41 @@ def background(data: Data):
 
 
 def fast(data: Data, say) -> dict:
-    """factcomment's fast tier, as `factcomment train` fits the shipped one: the Wikinews background IDF, and
-    the teacher cue from the accurate tier trained here (never on dev_test) scoring Wikinews, when ../shared
-    has it and the accurate extra is installed. Scored by its pure-Python scorer. The same recipe without the
-    teacher cue is given beside it (``without_teacher``)."""
+    """factcomment's fast tier, as `factcomment train` fits the shipped one: the Wikinews background IDF, the
+    teacher cue from the accurate tier trained here (never on dev_test) scoring Wikinews, and word vectors of
+    the base encoder read in Wikinews, when ../shared has it and the extras are installed. Scored by its
+    pure-Python scorer. Beside it: without the vectors (``without_vectors``, session 14's recipe) and without
+    either (``without_teacher``)."""
     frequencies = background(data)
     lexicon = teacher_lexicon_here(data, say)
-    out = fast_figures(data, frequencies, lexicon)
+    vectors = vectors_here(data, say)
+    out = fast_figures(data, frequencies, lexicon, vectors)
     if lexicon is not None:
         out["teacher_words"] = len(lexicon)
-        out["without_teacher"] = fast_figures(data, frequencies, None, timed=False)
+    if vectors is not None:
+        out["vector_words"] = len(vectors.words)
+        out["without_vectors"] = fast_figures(data, frequencies, lexicon, None, timed=False)
+    if lexicon is not None or vectors is not None:
+        out["without_teacher"] = fast_figures(data, frequencies, None, None, timed=False)
     return out
+
+
+def vectors_here(data: Data, say):
+    """The word vectors `factcomment train --background WIKINEWS --word-vectors` computes for train+dev (None
+    without the corpus or torch); cached in bench/.cache/vectors."""
+    from factcomment.distil import read_transfer
+    from factcomment.vectors import cached_word_vectors
+
+    files = sorted((SHARED / "wikinews-en").glob("*.sentences.txt"))
+    try:
+        import torch  # noqa: F401  (the train extra)
+    except ImportError:
+        say("fast: no torch installed, so no word vectors (pip install '.[train]')")
+        return None
+    if not files:
+        return None
+    say("fast: the base encoder reads (or the cache gives) the word vectors")
+    return cached_word_vectors(read_transfer(files, exclude=data.x), data.x, cache=CACHE / "vectors")
 
 
 def teacher_lexicon_here(data: Data, say):
@@ -235,12 +260,12 @@ def teacher_lexicon_here(data: Data, say):
     return teacher_lexicon(corpus, teacher_log_odds(teacher, corpus, cache=CACHE / "teacher"))
 
 
-def fast_figures(data: Data, frequencies, lexicon, *, timed: bool = True) -> dict:
+def fast_figures(data: Data, frequencies, lexicon, vectors=None, *, timed: bool = True) -> dict:
     from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
     began = time.perf_counter()
-    result = train(data.x, data.y, background=frequencies, teacher=lexicon)
+    result = train(data.x, data.y, background=frequencies, teacher=lexicon, vectors=vectors)
     seconds = time.perf_counter() - began
     compiled = compile_scorer(result.pipeline, result.threshold)
     scorer = Scorer.from_dict(compiled)
@@ -387,8 +412,10 @@ def render(results: dict) -> str:
         if name in results:
             lines.append(row({"plain": "plain TF-IDF 1-2 + LR", "minilm": "frozen MiniLM + LR",
                               "fast": "factcomment fast", "accurate": "factcomment accurate"}[name], results[name]))
+        if name == "fast" and "without_vectors" in results.get("fast", {}):
+            lines.append(row("  fast without vectors", results["fast"]["without_vectors"]))
         if name == "fast" and "without_teacher" in results.get("fast", {}):
-            lines.append(row("  fast without teacher cue", results["fast"]["without_teacher"]))
+            lines.append(row("  fast, neither", results["fast"]["without_teacher"]))
     if "accurate" in results:
         a = results["accurate"]
         lines.append(f"accurate: stacking {a['stacking']}; CV AUC {a['cv_auc']:.3f} (encoder alone "

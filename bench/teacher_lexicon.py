@@ -59,12 +59,12 @@ def teacher(name: str, x, y, others: list[str], sample: list[str]) -> dict:
     return out
 
 
-def fit_score(background, lexicon, x_fit, y_fit, x_test):
-    """Decision values on ``x_test`` of the recipe (with the teacher cue from ``lexicon`` unless None),
-    calibration left out: AUC and the best cut need none."""
+def fit_score(background, lexicon, x_fit, y_fit, x_test, *, vectors=None, settings=None):
+    """Decision values on ``x_test`` of the recipe (with the teacher cue from ``lexicon`` unless None, and word
+    vectors unless None), calibration left out: AUC and the best cut need none."""
     from factcomment.model import build_pipeline
 
-    model = build_pipeline(background=background, teacher=lexicon)
+    model = build_pipeline(settings, background=background, teacher=lexicon, vectors=vectors)
     model.steps[-1] = ("clf", model.named_steps["clf"].estimator)
     s = model.fit(x_fit, y_fit).decision_function(x_test)
     return s if list(model.classes_)[1] == "comment" else -s

@@ -83,3 +83,26 @@ def shipped_model():
     except Exception as error:  # the model is committed; its absence is a broken checkout
         pytest.fail(f"the shipped model is missing: {error}")
     return load_model()
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory):
+    """A tiny BERT config and a WordPiece tokenizer over the tiny corpus's words (needs transformers: a test
+    module using it skips without torch first)."""
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
+    from tokenizers.models import WordPiece
+    from transformers import BertConfig
+
+    split = pre_tokenizers.BertPreTokenizer().pre_tokenize_str
+    words = sorted({word for text in TINY_REPORT + TINY_COMMENT for word, _ in split(text.lower())})
+    vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *words])}
+    tokenizer = Tokenizer(WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
+    path = tmp_path_factory.mktemp("base") / "tokenizer.json"
+    tokenizer.save(str(path))
+    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64)
+    return config, path

@@ -28,28 +28,6 @@ LABELS = ["report"] * len(TINY_REPORT) + ["comment"] * len(TINY_COMMENT)
 SETTINGS = {"epochs": 2, "batch_size": 8, "learning_rate": 1e-3, "max_length": 32}
 
 
-@pytest.fixture(scope="module")
-def tiny_base(tmp_path_factory):
-    """A tiny BERT config and a WordPiece tokenizer over the tiny corpus's words."""
-    from tokenizers import Tokenizer, normalizers, pre_tokenizers, processors
-    from tokenizers.models import WordPiece
-    from transformers import BertConfig
-
-    split = pre_tokenizers.BertPreTokenizer().pre_tokenize_str
-    words = sorted({word for text in TEXTS for word, _ in split(text.lower())})
-    vocab = {token: i for i, token in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", *words])}
-    tokenizer = Tokenizer(WordPiece(vocab, unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
-    path = tmp_path_factory.mktemp("base") / "tokenizer.json"
-    tokenizer.save(str(path))
-    config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=64)
-    return config, path
-
-
 def tuned_model(tiny_base, seed=0):
     encoder, tokenizer = et.load_base(config=tiny_base[0], tokenizer_file=tiny_base[1])
     return et.fine_tune(TEXTS, LABELS, encoder=encoder, tokenizer=tokenizer, settings=SETTINGS, seed=seed)

@@ -208,11 +208,15 @@ CUE_NAMES = (*_LEXICON_CUES, *_CLASSES, "length")
 # A model distilled into a lexicon (factcomment.distil.teacher_lexicon) has one more cue after these: the mean
 # over a text's tokens of what a teacher model's scores on unlabelled news say about each word.
 TEACHER_CUE = "teacher"
+# A model with word vectors (factcomment.vectors) has their folded block last: the mean over a text's tokens of
+# each word's share of the decision. It is a block of the Pipeline, but the scorer treats it as one more cue.
+VECTORS_CUE = "vectors"
 
 
-def cue_names(teacher: bool) -> tuple[str, ...]:
-    """The cues in order: :data:`CUE_NAMES`, then :data:`TEACHER_CUE` when the model has a teacher lexicon."""
-    return (*CUE_NAMES, TEACHER_CUE) if teacher else CUE_NAMES
+def cue_names(teacher: bool, vectors: bool = False) -> tuple[str, ...]:
+    """The cues in order: :data:`CUE_NAMES`, then :data:`TEACHER_CUE` when the model has a teacher lexicon and
+    :data:`VECTORS_CUE` when it has word vectors."""
+    return (*CUE_NAMES, *((TEACHER_CUE,) if teacher else ()), *((VECTORS_CUE,) if vectors else ()))
 
 
 @lru_cache(maxsize=1)
@@ -260,8 +264,9 @@ def lexicon_cues(entry: tuple[float, float, float]) -> tuple[float, float, float
 
 
 def cue_vector(tokens: list[str], lexicon: dict[str, tuple[float, float, float]],
-               teacher: Mapping[str, float] | None = None) -> list[float]:
-    """The cues of a token list, in the order of :func:`cue_names` (``teacher``: the teacher lexicon, if any).
+               teacher: Mapping[str, float] | None = None, vectors: Mapping[str, float] | None = None) -> list[float]:
+    """The cues of a token list, in the order of :func:`cue_names` (``teacher``: the teacher lexicon, if any;
+    ``vectors``: the folded word vectors, if any).
 
     Examples
     --------
@@ -282,8 +287,9 @@ def cue_vector(tokens: list[str], lexicon: dict[str, tuple[float, float, float]]
     for k in range(len(_LEXICON_CUES)):
         values[k] /= n or 1
     values[-1] = math.log(1 + n)
-    if teacher is not None:
-        values.append(math.fsum(teacher.get(token, 0.0) for token in tokens) / (n or 1))
+    for per_word in (teacher, vectors):
+        if per_word is not None:
+            values.append(math.fsum(per_word.get(token, 0.0) for token in tokens) / (n or 1))
     return values
 
 

@@ -9,7 +9,7 @@ distinct unigrams and bigrams ``g`` (binary tf, L2 norm), its feature occurrence
 
     decision = sum(idf_g * coef_g) / sqrt(sum(idf_g ** 2))                  (the TF-IDF block)
              + sum(class weight of each occurrence of a cue-class feature)  (counted cues)
-             + sum(lexicon weight of each token) / n + w_length * log(1 + n)  (lexicon and teacher cues)
+             + sum(lexicon weight of each token) / n + w_length * log(1 + n)  (lexicon, teacher, vectors)
              + intercept - cue weights . cue means
 
 then ``p_comment`` is the Platt sigmoid of the decision. The sums are exact fixed-point integers, so a
@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from operator import mul
 from typing import Any
 
-from factcomment.features import cue_classes, cue_names, cue_vector, lexicon_cues, ngrams, tokenise
+from factcomment.features import (TEACHER_CUE, VECTORS_CUE, cue_classes, cue_names, cue_vector, lexicon_cues, ngrams,
+                                  tokenise)
 from factcomment.linear import LinearTables
 
 __all__ = ["FORMAT", "Scorer", "compile_scorer", "unpack_doubles"]
@@ -57,7 +58,7 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
 
     union, clf = pipeline.named_steps["features"], pipeline.named_steps["clf"]
     parts = dict(union.transformer_list)
-    words, cues = parts["words"], parts["cues"]
+    words, cues, vectors = parts["words"], parts["cues"], parts.get("vectors")
     if words.analyzer is not features.analyse or cues.scare_max != features.SCARE_QUOTE_MAX_WORDS:
         raise ValueError("the pipeline does not use factcomment.features.analyse and the default quote "
                          "handling; cannot compile it")
@@ -77,6 +78,15 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
         raise ValueError("a feature name holds a newline; the scorer format cannot store it")
     weights = [i * c for i, c in zip(idf, coef)]
     order = sorted(range(len(names)), key=names.__getitem__)
+    start = len(idf) + len(cues.mean_)
+    cue_weights = [c / float(s) for c, s in zip(coef[len(idf):start], cues.scale_)]
+    cue_means = [float(m) for m in cues.mean_]
+    extra = {"teacher": dict(cues.teacher)} if cues.teacher is not None else {}
+    if vectors is not None:
+        # The block as one more mean-over-tokens cue of weight 1: each word's share of the decision.
+        extra["vectors"], offset = vectors.fold(coef[start:])
+        cue_weights.append(1.0)
+        cue_means.append(offset)
     return {
         "format": FORMAT,
         "vocabulary": "\n".join(names[i] for i in order),
@@ -87,12 +97,12 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
         "calibration": {"a": float(calibrator.a_), "b": float(calibrator.b_), "positive": classes[1]},
         "threshold": float(threshold),
         "cues": {
-            "names": list(cue_names(cues.teacher is not None)),
-            "mean": [float(m) for m in cues.mean_],
+            "names": list(cue_names(cues.teacher is not None, vectors is not None)),
+            "mean": cue_means,
             # Standardisation folded in: contribution = weight * (x - mean).
-            "weights": [c / float(s) for c, s in zip(coef[len(idf):], cues.scale_)],
+            "weights": cue_weights,
             "lexicon": {w: list(v) for w, v in features.load_lexicon().items()},
-            **({"teacher": dict(cues.teacher)} if cues.teacher is not None else {}),
+            **extra,
         },
     }
 
@@ -146,8 +156,8 @@ class Scorer:
         cal = compiled["calibration"]
         self._a, self._b, self._flip = float(cal["a"]), float(cal["b"]), cal["positive"] != "comment"
         cues = compiled["cues"]
-        teacher = cues.get("teacher")
-        self._cue_names = cue_names(teacher is not None)
+        teacher, vectors = cues.get("teacher"), cues.get("vectors")
+        self._cue_names = cue_names(teacher is not None, vectors is not None)
         if list(cues["names"]) != list(self._cue_names):
             raise ValueError("the scorer's cues differ from this version's; retrain the model")
         self._cue_mean, self._cue_weights = list(cues["mean"]), list(cues["weights"])
@@ -155,14 +165,16 @@ class Scorer:
             raise ValueError("the scorer's cue names, means and weights differ in length")
         self._lexicon = {w: tuple(v) for w, v in cues["lexicon"].items()}
         self._teacher = {w: float(v) for w, v in teacher.items()} if teacher is not None else None
-        # The cues are linear in occurrences (class cues) or in occurrences over the token count (lexicon
-        # and teacher cues), so each feature's and each lexicon word's weighted share is summed directly;
-        # centring is a constant per model, folded into the intercept.
+        self._vectors = {w: float(v) for w, v in vectors.items()} if vectors is not None else None
+        # The cues are linear in occurrences (class cues) or in occurrences over the token count (lexicon,
+        # teacher and vectors cues), so each feature's and each lexicon word's weighted share is summed
+        # directly; centring is a constant per model, folded into the intercept.
         w = self._cue_weights
         per_word = {word: sum(map(mul, w, lexicon_cues(entry))) for word, entry in self._lexicon.items()}
-        if self._teacher is not None:
-            for word, value in self._teacher.items():
-                per_word[word] = per_word.get(word, 0.0) + w[-1] * value
+        maps = {TEACHER_CUE: self._teacher, VECTORS_CUE: self._vectors}
+        for k, name in enumerate(self._cue_names):
+            for word, value in (maps.get(name) or {}).items():
+                per_word[word] = per_word.get(word, 0.0) + w[k] * value
         self._linear = LinearTables(
             self._names, self._weight_list, self._idf_list, {gram: w[k] for gram, k in cue_classes().items()}, per_word)
         self._length_weight = w[len(cue_names(False)) - 1]
@@ -222,7 +234,7 @@ class Scorer:
         grams = [g for g in dict.fromkeys(ngrams(tokens)) if g in index]  # binary tf: once each
         norm = math.sqrt(math.fsum(self._idf_list[index[g]] ** 2 for g in grams))
         contributions = [(g, self._weight_list[index[g]] / norm) for g in grams]
-        values = cue_vector(tokens, self._lexicon, self._teacher)
+        values = cue_vector(tokens, self._lexicon, self._teacher, self._vectors)
         contributions += [("cue:" + name, w * (x - m)) for name, w, x, m in
                           zip(self._cue_names, self._cue_weights, values, self._cue_mean)]
         contributions.sort(key=lambda item: (-abs(item[1]), item[0]))
