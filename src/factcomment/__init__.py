@@ -14,27 +14,15 @@ from typing import TYPE_CHECKING
 
 from factcomment._version import __version__
 
-_EXPORTS = {
-    "split_document": "factcomment.segment",
-    "split_sentences": "factcomment.segment",
-    "split_paragraphs": "factcomment.segment",
-    "Segment": "factcomment.segment",
-    "Span": "factcomment.segment",
-    "classify": "factcomment.api",
-    "classify_document": "factcomment.api",
-    "Prediction": "factcomment.results",
-    "SegmentPrediction": "factcomment.results",
-    "Explanation": "factcomment.results",
-    "load_model": "factcomment.inference",
-    "Model": "factcomment.inference",
-    "FactcommentError": "factcomment.errors",
-    "InputError": "factcomment.errors",
-    "ModelError": "factcomment.errors",
-    "OutputError": "factcomment.errors",
-    "TrainingDataError": "factcomment.errors",
-    "UsageError": "factcomment.errors",
-    "WorkerError": "factcomment.errors",
-}
+# Each public name, by the module that defines it.
+_EXPORTS = {name: module for module, names in {
+    "factcomment.segment": ("split_document", "split_sentences", "split_paragraphs", "Segment", "Span"),
+    "factcomment.api": ("classify", "classify_document"),
+    "factcomment.results": ("Prediction", "SegmentPrediction", "Explanation"),
+    "factcomment.inference": ("load_model", "Model"),
+    "factcomment.errors": ("FactcommentError", "InputError", "ModelError", "OutputError", "TrainingDataError",
+                           "UsageError", "WorkerError"),
+}.items() for name in names}
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -1,13 +1,11 @@
 """How the accurate tier scores a paragraph: the mean of its sentences' decision values.
 
 The encoder learnt from single sentences (CheckThat's), and a paragraph read whole is another kind of
-text, cut at 128 tokens. On paragraphs built from held-out CheckThat sentences (``python bench/paragraphs.py
---encoder-fold``, docs/model.md), the mean of the sentences' log-odds labelled paragraphs better at the
-sentence threshold than reading them whole (which ranks alike but needs a threshold of its own), and better
-than the max, the mean of the top two, noisy-or or the mean probability, which let one evaluative sentence
-outvote a paragraph of reporting. For the fast tier the same comparison was a wash (+0.015 macro-F1 on
-built paragraphs, -0.04 on CheckThat's own quote-then-reaction units) and the splitting cost a tenth of its
-speed, so it reads a paragraph whole (:meth:`factcomment.inference.Model.p_comment` decides by tier).
+text, cut at 128 tokens. On paragraphs built from held-out CheckThat sentences, the mean of the sentences'
+log-odds labelled them better at the sentence threshold than reading them whole, and better than the max,
+top-two, noisy-or or mean-probability rules, which let one evaluative sentence outvote a paragraph of
+reporting. For the fast tier it was a wash and cost a tenth of its speed, so that tier reads a paragraph
+whole (:meth:`factcomment.inference.Model.p_comment` decides by tier). The figures: docs/model.md.
 
 A paragraph's decision is the mean of its sentences' decisions, each sentence read with the paragraph's
 quote state (:func:`factcomment.segment.sentence_texts`), and the model's calibration and threshold apply

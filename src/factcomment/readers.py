@@ -206,17 +206,11 @@ def iter_documents(paths: Iterable[str], options: InputOptions, problems: Tally)
     unreadable input is reported to ``problems`` and skipped."""
     for name in expand_paths(paths, options.pattern, problems):
         problems.files += 1
-        try:
-            with _open_binary(name) as stream:
-                text = decode_stream(stream, name, options.encoding, options.errors)
-        except InputError as error:
-            error.file = name
-            problems(error)
-            continue
-        except OSError as error:
-            problems(unreadable(name, error))
-            continue
-        yield name, text
+        text = None
+        with _reported(name, problems), _open_binary(name) as stream:
+            text = decode_stream(stream, name, options.encoding, options.errors)
+        if text is not None:
+            yield name, text
 
 
 def iter_blocks(paths: Iterable[str], options: InputOptions, problems: Tally,
@@ -251,15 +245,20 @@ def parse_lines(block: Lines, options: InputOptions) -> tuple[list[Unit], Tally]
 def _read_input(name: str, options: InputOptions, problems: Tally) -> Iterator[Unit]:
     problems.files += 1
     count = 0
-    try:
-        with _open_binary(name) as stream:
-            fmt = format_of(name, stream, options.input_format)
-            for unit in _READERS[fmt](name, stream, options, problems):
-                count += 1
-                problems.units += 1
-                yield unit
+    with _reported(name, problems), _open_binary(name) as stream:
+        for unit in _READERS[format_of(name, stream, options.input_format)](name, stream, options, problems):
+            count += 1
+            problems.units += 1
+            yield unit
         if count == 0:
             problems.no_text(name)
+
+
+@contextlib.contextmanager
+def _reported(name: str, problems: Tally) -> Iterator[None]:
+    """Hand an input's failure to ``problems`` instead of raising it: the run goes on with the next input."""
+    try:
+        yield
     except InputError as error:
         error.file = name
         problems(error)
@@ -426,14 +425,10 @@ def _decoded_lines(lines: Iterable[str], name: str, encoding: str) -> Iterator[s
         for number, line in enumerate(lines, start=1):
             yield line
     except UnicodeError as error:
-        raise _undecodable(name, number + 1, encoding, error) from None
-
-
-def _undecodable(name: str, number: int, encoding: str, error: UnicodeError) -> InputError:
-    # Plain utf-16/utf-32 need a byte-order mark to know the byte order; --errors replace cannot supply one.
-    fix = (f"the file has no byte-order mark: pass --encoding {encoding}-le (or -be)" if "BOM" in str(error)
-           else "pass --encoding with the file's encoding, or --errors replace")
-    return InputError(f"{name}:{number}: not valid {encoding}; {fix}")
+        # Plain utf-16/utf-32 need a byte-order mark to know the byte order; --errors replace cannot supply one.
+        fix = (f"the file has no byte-order mark: pass --encoding {encoding}-le (or -be)" if "BOM" in str(error)
+               else "pass --encoding with the file's encoding, or --errors replace")
+        raise InputError(f"{name}:{number + 1}: not valid {encoding}; {fix}") from None
 
 
 def _open_binary(name: str) -> contextlib.AbstractContextManager[BinaryIO]:

@@ -199,7 +199,7 @@ def _counts(results: list[SegmentPrediction]) -> dict[str, int]:
     marked = [r for r in results if r.source == "marker"]
     model_comment = sum(r.source != "marker" and r.label == "comment" for r in results)
     return {"units": len(results), "report": len(results) - len(marked) - model_comment,
-            "model": model_comment, "marked": len(marked),
+            "model": model_comment, "marked": len(marked), "commentary": model_comment + len(marked),
             "asides": len({r.segment.paragraph for r in marked}),
             "paragraphs": len({r.segment.paragraph for r in results})}
 
@@ -228,9 +228,8 @@ class _Page:
         c = _counts(doc.results)
         by_sentence = any(r.segment.sentence is not None for r in doc.results)
         noun = "sentences" if by_sentence else "paragraphs"
-        commentary = c["model"] + c["marked"]
         stats = [(c["units"], noun), (c["report"], "reporting"), (c["model"], "commentary (model)"),
-                 (c["asides"], "asides (marked)"), (_percent(commentary, c["units"]), "share of commentary")]
+                 (c["asides"], "asides (marked)"), (_percent(c["commentary"], c["units"]), "share of commentary")]
         if by_sentence:
             stats.insert(1, (c["paragraphs"], "paragraphs"))
         summary = "".join(f'<div class="stat"><dt>{escape(label)}</dt><dd>{value}</dd></div>'
@@ -444,7 +443,7 @@ def _nav(documents: list[DocumentReport]) -> str:
     for i, doc in enumerate(documents):
         c = _counts(doc.results)
         items.append(f'<li><a href="#d{i}">{escape(doc.file)}</a> '
-                     f'<span class="share">{_percent(c["model"] + c["marked"], c["units"])} commentary</span></li>')
+                     f'<span class="share">{_percent(c["commentary"], c["units"])} commentary</span></li>')
     return f'<nav class="toc" aria-label="Documents"><h2>Documents</h2><ol>{"".join(items)}</ol></nav>'
 
 

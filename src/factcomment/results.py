@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 from factcomment.segment import Segment
 
@@ -50,31 +51,17 @@ class Prediction:
 
 @dataclass(frozen=True, slots=True)
 class SegmentPrediction:
-    """A prediction for one paragraph or sentence of a document, with its offsets."""
+    """A prediction for one paragraph or sentence of a document, with its offsets.
+
+    ``label``, ``p_comment`` and ``source`` are the prediction's; ``start``, ``end`` and ``text`` the segment's.
+    """
 
     segment: Segment
     prediction: Prediction
 
-    @property
-    def label(self) -> str:
-        return self.prediction.label
-
-    @property
-    def p_comment(self) -> float:
-        return self.prediction.p_comment
-
-    @property
-    def source(self) -> str:
-        return self.prediction.source
-
-    @property
-    def start(self) -> int:
-        return self.segment.start
-
-    @property
-    def end(self) -> int:
-        return self.segment.end
-
-    @property
-    def text(self) -> str:
-        return self.segment.text
+    label = property(attrgetter("prediction.label"))
+    p_comment = property(attrgetter("prediction.p_comment"))
+    source = property(attrgetter("prediction.source"))
+    start = property(attrgetter("segment.start"))
+    end = property(attrgetter("segment.end"))
+    text = property(attrgetter("segment.text"))

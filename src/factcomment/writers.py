@@ -71,7 +71,6 @@ class RowWriter:
         if type(text) is str and len(text) > LONG and self.fmt != "table":
             self._write_parts(self._long_row(row))
         elif self.fmt == "jsonl":
-            # None fields are left out: a row from JSON lines has no offsets, one from a document no id.
             self.stream.write(_json_row(row, self._json_keys) + "\n")
         elif self.fmt == "csv":
             self._csv.writerow([_cell(row.get(key)) for key in self.columns])

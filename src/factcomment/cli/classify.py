@@ -6,30 +6,11 @@ from typing import Annotated, Optional
 import typer
 
 from factcomment.cli.app import app
-from factcomment.cli.options import (
-    AllowMismatch,
-    Debug,
-    Encoding,
-    Errors,
-    Force,
-    Format,
-    Glob,
-    IdColumn,
-    InputFormat,
-    Literal,
-    Marker,
-    ModelPath,
-    Output,
-    Paths,
-    Quiet,
-    SkipBad,
-    TextColumn,
-    Threshold,
-    Unit_,
-    check_marker,
-)
+from factcomment.cli.options import (AllowMismatch, Debug, Encoding, Errors, Force, Format, Glob, IdColumn,
+                                     InputFormat, Literal, Marker, ModelPath, Output, Paths, Quiet, SkipBad,
+                                     TextColumn, Threshold, Unit_, check_marker)
 from factcomment.cli.session import emit, empty_columns, progress, session
-from factcomment.readers import InputOptions, Tally
+from factcomment.readers import InputOptions
 from factcomment.segment import DEFAULT_MARKER
 
 
@@ -52,8 +33,7 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
     is labelled by the model (source=model). JSON lines and CSV/TSV rows are classified as they are, one
     output row per input row, in input order, carrying the row's id.
     """
-    tally = Tally()
-    with session(debug, quiet, tally):
+    with session(debug, quiet) as tally:
         from factcomment.batch import Job, classify_files
         from factcomment.inference import load_model
 

@@ -9,29 +9,12 @@ from typing import Annotated, Optional
 import typer
 
 from factcomment.cli.app import app
-from factcomment.cli.options import (
-    AllowMismatch,
-    Debug,
-    Encoding,
-    Errors,
-    Glob,
-    InputFormat,
-    LabelColumn,
-    LabelMap,
-    Literal,
-    Marker,
-    ModelPath,
-    Paths,
-    Quiet,
-    SkipBad,
-    TextColumn,
-    Threshold,
-    Unit_,
-    check_marker,
-)
+from factcomment.cli.options import (AllowMismatch, Debug, Encoding, Errors, Glob, InputFormat, LabelColumn,
+                                     LabelMap, Literal, Marker, ModelPath, Paths, Quiet, SkipBad, TextColumn,
+                                     Threshold, Unit_, check_marker)
 from factcomment.cli.session import session
 from factcomment.errors import UsageError
-from factcomment.readers import InputOptions, Tally
+from factcomment.readers import InputOptions
 from factcomment.segment import DEFAULT_MARKER
 from factcomment.writers import open_output
 
@@ -52,8 +35,7 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
     Marked asides in documents count as gold 'comment' and are scored by the model with the marker removed,
     so the figures measure the model, not the markers.
     """
-    tally = Tally()
-    with session(debug, quiet, tally):
+    with session(debug, quiet) as tally:
         from factcomment.evaluation import evaluate_files, render_table
         from factcomment.labelled import parse_label_map
 

@@ -7,24 +7,10 @@ from typing import Annotated
 import typer
 
 from factcomment.cli.app import app
-from factcomment.cli.options import (
-    AllowMismatch,
-    Debug,
-    Encoding,
-    Errors,
-    Force,
-    Glob,
-    Literal,
-    Marker,
-    ModelPath,
-    Paths,
-    Quiet,
-    Threshold,
-    Unit_,
-    check_marker,
-)
+from factcomment.cli.options import (AllowMismatch, Debug, Encoding, Errors, Force, Glob, Literal, Marker,
+                                     ModelPath, Paths, Quiet, Threshold, Unit_, check_marker)
 from factcomment.cli.session import discarded_unless_processed, session
-from factcomment.readers import InputOptions, Tally
+from factcomment.readers import InputOptions
 from factcomment.segment import DEFAULT_MARKER
 
 
@@ -72,8 +58,7 @@ def write_page(paths: list[str], output: str, force: bool, unit: str, model: str
                allow_version_mismatch: bool, quiet: bool, debug: bool, *, review: bool = False,
                order: str = "document") -> None:
     """Build the report (or, with ``review``, the review page) and write it to ``output``."""
-    tally = Tally()
-    with session(debug, quiet, tally):
+    with session(debug, quiet) as tally:
         from factcomment.report import build_report
 
         check_marker(marker, literal_marker)

@@ -116,8 +116,10 @@ class _Interrupted(BaseException):
 
 
 @contextlib.contextmanager
-def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
-    """Run a command body: map errors to exit codes and one-line messages, then summarise the inputs."""
+def session(debug: bool, quiet: bool, tally: Tally | None = None) -> Iterator[Tally]:
+    """Run a command body with ``tally`` (a new one by default): map errors to exit codes and one-line
+    messages, then summarise the inputs."""
+    tally = Tally() if tally is None else tally
 
     def on_term(signum: int, frame: Any) -> None:
         raise _Interrupted()
@@ -126,7 +128,7 @@ def session(debug: bool, quiet: bool, tally: Tally) -> Iterator[None]:
     # As in an -o file, what stdout's encoding cannot hold is escaped: a lone surrogate from JSON's \ud800.
     getattr(sys.stdout, "reconfigure", lambda **_: None)(errors="backslashreplace")
     try:
-        yield
+        yield tally
     except FactcommentError as error:
         # The inputs' problems usually explain the fatal error ("no labelled texts"), so they come first.
         _report_errors(tally)

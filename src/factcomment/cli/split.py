@@ -2,25 +2,10 @@
 from __future__ import annotations
 
 from factcomment.cli.app import app
-from factcomment.cli.options import (
-    Debug,
-    Encoding,
-    Errors,
-    Force,
-    Format,
-    Glob,
-    InputFormat,
-    Literal,
-    Marker,
-    Output,
-    Paths,
-    Quiet,
-    SkipBad,
-    Unit_,
-    check_marker,
-)
+from factcomment.cli.options import (Debug, Encoding, Errors, Force, Format, Glob, InputFormat, Literal, Marker,
+                                     Output, Paths, Quiet, SkipBad, Unit_, check_marker)
 from factcomment.cli.session import emit, empty_columns, progress, session
-from factcomment.readers import InputOptions, Tally, iter_units
+from factcomment.readers import InputOptions, iter_units
 from factcomment.segment import DEFAULT_MARKER
 from factcomment.writers import split_row
 
@@ -35,8 +20,7 @@ def split(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, output
     Each row has the file, paragraph (and sentence) index, start/end character offsets, kind (report or
     comment) and text. Asides' text excludes the marker, which is reported in its own column.
     """
-    tally = Tally()
-    with session(debug, quiet, tally):
+    with session(debug, quiet) as tally:
         check_marker(marker, literal_marker)
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                skip_bad_rows=skip_bad_rows, unit=unit, marker=marker, literal_marker=literal_marker)

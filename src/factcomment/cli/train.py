@@ -8,26 +8,11 @@ from typing import Annotated, Optional
 import typer
 
 from factcomment.cli.app import app
-from factcomment.cli.options import (
-    Debug,
-    Encoding,
-    Errors,
-    Glob,
-    InputFormat,
-    LabelColumn,
-    LabelMap,
-    Literal,
-    Marker,
-    Paths,
-    Quiet,
-    SkipBad,
-    TextColumn,
-    Unit_,
-    check_marker,
-)
+from factcomment.cli.options import (Debug, Encoding, Errors, Glob, InputFormat, LabelColumn, LabelMap, Literal,
+                                     Marker, Paths, Quiet, SkipBad, TextColumn, Unit_, check_marker)
 from factcomment.cli.session import session
 from factcomment.errors import UsageError
-from factcomment.readers import InputOptions, Tally
+from factcomment.readers import InputOptions
 from factcomment.segment import DEFAULT_MARKER
 
 
@@ -77,8 +62,7 @@ def train(paths: Paths,
     label column (report/comment, or OBJ/SUBJ as in CheckThat, or anything mapped with --label-map).
     Prints a JSON summary (counts, threshold, cross-validated and held-out figures) on stdout.
     """
-    tally = Tally()
-    with session(debug, quiet, tally):
+    with session(debug, quiet) as tally:
         from factcomment.labelled import parse_label_map
         from factcomment.training import check_train_target, train_files
 
