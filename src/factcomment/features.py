@@ -293,6 +293,21 @@ def cue_vector(tokens: list[str], lexicon: dict[str, tuple[float, float, float]]
     return values
 
 
+def check_weight(weight) -> None:
+    """A feature block's weight must be a positive number (checked in ``fit``, as scikit-learn does)."""
+    if not isinstance(weight, (int, float)) or not weight > 0:
+        raise ValueError(f"weight must be a positive number, not {weight!r}")
+
+
+def standardising(raw, weight: float):
+    """The ``mean_`` and ``scale_`` that standardise the columns of ``raw`` (a numpy array) and multiply them
+    by ``weight``: ``(x - mean_) / scale_``. A column constant in training gets scale 1: it contributes
+    nothing, not a NaN."""
+    mean, scale = raw.mean(axis=0), raw.std(axis=0)
+    scale[scale == 0.0] = 1.0
+    return mean, scale / weight
+
+
 def __getattr__(name: str):
     # CueFeatures subclasses scikit-learn's BaseEstimator, but the scorer imports this module and must not
     # import scikit-learn: the class is therefore defined on first use (pickles find it the same way).
@@ -332,12 +347,8 @@ def __getattr__(name: str):
             self.teacher = teacher
 
         def fit(self, X, y=None):
-            if not isinstance(self.weight, (int, float)) or not self.weight > 0:
-                raise ValueError(f"weight must be a positive number, not {self.weight!r}")
-            raw = self._raw(X)
-            self.mean_, scale = raw.mean(axis=0), raw.std(axis=0)
-            scale[scale == 0.0] = 1.0  # a cue constant in training contributes nothing, not a NaN
-            self.scale_ = scale / self.weight
+            check_weight(self.weight)
+            self.mean_, self.scale_ = standardising(self._raw(X), self.weight)
             return self
 
         def transform(self, X):

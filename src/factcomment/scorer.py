@@ -81,10 +81,10 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
     start = len(idf) + len(cues.mean_)
     cue_weights = [c / float(s) for c, s in zip(coef[len(idf):start], cues.scale_)]
     cue_means = [float(m) for m in cues.mean_]
-    extra = {"teacher": dict(cues.teacher)} if cues.teacher is not None else {}
+    maps = {TEACHER_CUE: dict(cues.teacher)} if cues.teacher is not None else {}
     if vectors is not None:
         # The block as one more mean-over-tokens cue of weight 1: each word's share of the decision.
-        extra["vectors"], offset = vectors.fold(coef[start:])
+        maps[VECTORS_CUE], offset = vectors.fold(coef[start:])
         cue_weights.append(1.0)
         cue_means.append(offset)
     return {
@@ -102,9 +102,20 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
             # Standardisation folded in: contribution = weight * (x - mean).
             "weights": cue_weights,
             "lexicon": {w: list(v) for w, v in features.load_lexicon().items()},
-            **extra,
+            **_pack_maps(maps),
         },
     }
+
+
+def _pack_maps(maps: dict[str, dict[str, float]]) -> dict[str, str]:
+    """Per-word cue maps as one sorted word list (``words``) and one column of doubles per map (0.0 where a
+    map lacks the word): 50,000 words load in milliseconds this way, where JSON objects took 40."""
+    if not maps:
+        return {}
+    words = sorted(set().union(*maps.values()))
+    if any("\n" in word for word in words):
+        raise ValueError("a cue word holds a newline; the scorer format cannot store it")
+    return {"words": "\n".join(words), **{name: _pack([m.get(w, 0.0) for w in words]) for name, m in maps.items()}}
 
 
 def _pack(values: list[float]) -> str:
@@ -127,6 +138,19 @@ def _little_endian(doubles: array) -> array:
     if sys.byteorder == "big":
         doubles.byteswap()
     return doubles
+
+
+def _unpack_maps(cues: dict[str, Any], names: Sequence[str]) -> tuple[list[str], dict[str, Sequence[float]]]:
+    """The per-word maps :func:`_pack_maps` stored: the word list and each named map's column."""
+    for name in names:
+        if isinstance(cues[name], dict):  # as the first teacher-cue models stored it
+            words = sorted(set().union(*(cues[n] for n in names)))
+            return words, {n: [float(cues[n].get(w, 0.0)) for w in words] for n in names}
+    words = cues["words"].split("\n") if names and cues["words"] else []
+    columns = {name: unpack_doubles(cues[name]) for name in names}
+    if any(len(column) != len(words) for column in columns.values()):
+        raise ValueError("the scorer's cue words and their values differ in length")
+    return words, columns
 
 
 class Scorer:
@@ -156,29 +180,34 @@ class Scorer:
         cal = compiled["calibration"]
         self._a, self._b, self._flip = float(cal["a"]), float(cal["b"]), cal["positive"] != "comment"
         cues = compiled["cues"]
-        teacher, vectors = cues.get("teacher"), cues.get("vectors")
-        self._cue_names = cue_names(teacher is not None, vectors is not None)
+        self._cue_names = cue_names(TEACHER_CUE in cues, VECTORS_CUE in cues)
         if list(cues["names"]) != list(self._cue_names):
             raise ValueError("the scorer's cues differ from this version's; retrain the model")
         self._cue_mean, self._cue_weights = list(cues["mean"]), list(cues["weights"])
         if not len(self._cue_mean) == len(self._cue_weights) == len(self._cue_names):
             raise ValueError("the scorer's cue names, means and weights differ in length")
         self._lexicon = {w: tuple(v) for w, v in cues["lexicon"].items()}
-        self._teacher = {w: float(v) for w, v in teacher.items()} if teacher is not None else None
-        self._vectors = {w: float(v) for w, v in vectors.items()} if vectors is not None else None
         # The cues are linear in occurrences (class cues) or in occurrences over the token count (lexicon,
         # teacher and vectors cues), so each feature's and each lexicon word's weighted share is summed
         # directly; centring is a constant per model, folded into the intercept.
         w = self._cue_weights
-        per_word = {word: sum(map(mul, w, lexicon_cues(entry))) for word, entry in self._lexicon.items()}
-        maps = {TEACHER_CUE: self._teacher, VECTORS_CUE: self._vectors}
-        for k, name in enumerate(self._cue_names):
-            for word, value in (maps.get(name) or {}).items():
-                per_word[word] = per_word.get(word, 0.0) + w[k] * value
+        self._map_words, self._map_columns = _unpack_maps(cues, self._cue_names[len(cue_names(False)):])
+        merged: list[float] = [0.0] * len(self._map_words)
+        for name, column in self._map_columns.items():  # a comprehension per map: 30,000 words in milliseconds
+            weight = w[self._cue_names.index(name)]
+            merged = [total + weight * value for total, value in zip(merged, column)]
+        per_word = dict(zip(self._map_words, merged))
+        for word, entry in self._lexicon.items():
+            per_word[word] = per_word.get(word, 0.0) + sum(map(mul, w, lexicon_cues(entry)))
         self._linear = LinearTables(
             self._names, self._weight_list, self._idf_list, {gram: w[k] for gram, k in cue_classes().items()}, per_word)
         self._length_weight = w[len(cue_names(False)) - 1]
         self._fast_intercept = self.intercept - sum(map(mul, w, self._cue_mean))
+
+    @cached_property
+    def _maps(self) -> dict[str, dict[str, float]]:
+        # Only explanations need the maps one by one; built on first use.
+        return {name: dict(zip(self._map_words, column)) for name, column in self._map_columns.items()}
 
     @cached_property
     def _index(self) -> dict[str, int]:
@@ -234,7 +263,7 @@ class Scorer:
         grams = [g for g in dict.fromkeys(ngrams(tokens)) if g in index]  # binary tf: once each
         norm = math.sqrt(math.fsum(self._idf_list[index[g]] ** 2 for g in grams))
         contributions = [(g, self._weight_list[index[g]] / norm) for g in grams]
-        values = cue_vector(tokens, self._lexicon, self._teacher, self._vectors)
+        values = cue_vector(tokens, self._lexicon, self._maps.get(TEACHER_CUE), self._maps.get(VECTORS_CUE))
         contributions += [("cue:" + name, w * (x - m)) for name, w, x, m in
                           zip(self._cue_names, self._cue_weights, values, self._cue_mean)]
         contributions.sort(key=lambda item: (-abs(item[1]), item[0]))

@@ -6,7 +6,7 @@ occurrences in unlabelled news; the fast model's classifier learns one direction
 data, and :meth:`VectorFeatures.fold` then reduces the block to one number per word, so inference stays a
 look-up (:mod:`factcomment.scorer`). Vectors come from the *base* encoder, which never saw a label, so
 cross-validated figures stay honest. Chosen by cross-validation and checked split-wise against the recipe with
-the teacher cue: +0.007 to +0.019 AUC in all four split-wise tests (bench/word_vectors.py, docs/model.md).
+the teacher cue: +0.005 to +0.018 AUC in all four split-wise tests (bench/word_vectors.py, docs/model.md).
 
 Computing the vectors needs torch (``pip install 'factcomment[train]'``); using them does not.
 """
@@ -26,12 +26,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from factcomment.features import SCARE_QUOTE_MAX_WORDS, tokenise
+from factcomment.features import SCARE_QUOTE_MAX_WORDS, check_weight, standardising, tokenise
 
-__all__ = ["VECTOR_MIN_COUNT", "VECTOR_SAMPLE", "VectorFeatures", "WordVectors", "word_vectors"]
+__all__ = ["VECTOR_MIN_COUNT", "VECTOR_SAMPLE", "VectorFeatures", "WordVectors", "cached_word_vectors", "vocabulary",
+           "word_vectors"]
 
-# Contexts: a fixed sample of the unlabelled corpus, because the encoder reads about 40 sentences a second per
-# core. 20,000 sentences give 20,800 of the 29,000 words a context; the rest are encoded alone, which
+# Contexts: a fixed sample of the unlabelled corpus, because the encoder reads only about 110 sentences a second
+# on 2 cores. 20,000 sentences give 20,800 of the 29,000 words a context; the rest are encoded alone, which
 # cross-validated 0.01 AUC better than leaving them without a vector (bench/word_vectors.py).
 VECTOR_SAMPLE = 20_000
 # Corpus words in fewer sentences are left out (a gold text's words are always kept): a word seen once in
@@ -78,7 +79,7 @@ class VectorFeatures(TransformerMixin, BaseEstimator):
         The table (:func:`word_vectors`).
     weight : float
         Multiplier applied after standardising: 384 unit-variance columns would outweigh the TF-IDF block.
-        Chosen by cross-validation (0.03; 0.01 to 0.05 lie within 0.006 AUC).
+        Chosen by cross-validation (0.03; 0.02 and 0.05 lie within 0.006 AUC of it, 0.01 0.013 below).
     scare_max : int
         As for :func:`factcomment.features.normalise_text`.
 
@@ -87,7 +88,7 @@ class VectorFeatures(TransformerMixin, BaseEstimator):
     >>> table = WordVectors(("good", "bad"), np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32))
     >>> block = VectorFeatures(vectors=table, weight=1.0).fit(["good", "bad", "good bad"])
     >>> block.transform(["good good"]).round(3).tolist()
-    [[1.5, -1.5]]
+    [[1.225, -1.225]]
     """
 
     def __init__(self, *, vectors: WordVectors | None = None, weight: float = 0.03,
@@ -99,12 +100,8 @@ class VectorFeatures(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None) -> VectorFeatures:
         if not isinstance(self.vectors, WordVectors):
             raise ValueError("vectors must be a WordVectors table (factcomment.vectors.word_vectors)")
-        if not isinstance(self.weight, (int, float)) or not self.weight > 0:
-            raise ValueError(f"weight must be a positive number, not {self.weight!r}")
-        raw = self._raw(X)
-        self.mean_, scale = raw.mean(axis=0), raw.std(axis=0)
-        scale[scale == 0.0] = 1.0  # a dimension constant in training contributes nothing, not a NaN
-        self.scale_ = scale / self.weight
+        check_weight(self.weight)
+        self.mean_, self.scale_ = standardising(self._raw(X), self.weight)
         return self
 
     def transform(self, X):
