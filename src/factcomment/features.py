@@ -293,35 +293,43 @@ def cue_vector(tokens: list[str], lexicon: dict[str, tuple[float, float, float]]
     return values
 
 
-def check_weight(weight) -> None:
-    """A feature block's weight must be a positive number (checked in ``fit``, as scikit-learn does)."""
-    if not isinstance(weight, (int, float)) or not weight > 0:
-        raise ValueError(f"weight must be a positive number, not {weight!r}")
-
-
-def standardising(raw, weight: float):
-    """The ``mean_`` and ``scale_`` that standardise the columns of ``raw`` (a numpy array) and multiply them
-    by ``weight``: ``(x - mean_) / scale_``. A column constant in training gets scale 1: it contributes
-    nothing, not a NaN."""
-    mean, scale = raw.mean(axis=0), raw.std(axis=0)
-    scale[scale == 0.0] = 1.0
-    return mean, scale / weight
-
-
 def __getattr__(name: str):
-    # CueFeatures subclasses scikit-learn's BaseEstimator, but the scorer imports this module and must not
-    # import scikit-learn: the class is therefore defined on first use (pickles find it the same way).
-    if name != "CueFeatures":
+    # The estimators subclass scikit-learn's BaseEstimator, but the scorer imports this module and must not
+    # import scikit-learn: the classes are therefore defined on first use (pickles find them the same way).
+    if name not in ("StandardisedBlock", "CueFeatures"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import numpy as np
     from sklearn.base import BaseEstimator, TransformerMixin
     from sklearn.utils.validation import check_is_fitted
 
-    class CueFeatures(TransformerMixin, BaseEstimator):
-        """Standardised stance cues (:data:`CUE_NAMES`) as a scikit-learn transformer.
+    class StandardisedBlock(TransformerMixin, BaseEstimator):
+        """A block of dense features from ``self._raw(texts)``, standardised on the training data and
+        multiplied by ``self.weight``.
 
         Standardisation is part of the transformer (learned ``mean_`` and ``scale_``) so the compiled scorer
-        can fold it into the classifier's weights.
+        can fold it into the classifier's weights. Subclasses give ``_raw`` and may check their own
+        parameters in ``_check_parameters``.
+        """
+
+        def fit(self, X, y=None):
+            self._check_parameters()
+            if not isinstance(self.weight, (int, float)) or not self.weight > 0:
+                raise ValueError(f"weight must be a positive number, not {self.weight!r}")
+            raw = self._raw(X)
+            self.mean_, scale = raw.mean(axis=0), raw.std(axis=0)
+            scale[scale == 0.0] = 1.0  # a column constant in training contributes nothing, not a NaN
+            self.scale_ = scale / self.weight
+            return self
+
+        def transform(self, X):
+            check_is_fitted(self, ("mean_", "scale_"))
+            return (self._raw(X) - self.mean_) / self.scale_
+
+        def _check_parameters(self) -> None:
+            pass
+
+    class CueFeatures(StandardisedBlock):
+        """Standardised stance cues (:data:`CUE_NAMES`) as a scikit-learn transformer.
 
         Parameters
         ----------
@@ -346,15 +354,6 @@ def __getattr__(name: str):
             self.scare_max = scare_max
             self.teacher = teacher
 
-        def fit(self, X, y=None):
-            check_weight(self.weight)
-            self.mean_, self.scale_ = standardising(self._raw(X), self.weight)
-            return self
-
-        def transform(self, X):
-            check_is_fitted(self, ("mean_", "scale_"))
-            return (self._raw(X) - self.mean_) / self.scale_
-
         def get_feature_names_out(self, input_features=None):
             return np.array(["cue:" + name for name in cue_names(self.teacher is not None)], dtype=object)
 
@@ -363,6 +362,7 @@ def __getattr__(name: str):
             rows = [cue_vector(tokenise(t, self.scare_max), lexicon, teacher) for t in texts]
             return np.array(rows, dtype=float).reshape(len(rows), len(cue_names(teacher is not None)))
 
-    CueFeatures.__module__, CueFeatures.__qualname__ = __name__, "CueFeatures"
-    globals()[name] = CueFeatures
-    return CueFeatures
+    for cls in (StandardisedBlock, CueFeatures):
+        cls.__module__, cls.__qualname__ = __name__, cls.__name__
+        globals()[cls.__name__] = cls
+    return globals()[name]

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from factcomment.features import SCARE_QUOTE_MAX_WORDS, check_weight, standardising, tokenise
+from factcomment import features
+from factcomment.features import SCARE_QUOTE_MAX_WORDS, tokenise
 
 __all__ = ["VECTOR_MIN_COUNT", "VECTOR_SAMPLE", "VectorFeatures", "WordVectors", "cached_word_vectors", "vocabulary",
            "word_vectors"]
@@ -66,7 +66,7 @@ class WordVectors:
         return {"words": self.words, "matrix": self.matrix}  # not the index: it is rebuilt on first use
 
 
-class VectorFeatures(TransformerMixin, BaseEstimator):
+class VectorFeatures(features.StandardisedBlock):
     """The mean word vector of a text's tokens outside quotations, standardised, as a scikit-learn transformer.
 
     A token without a vector counts as a zero vector, so the block is ``sum(vectors) / n`` over a text's
@@ -97,16 +97,9 @@ class VectorFeatures(TransformerMixin, BaseEstimator):
         self.weight = weight
         self.scare_max = scare_max
 
-    def fit(self, X, y=None) -> VectorFeatures:
+    def _check_parameters(self) -> None:
         if not isinstance(self.vectors, WordVectors):
             raise ValueError("vectors must be a WordVectors table (factcomment.vectors.word_vectors)")
-        check_weight(self.weight)
-        self.mean_, self.scale_ = standardising(self._raw(X), self.weight)
-        return self
-
-    def transform(self, X):
-        check_is_fitted(self, ("mean_", "scale_"))
-        return (self._raw(X) - self.mean_) / self.scale_
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"vector:{d}" for d in range(self.vectors.matrix.shape[1])], dtype=object)
