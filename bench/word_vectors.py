@@ -40,13 +40,13 @@ from teacher_lexicon import CACHE as TEACHERS, at_cv_threshold, fit_score, line,
 CACHE = ROOT / "bench" / ".cache" / "vectors"
 
 
-def vectors_for(wikinews: Path, gold: list[str], say=None):
+def vectors_for(wikinews: Path, gold: list[str], say=None, **options):
     """The table `factcomment train --background ... --word-vectors` builds for these gold texts (cached)."""
     from factcomment.distil import read_transfer
     from factcomment.vectors import cached_word_vectors
 
     corpus = read_transfer(sorted(str(p) for p in wikinews.glob("*.sentences.txt")), exclude=gold)
-    return cached_word_vectors(corpus, gold, cache=CACHE, progress=(lambda done, total: say(f"vectors {done}/{total}")
+    return cached_word_vectors(corpus, gold, cache=CACHE, **options, progress=(lambda done, total: say(f"vectors {done}/{total}")
                                                                     if say and done % 2048 < 64 else None))
 
 
@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weights", default="0.01,0.02,0.03,0.05", help="block weights for the CV")
     parser.add_argument("--thresholds", action="store_true", help="also macro-F1 at the threshold train chooses")
     parser.add_argument("--sections", default="1,2", help="which sections to run: 1 (CV), 2 (split-wise)")
+    parser.add_argument("--encoder-words", action="store_true",
+                        help="also give a vector to every whole word of the encoder's vocabulary")
     parser.add_argument("--weight", type=float, default=None, help="section 2's block weight (default: section 1's)")
     args = parser.parse_args(argv)
     if not has_checkthat(args.data, "word_vectors"):
@@ -75,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     background = wikinews_frequencies(args.wikinews)
     weights = [float(w) for w in args.weights.split(",")]
     sections = set(args.sections.split(","))
+    options = {"with_encoder_words": True} if args.encoder_words else {}
     if "1" in sections:
         print("1. 5-fold CV (seed 0); macro-F1 (best cut), AUC, quoted, unquoted")
     means = {w: [] for w in weights}
@@ -82,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         if "1" not in sections:
             break
         x, y = joined(*parts)
-        vectors = vectors_for(args.wikinews, x, say)
+        vectors = vectors_for(args.wikinews, x, say, **options)
         runs = {"recipe": None, **{f"+ vectors {w:g}": w for w in weights}}
         oof = {name: np.zeros(len(x)) for name in runs}
         for fit, held in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):
@@ -115,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         (xf, yf), (xt, yt) = joined(*fit_parts), joined(*test_parts)
         TEACHERS.mkdir(parents=True, exist_ok=True)
         lexicon = teacher_lexicon(sample, teacher("split-" + "+".join(fit_parts), xf, yf, xt, sample)["wiki_logits"])
-        vectors = vectors_for(args.wikinews, xf, say)
+        vectors = vectors_for(args.wikinews, xf, say, **options)
         print(f"{'+'.join(fit_parts)} -> {'+'.join(test_parts)} ({len(xf)} -> {len(xt)} sentences; {vectors})")
         for name, cue, vec in (("recipe", None, None), ("+ teacher cue", lexicon, None), ("+ vectors", None, vectors),
                                ("+ both", lexicon, vectors)):

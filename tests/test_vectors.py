@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from conftest import TINY_COMMENT, TINY_REPORT
 from factcomment.features import tokenise
-from factcomment.vectors import VectorFeatures, WordVectors, cached_word_vectors, vocabulary, word_vectors
+from factcomment.vectors import (VectorFeatures, WordVectors, cached_word_vectors, encoder_words, vocabulary,
+                                 word_vectors)
 
 
 def table(words=("good", "bad", "vote"), dim=3, seed=0) -> WordVectors:
@@ -81,16 +82,18 @@ def test_word_vectors_average_a_word_in_context_or_encode_it_alone(tiny_base):
     corpus = TINY_REPORT[:4]
     seen = []
     vectors = word_vectors(corpus, ["Shameful!"], encoder=encoder, tokenizer=tokenizer, sample=2, min_count=1,
-                           progress=lambda done, total: seen.append((done, total)))
+                           with_encoder_words=False, progress=lambda done, total: seen.append((done, total)))
     assert vectors.words == tuple(vocabulary(corpus, ["Shameful!"], min_count=1))
     assert vectors.matrix.shape == (len(vectors.words), 16) and vectors.matrix.dtype == np.float32
     assert np.isfinite(vectors.matrix).all()
-    again = word_vectors(corpus, ["Shameful!"], encoder=encoder, tokenizer=tokenizer, sample=2, min_count=1)
+    again = word_vectors(corpus, ["Shameful!"], encoder=encoder, tokenizer=tokenizer, sample=2, min_count=1,
+                         with_encoder_words=False)
     assert np.array_equal(again.matrix, vectors.matrix)  # deterministic
     # The context pass reads the 2 sampled sentences; every word they lack is then encoded alone.
     assert seen[0] == (2, 2) and seen[-1][0] == seen[-1][1] > 2
     # "shameful" is in no sampled sentence: its vector is its output alone.
-    alone = word_vectors([], ["Shameful!"], encoder=encoder, tokenizer=tokenizer, min_count=1)
+    alone = word_vectors([], ["Shameful!"], encoder=encoder, tokenizer=tokenizer, min_count=1,
+                         with_encoder_words=False)
     assert np.allclose(alone.matrix[alone.index["shameful"]], vectors.matrix[vectors.index["shameful"]], atol=1e-6)
 
 
@@ -109,3 +112,24 @@ def test_cached_word_vectors_are_read_back_without_the_encoder(tiny_base, tmp_pa
     monkeypatch.setattr(encoder_training, "load_base", lambda *a, **k: pytest.fail("the cache was not used"))
     second = cached_word_vectors(TINY_REPORT, TINY_COMMENT, cache=tmp_path / "cache", base=base, min_count=1)
     assert second.words == first.words and np.array_equal(second.matrix, first.matrix)
+    with pytest.raises(TypeError, match=r"unknown word-vector settings \['samples'\]"):
+        cached_word_vectors(TINY_REPORT, TINY_COMMENT, cache=tmp_path / "cache", base=base, samples=3)
+
+
+def test_the_encoder_words_are_its_plain_whole_word_entries():
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordPiece
+
+    vocab = ["[PAD]", "[CLS]", "the", "##ing", "don't", "a", "x1", "caf\u00e9", "news"]
+    tokenizer = Tokenizer(WordPiece({token: i for i, token in enumerate(vocab)}, unk_token="[PAD]"))
+    assert encoder_words(tokenizer) == ["don't", "news", "the"]
+
+
+@pytest.mark.slow
+def test_word_vectors_can_cover_the_encoder_words_too(tiny_base):
+    encoder, tokenizer = tiny_encoder(tiny_base)
+    plain = word_vectors(TINY_REPORT[:2], [], encoder=encoder, tokenizer=tokenizer, min_count=1,
+                         with_encoder_words=False)
+    wide = word_vectors(TINY_REPORT[:2], [], encoder=encoder, tokenizer=tokenizer, min_count=1)
+    assert set(wide.words) == set(plain.words) | set(encoder_words(tokenizer)) > set(plain.words)
+    assert np.array_equal(wide.matrix[[wide.index[w] for w in plain.words]], plain.matrix)
