@@ -24,6 +24,7 @@ import argparse
 import functools
 import gzip
 import hashlib
+import importlib
 import json
 import os
 import re
@@ -220,22 +221,35 @@ def fast(data: Data, say) -> dict:
     return out
 
 
-def vectors_here(data: Data, say):
-    """The word vectors `factcomment train --background WIKINEWS --word-vectors` computes for train+dev (None
-    without the corpus or torch); cached in bench/.cache/vectors."""
+def wikinews_if(extra: str, say, missing: str) -> list[Path]:
+    """The Wikinews sentence files, or none when ../shared lacks them or the module ``extra`` (from one of
+    factcomment's extras) is not installed, which ``missing`` then says."""
+    try:
+        importlib.import_module(extra)
+    except ImportError:
+        say(missing)
+        return []
+    return sorted((SHARED / "wikinews-en").glob("*.sentences.txt"))
+
+
+def vectors_for(files: list[Path], gold: list[str], say=None, **options):
+    """The word vectors `factcomment train --background FILES --word-vectors` builds for these gold texts
+    (``options`` go to factcomment.vectors.cached_word_vectors); cached in bench/.cache/vectors."""
     from factcomment.distil import read_transfer
     from factcomment.vectors import cached_word_vectors
 
-    files = sorted((SHARED / "wikinews-en").glob("*.sentences.txt"))
-    try:
-        import torch  # noqa: F401  (the train extra)
-    except ImportError:
-        say("fast: no torch installed, so no word vectors (pip install '.[train]')")
-        return None
-    if not files:
+    progress = (lambda done, total: say(f"vectors {done}/{total}") if done % 2048 < 64 else None) if say else None
+    return cached_word_vectors(read_transfer(files, exclude=gold), gold, cache=CACHE / "vectors", progress=progress,
+                               **options)
+
+
+def vectors_here(data: Data, say):
+    """The word vectors `factcomment train --background WIKINEWS --word-vectors` computes for train+dev (None
+    without the corpus or torch)."""
+    if not (files := wikinews_if("torch", say, "fast: no torch installed, so no word vectors (pip install '.[train]')")):
         return None
     say("fast: the base encoder reads (or the cache gives) the word vectors")
-    return cached_word_vectors(read_transfer(files, exclude=data.x), data.x, cache=CACHE / "vectors")
+    return vectors_for(files, data.x)
 
 
 def teacher_lexicon_here(data: Data, say):
@@ -244,13 +258,8 @@ def teacher_lexicon_here(data: Data, say):
     from factcomment.distil import read_transfer, teacher_lexicon, teacher_log_odds
     from factcomment.inference import load_model
 
-    files = sorted((SHARED / "wikinews-en").glob("*.sentences.txt"))
-    try:
-        import onnxruntime  # noqa: F401  (the accurate extra)
-    except ImportError:
-        say("fast: no accurate extra installed, so no teacher cue (pip install '.[accurate,train]')")
-        return None
-    if not files:
+    if not (files := wikinews_if("onnxruntime", say, "fast: no accurate extra installed, so no teacher cue "
+                                                     "(pip install '.[accurate,train]')")):
         return None
     teacher = load_model(accurate_model(data, say))
     corpus = read_transfer(files, exclude=data.x)

@@ -34,21 +34,8 @@ if str(ROOT / "src") not in sys.path:
 
 from background_idf import wikinews_frequencies  # noqa: E402  (bench/ is on sys.path when a bench script runs)
 from fast_recipe import aucs  # noqa: E402
-from quality import has_checkthat, read  # noqa: E402
+from quality import has_checkthat, read, vectors_for  # noqa: E402
 from teacher_lexicon import CACHE as TEACHERS, at_cv_threshold, fit_score, line, teacher  # noqa: E402
-
-CACHE = ROOT / "bench" / ".cache" / "vectors"
-
-
-def vectors_for(wikinews: Path, gold: list[str], say=None, **options):
-    """The table `factcomment train --background ... --word-vectors` builds for these gold texts (cached)."""
-    from factcomment.distil import read_transfer
-    from factcomment.vectors import cached_word_vectors
-
-    corpus = read_transfer(sorted(str(p) for p in wikinews.glob("*.sentences.txt")), exclude=gold)
-    return cached_word_vectors(corpus, gold, cache=CACHE, **options, progress=(lambda done, total: say(f"vectors {done}/{total}")
-                                                                    if say and done % 2048 < 64 else None))
-
 
 def main(argv: list[str] | None = None) -> int:
     import numpy as np
@@ -75,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         return [t for n in names for t in split[n][0]], [label for n in names for label in split[n][1]]
 
     background = wikinews_frequencies(args.wikinews)
+    wikinews = sorted(args.wikinews.glob("*.sentences.txt"))
     weights = [float(w) for w in args.weights.split(",")]
     sections = set(args.sections.split(","))
     options = {"with_encoder_words": True} if args.encoder_words else {}
@@ -85,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         if "1" not in sections:
             break
         x, y = joined(*parts)
-        vectors = vectors_for(args.wikinews, x, say, **options)
+        vectors = vectors_for(wikinews, x, say, **options)
         runs = {"recipe": None, **{f"+ vectors {w:g}": w for w in weights}}
         oof = {name: np.zeros(len(x)) for name in runs}
         for fit, held in StratifiedKFold(5, shuffle=True, random_state=0).split(x, y):
@@ -118,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         (xf, yf), (xt, yt) = joined(*fit_parts), joined(*test_parts)
         TEACHERS.mkdir(parents=True, exist_ok=True)
         lexicon = teacher_lexicon(sample, teacher("split-" + "+".join(fit_parts), xf, yf, xt, sample)["wiki_logits"])
-        vectors = vectors_for(args.wikinews, xf, say, **options)
+        vectors = vectors_for(wikinews, xf, say, **options)
         print(f"{'+'.join(fit_parts)} -> {'+'.join(test_parts)} ({len(xf)} -> {len(xt)} sentences; {vectors})")
         for name, cue, vec in (("recipe", None, None), ("+ teacher cue", lexicon, None), ("+ vectors", None, vectors),
                                ("+ both", lexicon, vectors)):
