@@ -10,8 +10,7 @@ its sentences are quoted and nearly all of those are reports, so a "quoted means
 gap between the overall and the within-group AUCs), the seeds check (seeds never in training: the four
 `Comment:` asides should come out comment, the 23 other paragraphs report), sentences per second, cold start
 and model size. The fast tier is trained as the shipped one is, with the teacher cue from the accurate tier
-trained here (so the teacher never saw dev_test); beside it, the same recipe without the cue and with the
-opt-in word vectors (`train --word-vectors`, not in the shipped recipe). ``distil`` adds
+trained here (so the teacher never saw dev_test) and the same recipe without it beside it. ``distil`` adds
 the learning curve of the distilled fast model on 0, 10k, 40k and all Wikinews sentences.
 
 The CheckThat data (CC BY-NC-SA 4.0) and Wikinews (CC BY 2.5) are read at run time, never copied into the
@@ -24,7 +23,6 @@ import argparse
 import functools
 import gzip
 import hashlib
-import importlib
 import json
 import os
 import re
@@ -204,52 +202,17 @@ def background(data: Data):
 
 
 def fast(data: Data, say) -> dict:
-    """factcomment's fast tier, as `factcomment train` fits the shipped one: the Wikinews background IDF and
+    """factcomment's fast tier, as `factcomment train` fits the shipped one: the Wikinews background IDF, and
     the teacher cue from the accurate tier trained here (never on dev_test) scoring Wikinews, when ../shared
-    has it and the accurate extra is installed. Scored by its pure-Python scorer. Beside it: the same recipe
-    without the teacher cue (``without_teacher``), and with the opt-in word vectors (``with_vectors``, when
-    torch is installed)."""
+    has it and the accurate extra is installed. Scored by its pure-Python scorer. The same recipe without the
+    teacher cue is given beside it (``without_teacher``)."""
     frequencies = background(data)
     lexicon = teacher_lexicon_here(data, say)
     out = fast_figures(data, frequencies, lexicon)
     if lexicon is not None:
         out["teacher_words"] = len(lexicon)
         out["without_teacher"] = fast_figures(data, frequencies, None, timed=False)
-    if (vectors := vectors_here(data, say)) is not None:
-        out["with_vectors"] = {**fast_figures(data, frequencies, lexicon, vectors, timed=False),
-                               "vector_words": len(vectors.words)}
     return out
-
-
-def wikinews_if(extra: str, say, missing: str) -> list[Path]:
-    """The Wikinews sentence files, or none when ../shared lacks them or the module ``extra`` (from one of
-    factcomment's extras) is not installed, which ``missing`` then says."""
-    try:
-        importlib.import_module(extra)
-    except ImportError:
-        say(missing)
-        return []
-    return sorted((SHARED / "wikinews-en").glob("*.sentences.txt"))
-
-
-def vectors_for(files: list[Path], gold: list[str], say=None, **options):
-    """The word vectors `factcomment train --background FILES --word-vectors` builds for these gold texts
-    (``options`` go to factcomment.vectors.cached_word_vectors); cached in bench/.cache/vectors."""
-    from factcomment.distil import read_transfer
-    from factcomment.vectors import cached_word_vectors
-
-    progress = (lambda done, total: say(f"vectors {done}/{total}") if done % 2048 < 64 else None) if say else None
-    return cached_word_vectors(read_transfer(files, exclude=gold), gold, cache=CACHE / "vectors", progress=progress,
-                               **options)
-
-
-def vectors_here(data: Data, say):
-    """The word vectors `factcomment train --background WIKINEWS --word-vectors` computes for train+dev (None
-    without the corpus or torch)."""
-    if not (files := wikinews_if("torch", say, "fast: no torch installed, so no word vectors (pip install '.[train]')")):
-        return None
-    say("fast: the base encoder reads (or the cache gives) the word vectors")
-    return vectors_for(files, data.x)
 
 
 def teacher_lexicon_here(data: Data, say):
@@ -258,8 +221,13 @@ def teacher_lexicon_here(data: Data, say):
     from factcomment.distil import read_transfer, teacher_lexicon, teacher_log_odds
     from factcomment.inference import load_model
 
-    if not (files := wikinews_if("onnxruntime", say, "fast: no accurate extra installed, so no teacher cue "
-                                                     "(pip install '.[accurate,train]')")):
+    files = sorted((SHARED / "wikinews-en").glob("*.sentences.txt"))
+    try:
+        import onnxruntime  # noqa: F401  (the accurate extra)
+    except ImportError:
+        say("fast: no accurate extra installed, so no teacher cue (pip install '.[accurate,train]')")
+        return None
+    if not files:
         return None
     teacher = load_model(accurate_model(data, say))
     corpus = read_transfer(files, exclude=data.x)
@@ -267,12 +235,12 @@ def teacher_lexicon_here(data: Data, say):
     return teacher_lexicon(corpus, teacher_log_odds(teacher, corpus, cache=CACHE / "teacher"))
 
 
-def fast_figures(data: Data, frequencies, lexicon, vectors=None, *, timed: bool = True) -> dict:
+def fast_figures(data: Data, frequencies, lexicon, *, timed: bool = True) -> dict:
     from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
     began = time.perf_counter()
-    result = train(data.x, data.y, background=frequencies, teacher=lexicon, vectors=vectors)
+    result = train(data.x, data.y, background=frequencies, teacher=lexicon)
     seconds = time.perf_counter() - began
     compiled = compile_scorer(result.pipeline, result.threshold)
     scorer = Scorer.from_dict(compiled)
@@ -419,8 +387,6 @@ def render(results: dict) -> str:
         if name in results:
             lines.append(row({"plain": "plain TF-IDF 1-2 + LR", "minilm": "frozen MiniLM + LR",
                               "fast": "factcomment fast", "accurate": "factcomment accurate"}[name], results[name]))
-        if name == "fast" and "with_vectors" in results.get("fast", {}):
-            lines.append(row("  fast + word vectors", results["fast"]["with_vectors"]))
         if name == "fast" and "without_teacher" in results.get("fast", {}):
             lines.append(row("  fast without teacher cue", results["fast"]["without_teacher"]))
     if "accurate" in results:

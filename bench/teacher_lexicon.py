@@ -59,28 +59,15 @@ def teacher(name: str, x, y, others: list[str], sample: list[str]) -> dict:
     return out
 
 
-def fit_score(background, lexicon, x_fit, y_fit, x_test, *, vectors=None, settings=None):
-    """Decision values on ``x_test`` of the recipe (with the teacher cue from ``lexicon`` unless None, and word
-    vectors unless None), calibration left out: AUC and the best cut need none."""
+def fit_score(background, lexicon, x_fit, y_fit, x_test):
+    """Decision values on ``x_test`` of the recipe (with the teacher cue from ``lexicon`` unless None),
+    calibration left out: AUC and the best cut need none."""
     from factcomment.model import build_pipeline
 
-    model = build_pipeline(settings, background=background, teacher=lexicon, vectors=vectors)
+    model = build_pipeline(background=background, teacher=lexicon)
     model.steps[-1] = ("clf", model.named_steps["clf"].estimator)
     s = model.fit(x_fit, y_fit).decision_function(x_test)
     return s if list(model.classes_)[1] == "comment" else -s
-
-
-def at_cv_threshold(name: str, x_fit, y_fit, x_test, y_test, **options) -> str:
-    """Macro-F1 on the test side of the model `factcomment train` fits on the training side (``options`` go to
-    :func:`factcomment.model.train`), at the threshold its own CV chose."""
-    from factcomment.evaluation import score
-    from factcomment.model import train
-
-    result = train(x_fit, y_fit, **options)
-    p = result.pipeline.predict_proba(x_test)[:, list(result.pipeline.classes_).index("comment")]
-    return (f"  {name:15s} at its CV threshold {result.threshold:.3f}: macro-F1 "
-            f"{score(y_test, p.tolist(), result.threshold).macro_f1:.4f} (best cut {best_macro_f1(y_test, p):.4f}, "
-            f"CV macro-F1 {result.cv_metrics['macro_f1']:.4f})")
 
 
 def line(name: str, y, scores, texts) -> str:
@@ -93,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from factcomment.distil import read_transfer, teacher_lexicon
     from factcomment.encoder_training import _folds
+    from factcomment.evaluation import score
+    from factcomment.model import train
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "checkthat2025-en")
@@ -156,7 +145,11 @@ def main(argv: list[str] | None = None) -> int:
         print(line("+ teacher cue", yt, fit_score(background, lexicon, xf, yf, xt), xt), flush=True)
         if args.thresholds:
             for name, cue in (("recipe", None), ("+ teacher cue", lexicon)):
-                print(at_cv_threshold(name, xf, yf, xt, yt, background=background, teacher=cue), flush=True)
+                result = train(xf, yf, background=background, teacher=cue)
+                p = result.pipeline.predict_proba(xt)[:, list(result.pipeline.classes_).index("comment")]
+                print(f"  {name:15s} at its CV threshold {result.threshold:.3f}: macro-F1 "
+                      f"{score(yt, p.tolist(), result.threshold).macro_f1:.4f} (best cut {best_macro_f1(yt, p):.4f}, "
+                      f"CV macro-F1 {result.cv_metrics['macro_f1']:.4f})", flush=True)
     return 0
 
 

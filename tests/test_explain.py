@@ -33,7 +33,6 @@ from factcomment.results import Explanation
     ("cue:subjective_share", "strongly subjective words", "cue"),
     ("cue:abs_polarity", "emotional intensity", "cue"),
     ("cue:teacher", "word choice, as the accurate model reads news", "cue"),
-    ("cue:vectors", "what the words mean (word vectors)", "cue"),
     ("cue:something_new", "something new", "cue"),
 ])
 def test_describe(feature, label, kind):
@@ -88,4 +87,4 @@ def test_every_stance_cue_the_model_has_gets_a_readable_name():
     from factcomment.explain import _CUES
     from factcomment.features import cue_names
 
-    assert sorted(_CUES) == sorted(cue_names(True, True))
+    assert sorted(_CUES) == sorted(cue_names(True))

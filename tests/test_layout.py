@@ -70,7 +70,7 @@ LAYERS = [
     {"inference"},
     {"readers", "writers", "cluster", "parallel"},
     {"api", "batch"},
-    {"labelled", "evaluation", "model", "vectors", "training", "encoder_training", "distil", "report", "plots"},
+    {"labelled", "evaluation", "model", "training", "encoder_training", "distil", "report", "plots"},
     {"cli"},
 ]
 LAYER = {name: level for level, names in enumerate(LAYERS) for name in names}

@@ -17,21 +17,11 @@ LABELS = ["report"] * 4 + ["comment"] * 4
 ODD = ["", "  ", "\x00\x01 police \x00 said", "caf\u00e9 \u4e2d\u6587 \U0001f600 _quote_", "a \"b c d e f\" g"]
 
 
-@pytest.fixture(scope="module", params=[None, {"disgrace": 1.5, "council": -0.75, "caf\u00e9": 0.25, "we": 0.125},
-                                        "vectors"], ids=["default", "teacher", "vectors"])
+@pytest.fixture(scope="module", params=[None, {"disgrace": 1.5, "council": -0.75, "caf\u00e9": 0.25, "we": 0.125}],
+                ids=["default", "teacher"])
 def fitted(request):
-    # A teacher lexicon (factcomment.distil) and folded word vectors (factcomment.vectors) add their words to
-    # the lexicon weights the sums look up.
-    if request.param == "vectors":
-        import numpy as np
-
-        from factcomment.vectors import WordVectors
-
-        words = ("disgrace", "council", "caf\u00e9", "we", "police", "said")
-        vectors = WordVectors(words, np.random.default_rng(1).normal(size=(len(words), 3)).astype(np.float32))
-        result = train(TEXTS, LABELS, folds=2, vectors=vectors, settings={"vector_weight": 1.0})
-    else:
-        result = train(TEXTS, LABELS, folds=2, teacher=request.param)
+    # A teacher lexicon (factcomment.distil) adds its words to the lexicon weights the sums look up.
+    result = train(TEXTS, LABELS, folds=2, teacher=request.param)
     return result, Scorer.from_dict(json.loads(json.dumps(compile_scorer(result.pipeline, result.threshold))))
 
 

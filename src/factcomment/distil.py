@@ -224,7 +224,7 @@ def balanced_weights(labels: Sequence[str], weights: Sequence[float] | None = No
 def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Sequence[str],
                     p_teacher: Sequence[float], *, teacher_threshold: float, mode: str = "soft",
                     weight: float = 0.1, min_df: int = 3, seed: int = 0, folds: int = 5,
-                    settings: dict[str, Any] | None = None, background=None, vectors=None):
+                    settings: dict[str, Any] | None = None, background=None):
     """Train the fast model on gold rows plus teacher-labelled transfer rows.
 
     Gold rows are balanced among themselves, transfer rows among themselves (by their soft or hard label
@@ -233,7 +233,7 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     transfer sentence counts twice), which keeps the vocabulary, and so the scorer, small. The threshold and
     the metrics come from ``folds``-fold cross-validation over the *gold* rows, with all transfer rows in
     every training fold, so they are as honest as :func:`factcomment.model.train`'s. ``background``
-    document frequencies join the IDF, and ``vectors`` add their block, as in :func:`factcomment.model.train`.
+    document frequencies join the IDF, as in :func:`factcomment.model.train`.
 
     Returns a :class:`factcomment.model.TrainResult`; its ``settings`` are the Pipeline's.
     """
@@ -255,7 +255,7 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     t_weights = [weight * w for w in t_weights]
     # The weights do the balancing. One CV picks the threshold: each repeat refits on every transfer row.
     s = {**resolve_settings(settings), "class_weight": None, "min_df": min_df, "threshold_repeats": 1}
-    pipeline = build_pipeline(s, seed=seed, background=background, vectors=vectors)
+    pipeline = build_pipeline(s, seed=seed, background=background)
 
     def fit(rows):
         return clone(pipeline).fit([texts[i] for i in rows] + t_texts, [y[i] for i in rows] + t_labels,

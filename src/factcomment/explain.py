@@ -54,8 +54,6 @@ _CUES = {
     "quotation": "quotation", "number": "numbers", "length": "length",
     # The cue distilled from the accurate tier (factcomment.distil.teacher_lexicon): its words' mean score.
     "teacher": "word choice, as the accurate model reads news",
-    # The folded word vectors (factcomment.vectors): each word's share, from what a sentence encoder makes of it.
-    "vectors": "what the words mean (word vectors)",
 }
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 # A function word or punctuation is shown on its own only when it weighs nearly as much as (this share of) the

@@ -208,15 +208,11 @@ CUE_NAMES = (*_LEXICON_CUES, *_CLASSES, "length")
 # A model distilled into a lexicon (factcomment.distil.teacher_lexicon) has one more cue after these: the mean
 # over a text's tokens of what a teacher model's scores on unlabelled news say about each word.
 TEACHER_CUE = "teacher"
-# A model with word vectors (factcomment.vectors) has their folded block last: the mean over a text's tokens of
-# each word's share of the decision. It is a block of the Pipeline, but the scorer treats it as one more cue.
-VECTORS_CUE = "vectors"
 
 
-def cue_names(teacher: bool, vectors: bool = False) -> tuple[str, ...]:
-    """The cues in order: :data:`CUE_NAMES`, then :data:`TEACHER_CUE` when the model has a teacher lexicon and
-    :data:`VECTORS_CUE` when it has word vectors."""
-    return (*CUE_NAMES, *((TEACHER_CUE,) if teacher else ()), *((VECTORS_CUE,) if vectors else ()))
+def cue_names(teacher: bool) -> tuple[str, ...]:
+    """The cues in order: :data:`CUE_NAMES`, then :data:`TEACHER_CUE` when the model has a teacher lexicon."""
+    return (*CUE_NAMES, TEACHER_CUE) if teacher else CUE_NAMES
 
 
 @lru_cache(maxsize=1)
@@ -264,9 +260,8 @@ def lexicon_cues(entry: tuple[float, float, float]) -> tuple[float, float, float
 
 
 def cue_vector(tokens: list[str], lexicon: dict[str, tuple[float, float, float]],
-               teacher: Mapping[str, float] | None = None, vectors: Mapping[str, float] | None = None) -> list[float]:
-    """The cues of a token list, in the order of :func:`cue_names` (``teacher``: the teacher lexicon, if any;
-    ``vectors``: the folded word vectors, if any).
+               teacher: Mapping[str, float] | None = None) -> list[float]:
+    """The cues of a token list, in the order of :func:`cue_names` (``teacher``: the teacher lexicon, if any).
 
     Examples
     --------
@@ -287,49 +282,25 @@ def cue_vector(tokens: list[str], lexicon: dict[str, tuple[float, float, float]]
     for k in range(len(_LEXICON_CUES)):
         values[k] /= n or 1
     values[-1] = math.log(1 + n)
-    for per_word in (teacher, vectors):
-        if per_word is not None:
-            values.append(math.fsum(per_word.get(token, 0.0) for token in tokens) / (n or 1))
+    if teacher is not None:
+        values.append(math.fsum(teacher.get(token, 0.0) for token in tokens) / (n or 1))
     return values
 
 
 def __getattr__(name: str):
-    # The estimators subclass scikit-learn's BaseEstimator, but the scorer imports this module and must not
-    # import scikit-learn: the classes are therefore defined on first use (pickles find them the same way).
-    if name not in ("StandardisedBlock", "CueFeatures"):
+    # CueFeatures subclasses scikit-learn's BaseEstimator, but the scorer imports this module and must not
+    # import scikit-learn: the class is therefore defined on first use (pickles find it the same way).
+    if name != "CueFeatures":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import numpy as np
     from sklearn.base import BaseEstimator, TransformerMixin
     from sklearn.utils.validation import check_is_fitted
 
-    class StandardisedBlock(TransformerMixin, BaseEstimator):
-        """A block of dense features from ``self._raw(texts)``, standardised on the training data and
-        multiplied by ``self.weight``.
+    class CueFeatures(TransformerMixin, BaseEstimator):
+        """Standardised stance cues (:data:`CUE_NAMES`) as a scikit-learn transformer.
 
         Standardisation is part of the transformer (learned ``mean_`` and ``scale_``) so the compiled scorer
-        can fold it into the classifier's weights. Subclasses give ``_raw`` and may check their own
-        parameters in ``_check_parameters``.
-        """
-
-        def fit(self, X, y=None):
-            self._check_parameters()
-            if not isinstance(self.weight, (int, float)) or not self.weight > 0:
-                raise ValueError(f"weight must be a positive number, not {self.weight!r}")
-            raw = self._raw(X)
-            self.mean_, scale = raw.mean(axis=0), raw.std(axis=0)
-            scale[scale == 0.0] = 1.0  # a column constant in training contributes nothing, not a NaN
-            self.scale_ = scale / self.weight
-            return self
-
-        def transform(self, X):
-            check_is_fitted(self, ("mean_", "scale_"))
-            return (self._raw(X) - self.mean_) / self.scale_
-
-        def _check_parameters(self) -> None:
-            pass
-
-    class CueFeatures(StandardisedBlock):
-        """Standardised stance cues (:data:`CUE_NAMES`) as a scikit-learn transformer.
+        can fold it into the classifier's weights.
 
         Parameters
         ----------
@@ -354,6 +325,19 @@ def __getattr__(name: str):
             self.scare_max = scare_max
             self.teacher = teacher
 
+        def fit(self, X, y=None):
+            if not isinstance(self.weight, (int, float)) or not self.weight > 0:
+                raise ValueError(f"weight must be a positive number, not {self.weight!r}")
+            raw = self._raw(X)
+            self.mean_, scale = raw.mean(axis=0), raw.std(axis=0)
+            scale[scale == 0.0] = 1.0  # a cue constant in training contributes nothing, not a NaN
+            self.scale_ = scale / self.weight
+            return self
+
+        def transform(self, X):
+            check_is_fitted(self, ("mean_", "scale_"))
+            return (self._raw(X) - self.mean_) / self.scale_
+
         def get_feature_names_out(self, input_features=None):
             return np.array(["cue:" + name for name in cue_names(self.teacher is not None)], dtype=object)
 
@@ -362,7 +346,6 @@ def __getattr__(name: str):
             rows = [cue_vector(tokenise(t, self.scare_max), lexicon, teacher) for t in texts]
             return np.array(rows, dtype=float).reshape(len(rows), len(cue_names(teacher is not None)))
 
-    for cls in (StandardisedBlock, CueFeatures):
-        cls.__module__, cls.__qualname__ = __name__, cls.__name__
-        globals()[cls.__name__] = cls
-    return globals()[name]
+    CueFeatures.__module__, CueFeatures.__qualname__ = __name__, "CueFeatures"
+    globals()[name] = CueFeatures
+    return CueFeatures

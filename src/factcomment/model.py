@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
@@ -29,9 +29,6 @@ from factcomment import features
 from factcomment.errors import TrainingDataError
 from factcomment.evaluation import best_threshold, score
 from factcomment.results import LABELS
-
-if TYPE_CHECKING:
-    from factcomment.vectors import WordVectors
 
 __all__ = ["DEFAULT_SETTINGS", "LABELS", "MIN_PER_CLASS", "BackgroundTfidf", "DocumentFrequencies", "TrainResult",
            "build_pipeline", "document_frequencies", "fit_pipeline", "resolve_settings", "slim", "train",
@@ -57,11 +54,8 @@ MIN_PER_CLASS = 4
 #   with the fold split. In nested CV the mean beat one repeat's cut on both pools (+0.0075 +- 0.0026
 #   macro-F1 on train+dev, +0.0019 +- 0.0012 pooled), the only rule to gain on both: pooling the repeats'
 #   scores, their median, a smoothed curve and a fixed 0.5 each lost on one (bench/threshold_rules.py).
-# - word vectors (factcomment.vectors), when given, at weight 0.03: the mean of the two pools' 5-fold CV AUC
-#   is 0.7999 at 0.03, 0.7985 at 0.02 and 0.7891 at 0.05 (bench/word_vectors.py).
 DEFAULT_SETTINGS: dict[str, Any] = {
     "cue_weight": 0.3,
-    "vector_weight": 0.03,
     "C": 10.0,
     "class_weight": "balanced",
     "calibration_folds": 5,
@@ -139,8 +133,7 @@ class TrainResult:
 
 
 def build_pipeline(settings: dict[str, Any] | None = None, *, seed: int = 0,
-                   background: DocumentFrequencies | None = None, teacher: Mapping[str, float] | None = None,
-                   vectors: WordVectors | None = None) -> Pipeline:
+                   background: DocumentFrequencies | None = None, teacher: Mapping[str, float] | None = None) -> Pipeline:
     """An unfitted Pipeline for ``settings`` (missing keys take :data:`DEFAULT_SETTINGS`).
 
     Parameters
@@ -153,8 +146,6 @@ def build_pipeline(settings: dict[str, Any] | None = None, *, seed: int = 0,
         Document frequencies of unlabelled news that join the IDF (:class:`BackgroundTfidf`).
     teacher
         A teacher lexicon (:func:`factcomment.distil.teacher_lexicon`): adds the cue ``teacher``.
-    vectors
-        Word vectors (:func:`factcomment.vectors.word_vectors`): add the block ``vectors``.
 
     Examples
     --------
@@ -171,17 +162,12 @@ def build_pipeline(settings: dict[str, Any] | None = None, *, seed: int = 0,
     calibrated = CalibratedClassifierCV(
         classifier, method="sigmoid", ensemble=False,
         cv=StratifiedKFold(s["calibration_folds"], shuffle=True, random_state=seed))
-    blocks = [("words", words), ("cues", cues)]
-    if vectors is not None:
-        from factcomment.vectors import VectorFeatures
-
-        blocks.append(("vectors", VectorFeatures(vectors=vectors, weight=s["vector_weight"])))
-    return Pipeline([("features", FeatureUnion(blocks)), ("clf", calibrated)])
+    return Pipeline([("features", FeatureUnion([("words", words), ("cues", cues)])), ("clf", calibrated)])
 
 
 def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, Any] | None = None, seed: int = 0,
           folds: int = 5, background: DocumentFrequencies | None = None,
-          teacher: Mapping[str, float] | None = None, vectors: WordVectors | None = None) -> TrainResult:
+          teacher: Mapping[str, float] | None = None) -> TrainResult:
     """Fit the Pipeline on all data; the threshold is the mean of the cuts maximising out-of-fold macro-F1.
 
     Out-of-fold probabilities come from ``folds``-fold stratified cross-validation of the *whole* Pipeline
@@ -204,8 +190,6 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
         Document frequencies of unlabelled news (:func:`document_frequencies`) that join the IDF.
     teacher
         A teacher lexicon that adds the cue ``teacher`` (:func:`factcomment.distil.teacher_lexicon`).
-    vectors
-        Word vectors that add the block ``vectors`` (:func:`factcomment.vectors.word_vectors`).
 
     Raises
     ------
@@ -221,7 +205,7 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
     for repeat_seed in range(seed, seed + s["threshold_repeats"]):
         splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(folds, shuffle=True,
                                                                           random_state=repeat_seed)
-        pipeline = build_pipeline(s, seed=repeat_seed, background=background, teacher=teacher, vectors=vectors)
+        pipeline = build_pipeline(s, seed=repeat_seed, background=background, teacher=teacher)
         proba = cross_val_predict(pipeline, texts, y, groups=texts if grouped else None, cv=splitter,
                                   method="predict_proba")
         runs.append(proba[:, list(np.unique(y)).index("comment")])  # columns in np.unique order
@@ -231,16 +215,16 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
     metrics.update(n=len(y), counts={label: counts.get(label, 0) for label in LABELS}, folds=folds, seed=seed,
                    repeat_thresholds=cuts)
 
-    return TrainResult(_fit(texts, y, s, seed, background, teacher, vectors), threshold, metrics, s)
+    return TrainResult(_fit(texts, y, s, seed, background, teacher), threshold, metrics, s)
 
 
 def fit_pipeline(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, Any] | None = None,
                  seed: int = 0, folds: int = 5, background: DocumentFrequencies | None = None,
-                 teacher: Mapping[str, float] | None = None, vectors: WordVectors | None = None) -> Pipeline:
+                 teacher: Mapping[str, float] | None = None) -> Pipeline:
     """The Pipeline :func:`train` fits on all the data, without the cross-validation that sets its threshold:
     for callers that use its scores only (the accurate tier's stack), at a fraction of the time."""
     texts, y = validate_training_data(texts, labels)
-    return _fit(texts, y, _fold_settings(y, settings, folds)[0], seed, background, teacher, vectors)
+    return _fit(texts, y, _fold_settings(y, settings, folds)[0], seed, background, teacher)
 
 
 def _fold_settings(y: np.ndarray, settings: dict[str, Any] | None, folds: int) -> tuple[dict[str, Any], int]:
@@ -254,9 +238,8 @@ def _fold_settings(y: np.ndarray, settings: dict[str, Any] | None, folds: int) -
 
 
 def _fit(texts: list[str], y: np.ndarray, s: dict[str, Any], seed: int,
-         background: DocumentFrequencies | None, teacher: Mapping[str, float] | None = None,
-         vectors: WordVectors | None = None) -> Pipeline:
-    pipeline = build_pipeline(s, seed=seed, background=background, teacher=teacher, vectors=vectors).fit(texts, y)
+         background: DocumentFrequencies | None, teacher: Mapping[str, float] | None = None) -> Pipeline:
+    pipeline = build_pipeline(s, seed=seed, background=background, teacher=teacher).fit(texts, y)
     slim(pipeline)
     return pipeline
 
@@ -293,35 +276,8 @@ def validate_training_data(texts: Sequence[str], labels: Sequence[str]) -> tuple
 
 
 def slim(pipeline: Pipeline) -> None:
-    """Drop fitted state that prediction does not use, so the pickle stays small.
-
-    A ``vectors`` block is folded to one column: each word's vector becomes its share of the decision
-    (:meth:`~factcomment.vectors.VectorFeatures.fold`) and the classifier's coefficients for the block one
-    coefficient of 1. Predictions stay the same up to float rounding; the 384-wide table would be 40 MB.
-    """
-    union = pipeline.named_steps["features"]
-    words = union.transformer_list[0][1]
+    """Drop fitted state that prediction does not use, so the pickle stays small."""
+    words = pipeline.named_steps["features"].transformer_list[0][1]
     if hasattr(words, "stop_words_"):
         words.stop_words_ = None
     words.background = None  # its counts are in idf_ now; the whole corpus's would bloat the pickle
-    blocks = dict(union.transformer_list)
-    if "vectors" in blocks and blocks["vectors"].vectors.matrix.shape[1] > 1:
-        _fold_vectors(union, blocks["vectors"], pipeline.named_steps["clf"])
-
-
-def _fold_vectors(union: FeatureUnion, block: Any, clf: CalibratedClassifierCV) -> None:
-    from factcomment.vectors import VectorFeatures, WordVectors
-
-    (calibrated,) = clf.calibrated_classifiers_
-    estimator = calibrated.estimator
-    width = block.vectors.matrix.shape[1]
-    start = estimator.coef_.shape[1] - width  # the vectors block is the union's last
-    per_word, offset = block.fold(estimator.coef_[0, start:])
-    column = np.array(list(per_word.values()), dtype=np.float64)[:, None]
-    folded = VectorFeatures(vectors=WordVectors(tuple(per_word), column), weight=1.0, scare_max=block.scare_max)
-    folded.mean_, folded.scale_ = np.array([offset]), np.array([1.0])
-    union.transformer_list[-1] = ("vectors", folded)
-    estimator.coef_ = np.hstack([estimator.coef_[:, :start], [[1.0]]])
-    estimator.n_features_in_ = estimator.coef_.shape[1]
-    if hasattr(clf, "n_features_in_"):
-        clf.n_features_in_ = estimator.n_features_in_

@@ -9,7 +9,7 @@ distinct unigrams and bigrams ``g`` (binary tf, L2 norm), its feature occurrence
 
     decision = sum(idf_g * coef_g) / sqrt(sum(idf_g ** 2))                  (the TF-IDF block)
              + sum(class weight of each occurrence of a cue-class feature)  (counted cues)
-             + sum(lexicon weight of each token) / n + w_length * log(1 + n)  (lexicon, teacher, vectors)
+             + sum(lexicon weight of each token) / n + w_length * log(1 + n)  (lexicon and teacher cues)
              + intercept - cue weights . cue means
 
 then ``p_comment`` is the Platt sigmoid of the decision. The sums are exact fixed-point integers, so a
@@ -27,8 +27,7 @@ from collections.abc import Sequence
 from operator import mul
 from typing import Any
 
-from factcomment.features import (TEACHER_CUE, VECTORS_CUE, cue_classes, cue_names, cue_vector, lexicon_cues, ngrams,
-                                  tokenise)
+from factcomment.features import TEACHER_CUE, cue_classes, cue_names, cue_vector, lexicon_cues, ngrams, tokenise
 from factcomment.linear import LinearTables
 
 __all__ = ["FORMAT", "Scorer", "compile_scorer", "unpack_doubles"]
@@ -58,7 +57,7 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
 
     union, clf = pipeline.named_steps["features"], pipeline.named_steps["clf"]
     parts = dict(union.transformer_list)
-    words, cues, vectors = parts["words"], parts["cues"], parts.get("vectors")
+    words, cues = parts["words"], parts["cues"]
     if words.analyzer is not features.analyse or cues.scare_max != features.SCARE_QUOTE_MAX_WORDS:
         raise ValueError("the pipeline does not use factcomment.features.analyse and the default quote "
                          "handling; cannot compile it")
@@ -78,15 +77,6 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
         raise ValueError("a feature name holds a newline; the scorer format cannot store it")
     weights = [i * c for i, c in zip(idf, coef)]
     order = sorted(range(len(names)), key=names.__getitem__)
-    start = len(idf) + len(cues.mean_)
-    cue_weights = [c / float(s) for c, s in zip(coef[len(idf):start], cues.scale_)]
-    cue_means = [float(m) for m in cues.mean_]
-    maps = {TEACHER_CUE: dict(cues.teacher)} if cues.teacher is not None else {}
-    if vectors is not None:
-        # The block as one more mean-over-tokens cue of weight 1: each word's share of the decision.
-        maps[VECTORS_CUE], offset = vectors.fold(coef[start:])
-        cue_weights.append(1.0)
-        cue_means.append(offset)
     return {
         "format": FORMAT,
         "vocabulary": "\n".join(names[i] for i in order),
@@ -97,12 +87,12 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
         "calibration": {"a": float(calibrator.a_), "b": float(calibrator.b_), "positive": classes[1]},
         "threshold": float(threshold),
         "cues": {
-            "names": list(cue_names(cues.teacher is not None, vectors is not None)),
-            "mean": cue_means,
+            "names": list(cue_names(cues.teacher is not None)),
+            "mean": [float(m) for m in cues.mean_],
             # Standardisation folded in: contribution = weight * (x - mean).
-            "weights": cue_weights,
+            "weights": [c / float(s) for c, s in zip(coef[len(idf):], cues.scale_)],
             "lexicon": {w: list(v) for w, v in features.load_lexicon().items()},
-            **_pack_maps(maps),
+            **_pack_maps({TEACHER_CUE: dict(cues.teacher)} if cues.teacher is not None else {}),
         },
     }
 
@@ -180,16 +170,16 @@ class Scorer:
         cal = compiled["calibration"]
         self._a, self._b, self._flip = float(cal["a"]), float(cal["b"]), cal["positive"] != "comment"
         cues = compiled["cues"]
-        self._cue_names = cue_names(TEACHER_CUE in cues, VECTORS_CUE in cues)
+        self._cue_names = cue_names(TEACHER_CUE in cues)
         if list(cues["names"]) != list(self._cue_names):
             raise ValueError("the scorer's cues differ from this version's; retrain the model")
         self._cue_mean, self._cue_weights = list(cues["mean"]), list(cues["weights"])
         if not len(self._cue_mean) == len(self._cue_weights) == len(self._cue_names):
             raise ValueError("the scorer's cue names, means and weights differ in length")
         self._lexicon = {w: tuple(v) for w, v in cues["lexicon"].items()}
-        # The cues are linear in occurrences (class cues) or in occurrences over the token count (lexicon,
-        # teacher and vectors cues), so each feature's and each lexicon word's weighted share is summed
-        # directly; centring is a constant per model, folded into the intercept.
+        # The cues are linear in occurrences (class cues) or in occurrences over the token count (lexicon
+        # and teacher cues), so each feature's and each lexicon word's weighted share is summed directly;
+        # centring is a constant per model, folded into the intercept.
         w = self._cue_weights
         self._map_words, self._map_columns = _unpack_maps(cues, self._cue_names[len(cue_names(False)):])
         merged: list[float] = [0.0] * len(self._map_words)
@@ -263,7 +253,7 @@ class Scorer:
         grams = [g for g in dict.fromkeys(ngrams(tokens)) if g in index]  # binary tf: once each
         norm = math.sqrt(math.fsum(self._idf_list[index[g]] ** 2 for g in grams))
         contributions = [(g, self._weight_list[index[g]] / norm) for g in grams]
-        values = cue_vector(tokens, self._lexicon, self._maps.get(TEACHER_CUE), self._maps.get(VECTORS_CUE))
+        values = cue_vector(tokens, self._lexicon, self._maps.get(TEACHER_CUE))
         contributions += [("cue:" + name, w * (x - m)) for name, w, x, m in
                           zip(self._cue_names, self._cue_weights, values, self._cue_mean)]
         contributions.sort(key=lambda item: (-abs(item[1]), item[0]))

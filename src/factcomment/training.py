@@ -50,8 +50,7 @@ class TrainSummary:
 def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, out: str | Path, *,
                 heldout: Sequence[str] = (), refit_with_heldout: bool = False, seed: int = 0,
                 folds: int = 5, force: bool = False, tier: str = "fast", distil=None,
-                background: Sequence[str] = (), word_vectors: bool = False, cache: str | Path | None = None,
-                checkpoint: str | Path | None = None, progress=None) -> TrainSummary:
+                background: Sequence[str] = (), checkpoint: str | Path | None = None, progress=None) -> TrainSummary:
     """Train on labelled ``paths`` and save the model (joblib + compiled scorer + card) in ``out``.
 
     With ``heldout`` files, the model trained on ``paths`` is first scored on them (the card records the
@@ -65,9 +64,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     transfer corpus labelled by a teacher model; the card records the teacher and the corpus.
 
     ``background`` files (unlabelled sentences, one per line) add their document frequencies to the fast
-    model's IDF (:class:`~factcomment.model.BackgroundTfidf`); the card records them. With ``word_vectors``
-    they also give the words' contexts for the block of word vectors (:mod:`factcomment.vectors`), kept in
-    ``cache`` (a directory; None for no cache).
+    model's IDF (:class:`~factcomment.model.BackgroundTfidf`); the card records them.
 
     Nothing is written if any input or held-out file failed (a bad row skipped under ``skip_bad_rows`` is
     not a failure), and ``out`` is replaced whole, only if it is new, empty, or a model and ``force``.
@@ -85,9 +82,6 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         raise UsageError("--checkpoint keeps the fine-tunes of --tier accurate; leave it out for the fast tier")
     if background and tier == "accurate":
         raise UsageError("--background weighs the fast tier's words; leave it out for --tier accurate")
-    if word_vectors and not background:
-        raise UsageError("--word-vectors reads the words' contexts in the --background sentences; "
-                         "name them with --background FILE")
     before = len(problems.errors)
     units = read_labelled(paths, options, problems)
     held = read_labelled(heldout, options, problems) if heldout else []
@@ -104,16 +98,12 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
                                      force=force, checkpoint=checkpoint, progress=progress, began=began)
     if tier != "fast":
         raise UsageError(f"unknown tier {tier!r}; use 'fast' or 'accurate'")
-    frequencies, described, vectors = None, None, None
-    if background:
-        frequencies, described, sentences = _background(background, units + held, progress)
-        if word_vectors:
-            vectors, described["word_vectors"] = _word_vectors(sentences, units + held, cache, progress)
+    frequencies, described = _background(background, units + held, progress) if background else (None, None)
     fit = (lambda rows: train([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds,
-                              background=frequencies, vectors=vectors))
+                              background=frequencies))
     if distil is not None:
         fit, distilled = _distilled_fit(distil, units + held, seed=seed, folds=folds, background=frequencies,
-                                        vectors=vectors, progress=progress)
+                                        progress=progress)
 
     def held_scores(result, texts: list[str]) -> list[float]:
         return Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)).p_comment(texts)
@@ -283,33 +273,17 @@ def _corpus(paths: Sequence[str]) -> dict:
 
 
 def _background(paths: Sequence[str], gold: list[Unit], progress):
-    """Document frequencies of the ``--background`` sentences (gold texts left out), the card's account, and
-    the sentences."""
+    """Document frequencies of the ``--background`` sentences (gold texts left out), and the card's account."""
     from factcomment.distil import read_transfer
     from factcomment.model import document_frequencies
 
     sentences = read_transfer(paths, exclude=[u.text for u in gold])
     if progress:
         progress(f"counting the document frequencies of {len(sentences):,} background sentences")
-    return document_frequencies(sentences), {"rows": len(sentences), **_corpus(paths)}, sentences
+    return document_frequencies(sentences), {"rows": len(sentences), **_corpus(paths)}
 
 
-def _word_vectors(sentences: list[str], gold: list[Unit], cache: str | Path | None, progress):
-    """The word vectors of the background and gold words (:mod:`factcomment.vectors`), and the card's account."""
-    from factcomment.vectors import VECTOR_SAMPLE, cached_word_vectors
-
-    contexts = min(VECTOR_SAMPLE, len(sentences))
-    if progress:
-        progress(f"word vectors: the base encoder reads {contexts:,} background sentences "
-                 "(about 3 minutes on 2 cores; cached, so a rerun is instant)")
-    table = cached_word_vectors(sentences, [u.text for u in gold], cache=cache,
-                                progress=(lambda done, total: progress(f"  {done:,}/{total:,}") if done % 2048 < 64
-                                          or done == total else None) if progress else None)
-    return table, {**ENCODER_BASE, "contexts": contexts, "words": len(table.words),
-                   "dimensions": int(table.matrix.shape[1])}
-
-
-def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, background, vectors, progress):
+def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, background, progress):
     """The fit function for a distilled fast model, and the card's account of the teacher and the corpus."""
     from factcomment.distil import (LEXICON_MIN_COUNT, LEXICON_SHRINK, read_transfer, teacher_lexicon,
                                     teacher_log_odds, teacher_scores, train_distilled)
@@ -336,7 +310,7 @@ def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, backgroun
 
         def fit(rows: list[Unit]):
             return train([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds,
-                         background=background, teacher=lexicon, vectors=vectors)
+                         background=background, teacher=lexicon)
     else:
         card.update(labels=f"{distil.mode} (teacher p_comment)" if distil.mode == "soft" else "hard (teacher decisions)",
                     transfer_weight=distil.weight, min_df=distil.min_df,
@@ -345,6 +319,5 @@ def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, backgroun
         def fit(rows: list[Unit]):
             return train_distilled([u.text for u in rows], [u.label for u in rows], corpus, values,
                                    teacher_threshold=teacher.threshold, mode=distil.mode, weight=distil.weight,
-                                   min_df=distil.min_df, seed=seed, folds=folds, background=background,
-                                   vectors=vectors)
+                                   min_df=distil.min_df, seed=seed, folds=folds, background=background)
     return fit, {**card, **_corpus(distil.corpus)}

@@ -42,16 +42,12 @@ def train(paths: Paths,
           background: Annotated[Optional[list[str]], typer.Option(
               "--background", help="Unlabelled news sentences, one per line (repeatable), whose document "
                                    "frequencies join the fast model's IDF.")] = None,
-          word_vectors: Annotated[bool, typer.Option(
-              "--word-vectors", help="Add word vectors from the base sentence encoder, read in the --background "
-                                     "sentences (needs pip install 'factcomment\\[train]'; about 10 minutes, "
-                                     "cached).")] = False,
           checkpoint: Annotated[Optional[str], typer.Option(
               "--checkpoint", help="Directory keeping each finished fine-tune of --tier accurate, so that a rerun "
                                    "on the same data resumes where an interrupted one stopped.")] = None,
           teacher_cache: Annotated[Optional[str], typer.Option(
-              "--teacher-cache", help="Directory caching teacher scores and word vectors (default "
-                                      "~/.cache/factcomment/teacher; 'none' turns it off).")] = None,
+              "--teacher-cache", help="Directory caching teacher scores (default ~/.cache/factcomment/teacher; "
+                                      "'none' turns it off).")] = None,
           text_column: TextColumn = None, label_column: LabelColumn = None, label_map: LabelMap = None,
           unit: Unit_ = "paragraph", marker: Marker = DEFAULT_MARKER, literal_marker: Literal = False,
           glob: Glob = "*.txt", input_format: InputFormat = "auto", encoding: Encoding = "utf-8",
@@ -74,23 +70,22 @@ def train(paths: Paths,
                                literal_marker=literal_marker)
         if tier not in ("fast", "accurate"):
             raise UsageError(f"--tier {tier!r}: use fast or accurate")
-        from factcomment.distil import MODES, Distillation, default_cache
-
-        cache = None if teacher_cache == "none" else Path(teacher_cache) if teacher_cache else default_cache()
         distil = None
         if distil_from is not None or transfer:
+            from factcomment.distil import MODES, Distillation, default_cache
+
             if distil_from is None or not transfer:
                 raise UsageError("distillation needs both --distil-from MODEL and --transfer FILE")
             if transfer_mode not in MODES or not 0 < transfer_weight < float("inf"):
                 raise UsageError("--transfer-mode is lexicon, soft or hard, and --transfer-weight a positive number")
+            cache = None if teacher_cache == "none" else Path(teacher_cache) if teacher_cache else default_cache()
             distil = Distillation(distil_from, tuple(transfer), transfer_mode, transfer_weight, cache=cache)
         say = None if quiet else (lambda message: typer.echo(f"factcomment: {message}", err=True))
         if say:
             say("training (cross-validating the threshold)...")
         summary = train_files(paths, options, tally, out, heldout=heldout or [],
                               refit_with_heldout=refit_with_heldout, seed=seed, folds=folds, force=force,
-                              tier=tier, distil=distil, background=background or [], word_vectors=word_vectors,
-                              cache=cache, checkpoint=checkpoint,
+                              tier=tier, distil=distil, background=background or [], checkpoint=checkpoint,
                               progress=say)
         report = {"out": str(summary.out), "counts": summary.counts, "reviewed_rows": summary.reviewed,
                   "threshold": round(summary.threshold, 4),
