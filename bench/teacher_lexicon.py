@@ -3,10 +3,12 @@
     python bench/teacher_lexicon.py [--data DIR] [--wikinews DIR] [--sample 20000]
 
 The teacher cue (factcomment.distil.teacher_lexicon; `factcomment train --distil-from accurate`) distils the
-accurate tier into one more stance cue of the fast model: every word of a Wikinews sample gets the teacher's
-mean centred log-odds over the sentences that hold it (shrunk toward 0 as if it were also in 10 average
-sentences; words in fewer than 3 left out), and the cue is the mean of those values over a text's tokens
-(the fast model's tokens, so outside quotations of 4+ words). Students are the recipe with and without it.
+accurate tier into one more stance cue of the fast model: every word of a Wikinews sample (in 3+ of its
+sentences) gets a value, fitted by ridge regression so that the mean value over a sentence's tokens
+reproduces the teacher's centred log-odds, and the cue is that mean over a text's tokens (the fast model's
+tokens, so outside quotations of 4+ words). Students are the recipe with and without it, and with the cue's
+first form, each word's mean centred log-odds over the sentences holding it, shrunk toward 0 as if it were
+also in 10 average sentences ("mean cue", shipped in sessions 14-15).
 
 A fair test needs a teacher that never saw the test rows, so every teacher is the accurate recipe's
 encoder fine-tuned (torch, seed 0, about 3 minutes) on the training side only, scoring the test side and the
@@ -59,6 +61,21 @@ def teacher(name: str, x, y, others: list[str], sample: list[str]) -> dict:
     return out
 
 
+def mean_lexicon(sentences, log_odds, min_count=3, shrink=10.0) -> dict[str, float]:
+    """The teacher cue's first form: each word's centred log-odds summed over the sentences holding it, over
+    their number plus ``shrink``."""
+    from factcomment.features import tokenise
+
+    mean = sum(log_odds) / len(log_odds)
+    sums, counts = {}, {}
+    for sentence, z in zip(sentences, log_odds):
+        for word in dict.fromkeys(tokenise(sentence)):
+            if word[0].isalpha():
+                sums[word] = sums.get(word, 0.0) + (z - mean)
+                counts[word] = counts.get(word, 0) + 1
+    return {w: round(sums[w] / (counts[w] + shrink), 6) for w in sorted(counts) if counts[w] >= min_count}
+
+
 def fit_score(background, lexicon, x_fit, y_fit, x_test):
     """Decision values on ``x_test`` of the recipe (with the teacher cue from ``lexicon`` unless None),
     calibration left out: AUC and the best cut need none."""
@@ -106,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     def joined(*names):
         return [t for n in names for t in split[n][0]], [label for n in names for label in split[n][1]]
 
-    names = ("recipe", "teacher alone", "+ teacher cue", "+ shuffled cue")
+    names = ("recipe", "teacher alone", "+ mean cue", "+ teacher cue", "+ shuffled cue")
     print(f"1. 3-fold CV (the accurate recipe's folds, seed 0), fold teachers scoring {len(sample):,} Wikinews "
           "sentences; macro-F1 (best cut), AUC, quoted, unquoted; then per-fold AUC")
     for pool, parts in (("train-dev", ("train", "dev")), ("pooled", ("train", "dev", "dev_test"))):
@@ -118,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             lexicon = teacher_lexicon(sample, fold["wiki_logits"])
             shuffled = list(lexicon.values())
             random.Random(0).shuffle(shuffled)
-            cues = {"recipe": None, "+ teacher cue": lexicon, "+ shuffled cue": dict(zip(lexicon, shuffled))}
+            cues = {"recipe": None, "+ mean cue": mean_lexicon(sample, fold["wiki_logits"]), "+ teacher cue": lexicon,
+                    "+ shuffled cue": dict(zip(lexicon, shuffled))}
             for name in names:
                 s = (np.array(fold["other_logits"]) if name == "teacher alone" else
                      fit_score(background, cues[name], [x[i] for i in fit], [y[i] for i in fit], [x[i] for i in held]))
@@ -142,9 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'+'.join(fit_parts)} -> {'+'.join(test_parts)} ({len(xf)} -> {len(xt)} sentences)")
         print(line("recipe", yt, fit_score(background, None, xf, yf, xt), xt))
         print(line("teacher alone", yt, np.array(side["other_logits"]), xt))
+        print(line("+ mean cue", yt, fit_score(background, mean_lexicon(sample, side["wiki_logits"]), xf, yf, xt), xt))
         print(line("+ teacher cue", yt, fit_score(background, lexicon, xf, yf, xt), xt), flush=True)
         if args.thresholds:
-            for name, cue in (("recipe", None), ("+ teacher cue", lexicon)):
+            for name, cue in (("recipe", None), ("+ mean cue", mean_lexicon(sample, side["wiki_logits"])),
+                              ("+ teacher cue", lexicon)):
                 result = train(xf, yf, background=background, teacher=cue)
                 p = result.pipeline.predict_proba(xt)[:, list(result.pipeline.classes_).index("comment")]
                 print(f"  {name:15s} at its CV threshold {result.threshold:.3f}: macro-F1 "

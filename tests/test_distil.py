@@ -7,8 +7,8 @@ import pytest
 
 from conftest import TINY_COMMENT, TINY_REPORT
 from factcomment import UsageError
-from factcomment.distil import (balanced_weights, read_transfer, teacher_lexicon, teacher_log_odds, teacher_scores,
-                                train_distilled, transfer_rows)
+from factcomment.distil import (LEXICON_ALPHAS, balanced_weights, lexicon_alpha, read_transfer, teacher_lexicon,
+                                teacher_log_odds, teacher_scores, train_distilled, transfer_rows)
 from factcomment.scorer import unpack_doubles
 
 TRANSFER = ["The mayor opened the new bridge on Sunday.", "Honestly, this is a scandal.",
@@ -134,15 +134,37 @@ def test_a_transfer_corpus_that_is_a_directory_is_a_one_line_error(tiny_model, t
     assert not (tmp_path / "student").exists()
 
 
-def test_teacher_lexicon_values_are_shrunk_centred_means_over_words_outside_quotes():
+def test_teacher_lexicon_keeps_words_outside_quotes_in_enough_sentences():
     sentences = ["We must act.", "We met.", 'It rained, "we all know that it did" he said.', "We said 12."]
-    z = [3.0, 1.0, -1.0, -3.0]  # mean 0
-    assert teacher_lexicon(sentences, z, min_count=2, shrink=0.0) == {"said": -2.0, "we": 0.333333}
-    # Shrinkage divides by the count plus `shrink`; the count threshold drops rare words; the mean is taken off.
-    assert teacher_lexicon(sentences, [v + 5.0 for v in z], min_count=3, shrink=1.0) == {"we": 0.25}
+    z = [3.0, 1.0, -1.0, -3.0]
+    assert sorted(teacher_lexicon(sentences, z, min_count=2, alpha=0.01)) == ["said", "we"]
+    assert sorted(teacher_lexicon(sentences, z, min_count=3, alpha=0.01)) == ["we"]
     assert teacher_lexicon([], []) == {}
     with pytest.raises(UsageError, match="2 transfer sentences but 1 teacher scores"):
         teacher_lexicon(["a", "b"], [1.0])
+
+
+def test_teacher_lexicon_values_reproduce_the_centred_log_odds_as_the_cue_averages_them():
+    # "good." is two tokens, so the cue is good/2: with almost no penalty it must equal the centred log-odds
+    # (3 - 1 = 2), whatever constant the log-odds carry.
+    sentences, z = ["Good.", "Bad.", "Good.", "Bad."], [3.0, -1.0, 3.0, -1.0]
+    assert teacher_lexicon(sentences, z, min_count=2, alpha=1e-9) == pytest.approx({"good": 4.0, "bad": -4.0}, abs=1e-5)
+    assert teacher_lexicon(sentences, [v + 5.0 for v in z], min_count=2, alpha=1e-9) == pytest.approx(
+        {"good": 4.0, "bad": -4.0}, abs=1e-5)
+    # A penalty pulls the values toward 0.
+    assert 0.0 < teacher_lexicon(sentences, z, min_count=2, alpha=1.0)["good"] < 4.0
+
+
+def test_lexicon_alpha_is_chosen_by_held_out_fit_and_defaults_on_small_corpora():
+    import random
+
+    assert lexicon_alpha(["We must act.", "We met.", "We did."], [1.0, 0.0, -1.0], min_count=1) == LEXICON_ALPHAS[1]
+    values = {"grim": 3.0, "fine": -2.0, "vote": 0.5, "rain": -0.5, "today": 0.0}
+    rng = random.Random(0)
+    sentences = [" ".join(rng.choices(list(values), k=rng.randint(2, 6))) for _ in range(300)]
+    # Noise-free log-odds of exactly the cue's form: the least penalty predicts held-out sentences best.
+    z = [sum(values[w] for w in s.split()) / len(s.split()) for s in sentences]
+    assert lexicon_alpha(sentences, z) == min(LEXICON_ALPHAS)
 
 
 def test_teacher_log_odds_are_the_log_odds_of_a_fast_teacher_and_cached(tiny_model, tmp_path, monkeypatch):
@@ -172,8 +194,9 @@ def test_cli_train_distils_into_a_teacher_lexicon_by_default(tiny_model, tmp_pat
     assert card["distillation"]["lexicon_words"] == len(lexicon) > 0 and card["distillation"]["rows"] == 8
     assert card["distillation"]["labels"].startswith("lexicon (a teacher cue")
     assert "transfer_weight" not in card["distillation"]
-    assert f"; passed as lexicon (a teacher cue: each word's mean centred teacher log-odds over the sentences holding " \
-           f"it, shrunk by 10, words in 3+ sentences); {len(lexicon):,} words." in (out / "README.md").read_text()
+    assert ("; passed as lexicon (a teacher cue: word values fitted by ridge regression, alpha 0.03 by held-out "
+            "R^2, so that their mean over a sentence's tokens reproduces the teacher's centred log-odds; words in 3+ "
+            f"sentences); {len(lexicon):,} words.") in (out / "README.md").read_text()
     scorer = json.loads((out / "scorer.json").read_text())
     words = scorer["cues"]["words"].split("\n")
     assert scorer["cues"]["names"][-1] == "teacher"

@@ -5,9 +5,9 @@ encoder generalises from pre-training. Here the teacher (any loaded model, norma
 scores a transfer corpus once (cached by content hash, so a rerun does not rescore). The student learns from
 the scores in one of three ways:
 
-- ``lexicon`` (the default, and the shipped model's): the scores become a word list, each word's value the
-  teacher's mean (centred) log-odds over the sentences that hold it (:func:`teacher_lexicon`), and the
-  student gets one more stance cue, the mean value over a text's words. One weight, fitted on gold data,
+- ``lexicon`` (the default, and the shipped model's): the scores become a word list, each word's value fitted
+  so that the mean value over a sentence's words reproduces the teacher's log-odds (:func:`teacher_lexicon`),
+  and the student gets one more stance cue, that mean over a text's words. One weight, fitted on gold data,
   decides how much the teacher's word knowledge counts.
 - ``soft`` / ``hard``: teacher-labelled rows join the gold rows (:func:`train_distilled`), as soft labels (the
   row twice, weighted ``p`` and ``1 - p``) or hard labels (the teacher's decision).
@@ -30,18 +30,18 @@ from factcomment.errors import InputError, OutputError, UsageError
 from factcomment.readers import unreadable
 from factcomment.results import LABELS
 
-__all__ = ["BATCH", "MODES", "Distillation", "balanced_weights", "default_cache", "read_transfer", "teacher_lexicon",
-           "teacher_log_odds", "teacher_scores", "train_distilled", "transfer_rows"]
+__all__ = ["BATCH", "MODES", "Distillation", "balanced_weights", "default_cache", "read_transfer", "lexicon_alpha",
+           "teacher_lexicon", "teacher_log_odds", "teacher_scores", "train_distilled", "transfer_rows"]
 
 # The teacher scores this many sentences between progress reports.
 BATCH = 1024
 MODES = ("lexicon", "soft", "hard")
-# A word's value is shrunk toward 0 as if it also occurred in this many sentences of average score, and words
-# in fewer sentences than LEXICON_MIN_COUNT are left out: one or two sentences say little about a word. Set
-# before any run; 0, 3 and 30 for the shrinkage, and 1 or 10 for the count, moved cross-validated AUC by at most
-# 0.004 either way (docs/distillation.md).
-LEXICON_SHRINK = 10.0
+# Words in fewer transfer sentences than this are left out of the teacher lexicon: one or two sentences say
+# little about a word (set before any run; 1 or 10 moved cross-validated AUC by at most 0.004).
 LEXICON_MIN_COUNT = 3
+# The ridge penalties the lexicon's fit chooses from, by held-out R^2 on the transfer sentences themselves
+# (no gold label is involved); 0.03 won in all four split-wise tests of bench/teacher_lexicon.py.
+LEXICON_ALPHAS = (0.01, 0.03, 0.1, 0.3, 1.0)
 
 
 def default_cache() -> Path:
@@ -157,31 +157,79 @@ def _cached_scores(model: Any, sentences: Sequence[str], cache: str | os.PathLik
 
 
 def teacher_lexicon(sentences: Sequence[str], log_odds: Sequence[float], *, min_count: int = LEXICON_MIN_COUNT,
-                    shrink: float = LEXICON_SHRINK) -> dict[str, float]:
-    """Word -> what the teacher's scores say of it, for the fast model's ``teacher`` cue.
+                    alpha: float | None = None) -> dict[str, float]:
+    """Word -> its value for the fast model's ``teacher`` cue, fitted to reproduce the teacher's log-odds.
 
-    A word's value is the sum of ``log_odds - mean(log_odds)`` over the sentences holding it, divided by
-    their number plus ``shrink``; words (tokens of :func:`factcomment.features.tokenise` that begin with a
-    letter, so outside quotations of 4+ words, which are one ``_quote_`` token) in fewer than ``min_count``
-    sentences are left out. Values are rounded to 6 decimals, and the result does not depend on hash order.
+    The cue is the mean of its words' values over a text's tokens, so the values are fitted in that very
+    form: ridge regression of the centred log-odds on each sentence's word counts divided by its token
+    count. Unlike each word's mean score over the sentences holding it, the fit does not credit a neutral
+    word for the evaluative words it keeps company with (4 of 4 split-wise tests ranked better,
+    docs/distillation.md). Words are tokens of :func:`factcomment.features.tokenise` that begin with a
+    letter, so outside quotations of 4+ words, found in at least ``min_count`` sentences. ``alpha`` is the
+    ridge penalty; ``None`` chooses it with :func:`lexicon_alpha`. Values are rounded to 6 decimals.
 
-    >>> teacher_lexicon(["We must act.", "We met.", "It rained."], [2.0, 0.5, -2.5], min_count=2, shrink=0.0)
-    {'we': 1.25}
+    >>> lexicon = teacher_lexicon(["We must act.", "We met.", "It rained.", "We must.", "It is."],
+    ...                           [2.0, 0.5, -2.5, 1.5, -1.5], min_count=2, alpha=0.01)
+    >>> sorted(lexicon), lexicon["it"] < 0 < lexicon["we"] < lexicon["must"]
+    (['it', 'must', 'we'], True)
     """
+    vocabulary, X, z = _lexicon_problem(sentences, log_odds, min_count)
+    if not vocabulary:
+        return {}
+    from sklearn.linear_model import Ridge
+
+    if alpha is None:
+        alpha = _best_alpha(X, z)
+    coef = Ridge(alpha=alpha).fit(X, z).coef_
+    return {word: round(float(value), 6) for word, value in zip(vocabulary, coef)}
+
+
+def lexicon_alpha(sentences: Sequence[str], log_odds: Sequence[float], *,
+                  min_count: int = LEXICON_MIN_COUNT) -> float:
+    """The ridge penalty of :data:`LEXICON_ALPHAS` whose lexicon best predicts held-out sentences' log-odds
+    (3 folds, R^2); the middle one when there are too few sentences to tell."""
+    vocabulary, X, z = _lexicon_problem(sentences, log_odds, min_count)
+    return _best_alpha(X, z) if vocabulary else LEXICON_ALPHAS[1]
+
+
+def _best_alpha(X: Any, z: Any) -> float:
+    if X.shape[0] < 100:
+        return LEXICON_ALPHAS[1]
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import KFold, cross_val_score
+
+    folds = KFold(3, shuffle=True, random_state=0)
+    r2 = [cross_val_score(Ridge(alpha=a), X, z, cv=folds, scoring="r2").mean() for a in LEXICON_ALPHAS]
+    return LEXICON_ALPHAS[max(range(len(r2)), key=r2.__getitem__)]
+
+
+def _lexicon_problem(sentences: Sequence[str], log_odds: Sequence[float], min_count: int):
+    """The vocabulary, the sentences' word counts over their token counts (sparse), and the centred log-odds."""
     if len(sentences) != len(log_odds):
         raise UsageError(f"{len(sentences)} transfer sentences but {len(log_odds)} teacher scores")
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
     from factcomment.features import tokenise
 
-    mean = math.fsum(log_odds) / len(log_odds) if log_odds else 0.0
-    sums: dict[str, float] = {}
+    tokens = [tokenise(sentence) for sentence in sentences]
     counts: dict[str, int] = {}
-    for sentence, z in zip(sentences, log_odds):
-        for word in dict.fromkeys(tokenise(sentence)):  # once per sentence, in a fixed order
+    for words in tokens:
+        for word in set(words):
             if word[0].isalpha():
-                sums[word] = sums.get(word, 0.0) + (z - mean)
                 counts[word] = counts.get(word, 0) + 1
-    return {word: round(sums[word] / (counts[word] + shrink), 6)
-            for word in sorted(counts) if counts[word] >= min_count}
+    vocabulary = sorted(word for word, count in counts.items() if count >= min_count)
+    index = {word: i for i, word in enumerate(vocabulary)}
+    rows, columns, values = [], [], []
+    for row, words in enumerate(tokens):
+        for word in words:
+            if word in index:
+                rows.append(row)
+                columns.append(index[word])
+                values.append(1.0 / len(words))
+    X = csr_matrix((values, (rows, columns)), shape=(len(tokens), len(vocabulary)))  # repeats are summed
+    z = np.asarray(log_odds, dtype=float)
+    return vocabulary, X, z - (z.mean() if len(z) else 0.0)
 
 
 def transfer_rows(sentences: Sequence[str], p_teacher: Sequence[float], *, mode: str, weight: float,

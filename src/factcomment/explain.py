@@ -52,7 +52,7 @@ _CUES = {
     "hedge": "hedge (perhaps, seems)", "intensifier": "intensifier (very, utterly)", "superlative": "superlative",
     "question": "question", "exclamation": "exclamation", "attribution": "attribution (said, told)",
     "quotation": "quotation", "number": "numbers", "length": "length",
-    # The cue distilled from the accurate tier (factcomment.distil.teacher_lexicon): its words' mean score.
+    # The cue distilled from the accurate tier (factcomment.distil.teacher_lexicon): its words' fitted values.
     "teacher": "word choice, as the accurate model reads news",
 }
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")

@@ -206,7 +206,7 @@ _CLASSES = {
 _LEXICON_CUES = ("subjectivity", "subjective_share", "polarity", "abs_polarity")
 CUE_NAMES = (*_LEXICON_CUES, *_CLASSES, "length")
 # A model distilled into a lexicon (factcomment.distil.teacher_lexicon) has one more cue after these: the mean
-# over a text's tokens of what a teacher model's scores on unlabelled news say about each word.
+# over a text's tokens of each word's value, fitted to a teacher model's scores on unlabelled news.
 TEACHER_CUE = "teacher"
 
 

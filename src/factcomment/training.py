@@ -285,7 +285,7 @@ def _background(paths: Sequence[str], gold: list[Unit], progress):
 
 def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, background, progress):
     """The fit function for a distilled fast model, and the card's account of the teacher and the corpus."""
-    from factcomment.distil import (LEXICON_MIN_COUNT, LEXICON_SHRINK, read_transfer, teacher_lexicon,
+    from factcomment.distil import (LEXICON_MIN_COUNT, lexicon_alpha, read_transfer, teacher_lexicon,
                                     teacher_log_odds, teacher_scores, train_distilled)
     from factcomment.inference import load_model
     from factcomment.model import train
@@ -303,9 +303,11 @@ def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, backgroun
     card = {"teacher": f"{teacher.card.get('name', 'factcomment')} ({teacher.card.get('tier', 'fast')} tier, "
                        f"threshold {teacher.threshold:.4f}; {hashes})", "rows": len(corpus)}
     if distil.mode == "lexicon":
-        lexicon = teacher_lexicon(corpus, values)
-        card.update(labels="lexicon (a teacher cue: each word's mean centred teacher log-odds over the sentences "
-                           f"holding it, shrunk by {LEXICON_SHRINK:g}, words in {LEXICON_MIN_COUNT}+ sentences)",
+        alpha = lexicon_alpha(corpus, values)
+        lexicon = teacher_lexicon(corpus, values, alpha=alpha)
+        card.update(labels="lexicon (a teacher cue: word values fitted by ridge regression, alpha "
+                           f"{alpha:g} by held-out R^2, so that their mean over a sentence's tokens reproduces "
+                           f"the teacher's centred log-odds; words in {LEXICON_MIN_COUNT}+ sentences)",
                     lexicon_words=len(lexicon))
 
         def fit(rows: list[Unit]):
