@@ -51,6 +51,16 @@ def test_top_level_help_documents_exit_codes():
     assert "Exit codes: 0 all inputs processed; 1 some inputs failed" in text
 
 
+def test_help_into_a_closed_pipe_ends_without_a_traceback():
+    # `factcomment train --help | head -1`: the reader goes away while the help is written. (typer 0.27's
+    # vendored click has no exceptions.Abort, and naming it there turned rich's quiet exit into a traceback.)
+    child = subprocess.Popen([sys.executable, "-m", "factcomment", "train", "--help"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()
+    err = child.stderr.read()
+    assert (child.wait(timeout=30), err) == (1, b"")
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_and_is_in_the_readme(command):
     result = runner.invoke(app, [command, "--help"])

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.ClickException as error:  # e.g. a file option click itself could not open
         typer.echo(f"factcomment: error: {' '.join(error.format_message().split())}", err=True)
         sys.exit(error.exit_code)
-    except click.exceptions.Abort:  # Ctrl-C while click itself was reading input
+    except typer.Abort:  # Ctrl-C while click itself was reading input (typer 0.27's click has no exceptions.Abort)
         typer.echo("factcomment: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
