@@ -196,15 +196,14 @@ def save_accurate(out: str | Path, result, card: dict, *, force: bool = False) -
     so an interrupted save leaves the old model, and a reader sees one model or the other.
     """
     import json
-    import shutil
 
     from factcomment.accurate import ENCODER_FILES
+    from factcomment.encoder_training import copy_encoder
     from factcomment.persist import SCORER_FILE, staging_dir, write_card
     from factcomment.scorer import compile_scorer
 
     with staging_dir(out, force=force) as staged:
-        for name in ENCODER_FILES:
-            shutil.copyfile(result.encoder.directory / name, staged / name)
+        copy_encoder(result.encoder.directory, staged)
         names = list(ENCODER_FILES)
         if result.stacking["fast"]:
             fast = compile_scorer(result.fast.pipeline, result.fast.threshold)
