@@ -376,11 +376,12 @@ def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | 
     return EncoderFit(directory, oof, folds, seed, {**ENCODER_SETTINGS, **(settings or {})}, export)
 
 
-def copy_encoder(source: Path, target: Path) -> None:
-    """Copy an exported encoder's files (:data:`~factcomment.accurate.ENCODER_FILES`) into ``target``."""
+def copy_encoder(source: Path, target: Path) -> list[str]:
+    """Copy an exported encoder's files from ``source`` into ``target``; return their names."""
     target.mkdir(parents=True, exist_ok=True)
     for name in ENCODER_FILES:
         shutil.copyfile(source / name, target / name)
+    return list(ENCODER_FILES)
 
 
 def stack_with_fast(texts: Sequence[str], labels: Sequence[str], encoder: EncoderFit) -> AccurateResult:

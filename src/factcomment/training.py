@@ -192,14 +192,12 @@ ENCODER_BASE = {"base": "sentence-transformers/all-MiniLM-L6-v2", "licence": "Ap
 def save_accurate(out: str | Path, result, card: dict, *, force: bool = False) -> Path:
     """Write an :class:`~factcomment.encoder_training.AccurateResult` as the model directory ``out``, replaced
     whole as :func:`~factcomment.persist.save_model` replaces it."""
-    from factcomment.accurate import ENCODER_FILES
     from factcomment.encoder_training import copy_encoder
     from factcomment.persist import staging_dir, write_card, write_scorer
     from factcomment.scorer import compile_scorer
 
     with staging_dir(out, force=force) as staged:
-        copy_encoder(result.encoder.directory, staged)
-        names = list(ENCODER_FILES)
+        names = copy_encoder(result.encoder.directory, staged)
         if result.stacking["fast"]:
             names.append(write_scorer(staged, compile_scorer(result.fast.pipeline, result.fast.threshold)))
         full = {"name": "factcomment-accurate", "tier": "accurate", "created": dt.date.today().isoformat(),
