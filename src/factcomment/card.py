@@ -50,9 +50,8 @@ def render_card(card: dict[str, Any]) -> str:
     if held := metrics.get("heldout"):
         names = ", ".join(f["file"] for f in held["files"])
         lines += _figures(f"Held-out ({names}), same recipe trained without it", held)
-    lines += ["", "## Settings", "", "```json"]
-    lines += [json.dumps(card.get("settings", {}), indent=2, sort_keys=True), "```", "",
-              "## Files", "", "| file | bytes | SHA-256 |", "|---|---:|---|"]
+    lines += ["", "## Settings", "", "```json", json.dumps(card.get("settings", {}), indent=2, sort_keys=True), "```",
+              "", "## Files", "", "| file | bytes | SHA-256 |", "|---|---:|---|"]
     for name, info in card["files"].items():
         lines.append(f"| {name} | {info['bytes']} | `{info['sha256']}` |")
     lines += ["", "## Use and limits", "",

@@ -20,6 +20,7 @@ import json
 import math
 import os
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,9 +132,8 @@ def _cached_scores(model: Any, sentences: Sequence[str], cache: str | os.PathLik
                    progress: Callable[[int, int], None] | None) -> tuple[list[float], bool]:
     """The encoder's logits (and True) for the accurate tier, else ``p_comment`` (and False), from ``cache``
     when it holds them."""
-    scorer = model.scorer
-    encoder = getattr(scorer, "encoder_logits", None)
-    score = encoder if encoder is not None else scorer.p_comment
+    encoder = getattr(model.scorer, "encoder_logits", None)
+    score = encoder if encoder is not None else model.scorer.p_comment
     path = Path(cache) / _cache_key(model, sentences, "encoder" if encoder else "p") if cache is not None else None
     cached = path is not None and path.is_file()
     values = array("d", path.read_bytes() if cached else b"")
@@ -213,11 +213,7 @@ def _lexicon_problem(sentences: Sequence[str], log_odds: Sequence[float], min_co
     from factcomment.features import tokenise
 
     tokens = [tokenise(sentence) for sentence in sentences]
-    counts: dict[str, int] = {}
-    for words in tokens:
-        for word in set(words):
-            if word[0].isalpha():
-                counts[word] = counts.get(word, 0) + 1
+    counts = Counter(word for words in tokens for word in set(words) if word[0].isalpha())
     vocabulary = sorted(word for word, count in counts.items() if count >= min_count)
     index = {word: i for i, word in enumerate(vocabulary)}
     rows, columns, values = [], [], []
@@ -298,9 +294,7 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
                                                  threshold=teacher_threshold)
     gold_w = balanced_weights(list(y))
     # Balanced within the transfer rows, then scaled so that one transfer row weighs `weight` gold rows.
-    if t_texts:
-        t_weights = balanced_weights(t_labels, t_weights)
-    t_weights = [weight * w for w in t_weights]
+    t_weights = [weight * w for w in balanced_weights(t_labels, t_weights)]
     # The weights do the balancing. One CV picks the threshold: each repeat refits on every transfer row.
     s = {**resolve_settings(settings), "class_weight": None, "min_df": min_df, "threshold_repeats": 1}
     pipeline = build_pipeline(s, seed=seed, background=background)

@@ -28,17 +28,11 @@ from factcomment.atomic import write_whole
 from factcomment.encoder import configure_tokenizer
 from factcomment.errors import TrainingDataError, UsageError
 
-__all__ = ["ENCODER_SETTINGS", "AccurateResult", "EncoderFit", "base_encoder_dir", "checkpoint_dir", "export_onnx",
-           "fine_tune", "predict_logits", "stack_with_fast", "train_accurate", "train_encoder"]
+__all__ = ["ENCODER_SETTINGS", "AccurateResult", "EncoderFit", "base_encoder_dir", "checkpoint_dir", "copy_encoder",
+           "export_onnx", "fine_tune", "predict_logits", "stack_with_fast", "train_accurate", "train_encoder"]
 
-ENCODER_SETTINGS: dict[str, Any] = {
-    "epochs": 4,
-    "batch_size": 16,
-    "learning_rate": 5e-5,
-    "max_length": 128,
-    "warmup": 0.1,
-    "weight_decay": 0.01,
-}
+ENCODER_SETTINGS: dict[str, Any] = {"epochs": 4, "batch_size": 16, "learning_rate": 5e-5, "max_length": 128,
+                                    "warmup": 0.1, "weight_decay": 0.01}
 OPSET = 17
 # Recorded on the card and in a checkpoint's export.json: a checkpoint exported another way is redone.
 QUANTISED = "int8 dynamic (onnxruntime.quantization.quantize_dynamic)"
@@ -212,44 +206,40 @@ def export_onnx(tuned: FineTuned, directory: Path, *, quantise: bool = True,
     torch = _torch()
     import onnxruntime  # noqa: F401  (fail before exporting if inference could not run)
 
+    from factcomment.encoder import OnnxEncoder
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    float_path = directory / "model.float.onnx"
+    float_path, final = directory / "model.float.onnx", directory / "model.onnx"
+    tokenizer_file, max_length = directory / "tokenizer.json", tuned.settings["max_length"]
     ids, mask = _encode(tuned.tokenizer, ["A sentence to trace the graph with.", "Another, longer one: to "
-                                          "give the exporter two rows of different length."],
-                        tuned.settings["max_length"], torch)
+                                          "give the exporter two rows of different length."], max_length, torch)
     with torch.inference_mode(), _quiet():
         torch.onnx.export(tuned.module, (ids, mask), str(float_path), input_names=["input_ids", "attention_mask"],
                           output_names=["logit"], opset_version=OPSET, dynamo=False,
                           dynamic_axes={"input_ids": {0: "batch", 1: "length"},
                                         "attention_mask": {0: "batch", 1: "length"}, "logit": {0: "batch"}})
-    tuned.tokenizer.save(str(directory / "tokenizer.json"), pretty=False)  # compact: 0.47 MB, not 0.71
-    figures: dict[str, Any] = {"opset": OPSET}
+    tuned.tokenizer.save(str(tokenizer_file), pretty=False)  # compact: 0.47 MB, not 0.71
     texts = list(check_texts) or ["The council met on Tuesday.", "Frankly, this is a disgrace!"]
     reference = predict_logits(tuned, texts)
-    from factcomment.encoder import OnnxEncoder
-
-    exported = OnnxEncoder.from_files(float_path, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
-    scored = exported.logits(texts)  # the final model's logits, until quantising replaces it
+    # The final model's logits, until quantising replaces it.
+    scored = OnnxEncoder.from_files(float_path, tokenizer_file, max_length=max_length).logits(texts)
     float_diff = max(abs(a - b) for a, b in zip(reference, scored))
     if float_diff > 1e-3:
         raise RuntimeError(f"the ONNX export differs from torch by {float_diff:.2e} in a logit; not writing it")
-    figures["max_abs_diff_float"] = float_diff
-    final = directory / "model.onnx"
+    figures: dict[str, Any] = {"opset": OPSET, "max_abs_diff_float": float_diff}
     if quantise:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         with _quiet():
             quantize_dynamic(str(float_path), str(final), weight_type=QuantType.QInt8)
         float_path.unlink()
-        quantised = OnnxEncoder.from_files(final, directory / "tokenizer.json", max_length=tuned.settings["max_length"])
-        scored = quantised.logits(texts)
-        figures["max_abs_diff_int8"] = max(abs(a - b) for a, b in zip(reference, scored))
-        figures["quantised"] = QUANTISED
+        scored = OnnxEncoder.from_files(final, tokenizer_file, max_length=max_length).logits(texts)
+        figures.update(max_abs_diff_int8=max(abs(a - b) for a, b in zip(reference, scored)), quantised=QUANTISED)
     else:
         float_path.replace(final)
         figures["quantised"] = None
-    figures["graph"] = _preoptimise(final, directory / "tokenizer.json", texts, scored, tuned.settings["max_length"])
+    figures["graph"] = _preoptimise(final, tokenizer_file, texts, scored, max_length)
     # Gzipped (without a time stamp, so a retrain on the same data writes the same bytes): a third smaller.
     (directory / ENCODER_FILES[0]).write_bytes(gzip.compress(final.read_bytes(), 9, mtime=0))
     final.unlink()
@@ -348,8 +338,14 @@ def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | 
     stopped (the caller keys the directory by data and settings).
     """
     say = progress or (lambda message: None)
-    texts, labels = list(texts), list(labels)
+    texts, labels, directory = list(texts), list(labels), Path(directory)
     saved = Path(checkpoint) if checkpoint is not None else None
+
+    def tune(rows) -> FineTuned:
+        encoder, tokenizer = load_base(base, config=config, tokenizer_file=tokenizer_file, seed=seed)
+        return fine_tune([texts[i] for i in rows], [labels[i] for i in rows], encoder=encoder, tokenizer=tokenizer,
+                         settings=settings, seed=seed)
+
     oof = [0.0] * len(texts)
     for k, (fit_rows, held_rows) in enumerate(_folds(labels, folds, seed), 1):
         done = saved / f"fold{k}of{folds}.json" if saved else None
@@ -358,36 +354,34 @@ def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | 
             say(f"fold {k}/{folds}: read from {done}")
         else:
             say(f"fold {k}/{folds}: fine-tuning the encoder on {len(fit_rows)} texts")
-            encoder, tokenizer = load_base(base, config=config, tokenizer_file=tokenizer_file, seed=seed)
-            tuned = fine_tune([texts[i] for i in fit_rows], [labels[i] for i in fit_rows], encoder=encoder,
-                              tokenizer=tokenizer, settings=settings, seed=seed)
-            logits = predict_logits(tuned, [texts[i] for i in held_rows])
+            logits = predict_logits(tune(fit_rows), [texts[i] for i in held_rows])
             if done is not None:
                 write_whole(done, json.dumps(logits).encode())
         for i, z in zip(held_rows, logits):
             oof[i] = z
-    s = {**ENCODER_SETTINGS, **(settings or {})}
     final = saved / "final" if saved else None
     export = json.loads((final / "export.json").read_text()) if final and (final / "export.json").is_file() else {}
     # An export by another recipe, or one kept before the model was gzipped, is redone.
     if export.get("quantised") == QUANTISED and all((final / name).is_file() for name in ENCODER_FILES):
         say(f"final encoder: read from {final}")
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        for name in ENCODER_FILES:
-            shutil.copyfile(final / name, directory / name)
-        return EncoderFit(directory, oof, folds, seed, s, export)
-    say(f"fine-tuning the encoder on all {len(texts)} texts")
-    encoder, tokenizer = load_base(base, config=config, tokenizer_file=tokenizer_file, seed=seed)
-    tuned = fine_tune(texts, labels, encoder=encoder, tokenizer=tokenizer, settings=settings, seed=seed)
-    say("exporting to ONNX and quantising")
-    export = export_onnx(tuned, Path(directory), check_texts=texts[:64])
-    if final is not None:
-        final.mkdir(parents=True, exist_ok=True)
-        for name in ENCODER_FILES:
-            shutil.copyfile(Path(directory) / name, final / name)
-        write_whole(final / "export.json", json.dumps(export).encode())
-    return EncoderFit(Path(directory), oof, folds, seed, dict(tuned.settings), export)
+        copy_encoder(final, directory)
+    else:
+        say(f"fine-tuning the encoder on all {len(texts)} texts")
+        tuned = tune(range(len(texts)))
+        say("exporting to ONNX and quantising")
+        export = export_onnx(tuned, directory, check_texts=texts[:64])
+        if final is not None:
+            copy_encoder(directory, final)
+            write_whole(final / "export.json", json.dumps(export).encode())
+    return EncoderFit(directory, oof, folds, seed, {**ENCODER_SETTINGS, **(settings or {})}, export)
+
+
+def copy_encoder(source: Path, target: Path) -> list[str]:
+    """Copy an exported encoder's files from ``source`` into ``target``; return their names."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ENCODER_FILES:
+        shutil.copyfile(source / name, target / name)
+    return list(ENCODER_FILES)
 
 
 def stack_with_fast(texts: Sequence[str], labels: Sequence[str], encoder: EncoderFit) -> AccurateResult:

@@ -174,9 +174,14 @@ def save_model(directory: str | os.PathLike[str], pipeline: Any, scorer: dict[st
     out = Path(directory)
     with staging_dir(out, force=force) as staged:
         joblib.dump(pipeline, staged / MODEL_FILE, compress=3)
-        (staged / SCORER_FILE).write_bytes(json.dumps(scorer, separators=(",", ":"), sort_keys=True).encode())
-        write_card(staged, card, (MODEL_FILE, SCORER_FILE))
+        write_card(staged, card, (MODEL_FILE, write_scorer(staged, scorer)))
     return out
+
+
+def write_scorer(directory: Path, scorer: dict[str, Any]) -> str:
+    """Write the compiled ``scorer`` into ``directory`` as compact JSON, keys sorted; return the file's name."""
+    (directory / SCORER_FILE).write_bytes(json.dumps(scorer, separators=(",", ":"), sort_keys=True).encode())
+    return SCORER_FILE
 
 
 def write_card(directory: Path, card: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:

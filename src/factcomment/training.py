@@ -99,30 +99,22 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     if tier != "fast":
         raise UsageError(f"unknown tier {tier!r}; use 'fast' or 'accurate'")
     frequencies, described = _background(background, units + held, progress) if background else (None, None)
-    fit = (lambda rows: train([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds,
-                              background=frequencies))
-    if distil is not None:
-        fit, distilled = _distilled_fit(distil, units + held, seed=seed, folds=folds, background=frequencies,
-                                        progress=progress)
+    trainer, distilled = _distilled_trainer(distil, units + held, progress) if distil is not None else (train, None)
+
+    def fit(rows: list[Unit]):
+        return trainer([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds, background=frequencies)
 
     def held_scores(result, texts: list[str]) -> list[float]:
         return Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)).p_comment(texts)
 
     result, units, evaluation = _fit_with_heldout(fit, held_scores, units, held, refit_with_heldout)
-    card = {
-        "name": "factcomment",
-        "created": dt.date.today().isoformat(),
-        "labels": list(LABELS),
-        "threshold": result.threshold,
-        "settings": result.settings,
-        "seed": seed,
-        "training_data": _describe(units),
-        "reviewed_rows": sum(u.reviewed for u in units),
-        **({"background": described} if background else {}),
-        **({"distillation": distilled} if distil is not None else {}),
-        "metrics": {"cross_validation": result.cv_metrics, **_heldout_metrics(held, evaluation)},
-        "training_seconds": round(time.perf_counter() - began, 2),
-    }
+    card = {"name": "factcomment", "created": dt.date.today().isoformat(), "labels": list(LABELS),
+            "threshold": result.threshold, "settings": result.settings, "seed": seed,
+            "training_data": _describe(units), "reviewed_rows": sum(u.reviewed for u in units),
+            **({"background": described} if background else {}),
+            **({"distillation": distilled} if distil is not None else {}),
+            "metrics": {"cross_validation": result.cv_metrics, **_heldout_metrics(held, evaluation)},
+            "training_seconds": round(time.perf_counter() - began, 2)}
     save_model(out, result.pipeline, compile_scorer(result.pipeline, result.threshold), card, force=force)
     return _summary(out, units, result, evaluation, began)
 
@@ -183,15 +175,14 @@ def _describe(units: list[Unit]) -> list[dict]:
     per_file: dict[str, Counter] = {}
     for unit in units:
         per_file.setdefault(unit.file, Counter())[unit.label] += 1
-    described = []
-    for file, counts in per_file.items():
-        entry = {"file": Path(file).name, "rows": sum(counts.values()), "labels": dict(sorted(counts.items()))}
-        if file != "-":
-            digest = sha256_of(Path(file))
-            entry["sha256"] = digest
-            entry.update(KNOWN_CORPORA.get(digest, {}))
-        described.append(entry)
-    return described
+    return [{"file": Path(file).name, "rows": sum(counts.values()), "labels": dict(sorted(counts.items())),
+             **(_source(file) if file != "-" else {})} for file, counts in per_file.items()]
+
+
+def _source(path: str) -> dict:
+    """A file's SHA-256, and the name, licence and origin of the corpus it is, if known."""
+    digest = sha256_of(Path(path))
+    return {"sha256": digest, **KNOWN_CORPORA.get(digest, {})}
 
 
 ENCODER_BASE = {"base": "sentence-transformers/all-MiniLM-L6-v2", "licence": "Apache-2.0",
@@ -199,26 +190,16 @@ ENCODER_BASE = {"base": "sentence-transformers/all-MiniLM-L6-v2", "licence": "Ap
 
 
 def save_accurate(out: str | Path, result, card: dict, *, force: bool = False) -> Path:
-    """Write an :class:`~factcomment.encoder_training.AccurateResult` as the model directory ``out``.
-
-    The files go into a staging directory that replaces ``out`` whole (:func:`~factcomment.persist.staging_dir`),
-    so an interrupted save leaves the old model, and a reader sees one model or the other.
-    """
-    import json
-    import shutil
-
-    from factcomment.accurate import ENCODER_FILES
-    from factcomment.persist import SCORER_FILE, staging_dir, write_card
+    """Write an :class:`~factcomment.encoder_training.AccurateResult` as the model directory ``out``, replaced
+    whole as :func:`~factcomment.persist.save_model` replaces it."""
+    from factcomment.encoder_training import copy_encoder
+    from factcomment.persist import staging_dir, write_card, write_scorer
     from factcomment.scorer import compile_scorer
 
     with staging_dir(out, force=force) as staged:
-        for name in ENCODER_FILES:
-            shutil.copyfile(result.encoder.directory / name, staged / name)
-        names = list(ENCODER_FILES)
+        names = copy_encoder(result.encoder.directory, staged)
         if result.stacking["fast"]:
-            fast = compile_scorer(result.fast.pipeline, result.fast.threshold)
-            (staged / SCORER_FILE).write_text(json.dumps(fast, separators=(",", ":"), sort_keys=True))
-            names.append(SCORER_FILE)
+            names.append(write_scorer(staged, compile_scorer(result.fast.pipeline, result.fast.threshold)))
         full = {"name": "factcomment-accurate", "tier": "accurate", "created": dt.date.today().isoformat(),
                 "labels": list(LABELS), "threshold": result.threshold, "stacking": result.stacking,
                 "export": result.encoder.export,
@@ -263,10 +244,7 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
 
 def _corpus(paths: Sequence[str]) -> dict:
     """The card's account of unlabelled corpus files: names, hashes, and licence for corpora it knows."""
-    described = []
-    for path in paths:
-        digest = sha256_of(Path(path))
-        described.append({"file": Path(path).name, "sha256": digest, **KNOWN_CORPORA.get(digest, {})})
+    described = [{"file": Path(path).name, **_source(path)} for path in paths]
     return {"corpus": ", ".join(d["file"] for d in described), "files": described,
             "licence": " / ".join(sorted({d.get("licence", "see the corpus") for d in described})),
             "attribution": "; ".join(sorted({d.get("attribution", d["file"]) for d in described}))}
@@ -283,8 +261,11 @@ def _background(paths: Sequence[str], gold: list[Unit], progress):
     return document_frequencies(sentences), {"rows": len(sentences), **_corpus(paths)}
 
 
-def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, background, progress):
-    """The fit function for a distilled fast model, and the card's account of the teacher and the corpus."""
+def _distilled_trainer(distil, gold: list[Unit], progress):
+    """The training function for a distilled fast model (:func:`~factcomment.model.train`'s arguments), and
+    the card's account of the teacher and the corpus."""
+    from functools import partial
+
     from factcomment.distil import (LEXICON_MIN_COUNT, lexicon_alpha, read_transfer, teacher_lexicon,
                                     teacher_log_odds, teacher_scores, train_distilled)
     from factcomment.inference import load_model
@@ -309,17 +290,11 @@ def _distilled_fit(distil, gold: list[Unit], *, seed: int, folds: int, backgroun
                            f"{alpha:g} by held-out R^2, so that their mean over a sentence's tokens reproduces "
                            f"the teacher's centred log-odds; words in {LEXICON_MIN_COUNT}+ sentences)",
                     lexicon_words=len(lexicon))
-
-        def fit(rows: list[Unit]):
-            return train([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds,
-                         background=background, teacher=lexicon)
+        trainer = partial(train, teacher=lexicon)
     else:
         card.update(labels=f"{distil.mode} (teacher p_comment)" if distil.mode == "soft" else "hard (teacher decisions)",
                     transfer_weight=distil.weight, min_df=distil.min_df,
                     teacher_comment_share=round(sum(p >= teacher.threshold for p in values) / max(len(corpus), 1), 4))
-
-        def fit(rows: list[Unit]):
-            return train_distilled([u.text for u in rows], [u.label for u in rows], corpus, values,
-                                   teacher_threshold=teacher.threshold, mode=distil.mode, weight=distil.weight,
-                                   min_df=distil.min_df, seed=seed, folds=folds, background=background)
-    return fit, {**card, **_corpus(distil.corpus)}
+        trainer = partial(train_distilled, transfer=corpus, p_teacher=values, teacher_threshold=teacher.threshold,
+                          mode=distil.mode, weight=distil.weight, min_df=distil.min_df)
+    return trainer, {**card, **_corpus(distil.corpus)}
