@@ -328,8 +328,7 @@ def decode_stream(stream: BinaryIO, name: str, encoding: str = "utf-8", errors: 
                 if keep_end:
                     text += piece  # in place: CPython grows a string that only this name holds
                 elif core := piece.rstrip(WHITESPACE):
-                    if held:
-                        text += held
+                    text += held
                     text += core
                     held = piece[len(core):]
                 else:
