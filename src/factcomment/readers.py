@@ -206,11 +206,8 @@ def iter_documents(paths: Iterable[str], options: InputOptions, problems: Tally)
     unreadable input is reported to ``problems`` and skipped."""
     for name in expand_paths(paths, options.pattern, problems):
         problems.files += 1
-        text = None
         with _reported(name, problems), _open_binary(name) as stream:
-            text = decode_stream(stream, name, options.encoding, options.errors)
-        if text is not None:
-            yield name, text
+            yield name, decode_stream(stream, name, options.encoding, options.errors)
 
 
 def iter_blocks(paths: Iterable[str], options: InputOptions, problems: Tally,
@@ -234,8 +231,7 @@ def parse_lines(block: Lines, options: InputOptions) -> tuple[list[Unit], Tally]
     """The units of a block of raw JSON lines, and a Tally of what went wrong and how many units it gave."""
     problems, units = Tally(), []
     try:
-        units.extend(read_jsonl_lines(block.file, block.lines, options, problems, block.first_line,
-                                      block.first_byte))
+        units.extend(read_jsonl_lines(block.file, block.lines, options, problems, block.first_line, block.first_byte))
     except InputError as error:  # a bad row stopped the file (not skip_bad_rows)
         problems(error)
     problems.units = len(units)
@@ -274,8 +270,7 @@ def _line_blocks(name: str, problems: Tally, size: int) -> Iterator[Lines]:
         problems(unreadable(name, error))
         return
     with stream:
-        line, byte = 1, 0
-        lines = list(islice(stream, size))
+        line, byte, lines = 1, 0, list(islice(stream, size))
         while True:
             # One block is read ahead so that the last block with lines says so: a short file is then a single
             # piece of work, which needs no worker processes.
@@ -283,8 +278,7 @@ def _line_blocks(name: str, problems: Tally, size: int) -> Iterator[Lines]:
             yield Lines(name, lines, line, byte, last=not following)
             if not following:
                 return
-            line, byte = line + len(lines), byte + sum(map(len, lines))
-            lines = following
+            line, byte, lines = line + len(lines), byte + sum(map(len, lines)), following
 
 
 def unreadable(name: str, error: OSError) -> InputError:
@@ -309,7 +303,6 @@ def decode_stream(stream: BinaryIO, name: str, encoding: str = "utf-8", errors: 
     if head is None or codecs.lookup(bom or encoding).name not in ("utf-8", "utf-8-sig"):
         text = decode(stream.read(), name, encoding, errors)
         return text if keep_end else text.rstrip(WHITESPACE)
-    nul_is_binary = bom is None and "16" not in encoding and "32" not in encoding
     # decode() counts the bytes of a UTF-8 file with a BOM from after the BOM (it is what the codec reports).
     shift = 3 if bom else 0
     text = held = ""  # held: whitespace at the end of what was decoded, added only if more text follows
@@ -322,7 +315,7 @@ def decode_stream(stream: BinaryIO, name: str, encoding: str = "utf-8", errors: 
         # with replacements, to what the whole does.
         cut = next((i for i in range(len(data) - 1, max(-1, len(data) - 5), -1) if data[i] & 0xC0 != 0x80), 0)
         data, carry = (data[:cut], data[cut:]) if block else (data, b"")
-        nul = data.find(b"\x00") if nul_is_binary else -1
+        nul = -1 if bom else data.find(b"\x00")  # as decode() does: a UTF-8 name holds no "16" or "32"
         if nul >= 0:
             raise _binary(name, offset + nul, start)
         if failed is None and data:
@@ -335,8 +328,7 @@ def decode_stream(stream: BinaryIO, name: str, encoding: str = "utf-8", errors: 
                 if keep_end:
                     text += piece  # in place: CPython grows a string that only this name holds
                 elif core := piece.rstrip(WHITESPACE):
-                    if held:
-                        text += held
+                    text += held
                     text += core
                     held = piece[len(core):]
                 else:
@@ -455,9 +447,8 @@ def format_of(name: str, stream: BinaryIO, requested: str) -> str:
 def _read_text(name: str, stream: BinaryIO, options: InputOptions, problems: Tally) -> Iterator[Unit]:
     # The text is handed to the splitter and not kept here: once the last paragraph is cut out of it, it goes,
     # and a document that is one paragraph (without whitespace at the end) is that paragraph, not a copy.
-    segments = iter_segments(decode_stream(stream, name, options.encoding, options.errors, keep_end=False),
-                             marker=options.marker, unit=options.unit, literal=options.literal_marker)
-    for segment in segments:
+    for segment in iter_segments(decode_stream(stream, name, options.encoding, options.errors, keep_end=False),
+                                 marker=options.marker, unit=options.unit, literal=options.literal_marker):
         yield Unit(file=name, text=segment.text, segment=segment, label=segment.kind)
 
 
@@ -497,8 +488,7 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
             _bad_row(name, error, options, problems)
 
 
-def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems: Tally,
-                    tsv: bool) -> Iterator[Unit]:
+def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems: Tally, tsv: bool) -> Iterator[Unit]:
     bad: dict[int, str] = {}  # physical line -> why it could not be read (undecodable, NUL)
     lines = _LineCounter(_delimited_lines(name, stream, options, bad))
     # TSV is read as CheckThat and most tools write it: no quoting, a tab ends every field.
@@ -646,9 +636,8 @@ def _column(row: dict, chosen: str | None, defaults: tuple[str, ...], name: str,
         if not required:
             return None
     columns = ", ".join(map(str, row)) or "none"
-    flag = f"--{what}-column"
     looked = repr(chosen) if chosen is not None else " or ".join(map(repr, defaults))
-    raise InputError(f"{name}:{number}: no {what} column {looked} (columns: {columns}); pass {flag}")
+    raise InputError(f"{name}:{number}: no {what} column {looked} (columns: {columns}); pass --{what}-column")
 
 
 def _bad_row(name: str, error: InputError, options: InputOptions, problems: Tally) -> None:

@@ -91,9 +91,8 @@ def word_spans(text: str, terms: Sequence[tuple[str | tuple[str, ...], str]]) ->
         name = " ".join(tokens)
         pattern = ""
         for i, token in enumerate(tokens):
-            word = token[0].isalnum()
             if i:
-                pattern += r"\s+" if word and tokens[i - 1][0].isalnum() else r"\s*"
+                pattern += r"\s+" if token[0].isalnum() and tokens[i - 1][0].isalnum() else r"\s*"
             pattern += _APOSTROPHE.sub(lambda _: "['\u2019]", re.escape(token))
         if tokens[0][0].isalnum():
             pattern = r"(?<!\w)" + pattern
@@ -195,17 +194,14 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
 
 # -- pieces of the page ------------------------------------------------------------------------------------
 
-def _counts(results: list[SegmentPrediction]) -> dict[str, int]:
+def _counts(results: list[SegmentPrediction]) -> dict[str, int | str]:
     marked = [r for r in results if r.source == "marker"]
     model_comment = sum(r.source != "marker" and r.label == "comment" for r in results)
     return {"units": len(results), "report": len(results) - len(marked) - model_comment,
-            "model": model_comment, "marked": len(marked), "commentary": model_comment + len(marked),
+            "model": model_comment, "marked": len(marked),
+            "share": f"{round(100 * (model_comment + len(marked)) / len(results))}%" if results else "–",
             "asides": len({r.segment.paragraph for r in marked}),
             "paragraphs": len({r.segment.paragraph for r in results})}
-
-
-def _percent(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "–"
 
 
 def _anchor(index: int, r: SegmentPrediction) -> str:
@@ -229,7 +225,7 @@ class _Page:
         by_sentence = any(r.segment.sentence is not None for r in doc.results)
         noun = "sentences" if by_sentence else "paragraphs"
         stats = [(c["units"], noun), (c["report"], "reporting"), (c["model"], "commentary (model)"),
-                 (c["asides"], "asides (marked)"), (_percent(c["commentary"], c["units"]), "share of commentary")]
+                 (c["asides"], "asides (marked)"), (c["share"], "share of commentary")]
         if by_sentence:
             stats.insert(1, (c["paragraphs"], "paragraphs"))
         summary = "".join(f'<div class="stat"><dt>{escape(label)}</dt><dd>{value}</dd></div>'
@@ -237,12 +233,11 @@ class _Page:
         cells = "".join(self.cell(index, r) for r in doc.results)
         if cells:
             cells = f'<nav class="map" aria-label="Map of {escape(doc.file)}">{cells}</nav>\n'
-        body = self.segments(index, doc, by_sentence) or '<p class="empty">No text in this document.</p>'
         return (f'<article class="doc" id="d{index}" aria-labelledby="d{index}-h" data-file="{escape(doc.file)}">\n'
                 f'<h2 id="d{index}-h">{escape(doc.file)}</h2>\n'
                 f'<dl class="summary" data-units="{c["units"]}" data-report="{c["report"]}" data-model="{c["model"]}" '
                 f'data-marked="{c["marked"]}" data-asides="{c["asides"]}">{summary}</dl>\n'
-                f'{cells}{body}\n</article>')
+                f'{cells}{self.segments(index, doc, by_sentence)}\n</article>')
 
     def queue(self, documents: list[DocumentReport]) -> str:
         """Every item of every document in one list, the most uncertain first (asides last)."""
@@ -262,13 +257,12 @@ class _Page:
                 f' title="{_where(r)}: {what}" aria-label="{_where(r)}: {what}"></a>')
 
     def segments(self, index: int, doc: DocumentReport, by_sentence: bool) -> str:
-        results = doc.results
-        if not results:
-            return ""
+        if not doc.results:
+            return '<p class="empty">No text in this document.</p>'
         if not by_sentence:
-            return '<ol class="segs">\n' + "\n".join(self.segment(index, r, doc.file) for r in results) + "\n</ol>"
+            return '<ol class="segs">\n' + "\n".join(self.segment(index, r, doc.file) for r in doc.results) + "\n</ol>"
         groups: dict[int, list[SegmentPrediction]] = {}
-        for r in results:
+        for r in doc.results:
             groups.setdefault(r.segment.paragraph, []).append(r)
         items = [f'<li class="para" id="d{index}-p{n}"><span class="num" aria-hidden="true">{n}</span>'
                  + "".join(self.segment(index, r, doc.file, tag="div") for r in group) + "</li>"
@@ -439,12 +433,10 @@ hatched edge, double border.</li>
 def _nav(documents: list[DocumentReport]) -> str:
     if len(documents) < 2:
         return ""
-    items = []
-    for i, doc in enumerate(documents):
-        c = _counts(doc.results)
-        items.append(f'<li><a href="#d{i}">{escape(doc.file)}</a> '
-                     f'<span class="share">{_percent(c["commentary"], c["units"])} commentary</span></li>')
-    return f'<nav class="toc" aria-label="Documents"><h2>Documents</h2><ol>{"".join(items)}</ol></nav>'
+    items = "".join(f'<li><a href="#d{i}">{escape(doc.file)}</a> '
+                    f'<span class="share">{_counts(doc.results)["share"]} commentary</span></li>'
+                    for i, doc in enumerate(documents))
+    return f'<nav class="toc" aria-label="Documents"><h2>Documents</h2><ol>{items}</ol></nav>'
 
 
 def _skipped(messages: Sequence[str]) -> str:

@@ -383,10 +383,8 @@ SPLIT_COLUMNS = ("file", "id", "line", "paragraph", "sentence", "start", "end", 
 CLASSIFY_COLUMNS = ("file", "id", "line", "paragraph", "sentence", "start", "end", "label", "p_comment", "source",
                     "text")
 # A table is for reading: the columns a person scans, with the text last so it can take the rest of the line.
-TABLE_COLUMNS = {
-    "split": ("file", "paragraph", "sentence", "kind", "text"),
-    "classify": ("file", "id", "paragraph", "sentence", "label", "p_comment", "source", "text"),
-}
+TABLE_COLUMNS = {"split": ("file", "paragraph", "sentence", "kind", "text"),
+                 "classify": ("file", "id", "paragraph", "sentence", "label", "p_comment", "source", "text")}
 
 
 def file_name(name: str) -> str:
@@ -420,8 +418,7 @@ def classify_row(unit: Any, prediction: Any, fmt: str, reasons: int | None = Non
     s = unit.segment
     row = {"file": file_name(unit.file), "id": unit.id, "line": unit.line,
            "paragraph": s and s.paragraph, "sentence": s and s.sentence, "start": s and s.start, "end": s and s.end,
-           "label": prediction.label, "p_comment": prediction.p_comment, "source": prediction.source,
-           "text": unit.text}
+           "label": prediction.label, "p_comment": prediction.p_comment, "source": prediction.source, "text": unit.text}
     e = prediction.explanation
     if e is not None:
         row["explanation"] = e.phrase(reasons) if fmt == "table" else {

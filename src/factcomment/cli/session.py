@@ -14,7 +14,7 @@ import typer
 
 from factcomment.cli.app import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from factcomment.errors import FactcommentError
-from factcomment.readers import SUFFIX_FORMATS, Tally
+from factcomment.readers import Tally, format_of
 from factcomment.writers import WRITE_ERRNOS, RowWriter, choose_format, columns_for, file_name, open_output
 
 T = TypeVar("T")
@@ -71,9 +71,7 @@ def empty_columns(paths: Sequence[str], input_format: str, glob: str, unit: str)
 
     Formats come from the names, as the readers choose them; stdin (``-``) could be anything.
     """
-    kinds = {"unknown" if p == "-" else (input_format if input_format != "auto" else
-             "rows" if os.path.splitext(glob if os.path.isdir(p) else p)[1].lower() in SUFFIX_FORMATS else "text")
-             for p in paths}
+    kinds = {"unknown" if p == "-" else format_of(glob if os.path.isdir(p) else p, None, input_format) for p in paths}
     kinds = {"rows" if k in ("jsonl", "csv", "tsv") else k for k in kinds}
     empty = []
     if kinds == {"text"}:
