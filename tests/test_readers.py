@@ -394,6 +394,30 @@ def test_a_stopped_file_is_read_no_further(write):
     assert [b.first_line for b in blocks] == [3]  # the block read ahead, and no more
 
 
+def test_a_read_failing_part_way_is_that_files_failure_and_the_next_file_is_read(write, monkeypatch):
+    import errno
+
+    from factcomment.readers import iter_blocks
+
+    failing, fine = write("failing.jsonl", '{"text": "Row."}\n' * 10), write("fine.jsonl", '{"text": "Row."}\n')
+
+    class FailsAfterFiveLines(io.BytesIO):
+        def __next__(self):
+            if self.tell() >= 5 * len(b'{"text": "Row."}\n'):
+                raise OSError(errno.EIO, os.strerror(errno.EIO))
+            return super().__next__()
+
+    real_open = open
+    monkeypatch.setattr(readers, "open", lambda name, mode="r": FailsAfterFiveLines(real_open(name, "rb").read())
+                        if name == failing else real_open(name, mode), raising=False)
+    tally = Tally()
+    blocks = [(b.file, b.first_line, len(b.lines)) for b in iter_blocks([failing, fine], InputOptions(), tally, 2)]
+    assert blocks == [(failing, 1, 2), (fine, 1, 1)]  # the block read ahead when the read failed is not yielded
+    assert [str(e) for e in tally.errors] == [
+        f"{failing}: cannot read (Input/output error); check the path and permissions"]
+    assert tally.files == 2
+
+
 def _decoded(data, read=None, **options):
     """decode_stream over ``data`` (READ bytes at a time), as its text or its InputError's message."""
     with pytest.MonkeyPatch.context() as patch:

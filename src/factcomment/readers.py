@@ -264,12 +264,9 @@ def _reported(name: str, problems: Tally) -> Iterator[None]:
 
 def _line_blocks(name: str, problems: Tally, size: int) -> Iterator[Lines]:
     problems.files += 1
-    try:
-        stream = open(name, "rb")
-    except OSError as error:
-        problems(unreadable(name, error))
-        return
-    with stream:
+    # A read that fails part-way (EIO) is this input's failure, like one that fails at open: the blocks
+    # already yielded stay, and the run goes on with the next input.
+    with _reported(name, problems), open(name, "rb") as stream:
         line, byte, lines = 1, 0, list(islice(stream, size))
         while True:
             # One block is read ahead so that the last block with lines says so: a short file is then a single
