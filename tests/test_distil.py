@@ -186,9 +186,10 @@ def test_cli_train_distils_into_a_teacher_lexicon_by_default(tiny_model, tmp_pat
                  + "".join(json.dumps({"text": t, "label": "comment"}) + "\n" for t in TINY_COMMENT))
     corpus = write("news.txt", "\n".join(TRANSFER * 3) + "\n" + "\n".join(f"{t} Again." for t in TRANSFER * 3) + "\n")
     out = tmp_path / "student"
-    result = CliRunner().invoke(app, ["train", data, "--out", str(out), "--folds", "3", "-q", "--distil-from",
+    result = CliRunner().invoke(app, ["train", data, "--out", str(out), "--folds", "3", "--distil-from",
                                       str(tiny_model.path), "--transfer", corpus, "--teacher-cache", "none"])
     assert result.exit_code == 0, result.output
+    assert "factcomment: fitting the teacher cue's word values to the teacher's scores\n" in result.stderr
     card = json.loads((out / "card.json").read_text())
     lexicon = teacher_lexicon(read_transfer([corpus]), teacher_log_odds(tiny_model, read_transfer([corpus])))
     assert card["distillation"]["lexicon_words"] == len(lexicon) > 0 and card["distillation"]["rows"] == 8

@@ -284,6 +284,8 @@ def _distilled_trainer(distil, gold: list[Unit], progress):
     card = {"teacher": f"{teacher.card.get('name', 'factcomment')} ({teacher.card.get('tier', 'fast')} tier, "
                        f"threshold {teacher.threshold:.4f}; {hashes})", "rows": len(corpus)}
     if distil.mode == "lexicon":
+        if progress:
+            progress("fitting the teacher cue's word values to the teacher's scores")
         alpha = lexicon_alpha(corpus, values)
         lexicon = teacher_lexicon(corpus, values, alpha=alpha)
         card.update(labels="lexicon (a teacher cue: word values fitted by ridge regression, alpha "
