@@ -92,20 +92,18 @@ def compile_scorer(pipeline: Any, threshold: float) -> dict[str, Any]:
             # Standardisation folded in: contribution = weight * (x - mean).
             "weights": [c / float(s) for c, s in zip(coef[len(idf):], cues.scale_)],
             "lexicon": {w: list(v) for w, v in features.load_lexicon().items()},
-            **_pack_maps({TEACHER_CUE: dict(cues.teacher)} if cues.teacher is not None else {}),
+            **(_pack_teacher(cues.teacher) if cues.teacher is not None else {}),
         },
     }
 
 
-def _pack_maps(maps: dict[str, dict[str, float]]) -> dict[str, str]:
-    """Per-word cue maps as one sorted word list (``words``) and one column of doubles per map (0.0 where a
-    map lacks the word): 50,000 words load in milliseconds this way, where JSON objects took 40."""
-    if not maps:
-        return {}
-    words = sorted(set().union(*maps.values()))
+def _pack_teacher(teacher: dict[str, float]) -> dict[str, str]:
+    """The teacher cue's per-word values as one sorted word list (``words``) and a column of doubles: 50,000
+    words load in milliseconds this way, where a JSON object took 40."""
+    words = sorted(teacher)
     if any("\n" in word for word in words):
         raise ValueError("a cue word holds a newline; the scorer format cannot store it")
-    return {"words": "\n".join(words), **{name: _pack([m.get(w, 0.0) for w in words]) for name, m in maps.items()}}
+    return {"words": "\n".join(words), TEACHER_CUE: _pack([teacher[w] for w in words])}
 
 
 def _pack(values: list[float]) -> str:
@@ -130,17 +128,18 @@ def _little_endian(doubles: array) -> array:
     return doubles
 
 
-def _unpack_maps(cues: dict[str, Any], names: Sequence[str]) -> tuple[list[str], dict[str, Sequence[float]]]:
-    """The per-word maps :func:`_pack_maps` stored: the word list and each named map's column."""
-    for name in names:
-        if isinstance(cues[name], dict):  # as the first teacher-cue models stored it
-            words = sorted(set().union(*(cues[n] for n in names)))
-            return words, {n: [float(cues[n].get(w, 0.0)) for w in words] for n in names}
-    words = cues["words"].split("\n") if names and cues["words"] else []
-    columns = {name: unpack_doubles(cues[name]) for name in names}
-    if any(len(column) != len(words) for column in columns.values()):
+def _unpack_teacher(cues: dict[str, Any]) -> dict[str, float] | None:
+    """The teacher cue's per-word values, as :func:`_pack_teacher` stored them (or the first teacher-cue models,
+    as a JSON object); None for a model without the cue."""
+    if TEACHER_CUE not in cues:
+        return None
+    if isinstance(cues[TEACHER_CUE], dict):
+        return {w: float(v) for w, v in cues[TEACHER_CUE].items()}
+    words = cues["words"].split("\n") if cues["words"] else []
+    values = unpack_doubles(cues[TEACHER_CUE])
+    if len(values) != len(words):
         raise ValueError("the scorer's cue words and their values differ in length")
-    return words, columns
+    return dict(zip(words, values))
 
 
 class Scorer:
@@ -181,23 +180,14 @@ class Scorer:
         # and teacher cues), so each feature's and each lexicon word's weighted share is summed directly;
         # centring is a constant per model, folded into the intercept.
         w = self._cue_weights
-        self._map_words, self._map_columns = _unpack_maps(cues, self._cue_names[len(cue_names(False)):])
-        merged: list[float] = [0.0] * len(self._map_words)
-        for name, column in self._map_columns.items():  # a comprehension per map: 30,000 words in milliseconds
-            weight = w[self._cue_names.index(name)]
-            merged = [total + weight * value for total, value in zip(merged, column)]
-        per_word = dict(zip(self._map_words, merged))
+        self._teacher = _unpack_teacher(cues)
+        per_word = {word: w[-1] * value for word, value in self._teacher.items()} if self._teacher else {}
         for word, entry in self._lexicon.items():
             per_word[word] = per_word.get(word, 0.0) + sum(map(mul, w, lexicon_cues(entry)))
         self._linear = LinearTables(
             self._names, self._weight_list, self._idf_list, {gram: w[k] for gram, k in cue_classes().items()}, per_word)
         self._length_weight = w[len(cue_names(False)) - 1]
         self._fast_intercept = self.intercept - sum(map(mul, w, self._cue_mean))
-
-    @cached_property
-    def _maps(self) -> dict[str, dict[str, float]]:
-        # Only explanations need the maps one by one; built on first use.
-        return {name: dict(zip(self._map_words, column)) for name, column in self._map_columns.items()}
 
     @cached_property
     def _index(self) -> dict[str, int]:
@@ -253,7 +243,7 @@ class Scorer:
         grams = [g for g in dict.fromkeys(ngrams(tokens)) if g in index]  # binary tf: once each
         norm = math.sqrt(math.fsum(self._idf_list[index[g]] ** 2 for g in grams))
         contributions = [(g, self._weight_list[index[g]] / norm) for g in grams]
-        values = cue_vector(tokens, self._lexicon, self._maps.get(TEACHER_CUE))
+        values = cue_vector(tokens, self._lexicon, self._teacher)
         contributions += [("cue:" + name, w * (x - m)) for name, w, x, m in
                           zip(self._cue_names, self._cue_weights, values, self._cue_mean)]
         contributions.sort(key=lambda item: (-abs(item[1]), item[0]))
