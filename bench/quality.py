@@ -244,7 +244,7 @@ def fast_figures(data: Data, frequencies, lexicon, *, timed: bool = True) -> dic
     seconds = time.perf_counter() - began
     compiled = compile_scorer(result.pipeline, result.threshold)
     scorer = Scorer.from_dict(compiled)
-    score = scorer.p_comment  # the fast tier reads a paragraph whole (docs/model.md)
+    score = paragraph_scores(scorer)
     out = figures(data, None, result.threshold, score(data.x_test), score(data.seed_x),
                   cv_macro=result.cv_metrics["macro_f1"])
     out["cv_auc"] = result.cv_metrics.get("auc")
@@ -254,6 +254,14 @@ def fast_figures(data: Data, frequencies, lexicon, *, timed: bool = True) -> dic
         out["sentences_per_second"] = throughput(score, speed_texts(data))
         out["cold_start_seconds"] = cold_start("fast")
     return out
+
+
+def paragraph_scores(scorer):
+    """``p_comment`` of a fast scorer as factcomment.inference.Model gives it: a paragraph's from the mean of its
+    sentences' decision values (factcomment.paragraphs)."""
+    from factcomment import paragraphs
+
+    return lambda texts: paragraphs.p_comment(scorer, texts)
 
 
 def encoder_fit(data: Data, say):
@@ -348,8 +356,7 @@ def distil(data: Data, sizes: list[int], say, mode: str = "lexicon") -> dict:
                                      min_df=settings.min_df if n else 1)
         seconds = time.perf_counter() - began
         compiled = compile_scorer(result.pipeline, result.threshold)
-        scorer = Scorer.from_dict(compiled)
-        score = scorer.p_comment
+        score = paragraph_scores(Scorer.from_dict(compiled))
         out = figures(data, None, result.threshold, score(data.x_test), score(data.seed_x),
                       cv_macro=result.cv_metrics["macro_f1"])
         out.update(train_seconds=seconds, model_bytes=len(json.dumps(compiled, separators=(",", ":")).encode()),

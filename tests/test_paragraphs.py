@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcomment import classify, load_model
-from factcomment.paragraphs import LONGEST, decisions, p_comment
+from factcomment.paragraphs import LONGEST, decisions, explain, p_comment
 
 MODEL = load_model()  # the fast scorer stands in for any scorer: the rule needs only its three methods
 SENTENCES = ["The council met on Tuesday.", "It approved the budget.", "Frankly, this is a disgrace.",
@@ -36,9 +36,34 @@ def test_a_text_longer_than_a_paragraph_is_scored_whole():
     assert decisions(MODEL.scorer, [huge]) == MODEL.scorer.decision_function([huge])
 
 
-def test_the_fast_tier_reads_a_paragraph_whole():
+def test_the_fast_tier_reads_a_paragraph_by_its_sentences():
     paragraph = " ".join(SENTENCES[1:4])
-    assert classify([paragraph])[0].p_comment == MODEL.scorer.p_comment([paragraph])[0]
+    assert classify([paragraph])[0].p_comment == p_comment(MODEL.scorer, [paragraph])[0]
+    assert MODEL.p_comment(SENTENCES) == MODEL.scorer.p_comment(SENTENCES)
+
+
+def test_a_paragraphs_explanation_averages_its_sentences_contributions():
+    paragraph = " ".join(SENTENCES[1:4])
+    parts = [dict(MODEL.scorer.contributions(s)) for s in SENTENCES[1:4]]
+    toward_comment, toward_report, intercept, decision = explain(MODEL.scorer, paragraph, 1000)
+    shown = dict(toward_comment + toward_report)
+    assert shown == {f: math.fsum(p.get(f, 0.0) for p in parts) / 3 for f in set().union(*parts)}
+    assert intercept == MODEL.scorer.intercept
+    assert decision == pytest.approx(decisions(MODEL.scorer, [paragraph])[0], abs=1e-12)
+    assert ("cue:teacher" in shown) and ("<s> it" in shown)  # the words of the sentences, not of the whole
+
+
+def test_a_sentences_explanation_is_the_scorers():
+    assert explain(MODEL.scorer, SENTENCES[2], 3) == MODEL.scorer.explain(SENTENCES[2], 3)
+
+
+def test_the_models_explanation_of_a_paragraph_sums_to_its_decision():
+    paragraph = " ".join(SENTENCES)
+    e = MODEL.explain(paragraph, 2)
+    assert len(e.toward_comment) == len(e.toward_report) == 2
+    assert e.decision == pytest.approx(decisions(MODEL.scorer, [paragraph])[0], abs=1e-12)
+    shown = sum(c for _, c in (*e.toward_comment, *e.toward_report))
+    assert e.intercept + shown + e.rest == pytest.approx(e.decision, abs=1e-12)
 
 
 def test_the_accurate_tier_reads_a_paragraph_by_its_sentences():
@@ -55,4 +80,5 @@ def test_the_accurate_tier_reads_a_paragraph_by_its_sentences():
 def test_a_paragraphs_score_does_not_depend_on_its_neighbours(paragraphs):
     together = decisions(MODEL.scorer, paragraphs)
     assert together == [decisions(MODEL.scorer, [p])[0] for p in paragraphs]
+    assert [explain(MODEL.scorer, p, 3)[3] for p in paragraphs] == pytest.approx(together, abs=1e-12)
     assert all(0.0 <= p <= 1.0 for p in p_comment(MODEL.scorer, paragraphs))

@@ -275,9 +275,14 @@ class _Scorer:
         return self.calibrate(self.decision_function(texts))
 
     def explain(self, text, k):
-        if "think" in text.lower():
-            return [("think", 1.5)][:k], [], -0.5, 1.0
-        return [], [("said", -1.0)][:k], -0.5, -1.5
+        return self.strongest(self.contributions(text), k)
+
+    def contributions(self, text):
+        return [("think", 1.5)] if "think" in text.lower() else [("said", -1.0)]
+
+    def strongest(self, contributions, k):
+        decision = -0.5 + sum(c for _, c in contributions)
+        return ([i for i in contributions if i[1] > 0][:k], [i for i in contributions if i[1] < 0][:k], -0.5, decision)
 
 
 @pytest.fixture
@@ -422,8 +427,11 @@ def test_why_line_reads_right_as_rendered(browser, tmp_path):
 def test_a_model_without_explanations_gets_a_page_without_why_lines(tmp_path, write):
     # The planned transformer tier scores but does not explain: the page degrades, it does not fail.
     class _Plain:
-        def p_comment(self, texts):
-            return [0.9 if "think" in t else 0.2 for t in texts]
+        def decision_function(self, texts):
+            return [1.0 if "think" in t else -1.0 for t in texts]
+
+        def calibrate(self, decisions):
+            return [0.9 if d > 0 else 0.2 for d in decisions]
 
     path = write("a.txt", "He said no.\nI think it is bad.\n")
     page = build_report([path], InputOptions(), Tally(), model=Model(tmp_path, {"threshold": 0.5}, _Plain()))

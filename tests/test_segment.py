@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from factcomment.errors import UsageError
 from factcomment.segment import (DEFAULT_MARKER, Segment, Span, WHITESPACE, iter_segments, quoted_sentence_texts,
-                                 split_document, split_paragraphs, split_sentences)
+                                 sentence_texts, split_document, split_paragraphs, split_sentences)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 WS = set(WHITESPACE)
@@ -357,3 +357,12 @@ def test_model_text_only_adds_quotation_marks(text):
         if s.model_text is not None:
             assert s.model_text.replace('"', "") == s.text.replace('"', "")
             assert len(s.model_text) > len(s.text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCS | st.lists(st.sampled_from(["He said.", " ", "Mr. J. Smith", "“We failed.", '"No." ', "It was.”", "\n",
+                                        "e.g. this", "U.K. ", "Why? ", "a", "»"]), max_size=12).map("".join))
+def test_sentence_texts_is_the_quoted_texts_of_the_sentences(paragraph):
+    # sentence_texts takes shortcuts (no Spans; no quote sweep without quotation marks) to the same result.
+    spans = split_sentences(paragraph)
+    assert sentence_texts(paragraph) == (quoted_sentence_texts(paragraph, spans) if len(spans) > 1 else [paragraph])

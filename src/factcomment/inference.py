@@ -4,8 +4,8 @@
 SHA-256 on the card before anything is parsed, and builds the tier's scorer: the fast tier's
 :class:`~factcomment.scorer.Scorer` (exact fixed-point sums, :mod:`factcomment.linear`), or the accurate
 tier's :class:`~factcomment.accurate.AccurateScorer` stacked on it. :class:`Model` is the one way texts are
-scored (the accurate tier reads a paragraph as the mean of its sentences, :mod:`factcomment.paragraphs`),
-labelled and explained; nothing here imports scikit-learn.
+scored (a paragraph as the mean of its sentences, :mod:`factcomment.paragraphs`), labelled and explained;
+nothing here imports scikit-learn.
 """
 from __future__ import annotations
 
@@ -49,11 +49,9 @@ class Model:
         return [replace(p, explanation=self.explain(text, explain)) for text, p in zip(texts, predictions)]
 
     def p_comment(self, texts: list[str]) -> list[float]:
-        """The probability that each text is comment (the accurate tier: a paragraph's is its sentences' mean,
-        :mod:`~factcomment.paragraphs`; the fast tier reads it whole)."""
-        if self.card.get("tier") == "accurate":
-            return paragraphs.p_comment(self.scorer, texts)
-        return self.scorer.p_comment(texts)
+        """The probability that each text is comment (a paragraph's: from its sentences' mean decision value,
+        :mod:`~factcomment.paragraphs`)."""
+        return paragraphs.p_comment(self.scorer, texts)
 
     def label(self, probabilities: list[float], *, threshold: float | None = None) -> list[Prediction]:
         """Predictions for probabilities computed elsewhere (say, in a worker process)."""
@@ -65,7 +63,7 @@ class Model:
         if not callable(getattr(self.scorer, "explain", None)):
             raise UsageError(f"the {self.card.get('tier', 'given')} model gives no per-word explanations; use the "
                              "fast model for them (model=\"fast\"; --model fast on the command line)")
-        toward_comment, toward_report, intercept, decision = self.scorer.explain(text, k)
+        toward_comment, toward_report, intercept, decision = paragraphs.explain(self.scorer, text, k)
         shown = sum(c for _, c in toward_comment) + sum(c for _, c in toward_report)
         return Explanation(tuple(toward_comment), tuple(toward_report), intercept,
                            decision - intercept - shown, decision)

@@ -238,15 +238,23 @@ class Scorer:
             Lists of ``(feature, contribution)``, strongest first; report contributions are negative. Every
             feature's contribution plus ``intercept`` sums to ``decision`` (up to float rounding).
         """
+        return self.strongest(self.contributions(text), k)
+
+    def contributions(self, text: str) -> list[tuple[str, float]]:
+        """Every feature's contribution to ``text``'s decision value (with the intercept, they sum to it)."""
         tokens = tokenise(text)
         index = self._index
         grams = [g for g in dict.fromkeys(ngrams(tokens)) if g in index]  # binary tf: once each
         norm = math.sqrt(math.fsum(self._idf_list[index[g]] ** 2 for g in grams))
         contributions = [(g, self._weight_list[index[g]] / norm) for g in grams]
         values = cue_vector(tokens, self._lexicon, self._teacher)
-        contributions += [("cue:" + name, w * (x - m)) for name, w, x, m in
-                          zip(self._cue_names, self._cue_weights, values, self._cue_mean)]
-        contributions.sort(key=lambda item: (-abs(item[1]), item[0]))
+        return contributions + [("cue:" + name, w * (x - m)) for name, w, x, m in
+                                zip(self._cue_names, self._cue_weights, values, self._cue_mean)]
+
+    def strongest(self, contributions: list[tuple[str, float]], k: int
+                  ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], float, float]:
+        """:meth:`explain`'s result for a decision made of ``contributions`` (and the intercept)."""
+        contributions = sorted(contributions, key=lambda item: (-abs(item[1]), item[0]))
         decision = self.intercept + math.fsum(c for _, c in contributions)
         toward_comment = [item for item in contributions if item[1] > 0][:k]
         toward_report = [item for item in contributions if item[1] < 0][:k]

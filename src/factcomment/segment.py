@@ -59,6 +59,7 @@ _ABBREV = frozenset("mr mrs ms mx dr prof sir st mt rev gen col capt lt sgt det 
                     "vs v cf".split())
 _BEFORE_NUMBER = frozenset("no nos vol pp p art fig jan feb mar apr jun jul aug sep sept oct nov dec".split())
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # U.K, e.g, J.K: the final stop is part of the token
+_LAST_WORD = re.compile(r"\S+\Z")  # searched up to a stop: the word the stop ends (none after whitespace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +176,8 @@ def _sentence_bounds(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
             continue
         if m.group(1) == "." and not m.group(2):
             p = m.start()
-            tail = text[max(lo, p - 40):p].split() if p > lo and not text[p - 1].isspace() else []
-            word = tail[-1].lstrip(_OPEN) if tail else ""
+            last = _LAST_WORD.search(text, max(lo, p - 40), p) if p > lo else None
+            word = last.group().lstrip(_OPEN) if last else ""
             low = word.lower()
             if (low in _ABBREV or (len(word) == 1 and word.isupper() and word != "I")
                     or (low in _BEFORE_NUMBER and following.isdigit())
@@ -362,8 +363,15 @@ def sentence_texts(paragraph: str) -> list[str]:
     first = _CANDIDATE.search(paragraph)
     if first is None or first.end() == len(paragraph):  # no stop, or only the last one before trailing space
         return [paragraph]
-    spans = split_sentences(paragraph)
-    return quoted_sentence_texts(paragraph, spans) if len(spans) > 1 else [paragraph]
+    # split_sentences and quoted_sentence_texts without their Spans, and without the quote sweep when the
+    # paragraph holds no quotation mark: the fast tier does this for every paragraph it scores.
+    lo, hi = _SKIP_WS.match(paragraph).end(), len(paragraph.rstrip(WHITESPACE))
+    bounds = list(_sentence_bounds(paragraph, lo, hi)) if lo < hi else []
+    if len(bounds) < 2:
+        return [paragraph]
+    if _QUOTE_MARK.search(paragraph) is None:
+        return [paragraph[s:e] for s, e in bounds]
+    return [text or paragraph[s:e] for (s, e), text in zip(bounds, _quoted_texts(paragraph, bounds))]
 
 
 def _quoted_texts(paragraph: str, bounds: Iterable[tuple[int, int]]) -> Iterator[str | None]:

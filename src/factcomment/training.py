@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from factcomment import paragraphs
 from factcomment.errors import TrainingDataError, UsageError
 from factcomment.evaluation import Evaluation, score
 from factcomment.labelled import read_labelled
@@ -105,7 +106,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         return trainer([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds, background=frequencies)
 
     def held_scores(result, texts: list[str]) -> list[float]:
-        return Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)).p_comment(texts)
+        return paragraphs.p_comment(Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)), texts)
 
     result, units, evaluation = _fit_with_heldout(fit, held_scores, units, held, refit_with_heldout)
     card = {"name": "factcomment", "created": dt.date.today().isoformat(), "labels": list(LABELS),
