@@ -176,6 +176,11 @@ def _sentence_bounds(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
             continue
         if m.group(1) == "." and not m.group(2):
             p = m.start()
+            if p - 6 >= lo and text[p - 6:p].isalpha():
+                # A word of six letters or more ends here: no title, initial, month or dotted token is one.
+                yield start, m.end(2)
+                start = after
+                continue
             last = _LAST_WORD.search(text, max(lo, p - 40), p) if p > lo else None
             word = last.group().lstrip(_OPEN) if last else ""
             low = word.lower()
