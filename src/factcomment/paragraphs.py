@@ -41,14 +41,15 @@ def _sentences(text: str) -> list[str]:
 
 def decisions(scorer: Any, texts: list[str]) -> list[float]:
     """Each text's decision value: the mean of its sentences' (``scorer.decision_function``)."""
-    groups = [_sentences(text) for text in texts]
-    if all(len(group) == 1 for group in groups):  # sentence_texts gives a one-sentence text back untouched
+    groups = [sentence_texts(text) if len(text) <= LONGEST else [text] for text in texts]
+    sizes = list(map(len, groups))
+    if max(sizes, default=1) == 1:  # sentence_texts gives a one-sentence text back untouched
         return scorer.decision_function(texts)
     scores = scorer.decision_function([sentence for group in groups for sentence in group])
     out, at = [], 0
-    for group in groups:
-        out.append(math.fsum(scores[at:at + len(group)]) / len(group))
-        at += len(group)
+    for n in sizes:
+        out.append(scores[at] if n == 1 else math.fsum(scores[at:at + n]) / n)  # fsum([x]) / 1 is x
+        at += n
     return out
 
 
