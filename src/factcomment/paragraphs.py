@@ -41,7 +41,7 @@ def _sentences(text: str) -> list[str]:
 
 def decisions(scorer: Any, texts: list[str]) -> list[float]:
     """Each text's decision value: the mean of its sentences' (``scorer.decision_function``)."""
-    groups = [sentence_texts(text) if len(text) <= LONGEST else [text] for text in texts]
+    groups = [_sentences(text) for text in texts]
     sizes = list(map(len, groups))
     if max(sizes, default=1) == 1:  # sentence_texts gives a one-sentence text back untouched
         return scorer.decision_function(texts)

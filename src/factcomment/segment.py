@@ -174,23 +174,24 @@ def _sentence_bounds(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
         following = text[after]
         if following.islower():  # '"Is it true?" she asked.', 'e.g. the', 'etc. and'
             continue
-        if m.group(1) == "." and not m.group(2):
-            p = m.start()
-            if p - 6 >= lo and text[p - 6:p].isalpha():
-                # A word of six letters or more ends here: no title, initial, month or dotted token is one.
-                yield start, m.end(2)
-                start = after
-                continue
-            last = _LAST_WORD.search(text, max(lo, p - 40), p) if p > lo else None
-            word = last.group().lstrip(_OPEN) if last else ""
-            low = word.lower()
-            if (low in _ABBREV or (len(word) == 1 and word.isupper() and word != "I")
-                    or (low in _BEFORE_NUMBER and following.isdigit())
-                    or (low not in ("a.m", "p.m") and _DOTTED.fullmatch(word))):
-                continue
+        if m.group(1) == "." and not m.group(2) and _abbreviation_before(text, lo, m.start(), following):
+            continue
         yield start, m.end(2)
         start = after
     yield start, hi
+
+
+def _abbreviation_before(text: str, lo: int, p: int, following: str) -> bool:
+    """Whether the full stop at ``p`` ends a title or abbreviation, an initial, a dotted token, or a month or
+    "No." before a number (``following`` is the character after the whitespace), rather than a sentence."""
+    if p - 6 >= lo and text[p - 6:p].isalpha():  # a word of six letters or more: none of those is that long
+        return False
+    last = _LAST_WORD.search(text, max(lo, p - 40), p) if p > lo else None
+    word = last.group().lstrip(_OPEN) if last else ""
+    low = word.lower()
+    return bool(low in _ABBREV or (len(word) == 1 and word.isupper() and word != "I")
+                or (low in _BEFORE_NUMBER and following.isdigit())
+                or (low not in ("a.m", "p.m") and _DOTTED.fullmatch(word)))
 
 
 def split_paragraphs(text: str, *, marker: str | re.Pattern | None = DEFAULT_MARKER,
