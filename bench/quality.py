@@ -236,6 +236,7 @@ def teacher_lexicon_here(data: Data, say):
 
 
 def fast_figures(data: Data, frequencies, lexicon, *, timed: bool = True) -> dict:
+    from factcomment import paragraphs
     from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
@@ -244,7 +245,7 @@ def fast_figures(data: Data, frequencies, lexicon, *, timed: bool = True) -> dic
     seconds = time.perf_counter() - began
     compiled = compile_scorer(result.pipeline, result.threshold)
     scorer = Scorer.from_dict(compiled)
-    score = paragraph_scores(scorer)
+    score = functools.partial(paragraphs.p_comment, scorer)  # a paragraph by its sentences, as Model.p_comment
     out = figures(data, None, result.threshold, score(data.x_test), score(data.seed_x),
                   cv_macro=result.cv_metrics["macro_f1"])
     out["cv_auc"] = result.cv_metrics.get("auc")
@@ -254,14 +255,6 @@ def fast_figures(data: Data, frequencies, lexicon, *, timed: bool = True) -> dic
         out["sentences_per_second"] = throughput(score, speed_texts(data))
         out["cold_start_seconds"] = cold_start("fast")
     return out
-
-
-def paragraph_scores(scorer):
-    """``p_comment`` of a fast scorer as factcomment.inference.Model gives it: a paragraph's from the mean of its
-    sentences' decision values (factcomment.paragraphs)."""
-    from factcomment import paragraphs
-
-    return lambda texts: paragraphs.p_comment(scorer, texts)
 
 
 def encoder_fit(data: Data, say):
@@ -324,6 +317,7 @@ def distil(data: Data, sizes: list[int], say, mode: str = "lexicon") -> dict:
     from factcomment.distil import (Distillation, read_transfer, teacher_lexicon, teacher_log_odds, teacher_scores,
                                     train_distilled)
     from factcomment.inference import load_model
+    from factcomment import paragraphs
     from factcomment.model import train
     from factcomment.scorer import Scorer, compile_scorer
 
@@ -356,7 +350,7 @@ def distil(data: Data, sizes: list[int], say, mode: str = "lexicon") -> dict:
                                      min_df=settings.min_df if n else 1)
         seconds = time.perf_counter() - began
         compiled = compile_scorer(result.pipeline, result.threshold)
-        score = paragraph_scores(Scorer.from_dict(compiled))
+        score = functools.partial(paragraphs.p_comment, Scorer.from_dict(compiled))
         out = figures(data, None, result.threshold, score(data.x_test), score(data.seed_x),
                       cv_macro=result.cv_metrics["macro_f1"])
         out.update(train_seconds=seconds, model_bytes=len(json.dumps(compiled, separators=(",", ":")).encode()),

@@ -61,9 +61,7 @@ def p_comment(scorer: Any, texts: list[str]) -> list[float]:
 def explain(scorer: Any, text: str, k: int) -> tuple[list[tuple[str, float]], list[tuple[str, float]], float, float]:
     """``scorer.explain(text, k)`` for a paragraph: each feature's contribution is its mean over the sentences
     (0 where a sentence lacks it), so that they and the intercept sum to the paragraph's decision value."""
-    group = _sentences(text)
-    if len(group) == 1:
-        return scorer.explain(group[0], k)
+    group = _sentences(text)  # one sentence: its own contributions, as fsum([c]) / 1 is c
     parts: dict[str, list[float]] = {}
     for sentence in group:
         for feature, contribution in scorer.contributions(sentence):
