@@ -59,7 +59,6 @@ _ABBREV = frozenset("mr mrs ms mx dr prof sir st mt rev gen col capt lt sgt det 
                     "vs v cf".split())
 _BEFORE_NUMBER = frozenset("no nos vol pp p art fig jan feb mar apr jun jul aug sep sept oct nov dec".split())
 _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # U.K, e.g, J.K: the final stop is part of the token
-_LAST_WORD = re.compile(r"\S+\Z")  # searched up to a stop: the word the stop ends (none after whitespace)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +185,10 @@ def _abbreviation_before(text: str, lo: int, p: int, following: str) -> bool:
     "No." before a number (``following`` is the character after the whitespace), rather than a sentence."""
     if p - 6 >= lo and text[p - 6:p].isalpha():  # a word of six letters or more: none of those is that long
         return False
-    last = _LAST_WORD.search(text, max(lo, p - 40), p) if p > lo else None
-    word = last.group().lstrip(_OPEN) if last else ""
+    before = text[p - 1] if p > lo else " "
+    if not (before.isalpha() or before.isupper()):  # each case below ends in a letter ("Ⅰ" is upper, not alpha)
+        return False
+    word = text[max(lo, p - 40):p].rsplit(None, 1)[-1].lstrip(_OPEN)  # the word the stop ends
     low = word.lower()
     return bool(low in _ABBREV or (len(word) == 1 and word.isupper() and word != "I")
                 or (low in _BEFORE_NUMBER and following.isdigit())
