@@ -43,6 +43,16 @@ def test_jsonl_rows_keep_id_with_its_json_type_and_line(write):
                                                        ('[1, "a"]', 5, "4.")]
 
 
+@pytest.mark.parametrize("ident, shown", [("NaN", "nan"), ("-Infinity", "-inf"), ("1e400", "inf")])
+def test_jsonl_id_that_is_no_finite_number_is_a_bad_row(write, ident, shown):
+    # Written back, such an id would be NaN or Infinity: a line JSON readers refuse.
+    path = write("r.jsonl", f'{{"id": {ident}, "text": "One."}}\n{{"id": 1e300, "text": "Two."}}\n')
+    units, tally = read([path], skip_bad_rows=True)
+    assert [(u.id, u.text) for u in units] == [(1e300, "Two.")]
+    assert [str(e) for e in tally.errors] == [
+        f"{path}:1: id {shown} is not a finite number, which JSON cannot carry; write the id as a string"]
+
+
 def test_jsonl_bad_line_fails_the_file_naming_the_line(write):
     path = write("r.jsonl", '{"text": "One."}\n{"text": oops}\n{"text": "Three."}\n')
     units, tally = read([path])

@@ -14,6 +14,7 @@ import csv
 import dataclasses
 import io
 import json
+import math
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -606,6 +607,11 @@ def _unit_from_row(name: str, number: int, row: dict, options: InputOptions) -> 
         label = map_label(label, options.label_map, f"{name}:{number}")
     if ident is not None and not isinstance(ident, (str, int, float)):
         ident = json.dumps(ident, ensure_ascii=False)  # an object or list as an id: kept as its JSON text
+    if isinstance(ident, float) and not math.isfinite(ident):
+        # Python's json reads NaN and Infinity (not JSON) and 1e400 (JSON, beyond a float) as such floats, and
+        # would write them back as NaN or Infinity: output lines that JSON readers refuse.
+        raise InputError(f"{name}:{number}: id {ident} is not a finite number, which JSON cannot carry; "
+                         "write the id as a string")
     return Unit(file=name, text=text, id=ident, line=number, label=None if label is None else str(label),
                 reviewed=row.get("reviewed") is True)
 
