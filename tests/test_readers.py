@@ -126,6 +126,16 @@ def test_label_map_rejects_unknown_labels(write):
     assert "unknown label 'MAYBE'" in str(tally.errors[0]) and f"{path}:3" in str(tally.errors[0])
 
 
+@pytest.mark.parametrize("suffix, content", [("csv", "id,text\n1,Fine.\n"), ("jsonl", '{"id": 1, "text": "Fine."}\n')])
+def test_labelled_reading_needs_a_label_column(write, suffix, content):
+    # It was each row's "unknown label None (known: ...)", which hid what was missing.
+    path = write(f"r.{suffix}", content)
+    units, tally = read([path], label_map={"obj": "report"}, skip_bad_rows=True)
+    assert units == []
+    assert [str(e) for e in tally.errors] == [
+        f"{path}:1: no label column 'label' or 'kind' (columns: id, text); pass --label-column"]
+
+
 @pytest.mark.parametrize("content, message", [
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data (NUL byte at byte 8)"),
     (b"caf\xc3\xa9 ok, then \xff bad", "not valid utf-8 at byte 15"),

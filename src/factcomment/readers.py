@@ -499,7 +499,8 @@ def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems
     columns = dict.fromkeys(header, "")
     _column(columns, options.text_column, TEXT_COLUMNS, name, 1, "text")
     _column(columns, options.id_column, ID_COLUMNS, name, 1, "id", required=False)
-    _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label", required=False)
+    # Labelled reading (train, evaluate) needs the label column as much as the text column.
+    _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label", required=options.label_map is not None)
     while True:
         number = lines.count + 1  # the physical line the record starts on
         try:
@@ -600,7 +601,8 @@ def _unit_from_row(name: str, number: int, row: dict, options: InputOptions) -> 
     if not isinstance(text, str):
         raise InputError(f"{name}:{number}: column {text_key!r} is {type(text).__name__}, not text")
     id_key = _column(row, options.id_column, ID_COLUMNS, name, number, "id", required=False)
-    label_key = _column(row, options.label_column, LABEL_COLUMNS, name, number, "label", required=False)
+    label_key = _column(row, options.label_column, LABEL_COLUMNS, name, number, "label",
+                        required=options.label_map is not None)
     ident = row.get(id_key) if id_key else None
     label = row.get(label_key) if label_key else None
     if options.label_map is not None:
