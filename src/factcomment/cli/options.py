@@ -33,7 +33,7 @@ LabelMap = Annotated[Optional[list[str]], typer.Option(
 SkipBad = Annotated[bool, typer.Option("--skip-bad-rows", help="Report and skip malformed rows instead of failing the file.")]
 Marker = Annotated[str, typer.Option("--marker", help="Regular expression that starts an aside paragraph.")]
 Literal = Annotated[bool, typer.Option("--literal-marker", help="Treat --marker as plain text, not a regex.")]
-ModelPath = Annotated[Optional[str], typer.Option("--model", "-m", help="Model directory (default: the shipped model).")]
+ModelPath = Annotated[Optional[str], typer.Option("--model", "-m", help="fast (the shipped model, the default), accurate, or a model directory.")]
 AllowMismatch = Annotated[bool, typer.Option(
     "--allow-version-mismatch", help="Load a model saved with other library versions (only if you trust it).")]
 Threshold = Annotated[Optional[float], typer.Option(
