@@ -136,6 +136,21 @@ def test_labelled_reading_needs_a_label_column(write, suffix, content):
         f"{path}:1: no label column 'label' or 'kind' (columns: id, text); pass --label-column"]
 
 
+def test_a_column_named_twice_in_the_header_fails_the_file_when_it_is_read(write):
+    # csv rows map a name to its last value: "A" was dropped without a word.
+    path = write("r.csv", "text,text\nA,B\n")
+    units, tally = read([path], skip_bad_rows=True)
+    assert units == []
+    assert [str(e) for e in tally.errors] == [f"{path}:1: column 'text' appears 2 times in the header; "
+                                              "rename all but one"]
+    labels = write("l.tsv", "text\tlabel\tlabel\nA\tOBJ\tSUBJ\n")
+    units, tally = read([labels])  # classify reads no label: the doubled one does not matter
+    assert [u.text for u in units] == ["A"] and not tally.errors
+    units, tally = read([labels], label_map={"obj": "report", "subj": "comment"})
+    assert units == [] and [str(e) for e in tally.errors] == [
+        f"{labels}:1: column 'label' appears 2 times in the header; rename all but one"]
+
+
 @pytest.mark.parametrize("content, message", [
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data (NUL byte at byte 8)"),
     (b"caf\xc3\xa9 ok, then \xff bad", "not valid utf-8 at byte 15"),

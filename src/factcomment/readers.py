@@ -497,10 +497,16 @@ def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems
         return
     # A missing column is the file's fault, not a row's: fail the file even with --skip-bad-rows.
     columns = dict.fromkeys(header, "")
-    _column(columns, options.text_column, TEXT_COLUMNS, name, 1, "text")
-    _column(columns, options.id_column, ID_COLUMNS, name, 1, "id", required=False)
-    # Labelled reading (train, evaluate) needs the label column as much as the text column.
-    _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label", required=options.label_map is not None)
+    used = [_column(columns, options.text_column, TEXT_COLUMNS, name, 1, "text"),
+            _column(columns, options.id_column, ID_COLUMNS, name, 1, "id", required=False),
+            # Labelled reading (train, evaluate) needs the label column as much as the text column.
+            _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label",
+                    required=options.label_map is not None)]
+    for column in used[:3 if options.label_map is not None else 2]:  # the label matters only when labels do
+        # A row maps each name to one value: of a name in the header twice, the last would win unsaid.
+        if column is not None and header.count(column) > 1:
+            raise InputError(f"{name}:1: column {column!r} appears {header.count(column)} times in the header; "
+                             "rename all but one")
     while True:
         number = lines.count + 1  # the physical line the record starts on
         try:
