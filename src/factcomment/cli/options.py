@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from factcomment.errors import UsageError
+from factcomment.segment import DEFAULT_MARKER
 
 Paths = Annotated[list[str], typer.Argument(help="Files, directories (searched recursively) or - for stdin.",
                                             show_default=False)]
@@ -50,6 +51,10 @@ def check_marker(marker: str, literal: bool) -> None:
     """
     if not marker.strip():
         raise UsageError("--marker must not be empty; give the text that starts an aside, e.g. --marker 'Note:'")
+    if literal and marker == DEFAULT_MARKER:
+        raise UsageError(f"--literal-marker applies to a --marker you give; the default, {DEFAULT_MARKER}, is a "
+                         "regular expression: add --marker with the marker's text (e.g. --marker \"Editor's note:\") or drop "
+                         "--literal-marker")
     if not literal:
         try:
             re.compile(marker)
