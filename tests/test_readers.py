@@ -401,6 +401,24 @@ def test_blocks_frame_json_lines_raw_and_read_other_inputs_as_units(write):
     assert tally.files == 2 and tally.units == 2  # raw lines are counted where they are parsed
 
 
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
+def test_json_lines_from_a_pipe_named_as_a_path_are_read_once(write):
+    # `classify <(cmd) --input-format jsonl`: the raw-lines path opened the input twice (a peek for a BOM,
+    # then the reading), and a pipe gave its rows to the peek: no output, only "no text in this input".
+    from factcomment.readers import iter_blocks
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b'{"text": "One."}\n{"text": "Two."}\n')
+    os.close(write_end)
+    try:
+        tally = Tally()
+        blocks = list(iter_blocks([f"/dev/fd/{read_end}"], InputOptions(input_format="jsonl"), tally, 10))
+    finally:
+        os.close(read_end)
+    assert [[u.text for u in block] for block in blocks] == [["One.", "Two."]]
+    assert tally.errors == [] and tally.warnings == []
+
+
 def test_parsed_lines_report_typed_errors_that_survive_a_trip_to_another_process(write):
     import pickle
 

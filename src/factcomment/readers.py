@@ -16,6 +16,7 @@ import io
 import json
 import math
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -220,7 +221,10 @@ def iter_blocks(paths: Iterable[str], options: InputOptions, problems: Tally,
     a bad row stopped (see :meth:`Tally.stopped`) is read no further.
     """
     for name in expand_paths(paths, options.pattern, problems):
-        if name != "-" and format_of(name, None, options.input_format) == "jsonl" and not is_wide_file(name, options):
+        # Only a regular file can be opened twice (is_wide_file peeks at its start): a pipe named as a path
+        # (<(cmd), /dev/stdin, a FIFO) would give its first bytes to the peek and nothing to the reading.
+        if (name != "-" and format_of(name, None, options.input_format) == "jsonl" and _is_regular(name)
+                and not is_wide_file(name, options)):
             yield from _line_blocks(name, problems, size)
             continue
         units = _read_input(name, options, problems)
@@ -383,6 +387,13 @@ def _wide_encoding(stream: BinaryIO, options: InputOptions) -> str | None:
     """UTF-16 or UTF-32 (by BOM, or by --encoding): text that cannot be cut into lines at the byte b"\\n"."""
     encoding = bom_encoding(stream.peek(4)[:4] if hasattr(stream, "peek") else b"") or options.encoding
     return encoding if _wide(encoding) else None
+
+
+def _is_regular(name: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(name).st_mode)
+    except OSError:  # reported when the input is read
+        return False
 
 
 def is_wide_file(name: str, options: InputOptions) -> bool:
