@@ -90,6 +90,10 @@ def test_a_model_that_is_not_there_or_not_a_name_is_refused_by_name(tmp_path, mo
             load_model(wrong)
 
 
+def test_a_model_shows_its_path_not_its_whole_card(tiny_model):
+    assert repr(tiny_model) == f"Model(path={tiny_model.path!r}, allow_version_mismatch=False)"
+
+
 def test_shipped_model_loads_and_is_small(shipped_model):
     assert (shipped_model.path / MODEL_FILE).stat().st_size < 5 * 1024 * 1024
     assert shipped_model.card["training_data"]

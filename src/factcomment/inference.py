@@ -33,7 +33,7 @@ class Model:
     """
 
     path: Path
-    card: dict[str, Any]
+    card: dict[str, Any] = field(repr=False)  # kilobytes of JSON: shown, it buried the path in a REPL or a log
     scorer: Any = field(repr=False)
     allow_version_mismatch: bool = False
 
