@@ -25,6 +25,11 @@ def test_card_without_heldout_has_no_heldout_section():
     assert "`p_comment >= 0.4321`" in text
 
 
+def test_card_claims_no_licence_or_source_for_a_file_it_does_not_know():
+    # It said "project data | factcomment seeds" of any file, a user's own data included.
+    assert "| train.jsonl | 20 | comment 8, report 12 | `abababababababab…` | not recorded | - |" in render_card(CARD)
+
+
 def test_card_says_how_the_threshold_was_chosen():
     assert "(the threshold that maximised cross-validated macro-F1)." in render_card(CARD)
     repeated = render_card({**CARD, "settings": {"C": 10, "threshold_repeats": 5}})

@@ -75,7 +75,12 @@ def test_missing_model_is_exit_2(tmp_path, write):
     path = write("a.txt", "Fine.")
     result = run("classify", path, "--model", tmp_path / "nope")
     assert result.exit_code == 2
-    assert result.stderr == (f"factcomment: error: {tmp_path / 'nope'}: no card.json; not a factcomment model "
+    assert result.stderr == (f"factcomment: error: {tmp_path / 'nope'}: no such model; pass fast, accurate or a "
+                             "model directory (see factcomment train)\n")
+    (tmp_path / "empty").mkdir()
+    result = run("classify", path, "--model", tmp_path / "empty")
+    assert result.exit_code == 2
+    assert result.stderr == (f"factcomment: error: {tmp_path / 'empty'}: no card.json; not a factcomment model "
                              "directory (see factcomment train)\n")
 
 

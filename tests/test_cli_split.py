@@ -53,6 +53,16 @@ def test_split_custom_literal_marker(write):
     assert kinds == ["report", "comment"]
 
 
+def test_literal_marker_without_a_marker_is_a_usage_error(write):
+    # It read the default regex comment\s*: as plain text, found no aside, and exited 0.
+    path = write("n.txt", "Report.\nComment: ours.\n")
+    result = run("split", path, "--literal-marker")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("factcomment: error: --literal-marker applies to a --marker you give; the default, "
+                             "comment\\s*:, is a regular expression: add --marker with the marker's text (e.g. "
+                             "--marker \"Editor's note:\") or drop --literal-marker\n")
+
+
 def test_mixed_good_and_bad_inputs_exit_1_with_good_output(write, tmp_path):
     good = write("d/good.txt", "Fine.")
     bad = write("d/bad.txt", b"\x00\x01binary")

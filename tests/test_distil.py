@@ -6,7 +6,7 @@ import json
 import pytest
 
 from conftest import TINY_COMMENT, TINY_REPORT
-from factcomment import UsageError
+from factcomment import InputError, UsageError
 from factcomment.distil import (LEXICON_ALPHAS, balanced_weights, lexicon_alpha, read_transfer, teacher_lexicon,
                                 teacher_log_odds, teacher_scores, train_distilled, transfer_rows)
 from factcomment.scorer import unpack_doubles
@@ -18,6 +18,21 @@ TRANSFER = ["The mayor opened the new bridge on Sunday.", "Honestly, this is a s
 def test_read_transfer_strips_drops_blanks_repeats_and_gold(write):
     path = write("t.txt", "  A first sentence.  \n\nA first sentence.\nGold text.\nAnother one.\n")
     assert read_transfer([path], exclude=["Gold text."]) == ["A first sentence.", "Another one."]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"Fine.\n" * 2000 + b"caf\xe9\n", "not valid utf-8 at byte 12003"),  # past a text stream's first chunk
+    (b"Fine.\nbin\0ary\n", "binary data (NUL byte at byte 9)"),
+])
+def test_read_transfer_names_a_bad_byte_by_its_place_in_the_file(write, content, message):
+    path = write("t.txt", content)
+    with pytest.raises(InputError) as raised:
+        read_transfer([path])
+    assert str(raised.value) == f"{path}: {message}; unlabelled sentences are UTF-8 text, one sentence per line"
+
+
+def test_read_transfer_ends_lines_at_cr_too(write):
+    assert read_transfer([write("t.txt", b"One.\rTwo.\r\nThree.\n")]) == ["One.", "Two.", "Three."]
 
 
 def test_transfer_rows_soft_and_hard():

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from factcomment.errors import ModelError
+from factcomment.errors import ModelError, UsageError
 from factcomment.inference import load_model
 from factcomment.persist import CARD_FILE, MODEL_FILE, SCORER_FILE
 
@@ -79,6 +79,19 @@ def test_broken_model_directories_have_clear_errors(model_copy, damage, message)
     damage(model_copy)
     with pytest.raises(ModelError, match=message):
         load_model(model_copy)
+
+
+def test_a_model_that_is_not_there_or_not_a_name_is_refused_by_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ModelError, match=r"^FAST: no such model; pass fast, accurate or a model directory"):
+        load_model("FAST")  # tier names are exact; this is a path, and there is none
+    for wrong in (123, ""):  # was Python's TypeError, and "" read the working directory
+        with pytest.raises(UsageError, match=f"^model must be 'fast', 'accurate' or a model directory, not {wrong!r}$"):
+            load_model(wrong)
+
+
+def test_a_model_shows_its_path_not_its_whole_card(tiny_model):
+    assert repr(tiny_model) == f"Model(path={tiny_model.path!r}, allow_version_mismatch=False)"
 
 
 def test_shipped_model_loads_and_is_small(shipped_model):

@@ -43,6 +43,16 @@ def test_jsonl_rows_keep_id_with_its_json_type_and_line(write):
                                                        ('[1, "a"]', 5, "4.")]
 
 
+@pytest.mark.parametrize("ident, shown", [("NaN", "nan"), ("-Infinity", "-inf"), ("1e400", "inf")])
+def test_jsonl_id_that_is_no_finite_number_is_a_bad_row(write, ident, shown):
+    # Written back, such an id would be NaN or Infinity: a line JSON readers refuse.
+    path = write("r.jsonl", f'{{"id": {ident}, "text": "One."}}\n{{"id": 1e300, "text": "Two."}}\n')
+    units, tally = read([path], skip_bad_rows=True)
+    assert [(u.id, u.text) for u in units] == [(1e300, "Two.")]
+    assert [str(e) for e in tally.errors] == [
+        f"{path}:1: id {shown} is not a finite number, which JSON cannot carry; write the id as a string"]
+
+
 def test_jsonl_bad_line_fails_the_file_naming_the_line(write):
     path = write("r.jsonl", '{"text": "One."}\n{"text": oops}\n{"text": "Three."}\n')
     units, tally = read([path])
@@ -114,6 +124,31 @@ def test_label_map_rejects_unknown_labels(write):
     units, tally = read([path], label_map={"obj": "report"})
     assert [u.label for u in units] == ["report"]
     assert "unknown label 'MAYBE'" in str(tally.errors[0]) and f"{path}:3" in str(tally.errors[0])
+
+
+@pytest.mark.parametrize("suffix, content", [("csv", "id,text\n1,Fine.\n"), ("jsonl", '{"id": 1, "text": "Fine."}\n')])
+def test_labelled_reading_needs_a_label_column(write, suffix, content):
+    # It was each row's "unknown label None (known: ...)", which hid what was missing.
+    path = write(f"r.{suffix}", content)
+    units, tally = read([path], label_map={"obj": "report"}, skip_bad_rows=True)
+    assert units == []
+    assert [str(e) for e in tally.errors] == [
+        f"{path}:1: no label column 'label' or 'kind' (columns: id, text); pass --label-column"]
+
+
+def test_a_column_named_twice_in_the_header_fails_the_file_when_it_is_read(write):
+    # csv rows map a name to its last value: "A" was dropped without a word.
+    path = write("r.csv", "text,text\nA,B\n")
+    units, tally = read([path], skip_bad_rows=True)
+    assert units == []
+    assert [str(e) for e in tally.errors] == [f"{path}:1: column 'text' appears 2 times in the header; "
+                                              "rename all but one"]
+    labels = write("l.tsv", "text\tlabel\tlabel\nA\tOBJ\tSUBJ\n")
+    units, tally = read([labels])  # classify reads no label: the doubled one does not matter
+    assert [u.text for u in units] == ["A"] and not tally.errors
+    units, tally = read([labels], label_map={"obj": "report", "subj": "comment"})
+    assert units == [] and [str(e) for e in tally.errors] == [
+        f"{labels}:1: column 'label' appears 2 times in the header; rename all but one"]
 
 
 @pytest.mark.parametrize("content, message", [
@@ -364,6 +399,24 @@ def test_blocks_frame_json_lines_raw_and_read_other_inputs_as_units(write):
         (1, 0, 2, False), (3, 38, 2, False), (5, 76, 1, True)]
     assert [[u.text for u in b] for b in blocks[3:]] == [["One.", "Two."]]
     assert tally.files == 2 and tally.units == 2  # raw lines are counted where they are parsed
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
+def test_json_lines_from_a_pipe_named_as_a_path_are_read_once(write):
+    # `classify <(cmd) --input-format jsonl`: the raw-lines path opened the input twice (a peek for a BOM,
+    # then the reading), and a pipe gave its rows to the peek: no output, only "no text in this input".
+    from factcomment.readers import iter_blocks
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b'{"text": "One."}\n{"text": "Two."}\n')
+    os.close(write_end)
+    try:
+        tally = Tally()
+        blocks = list(iter_blocks([f"/dev/fd/{read_end}"], InputOptions(input_format="jsonl"), tally, 10))
+    finally:
+        os.close(read_end)
+    assert [[u.text for u in block] for block in blocks] == [["One.", "Two."]]
+    assert tally.errors == [] and tally.warnings == []
 
 
 def test_parsed_lines_report_typed_errors_that_survive_a_trip_to_another_process(write):

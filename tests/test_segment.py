@@ -214,6 +214,8 @@ def test_sentence_unit_puts_marker_on_first_sentence_only():
     ({"marker": ""}, r"marker=None"),
     ({"marker": 3}, r"compiled regular expression or None, not int"),
     ({"marker": re.compile("x"), "literal": True}, r"plain string"),
+    # The default is a regular expression; read literally it matched nothing and every aside was lost.
+    ({"literal": True}, r"^literal=True applies to a marker you give; the default, comment\\s\*:, is a regular "),
 ])
 def test_usage_errors_are_raised_eagerly(kw, message):
     with pytest.raises(UsageError, match=message):

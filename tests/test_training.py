@@ -50,3 +50,21 @@ def test_a_background_corpus_is_refused_for_the_accurate_tier_and_when_missing(t
     assert (missing.exit_code, missing.stdout) == (2, "")
     assert missing.stderr == f"factcomment: error: {tmp_path / 'nope.txt'}: no such file; check the path\n"
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_a_piped_training_file_gets_no_hash_of_nothing_on_the_card(write):
+    # `train <(cmd)`: the pipe is read to its end for training, and hashing it after gave SHA-256 of b"".
+    import os
+
+    from factcomment.readers import InputOptions
+    from factcomment.training import describe_files
+
+    read_end, write_end = os.pipe()
+    with open(_data(write), "rb") as data:
+        os.write(write_end, data.read())
+    os.close(write_end)
+    try:
+        described = describe_files([f"/dev/fd/{read_end}"], InputOptions(input_format="jsonl"))
+    finally:
+        os.close(read_end)
+    assert described == [{"file": str(read_end), "rows": 12, "labels": {"comment": 6, "report": 6}}]

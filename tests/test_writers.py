@@ -54,6 +54,15 @@ def test_table_is_aligned_and_folds_whitespace():
     assert lines[2].split() == ["a.txt", "0", "0.250", "Tab", "here"]
 
 
+def test_table_aligns_and_cuts_by_terminal_columns_not_characters():
+    # A wide (CJK) character takes two columns and a combining accent none: counted as one each, the columns
+    # after them were shifted, and a cut text overran its column.
+    columns, widths = ("file", "paragraph", "text"), [10, 9, 9]
+    assert [writers._table_line(cells, widths, columns) for cells in (
+        ["日本.txt", "0", "中文" * 30], ["cafe\u0301.txt", "1", "ok"], ["长长长长长长.txt", "2", "ok"])] == [
+        "日本.txt    0          中文中文…", "cafe\u0301.txt    1          ok", "…长长.txt   2          ok"]
+
+
 def test_table_shows_control_characters_escaped():
     # A terminal obeys them: ESC [ 2 J would clear the screen, and a cut escape sequence garbles what follows.
     rows = [{"file": "a\x1b.txt", "paragraph": 0, "text": "Red \x1b[31mtext\x1b[0m, bell\x07 del\x7f csi\x9b."}]

@@ -34,8 +34,10 @@ def render_card(card: dict[str, Any]) -> str:
     ]
     for entry in card.get("training_data", []):
         labels = ", ".join(f"{k} {v}" for k, v in entry.get("labels", {}).items())
+        # Only corpora known by their hash (training.KNOWN_CORPORA) carry a licence and a source; of any other
+        # file (the user's own data, say) the card knows nothing and claims nothing.
         lines.append(f"| {entry['file']} | {entry['rows']} | {labels} | `{entry.get('sha256', '-')[:16]}…` | "
-                     f"{entry.get('licence', 'project data')} | {entry.get('attribution', 'factcomment seeds')} |")
+                     f"{entry.get('licence', 'not recorded')} | {entry.get('attribution', '-')} |")
     credited = {e["attribution"]: e for e in card.get("training_data", []) if "attribution" in e}
     for attribution, entry in credited.items():
         lines += ["", f"Contains data from *{attribution}*, licensed {entry['licence']}; obtain it from "

@@ -73,17 +73,27 @@ def read_transfer(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[
     sentences = []
     for path in paths:
         try:
-            with open(path, encoding="utf-8") as stream:
-                for line in stream:
-                    text = line.strip()
-                    if text and text not in seen:
-                        seen.add(text)
-                        sentences.append(text)
+            with open(path, "rb") as stream:
+                # Bytes a line at a time, so that a bad byte is named by its place in the file (a text stream's
+                # UnicodeDecodeError counts from the start of its 8 KiB chunk) and a NUL is seen at all.
+                offset = 0
+                for raw in stream:
+                    if (nul := raw.find(b"\0")) >= 0:
+                        raise InputError(f"{path}: binary data (NUL byte at byte {offset + nul}); unlabelled "
+                                         "sentences are UTF-8 text, one sentence per line", file=str(path))
+                    try:
+                        line = raw.decode("utf-8")
+                    except UnicodeDecodeError as error:
+                        raise InputError(f"{path}: not valid utf-8 at byte {offset + error.start}; unlabelled "
+                                         "sentences are UTF-8 text, one sentence per line", file=str(path)) from None
+                    offset += len(raw)
+                    for piece in line.split("\r"):  # a lone CR ends a line too, as in a text stream
+                        text = piece.strip()
+                        if text and text not in seen:
+                            seen.add(text)
+                            sentences.append(text)
         except FileNotFoundError:
             raise InputError(f"{path}: no such file; check the path", file=str(path)) from None
-        except UnicodeDecodeError as error:
-            raise InputError(f"{path}: not valid utf-8 at byte {error.start}; unlabelled sentences are UTF-8 text, "
-                             "one sentence per line", file=str(path)) from None
         except OSError as error:  # a directory, no permission
             raise unreadable(str(path), error) from None
     return sentences

@@ -33,7 +33,7 @@ class Model:
     """
 
     path: Path
-    card: dict[str, Any]
+    card: dict[str, Any] = field(repr=False)  # kilobytes of JSON: shown, it buried the path in a REPL or a log
     scorer: Any = field(repr=False)
     allow_version_mismatch: bool = False
 
@@ -121,6 +121,8 @@ def _model_files(card: dict[str, Any]) -> list[str]:
 
 def _model_dir(path: str | os.PathLike[str] | None) -> Path:
     # The tier names win over directories of the same name; write ./accurate for such a directory.
+    if path is not None and not isinstance(path, (str, os.PathLike)) or path == "":
+        raise UsageError(f"model must be 'fast', 'accurate' or a model directory, not {path!r}")
     if path is None or path == "fast":
         return default_model_dir()
     if path == "accurate":

@@ -71,6 +71,9 @@ def read_card(directory: Path, handle: int | None = None) -> dict[str, Any]:
     try:
         card = json.loads(_read_at(handle, directory, CARD_FILE).decode("utf-8"))
     except FileNotFoundError:
+        if not os.path.exists(directory):
+            raise ModelError(f"{directory}: no such model; pass fast, accurate or a model directory "
+                             "(see factcomment train)") from None
         raise ModelError(f"{directory}: no {CARD_FILE}; not a factcomment model directory (see factcomment train)") from None
     except (OSError, ValueError) as error:
         raise ModelError(f"{path}: unreadable model card ({error}); retrain or restore the model") from None

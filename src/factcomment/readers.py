@@ -14,7 +14,9 @@ import csv
 import dataclasses
 import io
 import json
+import math
 import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -219,7 +221,10 @@ def iter_blocks(paths: Iterable[str], options: InputOptions, problems: Tally,
     a bad row stopped (see :meth:`Tally.stopped`) is read no further.
     """
     for name in expand_paths(paths, options.pattern, problems):
-        if name != "-" and format_of(name, None, options.input_format) == "jsonl" and not is_wide_file(name, options):
+        # Only a regular file can be opened twice (is_wide_file peeks at its start): a pipe named as a path
+        # (<(cmd), /dev/stdin, a FIFO) would give its first bytes to the peek and nothing to the reading.
+        if (name != "-" and format_of(name, None, options.input_format) == "jsonl" and _is_regular(name)
+                and not is_wide_file(name, options)):
             yield from _line_blocks(name, problems, size)
             continue
         units = _read_input(name, options, problems)
@@ -384,6 +389,13 @@ def _wide_encoding(stream: BinaryIO, options: InputOptions) -> str | None:
     return encoding if _wide(encoding) else None
 
 
+def _is_regular(name: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(name).st_mode)
+    except OSError:  # reported when the input is read
+        return False
+
+
 def is_wide_file(name: str, options: InputOptions) -> bool:
     """Whether the file ``name`` is UTF-16 or UTF-32 text (see :func:`_wide_encoding`); False if unreadable."""
     try:
@@ -496,9 +508,16 @@ def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems
         return
     # A missing column is the file's fault, not a row's: fail the file even with --skip-bad-rows.
     columns = dict.fromkeys(header, "")
-    _column(columns, options.text_column, TEXT_COLUMNS, name, 1, "text")
-    _column(columns, options.id_column, ID_COLUMNS, name, 1, "id", required=False)
-    _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label", required=False)
+    used = [_column(columns, options.text_column, TEXT_COLUMNS, name, 1, "text"),
+            _column(columns, options.id_column, ID_COLUMNS, name, 1, "id", required=False),
+            # Labelled reading (train, evaluate) needs the label column as much as the text column.
+            _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label",
+                    required=options.label_map is not None)]
+    for column in used[:3 if options.label_map is not None else 2]:  # the label matters only when labels do
+        # A row maps each name to one value: of a name in the header twice, the last would win unsaid.
+        if column is not None and header.count(column) > 1:
+            raise InputError(f"{name}:1: column {column!r} appears {header.count(column)} times in the header; "
+                             "rename all but one")
     while True:
         number = lines.count + 1  # the physical line the record starts on
         try:
@@ -599,13 +618,19 @@ def _unit_from_row(name: str, number: int, row: dict, options: InputOptions) -> 
     if not isinstance(text, str):
         raise InputError(f"{name}:{number}: column {text_key!r} is {type(text).__name__}, not text")
     id_key = _column(row, options.id_column, ID_COLUMNS, name, number, "id", required=False)
-    label_key = _column(row, options.label_column, LABEL_COLUMNS, name, number, "label", required=False)
+    label_key = _column(row, options.label_column, LABEL_COLUMNS, name, number, "label",
+                        required=options.label_map is not None)
     ident = row.get(id_key) if id_key else None
     label = row.get(label_key) if label_key else None
     if options.label_map is not None:
         label = map_label(label, options.label_map, f"{name}:{number}")
     if ident is not None and not isinstance(ident, (str, int, float)):
         ident = json.dumps(ident, ensure_ascii=False)  # an object or list as an id: kept as its JSON text
+    if isinstance(ident, float) and not math.isfinite(ident):
+        # Python's json reads NaN and Infinity (not JSON) and 1e400 (JSON, beyond a float) as such floats, and
+        # would write them back as NaN or Infinity: output lines that JSON readers refuse.
+        raise InputError(f"{name}:{number}: id {ident} is not a finite number, which JSON cannot carry; "
+                         "write the id as a string")
     return Unit(file=name, text=text, id=ident, line=number, label=None if label is None else str(label),
                 reviewed=row.get("reviewed") is True)
 

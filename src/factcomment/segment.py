@@ -117,6 +117,10 @@ def _marker_pattern(marker: str | re.Pattern | None, literal: bool) -> re.Patter
                          f"not {type(marker).__name__}")
     if not marker.strip():
         raise UsageError("marker must not be empty; pass marker=None to treat every paragraph as reporting")
+    if literal and marker == DEFAULT_MARKER:
+        # The default is a regular expression: read as plain text it matches nothing, and every aside is lost.
+        raise UsageError(f"literal=True applies to a marker you give; the default, {DEFAULT_MARKER}, is a regular "
+                         "expression: pass the marker's text (e.g. marker=\"Editor's note:\") or drop literal=True")
     return _compile(marker, literal)
 
 

@@ -177,11 +177,15 @@ def _describe(units: list[Unit]) -> list[dict]:
     for unit in units:
         per_file.setdefault(unit.file, Counter())[unit.label] += 1
     return [{"file": Path(file).name, "rows": sum(counts.values()), "labels": dict(sorted(counts.items())),
-             **(_source(file) if file != "-" else {})} for file, counts in per_file.items()]
+             **_source(file)} for file, counts in per_file.items()]
 
 
 def _source(path: str) -> dict:
     """A file's SHA-256, and the name, licence and origin of the corpus it is, if known."""
+    if path == "-" or not Path(path).is_file():
+        # Stdin or a pipe named as a path (<(cmd), a FIFO) was read to its end: hashing it again would give
+        # the hash of nothing.
+        return {}
     digest = sha256_of(Path(path))
     return {"sha256": digest, **KNOWN_CORPORA.get(digest, {})}
 

@@ -19,6 +19,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -371,11 +372,35 @@ def _table_widths(columns: Sequence[str], width: int) -> list[int]:
 def _table_line(cells: Sequence[str], widths: Sequence[int], columns: Sequence[str]) -> str:
     out = []
     for cell, width, column in zip(cells, widths, columns):
-        if len(cell) > width:
+        if _columns_of(cell) > width:
             # A path's end (the file name) says more than its start.
-            cell = "…" + cell[-(width - 1):] if column == "file" else cell[: width - 1] + "…"
-        out.append(cell.ljust(width))
+            cell = "…" + _fit(cell[::-1], width - 1)[::-1] if column == "file" else _fit(cell, width - 1) + "…"
+        out.append(cell + " " * (width - _columns_of(cell)))
     return "  ".join(out).rstrip()
+
+
+def _char_columns(char: str) -> int:
+    """The terminal columns a character takes: two for East Asian wide ones, none for combining marks."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def _columns_of(text: str) -> int:
+    # Counting characters would misalign a table at each Chinese, Japanese or Korean character (or emoji).
+    return len(text) if text.isascii() else sum(map(_char_columns, text))
+
+
+def _fit(text: str, width: int) -> str:
+    """The longest start of ``text`` that fills at most ``width`` terminal columns."""
+    if text.isascii():
+        return text[:width]
+    used = 0
+    for end, char in enumerate(text):
+        used += _char_columns(char)
+        if used > width:
+            return text[:end]
+    return text
 
 
 # A row input keeps its id and line (as in classify), so what split gives can be joined back to its source.

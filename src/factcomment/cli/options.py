@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from factcomment.errors import UsageError
+from factcomment.segment import DEFAULT_MARKER
 
 Paths = Annotated[list[str], typer.Argument(help="Files, directories (searched recursively) or - for stdin.",
                                             show_default=False)]
@@ -33,7 +34,7 @@ LabelMap = Annotated[Optional[list[str]], typer.Option(
 SkipBad = Annotated[bool, typer.Option("--skip-bad-rows", help="Report and skip malformed rows instead of failing the file.")]
 Marker = Annotated[str, typer.Option("--marker", help="Regular expression that starts an aside paragraph.")]
 Literal = Annotated[bool, typer.Option("--literal-marker", help="Treat --marker as plain text, not a regex.")]
-ModelPath = Annotated[Optional[str], typer.Option("--model", "-m", help="Model directory (default: the shipped model).")]
+ModelPath = Annotated[Optional[str], typer.Option("--model", "-m", help="fast (the shipped model, the default), accurate, or a model directory.")]
 AllowMismatch = Annotated[bool, typer.Option(
     "--allow-version-mismatch", help="Load a model saved with other library versions (only if you trust it).")]
 Threshold = Annotated[Optional[float], typer.Option(
@@ -50,6 +51,10 @@ def check_marker(marker: str, literal: bool) -> None:
     """
     if not marker.strip():
         raise UsageError("--marker must not be empty; give the text that starts an aside, e.g. --marker 'Note:'")
+    if literal and marker == DEFAULT_MARKER:
+        raise UsageError(f"--literal-marker applies to a --marker you give; the default, {DEFAULT_MARKER}, is a "
+                         "regular expression: add --marker with the marker's text (e.g. --marker \"Editor's note:\") or drop "
+                         "--literal-marker")
     if not literal:
         try:
             re.compile(marker)
