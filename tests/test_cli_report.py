@@ -53,6 +53,18 @@ def test_a_failed_input_is_listed_and_the_rest_is_written(docs, tmp_path, tiny_m
     assert 'id="d1-p0"' in page and "missing.txt: no such file" in page
 
 
+def test_a_rows_file_is_refused_by_name_and_the_documents_are_written(docs, write, tmp_path, tiny_model):
+    rows = write("rows.jsonl", '{"text": "Frankly, a disgrace."}\n')
+    out = tmp_path / "report.html"
+    result = run("report", docs, rows, "-o", out, "--model", tiny_model.path, "-q")
+    assert result.exit_code == 1
+    assert result.stderr == (f"factcomment: error: {rows}: a jsonl file holds rows, not a document; the report shows "
+                             "whole text documents: classify rows with factcomment classify\n"
+                             "factcomment: 1 problem(s) in 1 of 3 input(s); everything else was processed\n")
+    page = out.read_text(encoding="utf-8")
+    assert 'id="d1-p0"' in page and "rows.jsonl: a jsonl file holds rows" in page
+
+
 def test_an_existing_page_needs_force(docs, tmp_path, tiny_model):
     out = tmp_path / "report.html"
     out.write_text("old", encoding="utf-8")

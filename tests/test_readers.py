@@ -202,6 +202,18 @@ def test_documents_come_whole_and_a_bad_one_is_reported_by_name(write, tmp_path)
     assert [e.file for e in tally.errors] == [str(tmp_path / "nope.txt"), bad]
 
 
+def test_documents_refuse_a_rows_file_unless_asked_to_read_it_as_text(write):
+    good, rows = write("g.txt", "One."), write("rows.jsonl", '{"text": "One."}\n')
+    tally = Tally()
+    assert list(readers.iter_documents([rows, good], InputOptions(), tally)) == [(good, "One.")]
+    assert [str(e) for e in tally.errors] == [
+        f"{rows}: a jsonl file holds rows, not a document; the report shows whole text documents: "
+        "classify rows with factcomment classify"]
+    assert tally.failed_files == {rows}
+    as_text = list(readers.iter_documents([rows], InputOptions(input_format="text"), Tally()))
+    assert as_text == [(rows, '{"text": "One."}\n')]
+
+
 def test_unreadable_file_is_reported(write, tmp_path):
     import os
 

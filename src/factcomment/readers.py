@@ -205,11 +205,18 @@ def iter_units(paths: Iterable[str], options: InputOptions, problems: Tally) -> 
 
 def iter_documents(paths: Iterable[str], options: InputOptions, problems: Tally) -> Iterator[tuple[str, str]]:
     """Each input's whole text as ``(name, text)``, for what needs a document whole (the HTML report); an
-    unreadable input is reported to ``problems`` and skipped."""
+    unreadable input is reported to ``problems`` and skipped. With ``input_format="auto"``, a file named as
+    rows (``.jsonl``, ``.csv``, ``.tsv``) is reported and skipped too: shown whole, its markup would pass
+    for a document; ``input_format="text"`` reads it as one."""
     for name in expand_paths(paths, options.pattern, problems):
         problems.files += 1
-        with _reported(name, problems), _open_binary(name) as stream:
-            yield name, decode_stream(stream, name, options.encoding, options.errors)
+        with _reported(name, problems):
+            rows = format_of(name, None, options.input_format) if name != "-" else "text"
+            if rows != "text":
+                raise InputError(f"{name}: a {rows} file holds rows, not a document; the report shows whole text "
+                                 "documents: classify rows with factcomment classify", file=name)
+            with _open_binary(name) as stream:
+                yield name, decode_stream(stream, name, options.encoding, options.errors)
 
 
 def iter_blocks(paths: Iterable[str], options: InputOptions, problems: Tally,

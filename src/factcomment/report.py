@@ -174,7 +174,7 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
         raise UsageError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
     if options.input_format not in ("auto", "text"):
         raise UsageError(f"the report reads plain-text documents, not {options.input_format}; "
-                         "use --input-format text")
+                         "use input_format='text' or 'auto'")
     loaded = resolve_model(model, allow_version_mismatch=allow_version_mismatch)
     explained = callable(getattr(loaded.scorer, "explain", None))
     raw = raw_count(explain) if explained else 0

@@ -62,7 +62,7 @@ def write_page(paths: list[str], output: str, force: bool, unit: str, model: str
         from factcomment.report import build_report
 
         check_marker(marker, literal_marker)
-        options = InputOptions(input_format="text", pattern=glob, encoding=encoding, errors=errors, unit=unit,
+        options = InputOptions(input_format="auto", pattern=glob, encoding=encoding, errors=errors, unit=unit,
                                marker=marker, literal_marker=literal_marker)
         # The output is claimed first, so that an input folder holding it does not read it back.
         with discarded_unless_processed(output, force, tally, paths, glob) as stream:
