@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -282,6 +283,16 @@ def test_open_output_on_a_full_disk_is_an_output_error_and_leaves_nothing(tmp_pa
             stream.write("row\n")
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("code, hint", [(errno.ENOSPC, "free some space or write elsewhere"),
+                                         (errno.EIO, "write elsewhere"), (errno.EROFS, "write elsewhere")])
+def test_a_failed_write_suggests_room_only_when_room_ran_out(tmp_path, code, hint):
+    with pytest.raises(OutputError) as caught:
+        with open_output(str(tmp_path / "out.jsonl")) as stream:
+            stream.write("row\n")
+            raise OSError(code, os.strerror(code))
+    assert str(caught.value) == f"{tmp_path / 'out.jsonl'}: cannot write ({os.strerror(code)}); {hint}"
 
 
 # Every character some format escapes or quotes, and a few that none does.

@@ -263,7 +263,12 @@ def _write_into(path: str) -> Iterator[IO[str]]:
 
 
 def _cannot_write(path: str, error: OSError) -> OutputError:
-    return OutputError(f"{path}: cannot write ({error.strerror}); free some space or write elsewhere")
+    return OutputError(f"{path}: cannot write ({error.strerror}); {write_hint(error, 'write elsewhere')}")
+
+
+def write_hint(error: OSError, elsewhere: str) -> str:
+    """The fix to suggest for a failed write: room, when room is what ran out; otherwise ``elsewhere``."""
+    return f"free some space or {elsewhere}" if error.errno in (errno.ENOSPC, errno.EDQUOT) else elsewhere
 
 
 def _refuse_input(path: str, inputs: Sequence[str], pattern: str) -> None:

@@ -15,7 +15,8 @@ import typer
 from factcomment.cli.app import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from factcomment.errors import FactcommentError
 from factcomment.readers import Tally, format_of
-from factcomment.writers import WRITE_ERRNOS, RowWriter, choose_format, columns_for, file_name, open_output
+from factcomment.writers import (WRITE_ERRNOS, RowWriter, choose_format, columns_for, file_name, open_output,
+                                 write_hint)
 
 T = TypeVar("T")
 
@@ -144,7 +145,7 @@ def session(debug: bool, quiet: bool, tally: Tally | None = None) -> Iterator[Ta
             # Readers report their own OS errors, and --output its own (OutputError): this is stdout, full.
             _drop_stdout()
             _report_errors(tally)
-            fail(debug, f"error: cannot write to standard output ({error.strerror}); free some space or use -o",
+            fail(debug, f"error: cannot write to standard output ({error.strerror}); {write_hint(error, 'use -o')}",
                  EXIT_USAGE)
         # Anything else is a bug, not a user error: say so, briefly.
         fail(debug, f"internal error: {type(error).__name__}: {error} (rerun with --debug and report it)", EXIT_USAGE)
