@@ -83,6 +83,16 @@ def test_nothing_processed_exits_2(tmp_path):
         "factcomment: 1 problem(s) in 1 of 1 input(s); nothing could be processed"]
 
 
+def test_an_empty_input_beside_a_missing_one_was_processed_so_exit_1_with_the_output(write, tmp_path):
+    empty, out = write("empty.txt", ""), tmp_path / "out.jsonl"
+    result = run("split", empty, tmp_path / "missing.txt", "-o", out)
+    assert result.exit_code == 1 and out.read_text() == ""
+    assert result.stderr.splitlines() == [
+        f"factcomment: warning: {empty}: no text in this input (empty or whitespace only)",
+        f"factcomment: error: {tmp_path / 'missing.txt'}: no such file or directory",
+        "factcomment: 1 problem(s) in 1 of 2 input(s); everything else was processed"]
+
+
 def test_usage_errors_exit_2_without_traceback(write):
     path = write("a.txt", "Fine.")
     result = run("split", path, "--unit", "word")

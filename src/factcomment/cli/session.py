@@ -63,8 +63,12 @@ def discarded_unless_processed(output: str | None, force: bool, tally: Tally, in
 
 
 def nothing_processed(tally: Tally) -> bool:
-    """Whether the run failed as a whole: inputs failed and none gave a unit (exit 2)."""
-    return bool(tally.errors) and tally.units == 0
+    """Whether the run failed as a whole (exit 2): inputs failed, none gave a unit, and none was read whole.
+
+    An empty input beside a missing one was read (empty inputs are a warning, not a failure): exit 1, as
+    for any other good input beside a failed one.
+    """
+    return bool(tally.errors) and tally.units == 0 and len(tally.failed_files) >= tally.files
 
 
 def empty_columns(paths: Sequence[str], input_format: str, glob: str, unit: str) -> tuple[str, ...]:
