@@ -50,6 +50,15 @@ def test_classify_csv_columns_and_csv_output(tiny_model, write):
     assert line.startswith(f"{path},7,2,,,,,report,") and line.endswith(",model,The bill passed by 312 votes.")
 
 
+def test_an_output_file_named_csv_is_written_as_csv(tiny_model, write, tmp_path):
+    path, out = write("in.txt", "The bill passed by 312 votes."), tmp_path / "labels.csv"
+    result = run("classify", path, "--model", tiny_model.path, "-o", out)
+    assert result.exit_code == 0, result.stderr
+    header, line = out.read_text(encoding="utf-8").splitlines()
+    assert header == "file,id,line,paragraph,sentence,start,end,label,p_comment,source,text"
+    assert line.startswith(f"{path},,,0,,0,29,report,") and line.endswith(",model,The bill passed by 312 votes.")
+
+
 def test_jobs_2_output_is_byte_identical(tiny_model, write):
     lines = "".join(json.dumps({"id": i, "text": t}) + "\n"
                     for i, t in enumerate((TINY_REPORT + TINY_COMMENT) * 250))

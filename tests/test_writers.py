@@ -86,6 +86,12 @@ def test_choose_format_defaults_by_terminal():
         choose_format("xml", io.StringIO())
 
 
+def test_choose_format_follows_the_output_files_suffix_unless_a_format_is_asked_for():
+    assert [choose_format(None, io.StringIO(), name) for name in ("o.csv", "o.TSV", "o.ndjson", "o.txt", "o")] == [
+        "csv", "tsv", "jsonl", "jsonl", "jsonl"]
+    assert choose_format("jsonl", io.StringIO(), "o.csv") == "jsonl"
+
+
 def test_choose_format_writes_json_lines_to_a_stream_that_cannot_say_whether_it_is_a_terminal():
     closed = io.StringIO()
     closed.close()  # isatty() raises ValueError

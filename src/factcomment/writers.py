@@ -27,7 +27,7 @@ from typing import IO, Any
 
 from factcomment.atomic import publish_file, remove_stale, temporary_prefix, umask, writing
 from factcomment.errors import OutputError, UsageError
-from factcomment.readers import InputOptions, Tally, expand_paths
+from factcomment.readers import SUFFIX_FORMATS, InputOptions, Tally, expand_paths
 
 OUTPUT_FORMATS = ("table", "jsonl", "csv", "tsv")
 # Errors that mean the output cannot take what is written (a full disk or quota, a device that refuses).
@@ -41,8 +41,11 @@ _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r
 LONG = 1 << 16
 
 
-def choose_format(requested: str | None, stream: IO[str]) -> str:
-    """The requested format, or a table on a terminal and JSON lines anywhere else."""
+def choose_format(requested: str | None, stream: IO[str], path: str | None = None) -> str:
+    """The requested format; else the one the suffix of the output ``path`` names, as for inputs (``.jsonl``,
+    ``.ndjson``, ``.csv``, ``.tsv``); else a table on a terminal and JSON lines anywhere else."""
+    if requested is None and path is not None and Path(path).suffix.lower() in SUFFIX_FORMATS:
+        return SUFFIX_FORMATS[Path(path).suffix.lower()]
     if requested is None:
         try:
             return "table" if stream.isatty() else "jsonl"

@@ -32,7 +32,7 @@ def emit(command: str, output: str | None, format: str | None, force: bool, tall
     ``--glob`` of the input folders.
     """
     with discarded_unless_processed(output, force, tally, inputs, pattern) as stream:
-        fmt = choose_format(format, stream)
+        fmt = choose_format(format, stream, output)
         columns = columns_for(command, fmt, explain, empty)
         writer = RowWriter(stream, fmt, columns)
         if rendered is not None:
