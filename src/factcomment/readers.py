@@ -211,9 +211,9 @@ def iter_documents(paths: Iterable[str], options: InputOptions, problems: Tally)
     for name in expand_paths(paths, options.pattern, problems):
         problems.files += 1
         with _reported(name, problems):
-            rows = format_of(name, None, options.input_format) if name != "-" else "text"
-            if rows != "text":
-                raise InputError(f"{name}: a {rows} file holds rows, not a document; the report shows whole text "
+            fmt = format_of(name, None, options.input_format) if name != "-" else "text"
+            if fmt != "text":
+                raise InputError(f"{name}: a {fmt} file holds rows, not a document; the report shows whole text "
                                  "documents: classify rows with factcomment classify", file=name)
             with _open_binary(name) as stream:
                 yield name, decode_stream(stream, name, options.encoding, options.errors)
@@ -515,12 +515,11 @@ def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems
         return
     # A missing column is the file's fault, not a row's: fail the file even with --skip-bad-rows.
     columns = dict.fromkeys(header, "")
-    used = [_column(columns, options.text_column, TEXT_COLUMNS, name, 1, "text"),
-            _column(columns, options.id_column, ID_COLUMNS, name, 1, "id", required=False),
-            # Labelled reading (train, evaluate) needs the label column as much as the text column.
-            _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label",
-                    required=options.label_map is not None)]
-    for column in used[:3 if options.label_map is not None else 2]:  # the label matters only when labels do
+    labelled = options.label_map is not None  # train and evaluate need the label column as much as the text
+    text = _column(columns, options.text_column, TEXT_COLUMNS, name, 1, "text")
+    ident = _column(columns, options.id_column, ID_COLUMNS, name, 1, "id", required=False)
+    label = _column(columns, options.label_column, LABEL_COLUMNS, name, 1, "label", required=labelled)
+    for column in (text, ident, label if labelled else None):
         # A row maps each name to one value: of a name in the header twice, the last would win unsaid.
         if column is not None and header.count(column) > 1:
             raise InputError(f"{name}:1: column {column!r} appears {header.count(column)} times in the header; "
