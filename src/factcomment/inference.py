@@ -121,7 +121,7 @@ def _model_files(card: dict[str, Any]) -> list[str]:
 
 def _model_dir(path: str | os.PathLike[str] | None) -> Path:
     # The tier names win over directories of the same name; write ./accurate for such a directory.
-    if path is not None and not isinstance(path, (str, os.PathLike)) or path == "":
+    if path == "" or (path is not None and not isinstance(path, (str, os.PathLike))):
         raise UsageError(f"model must be 'fast', 'accurate' or a model directory, not {path!r}")
     if path is None or path == "fast":
         return default_model_dir()
