@@ -22,6 +22,7 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from factcomment.api import check_options
 from factcomment.encoder import usable_cores
 from factcomment.errors import UsageError
 from factcomment.inference import Model, load_model
@@ -55,10 +56,17 @@ def classify_partition(partition: Any, *, text_column: str = "text", model_path:
     ``p_comment`` columns added. The model (``model_path``, default the shipped one) is loaded once per
     worker process and reused for every partition that worker handles.
     """
+    check_options(threshold, 0)
     model = _worker_model(model_path)
     if hasattr(partition, "columns"):
         if text_column not in partition.columns:
             raise UsageError(f"no column {text_column!r} in the partition; pass text_column=")
+        missing = partition[text_column].isna()
+        if missing.any():
+            # astype(str) would classify the word "None" or "nan" (pandas 2) or fail deep inside (pandas 3).
+            raise UsageError(f"{int(missing.sum())} row(s) with no text in column {text_column!r} (the first at "
+                             f"index {partition.index[missing.to_numpy()].tolist()[0]!r}); drop or fill them first, e.g. "
+                             f"frame.dropna(subset=[{text_column!r}])")
         predictions = model.predict(partition[text_column].astype(str).tolist(), threshold=threshold)
         return partition.assign(label=[p.label for p in predictions], p_comment=[p.p_comment for p in predictions])
     predictions = model.predict([str(t) for t in partition], threshold=threshold)
@@ -85,3 +93,6 @@ def _connect(address: str):
         return Client(address, timeout="10s"), None
     except OSError as error:
         raise UsageError(f"--dask {address}: cannot reach the scheduler ({error}); is `dask scheduler` running?") from None
+    except (ValueError, TypeError) as error:  # no port, a bad port, tls:// without a TLS configuration, ...
+        raise UsageError(f"--dask {address}: not a usable scheduler address ({error}); give one like "
+                         "tcp://host:8786, or 'local'") from None
