@@ -52,6 +52,28 @@ def test_a_background_corpus_is_refused_for_the_accurate_tier_and_when_missing(t
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+def test_accurate_tier_without_torch_fails_in_one_line_before_reading_and_leaves_nothing(tmp_path, write,
+                                                                                       monkeypatch):
+    # It used to print "training ..." and "fold 1/3: fine-tuning ..." first, then fail in the first fold.
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None if name in ("torch", "transformers")
+                        else find_spec(name, *args))
+    before = sorted(tmp_path.iterdir())
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--tier", "accurate"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("factcomment: error: training the accurate tier needs torch and transformers: "
+                             "pip install 'factcomment[train]' (CPU torch is enough)\n")
+    assert sorted(tmp_path.iterdir()) == sorted([*before, tmp_path / "train.jsonl"])
+
+
+def test_a_usage_error_comes_before_the_training_message(tmp_path, write):
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--seed", "-1"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "factcomment: error: --seed -1: use a whole number from 0 to 2147483647\n"
+
+
 def test_a_piped_training_file_gets_no_hash_of_nothing_on_the_card(write):
     # `train <(cmd)`: the pipe is read to its end for training, and hashing it after gave SHA-256 of b"".
     import os

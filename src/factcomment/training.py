@@ -83,6 +83,14 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         raise UsageError("--checkpoint keeps the fine-tunes of --tier accurate; leave it out for the fast tier")
     if background and tier == "accurate":
         raise UsageError("--background weighs the fast tier's words; leave it out for --tier accurate")
+    if tier == "accurate" and checkpoint is None:
+        # Found missing before the inputs are read, not after the first fold has started. (A run with a
+        # --checkpoint may resume from finished fine-tunes and need no torch, so it is left to find out.)
+        from factcomment.encoder_training import require_torch
+
+        require_torch()
+    if progress is not None:
+        progress("training (cross-validating the threshold)...")
     before = len(problems.errors)
     units = read_labelled(paths, options, problems)
     held = read_labelled(heldout, options, problems) if heldout else []
