@@ -74,6 +74,13 @@ def test_other_scikit_learn_version_refuses_the_pickle_only(model_copy):
     (lambda d: (d / CARD_FILE).write_text("{"), "unreadable model card"),
     (lambda d: (d / CARD_FILE).write_text("[]"), "not a factcomment model card"),
     (lambda d: (d / SCORER_FILE).unlink(), "scorer.json: missing"),
+    # Was "not a factcomment model card (format 1)", naming the format expected as if it were the one found.
+    (lambda d: (d / CARD_FILE).write_text(json.dumps({**json.loads((d / CARD_FILE).read_text()), "format": 2})),
+     r"card.json: a model card of format 2, and this factcomment reads format 1; retrain the model, or load it "
+     r"with the factcomment that wrote it$"),
+    # Was "saved with factcomment None".
+    (lambda d: (d / CARD_FILE).write_text(json.dumps({**json.loads((d / CARD_FILE).read_text()), "versions": {}})),
+     r"saved with factcomment \(no version on the card\), this is factcomment "),
 ])
 def test_broken_model_directories_have_clear_errors(model_copy, damage, message):
     damage(model_copy)

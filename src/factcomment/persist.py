@@ -77,6 +77,10 @@ def read_card(directory: Path, handle: int | None = None) -> dict[str, Any]:
         raise ModelError(f"{directory}: no {CARD_FILE}; not a factcomment model directory (see factcomment train)") from None
     except (OSError, ValueError) as error:
         raise ModelError(f"{path}: unreadable model card ({error}); retrain or restore the model") from None
+    if isinstance(card, dict) and "format" in card and card["format"] != CARD_FORMAT and "files" in card:
+        # Said "not a factcomment model card (format 1)" of a card of format 2, as if 1 were what it held.
+        raise ModelError(f"{path}: a model card of format {card['format']!r}, and this factcomment reads format "
+                         f"{CARD_FORMAT}; retrain the model, or load it with the factcomment that wrote it")
     if not isinstance(card, dict) or card.get("format") != CARD_FORMAT or "files" not in card:
         raise ModelError(f"{path}: not a factcomment model card (format {CARD_FORMAT}); retrain the model")
     check_card(card, path)
@@ -342,7 +346,8 @@ def check_versions(card: dict[str, Any], directory: Path, names: tuple[str, ...]
         same = str(saved).split(".")[:2] == have.split(".")[:2] if name == "factcomment" else saved == have
         if not same and not allow:
             raise ModelError(
-                f"{directory}: saved with {name} {saved}, this is {name} {have}. Retrain it with "
+                f"{directory}: saved with {name} {'(no version on the card)' if saved is None else saved}, this "
+                f"is {name} {have}. Retrain it with "
                 f"`factcomment train ... --out {directory}`, or pass --allow-version-mismatch if you trust it"
             )
 
