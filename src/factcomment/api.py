@@ -112,11 +112,23 @@ def classify_units(units: Iterable[Unit], *, model: ModelLike = None, threshold:
     """Stream ``(unit, prediction)`` pairs in input order, chunk by chunk.
 
     Units from text documents that are marked asides are labelled by the marker; the rest by the model.
+    The model and the options are checked at the call, not at the first ``next()``.
     """
+    if isinstance(units, (str, bytes)) or not isinstance(units, Iterable):
+        raise UsageError(f"classify_units() takes an iterable of units, not {type(units).__name__}")
     resolved = resolve_model(model)
     check_options(threshold, explain, 1)
-    units = iter(units)
+    return _classify_units(iter(units), resolved, threshold, explain)
+
+
+def _classify_units(units: Iterator[Unit], resolved: Model, threshold: float | None,
+                    explain: int) -> Iterator[tuple[Unit, Prediction]]:
+    from factcomment.readers import Unit
+
     while chunk := list(islice(units, CHUNK)):
+        if (wrong := next((u for u in chunk if not isinstance(u, Unit)), None)) is not None or None in chunk:
+            raise UsageError(f"classify_units() takes factcomment.readers.Unit objects, not "
+                             f"{type(wrong).__name__}; for plain texts use classify(texts)")
         predictions = iter(resolved.predict(_model_texts(chunk), threshold=threshold, explain=explain))
         for unit in chunk:
             yield unit, (MARKED if _is_marked(unit) else next(predictions))
