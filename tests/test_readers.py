@@ -126,6 +126,16 @@ def test_label_map_rejects_unknown_labels(write):
     assert "unknown label 'MAYBE'" in str(tally.errors[0]) and f"{path}:3" in str(tally.errors[0])
 
 
+def test_a_missing_or_blank_label_is_not_sent_to_the_label_map(write):
+    # It said "unknown label None ... map it with --label-map RAW=report": no --label-map can name these.
+    path = write("r.jsonl", '{"text": "A", "label": null}\n{"text": "B", "label": "  "}\n{"text": "C", "label": "OBJ"}\n')
+    units, tally = read([path], label_map={"obj": "report"}, skip_bad_rows=True)
+    assert [u.text for u in units] == ["C"]
+    assert [str(e) for e in tally.errors] == [
+        f"{path}:1: no label (null); give the row a label of report or comment, or leave the row out",
+        f"{path}:2: no label ('  '); give the row a label of report or comment, or leave the row out"]
+
+
 @pytest.mark.parametrize("suffix, content", [("csv", "id,text\n1,Fine.\n"), ("jsonl", '{"id": 1, "text": "Fine."}\n')])
 def test_labelled_reading_needs_a_label_column(write, suffix, content):
     # It was each row's "unknown label None (known: ...)", which hid what was missing.

@@ -643,7 +643,11 @@ def _unit_from_row(name: str, number: int, row: dict, options: InputOptions) -> 
 
 def map_label(raw: object, label_map: Mapping[str, str], where: str) -> str:
     """Map a raw label (case-blind) to ``report``/``comment``, or raise an InputError naming ``where``."""
-    label = label_map.get(str(raw).strip().lower()) if raw is not None else None
+    if raw is None or not str(raw).strip():
+        # --label-map cannot name a missing or blank label ('=report' is refused), so it is no fix for one.
+        raise InputError(f"{where}: no label ({'null' if raw is None else repr(raw)}); give the row a label of "
+                         "report or comment, or leave the row out")
+    label = label_map.get(str(raw).strip().lower())
     if label is None:
         known = ", ".join(sorted(label_map))
         raise InputError(f"{where}: unknown label {raw!r} (known: {known}); map it with --label-map RAW=report")
