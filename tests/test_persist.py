@@ -97,6 +97,19 @@ def test_a_model_that_is_not_there_or_not_a_name_is_refused_by_name(tmp_path, mo
             load_model(wrong)
 
 
+@pytest.mark.parametrize("threshold, message", [
+    (float("nan"), "^threshold must lie between 0 and 1, not nan$"),
+    (5, "^threshold must lie between 0 and 1, not 5$"),
+    ("0.5", r"^threshold must be a number between 0 and 1, not '0.5'; pass e.g. threshold=0.5$")])
+def test_model_predict_checks_its_threshold_like_classify(tiny_model, threshold, message):
+    # Model.predict and Model.label labelled everything report under a NaN or a 5, without a word.
+    with pytest.raises(UsageError, match=message):
+        tiny_model.predict(["Police said so."], threshold=threshold)
+    with pytest.raises(UsageError, match=message):
+        tiny_model.label([0.5], threshold=threshold)
+    assert [p.label for p in tiny_model.label([0.5, 0.4], threshold=0.5)] == ["comment", "report"]
+
+
 def test_a_model_shows_its_path_not_its_whole_card(tiny_model):
     assert repr(tiny_model) == f"Model(path={tiny_model.path!r}, allow_version_mismatch=False)"
 

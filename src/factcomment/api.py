@@ -14,7 +14,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from factcomment.errors import UsageError
-from factcomment.inference import Model, load_model
+from factcomment.inference import Model, check_threshold, load_model
 from factcomment.results import Prediction, SegmentPrediction
 from factcomment.segment import DEFAULT_MARKER, split_document
 
@@ -155,13 +155,7 @@ def resolve_model(model: ModelLike, *, allow_version_mismatch: bool = False) -> 
 
 def check_options(threshold: float | None, explain: int, jobs: int = 1) -> None:
     """Refuse a threshold that is not a number in [0, 1], an explain or jobs that is not a whole number in range."""
-    if threshold is not None:
-        # bool is an int to Python, and "0.5" compares with nothing: both would pass or fail in odd places.
-        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
-            raise UsageError(f"threshold must be a number between 0 and 1, not {threshold!r}; "
-                             f"pass e.g. threshold=0.5")
-        if not 0.0 <= threshold <= 1.0:
-            raise UsageError(f"threshold must lie between 0 and 1, not {threshold}")
+    check_threshold(threshold)
     for name, value, least in (("explain", explain, 0), ("jobs", jobs, 0)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise UsageError(f"{name} must be a whole number, not {value!r}; pass e.g. {name}={max(least, 2)}")

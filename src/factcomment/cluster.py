@@ -22,10 +22,9 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from factcomment.api import check_options
 from factcomment.encoder import usable_cores
 from factcomment.errors import UsageError
-from factcomment.inference import Model, load_model
+from factcomment.inference import Model, check_threshold, load_model
 
 
 @contextlib.contextmanager
@@ -56,7 +55,7 @@ def classify_partition(partition: Any, *, text_column: str = "text", model_path:
     ``p_comment`` columns added. The model (``model_path``, default the shipped one) is loaded once per
     worker process and reused for every partition that worker handles.
     """
-    check_options(threshold, 0)
+    check_threshold(threshold)
     model = _worker_model(model_path)
     if hasattr(partition, "columns"):
         if text_column not in partition.columns:
