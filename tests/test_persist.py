@@ -97,6 +97,23 @@ def test_a_model_that_is_not_there_or_not_a_name_is_refused_by_name(tmp_path, mo
             load_model(wrong)
 
 
+@pytest.mark.parametrize("name", [SCORER_FILE, CARD_FILE])
+@pytest.mark.parametrize("kind", ["device", "fifo", "directory"])
+def test_a_model_file_that_is_not_a_regular_file_is_refused_not_read(model_copy, name, kind):
+    # A scorer.json linked to /dev/zero was read until memory ran out, and a named pipe blocked forever.
+    import os
+
+    path = model_copy / name
+    path.unlink()
+    {"device": lambda: path.symlink_to("/dev/zero"), "fifo": lambda: os.mkfifo(path),
+     "directory": lambda: path.mkdir()}[kind]()
+    reason = "not a regular file: a device, a named pipe or a directory"
+    message = (f"{path}: unreadable model card \\({reason}\\); retrain or restore the model" if name == CARD_FILE
+               else f"{path}: {reason}; restore the file or retrain the model with factcomment train")
+    with pytest.raises(ModelError, match=f"^{message}$"):
+        load_model(model_copy)
+
+
 @pytest.mark.parametrize("threshold, message", [
     (float("nan"), "^threshold must lie between 0 and 1, not nan$"),
     (5, "^threshold must lie between 0 and 1, not 5$"),

@@ -19,6 +19,7 @@ import itertools
 import json
 import math
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -291,6 +292,8 @@ def read_verified(directory: Path, name: str, card: dict[str, Any], handle: int 
         data = _read_at(handle, directory, name)
     except FileNotFoundError:
         raise ModelError(f"{path}: missing; restore it or retrain the model with factcomment train") from None
+    except NotRegularFile as error:
+        raise ModelError(f"{path}: {error}; restore the file or retrain the model with factcomment train") from None
     except OSError as error:
         raise ModelError(f"{path}: cannot read it ({error.strerror}); check the permissions") from None
     if expected is None or hashlib.sha256(data).hexdigest() != expected:
@@ -318,10 +321,21 @@ def _opened_dir(directory: Path) -> Iterator[int | None]:
             os.close(handle)
 
 
+class NotRegularFile(OSError):
+    """A model file that is a device, a named pipe or a directory: reading it could block or never end."""
+
+
 def _read_at(handle: int | None, directory: Path, name: str) -> bytes:
+    # O_NONBLOCK: opening a named pipe would wait for a writer forever (it changes nothing for a regular file).
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
     if handle is None or os.open not in os.supports_dir_fd:
-        return (directory / name).read_bytes()
-    with open(os.open(name, os.O_RDONLY, dir_fd=handle), "rb") as stream:
+        descriptor = os.open(directory / name, flags)
+    else:
+        descriptor = os.open(name, flags, dir_fd=handle)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # /dev/zero would be read until memory ran out
+        os.close(descriptor)
+        raise NotRegularFile("not a regular file: a device, a named pipe or a directory")
+    with open(descriptor, "rb") as stream:
         return stream.read()
 
 
