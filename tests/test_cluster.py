@@ -81,6 +81,28 @@ def test_malformed_dask_address_is_a_usage_error(tiny_model, tmp_path, address, 
                              "give one like tcp://host:8786, or 'local'\n")
 
 
+def test_an_address_where_no_scheduler_answers_is_a_usage_error_not_a_hang(tiny_model, tmp_path, monkeypatch):
+    # Client(address, timeout=...) bounds the connection, not Dask's handshake after it: a server that accepts
+    # and says nothing (the dashboard's port, any other service) kept `classify --dask` waiting for ever.
+    import socket
+
+    from factcomment import cluster as module
+
+    monkeypatch.setattr(module, "CONNECT_SECONDS", 1)
+    monkeypatch.setattr(module, "ANSWER_SECONDS", 1)
+    path = tmp_path / "a.txt"
+    path.write_text("Fine.")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", address])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"factcomment: error: --dask {address}: something listens there but no Dask scheduler "
+                             "answered within 2 s; give the scheduler's address (`dask scheduler` prints it; port "
+                             "8786 by default, not the dashboard's 8787)\n")
+
+
 def test_bad_dask_address_is_a_usage_error(tiny_model, tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("Fine.")

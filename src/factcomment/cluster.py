@@ -77,6 +77,51 @@ def _worker_model(path: str | None) -> Model:
     return load_model(path)
 
 
+# How long to wait for a connection to the scheduler, and then for its answer.
+CONNECT_SECONDS = 10
+ANSWER_SECONDS = 5
+
+
+def _answers(address: str, seconds: float, answer: float) -> None:
+    """Connect to ``address`` within ``seconds`` (else ``OSError``) and exchange Dask's handshake within
+    ``answer`` more (else ``TimeoutError``).
+
+    ``Client(address, timeout=...)`` bounds the connection but not the handshake after it: a port where
+    something else listens (the dashboard's, any server that waits for its own protocol) kept it waiting for
+    ever. The probe runs in a thread of its own, so it works whether or not the caller runs an event loop.
+    """
+    import asyncio
+    import threading
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    async def probe() -> None:
+        try:
+            comm = await asyncio.wait_for(connect(address, timeout=seconds,
+                                                  **Security().get_connection_args("client")), seconds + answer)
+        except asyncio.TimeoutError:  # (not yet the builtin TimeoutError on Python 3.10)
+            raise TimeoutError(address) from None  # tells the caller this timeout is the probe's
+        await comm.close()
+
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(probe())
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 -- handed to the calling thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, name="factcomment-dask-probe", daemon=True)
+    thread.start()
+    thread.join(seconds + answer + 5)  # wait_for ends the probe first; this guards against the unforeseen
+    if not outcome:
+        raise TimeoutError(address)  # the probe's, as above
+    if outcome[0] is not None:
+        raise outcome[0]
+
+
 def _connect(address: str):
     try:
         from dask.distributed import Client, LocalCluster
@@ -89,7 +134,15 @@ def _connect(address: str):
     if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise UsageError(f"--dask {address!r}: give a scheduler address like tcp://host:8786, or 'local'")
     try:
-        return Client(address, timeout="10s"), None
+        _answers(address, CONNECT_SECONDS, ANSWER_SECONDS)
+        return Client(address, timeout=f"{CONNECT_SECONDS}s"), None
+    except TimeoutError as error:
+        if str(error) != address:  # not the probe's: a timeout of the Client's own
+            raise UsageError(f"--dask {address}: cannot reach the scheduler ({error}); is `dask scheduler` "
+                             "running?") from None
+        raise UsageError(f"--dask {address}: something listens there but no Dask scheduler answered within "
+                         f"{CONNECT_SECONDS + ANSWER_SECONDS} s; give the scheduler's address (`dask scheduler` "
+                         "prints it; port 8786 by default, not the dashboard's 8787)") from None
     except OSError as error:
         raise UsageError(f"--dask {address}: cannot reach the scheduler ({error}); is `dask scheduler` running?") from None
     except (ValueError, TypeError) as error:  # no port, a bad port, tls:// without a TLS configuration, ...
