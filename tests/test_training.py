@@ -68,6 +68,17 @@ def test_accurate_tier_without_torch_fails_in_one_line_before_reading_and_leaves
     assert sorted(tmp_path.iterdir()) == sorted([*before, tmp_path / "train.jsonl"])
 
 
+def test_a_heldout_file_of_one_class_is_warned_about_as_evaluate_does(tmp_path, write):
+    # The card recorded a held-out macro-F1 of 0.5 or so (a class with no examples averaged in) without a word.
+    held = write("held.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in NEWS if t))
+    result = CliRunner().invoke(app, ["train", _data(write), "--heldout", held, "--out", str(tmp_path / "m"),
+                                      "--folds", "3"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("factcomment: training (cross-validating the threshold)...\n"
+                             "factcomment: warning: every --heldout label is 'report': the held-out macro-F1 "
+                             "averages in a class with no examples; check the --heldout data or the --label-map\n")
+
+
 def test_a_usage_error_comes_before_the_training_message(tmp_path, write):
     result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--seed", "-1"])
     assert (result.exit_code, result.stdout) == (2, "")
