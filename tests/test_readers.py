@@ -19,6 +19,17 @@ def read(paths, **options):
     return units, tally
 
 
+def test_an_empty_path_is_a_failed_input_not_the_working_directory(write, tmp_path, monkeypatch):
+    # Path("") is ".": `classify "$FILE"` with FILE unset read every *.txt below the working directory.
+    write("sub/other.txt", "Police said so.\n")
+    path = write("a.txt", "Frankly, awful.\n")
+    monkeypatch.chdir(tmp_path)
+    units, tally = read(["", path])
+    assert [u.file for u in units] == [path]
+    assert [str(e) for e in tally.errors] == [
+        "an empty path; give a file, a directory (. for this one) or - for standard input"]
+
+
 def test_text_document_paragraphs_and_asides(write):
     path = write("a.txt", "Police said he was charged.\nComment: About time.\n")
     units, tally = read([path])

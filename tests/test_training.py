@@ -85,6 +85,13 @@ def test_a_usage_error_comes_before_the_training_message(tmp_path, write):
     assert result.stderr == "factcomment: error: --seed -1: use a whole number from 0 to 2147483647\n"
 
 
+def test_an_empty_heldout_name_is_refused_not_read_as_the_working_directory(tmp_path, write):
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--heldout", ""])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "factcomment: error: --heldout is empty; give a labelled file\n"
+    assert not (tmp_path / "m").exists()
+
+
 def test_a_piped_training_file_gets_no_hash_of_nothing_on_the_card(write):
     # `train <(cmd)`: the pipe is read to its end for training, and hashing it after gave SHA-256 of b"".
     import os

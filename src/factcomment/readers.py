@@ -170,6 +170,11 @@ def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterato
 
     for raw in paths:
         path = Path(raw)
+        if raw == "":  # Path("") is the working directory: an unset "$FILE" read (or trained on) all of it
+            problems.files += 1
+            problems(InputError("an empty path; give a file, a directory (. for this one) or - for standard input",
+                                file=raw))
+            continue
         if raw != "-" and path.is_dir():
             # Never this run's own output or anyone's temporary file, even when the output is in this folder.
             found = sorted(p for p in path.rglob(pattern) if p.is_file() and not is_being_written(p))
