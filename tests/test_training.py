@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from factcomment.cli import app
@@ -85,11 +86,15 @@ def test_a_usage_error_comes_before_the_training_message(tmp_path, write):
     assert result.stderr == "factcomment: error: --seed -1: use a whole number from 0 to 2147483647\n"
 
 
-def test_an_empty_heldout_name_is_refused_not_read_as_the_working_directory(tmp_path, write):
-    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--heldout", ""])
+@pytest.mark.parametrize("option, message", [("--heldout", "--heldout is empty; give a labelled file"),
+                                             ("--out", "--out is empty; give a directory name")])
+def test_an_empty_heldout_or_out_name_is_refused_not_taken_for_the_working_directory(tmp_path, write, option,
+                                                                                     message):
+    out = ["--out", str(tmp_path / "m")] if option == "--heldout" else []
+    result = CliRunner().invoke(app, ["train", _data(write), *out, option, ""])
     assert (result.exit_code, result.stdout) == (2, "")
-    assert result.stderr == "factcomment: error: --heldout is empty; give a labelled file\n"
-    assert not (tmp_path / "m").exists()
+    assert result.stderr == f"factcomment: error: {message}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
 
 
 def test_a_piped_training_file_gets_no_hash_of_nothing_on_the_card(write):

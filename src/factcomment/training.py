@@ -159,6 +159,8 @@ def _summary(out: str | Path, units: list[Unit], result, evaluation: Evaluation 
 
 def check_train_target(out: str | Path, heldout: Sequence[str] = (), *, force: bool = False) -> None:
     """Refuse, before any work, an ``out`` that training may not write, or a ``heldout`` file that is missing."""
+    if out == "":  # Path("") is the working directory
+        raise UsageError("--out is empty; give a directory name")
     check_model_target(out, force=force)  # checked again just before the new model is swapped in
     if "" in heldout:  # Path("") exists: it is the working directory
         raise UsageError("--heldout is empty; give a labelled file")
