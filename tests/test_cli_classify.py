@@ -312,7 +312,9 @@ def test_train_warns_about_repeated_conflicting_and_held_out_texts(tmp_path, wri
         "factcomment: warning: 2 training text(s) repeat an earlier one; copies of a text are kept in one "
         "cross-validation fold",
         "factcomment: warning: 1 training text(s) carry both labels; check the data or the --label-map",
-        "factcomment: warning: 1 --heldout text(s) are also in the training data; the held-out figures flatter it"]
+        "factcomment: warning: 1 --heldout text(s) are also in the training data; the held-out figures flatter it",
+        "factcomment: warning: every --heldout label is 'comment': the held-out macro-F1 averages in a class with "
+        "no examples; check the --heldout data or the --label-map"]
 
 
 def _jsonl(pairs):
