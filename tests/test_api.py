@@ -52,6 +52,23 @@ def test_bad_options_are_usage_errors(tiny_model, kwargs, message):
         classify(["x"], model=tiny_model, **kwargs)
 
 
+def test_classify_units_checks_at_the_call_and_refuses_plain_texts(tiny_model):
+    # The options were checked at the first next(), and plain strings failed with AttributeError.
+    from factcomment.api import classify_units
+    from factcomment.readers import Unit
+
+    with pytest.raises(UsageError, match="^threshold must lie between 0 and 1, not 5$"):
+        classify_units(iter([]), model=tiny_model, threshold=5)
+    with pytest.raises(UsageError, match="^classify_units\\(\\) takes an iterable of units, not NoneType$"):
+        classify_units(None, model=tiny_model)
+    with pytest.raises(UsageError, match=r"^classify_units\(\) takes factcomment.readers.Unit objects, not str; "
+                                         r"for plain texts use classify\(texts\)$"):
+        list(classify_units(["Police arrested two men."], model=tiny_model))
+    unit = Unit(file="", text="Police arrested two men.")
+    pairs = list(classify_units(u for u in [unit]))
+    assert [(u, p.source) for u, p in pairs] == [(unit, "model")]
+
+
 def test_classify_document_keeps_marked_asides(shipped_model):
     results = classify_document(SEED_000, model=shipped_model)
     assert len(results) == 26

@@ -188,6 +188,28 @@ def test_evaluate_plot_to_stdout_is_refused(tiny_model, write):
                              "file name\n")
 
 
+@pytest.mark.parametrize("plot, message", [
+    ("eval.pdf", "--plot eval.pdf: the plot is a PNG image; give a file name ending in .png"),
+    ("eval.jpg", "--plot eval.jpg: the plot is a PNG image; give a file name ending in .png"),
+    ("", "--plot is empty; give the PNG a file name")])
+def test_evaluate_plot_needs_a_png_name(tiny_model, tmp_path, write, monkeypatch, plot, message):
+    # A .pdf or .jpg name got PNG bytes, and an empty name was taken for no --plot at all (exit 0, no plot).
+    data = write("gold.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT))
+    monkeypatch.chdir(tmp_path)
+    result = run("evaluate", data, "--model", tiny_model.path, "--plot", plot)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"factcomment: error: {message}\n"
+    assert sorted(os.listdir(tmp_path)) == ["gold.jsonl"]
+
+
+def test_evaluate_refuses_a_nan_threshold(tiny_model, write):
+    # NaN slips through the option's range check (every comparison with it is false); classify refused it.
+    data = write("gold.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT))
+    result = run("evaluate", data, "--model", tiny_model.path, "--threshold", "nan")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "factcomment: error: threshold must lie between 0 and 1, not nan\n"
+
+
 def _tiny_tsv(write):
     return write("train.tsv", "sentence\tlabel\n" + "".join(f"{t}\tOBJ\n" for t in TINY_REPORT)
                  + "".join(f"{t}\tSUBJ\n" for t in TINY_COMMENT))
@@ -290,7 +312,9 @@ def test_train_warns_about_repeated_conflicting_and_held_out_texts(tmp_path, wri
         "factcomment: warning: 2 training text(s) repeat an earlier one; copies of a text are kept in one "
         "cross-validation fold",
         "factcomment: warning: 1 training text(s) carry both labels; check the data or the --label-map",
-        "factcomment: warning: 1 --heldout text(s) are also in the training data; the held-out figures flatter it"]
+        "factcomment: warning: 1 --heldout text(s) are also in the training data; the held-out figures flatter it",
+        "factcomment: warning: every --heldout label is 'comment': the held-out macro-F1 averages in a class with "
+        "no examples; check the --heldout data or the --label-map"]
 
 
 def _jsonl(pairs):

@@ -55,6 +55,54 @@ def test_classify_partition_on_a_dataframe(tiny_model):
     assert list(out.columns) == ["body", "n", "label", "p_comment"] and list(out["label"]) == ["report", "report"]
 
 
+def test_classify_partition_refuses_missing_text_and_a_bad_threshold(tiny_model):
+    # A missing text was classified as the word "None" (pandas 2) or crashed with a TypeError (pandas 3).
+    pd = pytest.importorskip("pandas", reason="dask.dataframe needs pandas")
+    from factcomment.cluster import classify_partition
+    from factcomment.errors import UsageError
+
+    frame = pd.DataFrame({"body": [TINY_REPORT[0], None, None]}, index=[10, 11, 12])
+    with pytest.raises(UsageError, match=r"^2 row\(s\) with no text in column 'body' \(the first at index 11\); "
+                                         r"drop or fill them first, e\.g\. frame\.dropna\(subset=\['body'\]\)$"):
+        classify_partition(frame, text_column="body", model_path=str(tiny_model.path))
+    with pytest.raises(UsageError, match="^threshold must lie between 0 and 1, not 5$"):
+        classify_partition(TINY_REPORT[:1], model_path=str(tiny_model.path), threshold=5)
+
+
+@pytest.mark.parametrize("address, reason", [("tcp://", "missing port number in address ''"),
+                                             ("tcp://127.0.0.1:abc", "invalid literal for int() with base 10: 'abc'")])
+def test_malformed_dask_address_is_a_usage_error(tiny_model, tmp_path, address, reason):
+    # These reached the user as "internal error: ValueError".
+    path = tmp_path / "a.txt"
+    path.write_text("Fine.")
+    result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", address])
+    assert result.exit_code == 2
+    assert result.stderr == (f"factcomment: error: --dask {address}: not a usable scheduler address ({reason}); "
+                             "give one like tcp://host:8786, or 'local'\n")
+
+
+def test_an_address_where_no_scheduler_answers_is_a_usage_error_not_a_hang(tiny_model, tmp_path, monkeypatch):
+    # Client(address, timeout=...) bounds the connection, not Dask's handshake after it: a server that accepts
+    # and says nothing (the dashboard's port, any other service) kept `classify --dask` waiting for ever.
+    import socket
+
+    from factcomment import cluster as module
+
+    monkeypatch.setattr(module, "CONNECT_SECONDS", 1)
+    monkeypatch.setattr(module, "ANSWER_SECONDS", 1)
+    path = tmp_path / "a.txt"
+    path.write_text("Fine.")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", address])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"factcomment: error: --dask {address}: something listens there but no Dask scheduler "
+                             "answered within 2 s; give the scheduler's address (`dask scheduler` prints it; port "
+                             "8786 by default, not the dashboard's 8787)\n")
+
+
 def test_bad_dask_address_is_a_usage_error(tiny_model, tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("Fine.")

@@ -74,6 +74,13 @@ def test_other_scikit_learn_version_refuses_the_pickle_only(model_copy):
     (lambda d: (d / CARD_FILE).write_text("{"), "unreadable model card"),
     (lambda d: (d / CARD_FILE).write_text("[]"), "not a factcomment model card"),
     (lambda d: (d / SCORER_FILE).unlink(), "scorer.json: missing"),
+    # Was "not a factcomment model card (format 1)", naming the format expected as if it were the one found.
+    (lambda d: (d / CARD_FILE).write_text(json.dumps({**json.loads((d / CARD_FILE).read_text()), "format": 2})),
+     r"card.json: a model card of format 2, and this factcomment reads format 1; retrain the model, or load it "
+     r"with the factcomment that wrote it$"),
+    # Was "saved with factcomment None".
+    (lambda d: (d / CARD_FILE).write_text(json.dumps({**json.loads((d / CARD_FILE).read_text()), "versions": {}})),
+     r"saved with factcomment \(no version on the card\), this is factcomment "),
 ])
 def test_broken_model_directories_have_clear_errors(model_copy, damage, message):
     damage(model_copy)
@@ -88,6 +95,36 @@ def test_a_model_that_is_not_there_or_not_a_name_is_refused_by_name(tmp_path, mo
     for wrong in (123, ""):  # was Python's TypeError, and "" read the working directory
         with pytest.raises(UsageError, match=f"^model must be 'fast', 'accurate' or a model directory, not {wrong!r}$"):
             load_model(wrong)
+
+
+@pytest.mark.parametrize("name", [SCORER_FILE, CARD_FILE])
+@pytest.mark.parametrize("kind", ["device", "fifo", "directory"])
+def test_a_model_file_that_is_not_a_regular_file_is_refused_not_read(model_copy, name, kind):
+    # A scorer.json linked to /dev/zero was read until memory ran out, and a named pipe blocked forever.
+    import os
+
+    path = model_copy / name
+    path.unlink()
+    {"device": lambda: path.symlink_to("/dev/zero"), "fifo": lambda: os.mkfifo(path),
+     "directory": lambda: path.mkdir()}[kind]()
+    reason = "not a regular file: a device, a named pipe or a directory"
+    message = (f"{path}: unreadable model card \\({reason}\\); retrain or restore the model" if name == CARD_FILE
+               else f"{path}: {reason}; restore the file or retrain the model with factcomment train")
+    with pytest.raises(ModelError, match=f"^{message}$"):
+        load_model(model_copy)
+
+
+@pytest.mark.parametrize("threshold, message", [
+    (float("nan"), "^threshold must lie between 0 and 1, not nan$"),
+    (5, "^threshold must lie between 0 and 1, not 5$"),
+    ("0.5", r"^threshold must be a number between 0 and 1, not '0.5'; pass e.g. threshold=0.5$")])
+def test_model_predict_checks_its_threshold_like_classify(tiny_model, threshold, message):
+    # Model.predict and Model.label labelled everything report under a NaN or a 5, without a word.
+    with pytest.raises(UsageError, match=message):
+        tiny_model.predict(["Police said so."], threshold=threshold)
+    with pytest.raises(UsageError, match=message):
+        tiny_model.label([0.5], threshold=threshold)
+    assert [p.label for p in tiny_model.label([0.5, 0.4], threshold=0.5)] == ["comment", "report"]
 
 
 def test_a_model_shows_its_path_not_its_whole_card(tiny_model):

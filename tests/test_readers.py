@@ -19,6 +19,17 @@ def read(paths, **options):
     return units, tally
 
 
+def test_an_empty_path_is_a_failed_input_not_the_working_directory(write, tmp_path, monkeypatch):
+    # Path("") is ".": `classify "$FILE"` with FILE unset read every *.txt below the working directory.
+    write("sub/other.txt", "Police said so.\n")
+    path = write("a.txt", "Frankly, awful.\n")
+    monkeypatch.chdir(tmp_path)
+    units, tally = read(["", path])
+    assert [u.file for u in units] == [path]
+    assert [str(e) for e in tally.errors] == [
+        "an empty path; give a file, a directory (. for this one) or - for standard input"]
+
+
 def test_text_document_paragraphs_and_asides(write):
     path = write("a.txt", "Police said he was charged.\nComment: About time.\n")
     units, tally = read([path])
@@ -124,6 +135,16 @@ def test_label_map_rejects_unknown_labels(write):
     units, tally = read([path], label_map={"obj": "report"})
     assert [u.label for u in units] == ["report"]
     assert "unknown label 'MAYBE'" in str(tally.errors[0]) and f"{path}:3" in str(tally.errors[0])
+
+
+def test_a_missing_or_blank_label_is_not_sent_to_the_label_map(write):
+    # It said "unknown label None ... map it with --label-map RAW=report": no --label-map can name these.
+    path = write("r.jsonl", '{"text": "A", "label": null}\n{"text": "B", "label": "  "}\n{"text": "C", "label": "OBJ"}\n')
+    units, tally = read([path], label_map={"obj": "report"}, skip_bad_rows=True)
+    assert [u.text for u in units] == ["C"]
+    assert [str(e) for e in tally.errors] == [
+        f"{path}:1: no label (null); give the row a label of report or comment, or leave the row out",
+        f"{path}:2: no label ('  '); give the row a label of report or comment, or leave the row out"]
 
 
 @pytest.mark.parametrize("suffix, content", [("csv", "id,text\n1,Fine.\n"), ("jsonl", '{"id": 1, "text": "Fine."}\n')])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from factcomment.cli import app
@@ -50,6 +51,50 @@ def test_a_background_corpus_is_refused_for_the_accurate_tier_and_when_missing(t
     assert (missing.exit_code, missing.stdout) == (2, "")
     assert missing.stderr == f"factcomment: error: {tmp_path / 'nope.txt'}: no such file; check the path\n"
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_accurate_tier_without_torch_fails_in_one_line_before_reading_and_leaves_nothing(tmp_path, write,
+                                                                                       monkeypatch):
+    # It used to print "training ..." and "fold 1/3: fine-tuning ..." first, then fail in the first fold.
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None if name in ("torch", "transformers")
+                        else find_spec(name, *args))
+    before = sorted(tmp_path.iterdir())
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--tier", "accurate"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("factcomment: error: training the accurate tier needs torch and transformers: "
+                             "pip install 'factcomment[train]' (CPU torch is enough)\n")
+    assert sorted(tmp_path.iterdir()) == sorted([*before, tmp_path / "train.jsonl"])
+
+
+def test_a_heldout_file_of_one_class_is_warned_about_as_evaluate_does(tmp_path, write):
+    # The card recorded a held-out macro-F1 of 0.5 or so (a class with no examples averaged in) without a word.
+    held = write("held.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in NEWS if t))
+    result = CliRunner().invoke(app, ["train", _data(write), "--heldout", held, "--out", str(tmp_path / "m"),
+                                      "--folds", "3"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("factcomment: training (cross-validating the threshold)...\n"
+                             "factcomment: warning: every --heldout label is 'report': the held-out macro-F1 "
+                             "averages in a class with no examples; check the --heldout data or the --label-map\n")
+
+
+def test_a_usage_error_comes_before_the_training_message(tmp_path, write):
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--seed", "-1"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "factcomment: error: --seed -1: use a whole number from 0 to 2147483647\n"
+
+
+@pytest.mark.parametrize("option, message", [("--heldout", "--heldout is empty; give a labelled file"),
+                                             ("--out", "--out is empty; give a directory name")])
+def test_an_empty_heldout_or_out_name_is_refused_not_taken_for_the_working_directory(tmp_path, write, option,
+                                                                                     message):
+    out = ["--out", str(tmp_path / "m")] if option == "--heldout" else []
+    result = CliRunner().invoke(app, ["train", _data(write), *out, option, ""])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"factcomment: error: {message}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
 
 
 def test_a_piped_training_file_gets_no_hash_of_nothing_on_the_card(write):

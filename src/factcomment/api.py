@@ -14,7 +14,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from factcomment.errors import UsageError
-from factcomment.inference import Model, load_model
+from factcomment.inference import Model, check_threshold, load_model
 from factcomment.results import Prediction, SegmentPrediction
 from factcomment.segment import DEFAULT_MARKER, split_document
 
@@ -112,11 +112,23 @@ def classify_units(units: Iterable[Unit], *, model: ModelLike = None, threshold:
     """Stream ``(unit, prediction)`` pairs in input order, chunk by chunk.
 
     Units from text documents that are marked asides are labelled by the marker; the rest by the model.
+    The model and the options are checked at the call, not at the first ``next()``.
     """
+    if isinstance(units, (str, bytes)) or not isinstance(units, Iterable):
+        raise UsageError(f"classify_units() takes an iterable of units, not {type(units).__name__}")
     resolved = resolve_model(model)
     check_options(threshold, explain, 1)
-    units = iter(units)
+    return _classify_units(iter(units), resolved, threshold, explain)
+
+
+def _classify_units(units: Iterator[Unit], resolved: Model, threshold: float | None,
+                    explain: int) -> Iterator[tuple[Unit, Prediction]]:
+    from factcomment.readers import Unit
+
     while chunk := list(islice(units, CHUNK)):
+        if (wrong := next((u for u in chunk if not isinstance(u, Unit)), None)) is not None or None in chunk:
+            raise UsageError(f"classify_units() takes factcomment.readers.Unit objects, not "
+                             f"{type(wrong).__name__}; for plain texts use classify(texts)")
         predictions = iter(resolved.predict(_model_texts(chunk), threshold=threshold, explain=explain))
         for unit in chunk:
             yield unit, (MARKED if _is_marked(unit) else next(predictions))
@@ -143,13 +155,7 @@ def resolve_model(model: ModelLike, *, allow_version_mismatch: bool = False) -> 
 
 def check_options(threshold: float | None, explain: int, jobs: int = 1) -> None:
     """Refuse a threshold that is not a number in [0, 1], an explain or jobs that is not a whole number in range."""
-    if threshold is not None:
-        # bool is an int to Python, and "0.5" compares with nothing: both would pass or fail in odd places.
-        if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
-            raise UsageError(f"threshold must be a number between 0 and 1, not {threshold!r}; "
-                             f"pass e.g. threshold=0.5")
-        if not 0.0 <= threshold <= 1.0:
-            raise UsageError(f"threshold must lie between 0 and 1, not {threshold}")
+    check_threshold(threshold)
     for name, value, least in (("explain", explain, 0), ("jobs", jobs, 0)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise UsageError(f"{name} must be a whole number, not {value!r}; pass e.g. {name}={max(least, 2)}")

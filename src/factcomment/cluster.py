@@ -24,7 +24,7 @@ from typing import Any
 
 from factcomment.encoder import usable_cores
 from factcomment.errors import UsageError
-from factcomment.inference import Model, load_model
+from factcomment.inference import Model, check_threshold, load_model
 
 
 @contextlib.contextmanager
@@ -55,10 +55,17 @@ def classify_partition(partition: Any, *, text_column: str = "text", model_path:
     ``p_comment`` columns added. The model (``model_path``, default the shipped one) is loaded once per
     worker process and reused for every partition that worker handles.
     """
+    check_threshold(threshold)
     model = _worker_model(model_path)
     if hasattr(partition, "columns"):
         if text_column not in partition.columns:
             raise UsageError(f"no column {text_column!r} in the partition; pass text_column=")
+        missing = partition[text_column].isna()
+        if missing.any():
+            # astype(str) would classify the word "None" or "nan" (pandas 2) or fail deep inside (pandas 3).
+            raise UsageError(f"{int(missing.sum())} row(s) with no text in column {text_column!r} (the first at "
+                             f"index {partition.index[missing.to_numpy()].tolist()[0]!r}); drop or fill them first, e.g. "
+                             f"frame.dropna(subset=[{text_column!r}])")
         predictions = model.predict(partition[text_column].astype(str).tolist(), threshold=threshold)
         return partition.assign(label=[p.label for p in predictions], p_comment=[p.p_comment for p in predictions])
     predictions = model.predict([str(t) for t in partition], threshold=threshold)
@@ -68,6 +75,51 @@ def classify_partition(partition: Any, *, text_column: str = "text", model_path:
 @functools.lru_cache(maxsize=4)
 def _worker_model(path: str | None) -> Model:
     return load_model(path)
+
+
+# How long to wait for a connection to the scheduler, and then for its answer.
+CONNECT_SECONDS = 10
+ANSWER_SECONDS = 5
+
+
+def _answers(address: str, seconds: float, answer: float) -> None:
+    """Connect to ``address`` within ``seconds`` (else ``OSError``) and exchange Dask's handshake within
+    ``answer`` more (else ``TimeoutError``).
+
+    ``Client(address, timeout=...)`` bounds the connection but not the handshake after it: a port where
+    something else listens (the dashboard's, any server that waits for its own protocol) kept it waiting for
+    ever. The probe runs in a thread of its own, so it works whether or not the caller runs an event loop.
+    """
+    import asyncio
+    import threading
+
+    from distributed.comm import connect
+    from distributed.security import Security
+
+    async def probe() -> None:
+        try:
+            comm = await asyncio.wait_for(connect(address, timeout=seconds,
+                                                  **Security().get_connection_args("client")), seconds + answer)
+        except asyncio.TimeoutError:  # (not yet the builtin TimeoutError on Python 3.10)
+            raise TimeoutError(address) from None  # tells the caller this timeout is the probe's
+        await comm.close()
+
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(probe())
+            outcome.append(None)
+        except BaseException as error:  # noqa: BLE001 -- handed to the calling thread
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, name="factcomment-dask-probe", daemon=True)
+    thread.start()
+    thread.join(seconds + answer + 5)  # wait_for ends the probe first; this guards against the unforeseen
+    if not outcome:
+        raise TimeoutError(address)  # the probe's, as above
+    if outcome[0] is not None:
+        raise outcome[0]
 
 
 def _connect(address: str):
@@ -82,6 +134,17 @@ def _connect(address: str):
     if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise UsageError(f"--dask {address!r}: give a scheduler address like tcp://host:8786, or 'local'")
     try:
-        return Client(address, timeout="10s"), None
+        _answers(address, CONNECT_SECONDS, ANSWER_SECONDS)
+        return Client(address, timeout=f"{CONNECT_SECONDS}s"), None
+    except TimeoutError as error:
+        if str(error) != address:  # not the probe's: a timeout of the Client's own
+            raise UsageError(f"--dask {address}: cannot reach the scheduler ({error}); is `dask scheduler` "
+                             "running?") from None
+        raise UsageError(f"--dask {address}: something listens there but no Dask scheduler answered within "
+                         f"{CONNECT_SECONDS + ANSWER_SECONDS} s; give the scheduler's address (`dask scheduler` "
+                         "prints it; port 8786 by default, not the dashboard's 8787)") from None
     except OSError as error:
         raise UsageError(f"--dask {address}: cannot reach the scheduler ({error}); is `dask scheduler` running?") from None
+    except (ValueError, TypeError) as error:  # no port, a bad port, tls:// without a TLS configuration, ...
+        raise UsageError(f"--dask {address}: not a usable scheduler address ({error}); give one like "
+                         "tcp://host:8786, or 'local'") from None

@@ -29,7 +29,8 @@ from factcomment.encoder import configure_tokenizer
 from factcomment.errors import TrainingDataError, UsageError
 
 __all__ = ["ENCODER_SETTINGS", "AccurateResult", "EncoderFit", "base_encoder_dir", "checkpoint_dir", "copy_encoder",
-           "export_onnx", "fine_tune", "predict_logits", "stack_with_fast", "train_accurate", "train_encoder"]
+           "export_onnx", "fine_tune", "predict_logits", "require_torch", "stack_with_fast", "train_accurate",
+           "train_encoder"]
 
 ENCODER_SETTINGS: dict[str, Any] = {"epochs": 4, "batch_size": 16, "learning_rate": 5e-5, "max_length": 128,
                                     "warmup": 0.1, "weight_decay": 0.01}
@@ -39,13 +40,24 @@ QUANTISED = "int8 dynamic (onnxruntime.quantization.quantize_dynamic)"
 OPTIMISED_GRAPH = "fused by onnxruntime ahead of time (level EXTENDED)"
 
 
+TORCH_MISSING = ("training the accurate tier needs torch and transformers: pip install 'factcomment[train]' "
+                 "(CPU torch is enough)")
+
+
+def require_torch() -> None:
+    """Refuse (``UsageError``) when torch or transformers is not installed, without importing them."""
+    import importlib.util
+
+    if any(importlib.util.find_spec(name) is None for name in ("torch", "transformers")):
+        raise UsageError(TORCH_MISSING)
+
+
 def _torch():
     try:
         import torch
         import transformers  # noqa: F401
     except ImportError:
-        raise UsageError("training the accurate tier needs torch and transformers: "
-                         "pip install 'factcomment[train]' (CPU torch is enough)") from None
+        raise UsageError(TORCH_MISSING) from None
     return torch
 
 

@@ -123,9 +123,10 @@ def evaluate_files(paths: Sequence[str], options, problems, *, model=None, thres
 
     Marked asides are scored on their text without the marker, so the figures measure the model alone.
     """
-    from factcomment.api import resolve_model
+    from factcomment.api import check_options, resolve_model
     from factcomment.labelled import read_labelled
 
+    check_options(threshold, 0)  # NaN passes a range check (every comparison is false): --threshold nan did
     units = read_labelled(paths, options, problems)
     if len(present := {u.label for u in units}) == 1:  # the other class's F1 is 0 by default, not measured
         problems.warn(f"every gold label is {present.pop()!r}: macro-F1 averages in a class with no examples; "

@@ -10,6 +10,7 @@ nothing here imports scikit-learn.
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from factcomment.persist import (MODEL_FILE, SCORER_FILE, check_scorer, check_ve
                                  read_model, read_verified)
 from factcomment.results import Explanation, Prediction
 
-__all__ = ["Model", "load_model"]
+__all__ = ["Model", "check_threshold", "load_model"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Model:
 
     def label(self, probabilities: list[float], *, threshold: float | None = None) -> list[Prediction]:
         """Predictions for probabilities computed elsewhere (say, in a worker process)."""
+        check_threshold(threshold)  # a NaN or 5 labelled everything report without a word
         cut = self.threshold if threshold is None else threshold
         return [Prediction("comment" if p >= cut else "report", p) for p in probabilities]
 
@@ -108,6 +110,17 @@ def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mism
 
         return Model(directory, card, AccurateScorer(directory, card, fast, files), allow_version_mismatch)
     return Model(directory, card, fast, allow_version_mismatch)
+
+
+def check_threshold(threshold: float | None) -> None:
+    """Refuse (``UsageError``) a threshold that is not ``None`` or a number from 0 to 1 (NaN included)."""
+    if threshold is None:
+        return
+    # bool is an int to Python, and "0.5" compares with nothing: both would pass or fail in odd places.
+    if isinstance(threshold, bool) or not isinstance(threshold, numbers.Real):
+        raise UsageError(f"threshold must be a number between 0 and 1, not {threshold!r}; pass e.g. threshold=0.5")
+    if not 0.0 <= threshold <= 1.0:
+        raise UsageError(f"threshold must lie between 0 and 1, not {threshold}")
 
 
 def _model_files(card: dict[str, Any]) -> list[str]:

@@ -19,6 +19,7 @@ import itertools
 import json
 import math
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -77,6 +78,10 @@ def read_card(directory: Path, handle: int | None = None) -> dict[str, Any]:
         raise ModelError(f"{directory}: no {CARD_FILE}; not a factcomment model directory (see factcomment train)") from None
     except (OSError, ValueError) as error:
         raise ModelError(f"{path}: unreadable model card ({error}); retrain or restore the model") from None
+    if isinstance(card, dict) and "format" in card and card["format"] != CARD_FORMAT and "files" in card:
+        # Said "not a factcomment model card (format 1)" of a card of format 2, as if 1 were what it held.
+        raise ModelError(f"{path}: a model card of format {card['format']!r}, and this factcomment reads format "
+                         f"{CARD_FORMAT}; retrain the model, or load it with the factcomment that wrote it")
     if not isinstance(card, dict) or card.get("format") != CARD_FORMAT or "files" not in card:
         raise ModelError(f"{path}: not a factcomment model card (format {CARD_FORMAT}); retrain the model")
     check_card(card, path)
@@ -287,6 +292,8 @@ def read_verified(directory: Path, name: str, card: dict[str, Any], handle: int 
         data = _read_at(handle, directory, name)
     except FileNotFoundError:
         raise ModelError(f"{path}: missing; restore it or retrain the model with factcomment train") from None
+    except NotRegularFile as error:
+        raise ModelError(f"{path}: {error}; restore the file or retrain the model with factcomment train") from None
     except OSError as error:
         raise ModelError(f"{path}: cannot read it ({error.strerror}); check the permissions") from None
     if expected is None or hashlib.sha256(data).hexdigest() != expected:
@@ -314,10 +321,21 @@ def _opened_dir(directory: Path) -> Iterator[int | None]:
             os.close(handle)
 
 
+class NotRegularFile(OSError):
+    """A model file that is a device, a named pipe or a directory: reading it could block or never end."""
+
+
 def _read_at(handle: int | None, directory: Path, name: str) -> bytes:
+    # O_NONBLOCK: opening a named pipe would wait for a writer forever (it changes nothing for a regular file).
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
     if handle is None or os.open not in os.supports_dir_fd:
-        return (directory / name).read_bytes()
-    with open(os.open(name, os.O_RDONLY, dir_fd=handle), "rb") as stream:
+        descriptor = os.open(directory / name, flags)
+    else:
+        descriptor = os.open(name, flags, dir_fd=handle)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # /dev/zero would be read until memory ran out
+        os.close(descriptor)
+        raise NotRegularFile("not a regular file: a device, a named pipe or a directory")
+    with open(descriptor, "rb") as stream:
         return stream.read()
 
 
@@ -342,7 +360,8 @@ def check_versions(card: dict[str, Any], directory: Path, names: tuple[str, ...]
         same = str(saved).split(".")[:2] == have.split(".")[:2] if name == "factcomment" else saved == have
         if not same and not allow:
             raise ModelError(
-                f"{directory}: saved with {name} {saved}, this is {name} {have}. Retrain it with "
+                f"{directory}: saved with {name} {'(no version on the card)' if saved is None else saved}, this "
+                f"is {name} {have}. Retrain it with "
                 f"`factcomment train ... --out {directory}`, or pass --allow-version-mismatch if you trust it"
             )
 

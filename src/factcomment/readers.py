@@ -170,6 +170,11 @@ def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterato
 
     for raw in paths:
         path = Path(raw)
+        if raw == "":  # Path("") is the working directory: an unset "$FILE" read (or trained on) all of it
+            problems.files += 1
+            problems(InputError("an empty path; give a file, a directory (. for this one) or - for standard input",
+                                file=raw))
+            continue
         if raw != "-" and path.is_dir():
             # Never this run's own output or anyone's temporary file, even when the output is in this folder.
             found = sorted(p for p in path.rglob(pattern) if p.is_file() and not is_being_written(p))
@@ -643,7 +648,11 @@ def _unit_from_row(name: str, number: int, row: dict, options: InputOptions) -> 
 
 def map_label(raw: object, label_map: Mapping[str, str], where: str) -> str:
     """Map a raw label (case-blind) to ``report``/``comment``, or raise an InputError naming ``where``."""
-    label = label_map.get(str(raw).strip().lower()) if raw is not None else None
+    if raw is None or not str(raw).strip():
+        # --label-map cannot name a missing or blank label ('=report' is refused), so it is no fix for one.
+        raise InputError(f"{where}: no label ({'null' if raw is None else repr(raw)}); give the row a label of "
+                         "report or comment, or leave the row out")
+    label = label_map.get(str(raw).strip().lower())
     if label is None:
         known = ", ".join(sorted(label_map))
         raise InputError(f"{where}: unknown label {raw!r} (known: {known}); map it with --label-map RAW=report")

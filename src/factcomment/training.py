@@ -83,6 +83,14 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         raise UsageError("--checkpoint keeps the fine-tunes of --tier accurate; leave it out for the fast tier")
     if background and tier == "accurate":
         raise UsageError("--background weighs the fast tier's words; leave it out for --tier accurate")
+    if tier == "accurate" and checkpoint is None:
+        # Found missing before the inputs are read, not after the first fold has started. (A run with a
+        # --checkpoint may resume from finished fine-tunes and need no torch, so it is left to find out.)
+        from factcomment.encoder_training import require_torch
+
+        require_torch()
+    if progress is not None:
+        progress("training (cross-validating the threshold)...")
     before = len(problems.errors)
     units = read_labelled(paths, options, problems)
     held = read_labelled(heldout, options, problems) if heldout else []
@@ -92,6 +100,9 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     if not units:
         raise TrainingDataError("no labelled texts were read; check the inputs and --label-column")
     _warn_duplicates(units, held, problems)
+    if len(present := {u.label for u in held}) == 1:  # as evaluate warns: the other class's F1 is 0, not measured
+        problems.warn(f"every --heldout label is {present.pop()!r}: the held-out macro-F1 averages in a class with "
+                      "no examples; check the --heldout data or the --label-map")
     if tier == "accurate":
         if distil is not None:
             raise UsageError("--distil-from trains the fast tier; leave out --tier accurate")
@@ -148,7 +159,11 @@ def _summary(out: str | Path, units: list[Unit], result, evaluation: Evaluation 
 
 def check_train_target(out: str | Path, heldout: Sequence[str] = (), *, force: bool = False) -> None:
     """Refuse, before any work, an ``out`` that training may not write, or a ``heldout`` file that is missing."""
+    if out == "":  # Path("") is the working directory
+        raise UsageError("--out is empty; give a directory name")
     check_model_target(out, force=force)  # checked again just before the new model is swapped in
+    if "" in heldout:  # Path("") exists: it is the working directory
+        raise UsageError("--heldout is empty; give a labelled file")
     if missing := [name for name in heldout if name != "-" and not Path(name).exists()]:
         raise UsageError(f"--heldout {missing[0]}: no such file; check the path")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -44,17 +45,23 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
         check_marker(marker, literal_marker)
         if plot == "-":
             raise UsageError("--plot -: standard output carries the table; give the PNG a file name")
+        if plot == "":
+            raise UsageError("--plot is empty; give the PNG a file name")
         options = InputOptions(input_format=input_format, pattern=glob, encoding=encoding, errors=errors,
                                text_column=text_column, label_column=label_column, skip_bad_rows=skip_bad_rows,
                                label_map=parse_label_map(label_map or []), unit=unit, marker=marker,
                                literal_marker=literal_marker)
         # The plot is an output like -o: claimed first (never an input), written whole or not at all.
-        with (open_output(plot, force=True, inputs=paths, pattern=glob, option="--plot") if plot
+        with (open_output(plot, force=True, inputs=paths, pattern=glob, option="--plot") if plot is not None
               else contextlib.nullcontext()) as picture:
+            # The figure is always a PNG: a .pdf or .jpg name would get PNG bytes under the wrong suffix.
+            # (Checked once the name is known not to be an input, so that error is the one reported.)
+            if plot is not None and Path(plot).suffix and Path(plot).suffix.lower() != ".png":
+                raise UsageError(f"--plot {plot}: the plot is a PNG image; give a file name ending in .png")
             result = evaluate_files(paths, options, tally, model=model, threshold=threshold,
                                     allow_version_mismatch=allow_version_mismatch)
             typer.echo(json.dumps(result.as_dict(), indent=2) if format == "json" else render_table(result))
-            if plot:
+            if plot is not None:
                 from factcomment.plots import plot_evaluation
 
                 plot_evaluation(result, png := io.BytesIO())

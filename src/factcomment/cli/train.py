@@ -81,8 +81,6 @@ def train(paths: Paths,
             cache = None if teacher_cache == "none" else Path(teacher_cache) if teacher_cache else default_cache()
             distil = Distillation(distil_from, tuple(transfer), transfer_mode, transfer_weight, cache=cache)
         say = None if quiet else (lambda message: typer.echo(f"factcomment: {message}", err=True))
-        if say:
-            say("training (cross-validating the threshold)...")
         summary = train_files(paths, options, tally, out, heldout=heldout or [],
                               refit_with_heldout=refit_with_heldout, seed=seed, folds=folds, force=force,
                               tier=tier, distil=distil, background=background or [], checkpoint=checkpoint,
