@@ -82,9 +82,13 @@ CONNECT_SECONDS = 10
 ANSWER_SECONDS = 5
 
 
+class _NoAnswer(Exception):
+    """Something accepted the connection, but no Dask handshake came back in time."""
+
+
 def _answers(address: str, seconds: float, answer: float) -> None:
     """Connect to ``address`` within ``seconds`` (else ``OSError``) and exchange Dask's handshake within
-    ``answer`` more (else ``TimeoutError``).
+    ``answer`` more (else :class:`_NoAnswer`).
 
     ``Client(address, timeout=...)`` bounds the connection but not the handshake after it: a port where
     something else listens (the dashboard's, any server that waits for its own protocol) kept it waiting for
@@ -101,7 +105,7 @@ def _answers(address: str, seconds: float, answer: float) -> None:
             comm = await asyncio.wait_for(connect(address, timeout=seconds,
                                                   **Security().get_connection_args("client")), seconds + answer)
         except asyncio.TimeoutError:  # (not yet the builtin TimeoutError on Python 3.10)
-            raise TimeoutError(address) from None  # tells the caller this timeout is the probe's
+            raise _NoAnswer from None
         await comm.close()
 
     outcome: list[BaseException | None] = []
@@ -117,7 +121,7 @@ def _answers(address: str, seconds: float, answer: float) -> None:
     thread.start()
     thread.join(seconds + answer + 5)  # wait_for ends the probe first; this guards against the unforeseen
     if not outcome:
-        raise TimeoutError(address)  # the probe's, as above
+        raise _NoAnswer
     if outcome[0] is not None:
         raise outcome[0]
 
@@ -136,10 +140,7 @@ def _connect(address: str):
     try:
         _answers(address, CONNECT_SECONDS, ANSWER_SECONDS)
         return Client(address, timeout=f"{CONNECT_SECONDS}s"), None
-    except TimeoutError as error:
-        if str(error) != address:  # not the probe's: a timeout of the Client's own
-            raise UsageError(f"--dask {address}: cannot reach the scheduler ({error}); is `dask scheduler` "
-                             "running?") from None
+    except _NoAnswer:
         raise UsageError(f"--dask {address}: something listens there but no Dask scheduler answered within "
                          f"{CONNECT_SECONDS + ANSWER_SECONDS} s; give the scheduler's address (`dask scheduler` "
                          "prints it; port 8786 by default, not the dashboard's 8787)") from None
