@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcomment import classify, load_model
-from factcomment.paragraphs import LONGEST, decisions, explain, p_comment
+from factcomment.paragraphs import CHUNK, LONGEST, decisions, explain, p_comment
 
 MODEL = load_model()  # the fast scorer stands in for any scorer: the rule needs only its three methods
 SENTENCES = ["The council met on Tuesday.", "It approved the budget.", "Frankly, this is a disgrace.",
@@ -31,9 +31,25 @@ def test_sentences_of_a_paragraph_keep_its_quote_state():
     assert decisions(MODEL.scorer, [paragraph]) == [math.fsum(quoted) / 2]
 
 
-def test_a_text_longer_than_a_paragraph_is_scored_whole():
-    huge = "The council met. " * (LONGEST // 17 + 1)
-    assert decisions(MODEL.scorer, [huge]) == MODEL.scorer.decision_function([huge])
+def test_a_text_longer_than_a_paragraph_is_read_by_its_sentences_a_chunk_at_a_time():
+    pair = ["The council met.", "Frankly, this is a disgrace."]
+    huge = " ".join(pair) + " " + " ".join(pair * (LONGEST // 40))  # more sentences than one chunk holds
+    n = 2 + 2 * (LONGEST // 40)
+    assert len(huge) > LONGEST and n > CHUNK
+    alone = MODEL.scorer.decision_function(pair)
+    assert decisions(MODEL.scorer, [huge, pair[0]]) == [pytest.approx(math.fsum(alone) / 2, abs=1e-12), alone[0]]
+    toward_comment, toward_report, intercept, decision = explain(MODEL.scorer, huge, 1000)
+    shown = dict(toward_comment + toward_report)
+    parts = [dict(MODEL.scorer.contributions(s)) for s in pair]
+    assert shown == pytest.approx({f: (parts[0].get(f, 0.0) + parts[1].get(f, 0.0)) / 2 for f in {*parts[0], *parts[1]}},
+                                  abs=1e-12)
+    assert decision == pytest.approx(decisions(MODEL.scorer, [huge])[0], abs=1e-12)
+
+
+def test_a_long_text_of_whitespace_is_scored_whole():
+    blank = " " * (LONGEST + 1)
+    assert decisions(MODEL.scorer, [blank]) == MODEL.scorer.decision_function([blank])
+    assert explain(MODEL.scorer, blank, 3) == MODEL.scorer.explain(blank, 3)
 
 
 def test_the_fast_tier_reads_a_paragraph_by_its_sentences():

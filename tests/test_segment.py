@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factcomment.errors import UsageError
-from factcomment.segment import (DEFAULT_MARKER, Segment, Span, WHITESPACE, iter_segments, quoted_sentence_texts,
-                                 sentence_texts, split_document, split_paragraphs, split_sentences)
+from factcomment.segment import (DEFAULT_MARKER, Segment, Span, WHITESPACE, iter_segments, iter_sentence_texts,
+                                 quoted_sentence_texts, sentence_texts, split_document, split_paragraphs, split_sentences)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 WS = set(WHITESPACE)
@@ -368,3 +368,6 @@ def test_sentence_texts_is_the_quoted_texts_of_the_sentences(paragraph):
     # sentence_texts takes shortcuts (no Spans; no quote sweep without quotation marks) to the same result.
     spans = split_sentences(paragraph)
     assert sentence_texts(paragraph) == (quoted_sentence_texts(paragraph, spans) if len(spans) > 1 else [paragraph])
+    # One at a time, the same texts; a lone sentence without the whitespace around it.
+    assert list(iter_sentence_texts(paragraph)) == (sentence_texts(paragraph) if len(spans) > 1
+                                                     else [s.text for s in spans])

@@ -31,8 +31,8 @@ from itertools import tee
 
 from .errors import UsageError
 
-__all__ = ["DEFAULT_MARKER", "UNITS", "WHITESPACE", "Span", "Segment", "iter_segments", "quoted_sentence_texts",
-           "sentence_texts", "split_document", "split_paragraphs", "split_sentences"]
+__all__ = ["DEFAULT_MARKER", "UNITS", "WHITESPACE", "Span", "Segment", "iter_segments", "iter_sentence_texts",
+           "quoted_sentence_texts", "sentence_texts", "split_document", "split_paragraphs", "split_sentences"]
 
 DEFAULT_MARKER = r"comment\s*:"
 UNITS = ("paragraph", "sentence")
@@ -383,6 +383,24 @@ def sentence_texts(paragraph: str) -> list[str]:
     if _QUOTE_MARK.search(paragraph) is None:
         return [paragraph[s:e] for s, e in bounds]
     return [text or paragraph[s:e] for (s, e), text in zip(bounds, _quoted_texts(paragraph, bounds))]
+
+
+def iter_sentence_texts(paragraph: str) -> Iterator[str]:
+    """:func:`sentence_texts`, one sentence at a time, for a text too long to hold twice (a document on one
+    line). A lone sentence comes without the whitespace around it, which no model reads.
+
+    >>> list(iter_sentence_texts('“We failed. We are sorry,” he said. '))
+    ['“We failed."', '"We are sorry,” he said.']
+    """
+    _check_text(paragraph)
+    lo, hi = _SKIP_WS.match(paragraph).end(), len(paragraph.rstrip(WHITESPACE))
+    bounds = _sentence_bounds(paragraph, lo, hi) if lo < hi else iter(())
+    if _QUOTE_MARK.search(paragraph) is None:
+        yield from (paragraph[s:e] for s, e in bounds)
+        return
+    bounds, ahead = tee(bounds)
+    for (s, e), text in zip(bounds, _quoted_texts(paragraph, ahead)):
+        yield text or paragraph[s:e]
 
 
 def _quoted_texts(paragraph: str, bounds: Iterable[tuple[int, int]]) -> Iterator[str | None]:
