@@ -142,6 +142,14 @@ def test_evaluate_plot_writes_png(tiny_model, tmp_path, write):
     result = run("evaluate", data, "--model", tiny_model.path, "--plot", png)
     assert result.exit_code == 0, result.stderr
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # An existing plot is replaced only when asked, like -o.
+    png.write_bytes(b"mine")
+    result = run("evaluate", data, "--model", tiny_model.path, "--plot", png)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"factcomment: error: {png}: already exists; pass --force to overwrite it\n"
+    assert png.read_bytes() == b"mine"
+    assert run("evaluate", data, "--model", tiny_model.path, "--plot", png, "--force").exit_code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_evaluate_plot_never_overwrites_an_input(tiny_model, write):

@@ -26,6 +26,7 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
              plot: Annotated[Optional[str], typer.Option(
                  "--plot", help="Also draw the confusion matrix and precision-recall curve to this PNG "
                                 "(needs matplotlib: pip install 'factcomment\\[plot]').")] = None,
+             force: Annotated[bool, typer.Option("--force", help="Overwrite the --plot file if it exists.")] = False,
              text_column: TextColumn = None, label_column: LabelColumn = None, label_map: LabelMap = None,
              unit: Unit_ = "paragraph", marker: Marker = DEFAULT_MARKER, literal_marker: Literal = False,
              glob: Glob = "*.txt", input_format: InputFormat = "auto", encoding: Encoding = "utf-8",
@@ -52,7 +53,7 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
                                label_map=parse_label_map(label_map or []), unit=unit, marker=marker,
                                literal_marker=literal_marker)
         # The plot is an output like -o: claimed first (never an input), written whole or not at all.
-        with (open_output(plot, force=True, inputs=paths, pattern=glob, option="--plot") if plot is not None
+        with (open_output(plot, force=force, inputs=paths, pattern=glob, option="--plot") if plot is not None
               else contextlib.nullcontext()) as picture:
             # The figure is always a PNG: a .pdf or .jpg name would get PNG bytes under the wrong suffix.
             # (Checked once the name is known not to be an input, so that error is the one reported.)
