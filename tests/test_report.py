@@ -319,6 +319,22 @@ def test_build_report_threshold_unit_and_stdin(model, monkeypatch):
     assert '<details class="why"' not in page  # explain=0: no reasons to show
 
 
+def test_a_model_without_reasons_gets_a_page_without_them_unless_they_are_asked_for(write):
+    pytest.importorskip("onnxruntime", reason="the accurate tier needs onnxruntime")
+    from pathlib import Path
+
+    from factcomment import load_model
+    from factcomment.errors import UsageError
+
+    accurate = load_model(Path(__file__).resolve().parents[1] / "model" / "accurate" / "factcomment_accurate")
+    doc = write("a.txt", "I think it is a disgrace.")
+    page = build_report([doc], InputOptions(), Tally(), model=accurate)
+    assert "This model gives no per-word reasons" in page and '<details class="why"' not in page
+    with pytest.raises(UsageError, match="the accurate model gives no per-word reasons; use the fast model for "
+                                         r"them, or leave explain \(--explain\) out"):
+        build_report([doc], InputOptions(), Tally(), model=accurate, explain=2)
+
+
 @pytest.mark.parametrize("kwargs, message", [({"threshold": 1.5}, "threshold must lie between 0 and 1"),
                                              ({"explain": -1}, "explain must be 0 or more")])
 def test_build_report_refuses_bad_options(model, kwargs, message):

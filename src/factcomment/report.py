@@ -157,19 +157,24 @@ def _package_text(name: str) -> str:
     return resources.files("factcomment").joinpath("data", name).read_text(encoding="utf-8")
 
 
+# Reasons listed each way per paragraph unless the caller says otherwise.
+REASONS = 5
+
+
 def build_report(paths: list[str], options: InputOptions, problems: Tally, *, model=None,
-                 threshold: float | None = None, explain: int = 5, allow_version_mismatch: bool = False,
+                 threshold: float | None = None, explain: int | None = None, allow_version_mismatch: bool = False,
                  title: str = "factcomment report", review: bool = False, order: str = "document") -> str:
     """Read whole text documents (paths, directories or ``-``), classify them and render the page.
 
     A file that cannot be read is reported to ``problems`` and listed on the page; the others are shown.
     ``model`` is a :class:`~factcomment.inference.Model`, a model directory or ``None`` for the shipped model.
-    ``explain`` is the number of reasons each way to list per paragraph; a model that gives no per-word
-    reasons gets a page without them. ``review`` and ``order`` are as for :func:`render_report`.
+    ``explain`` is the number of reasons each way to list per paragraph (``None``: :data:`REASONS` if the
+    model gives per-word reasons, none if it does not; a number above 0 with such a model is a
+    ``UsageError``). ``review`` and ``order`` are as for :func:`render_report`.
     """
     from factcomment.api import check_options, classify_document, resolve_model
 
-    check_options(threshold, explain)
+    check_options(threshold, 0 if explain is None else explain)
     if order not in ORDERS:
         raise UsageError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
     if options.input_format not in ("auto", "text"):
@@ -177,6 +182,10 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
                          "use input_format='text' or 'auto'")
     loaded = resolve_model(model, allow_version_mismatch=allow_version_mismatch)
     explained = callable(getattr(loaded.scorer, "explain", None))
+    if explain and not explained:  # asked for, not defaulted: say so, as classify does
+        raise UsageError(f"the {loaded.card.get('tier', 'given')} model gives no per-word reasons; use the fast "
+                         "model for them, or leave explain (--explain) out")
+    explain = REASONS if explain is None else explain
     raw = raw_count(explain) if explained else 0
     documents, before = [], len(problems.errors)
     for name, text in iter_documents(paths, options, problems):

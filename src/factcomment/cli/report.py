@@ -2,7 +2,7 @@
 page with controls to mark each item and save the marks as JSON lines for training."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -18,8 +18,9 @@ from factcomment.segment import DEFAULT_MARKER
 def report(paths: Paths,
            output: Annotated[str, typer.Option("--output", "-o", help="The HTML file to write (self-contained).")],
            force: Force = False, unit: Unit_ = "paragraph", model: ModelPath = None, threshold: Threshold = None,
-           explain: Annotated[int, typer.Option("--explain", help="Reasons to list each way per paragraph.",
-                                                min=0)] = 5,
+           explain: Annotated[Optional[int], typer.Option(
+               "--explain", help="Reasons to list each way per paragraph [default: 5; none from the accurate tier].",
+               min=0, show_default=False)] = None,
            marker: Marker = DEFAULT_MARKER, literal_marker: Literal = False, glob: Glob = "*.txt",
            encoding: Encoding = "utf-8", errors: Errors = "strict", allow_version_mismatch: AllowMismatch = False,
            quiet: Quiet = False, debug: Debug = False) -> None:
@@ -39,7 +40,9 @@ def review(paths: Paths,
                "--order", help="'document' (as written) or 'uncertain' (p_comment nearest the threshold first).")
            ] = "document",
            force: Force = False, unit: Unit_ = "paragraph", model: ModelPath = None, threshold: Threshold = None,
-           explain: Annotated[int, typer.Option("--explain", help="Reasons to list each way per item.", min=0)] = 5,
+           explain: Annotated[Optional[int], typer.Option(
+               "--explain", help="Reasons to list each way per item [default: 5; none from the accurate tier].",
+               min=0, show_default=False)] = None,
            marker: Marker = DEFAULT_MARKER, literal_marker: Literal = False, glob: Glob = "*.txt",
            encoding: Encoding = "utf-8", errors: Errors = "strict", allow_version_mismatch: AllowMismatch = False,
            quiet: Quiet = False, debug: Debug = False) -> None:
@@ -54,7 +57,7 @@ def review(paths: Paths,
 
 
 def write_page(paths: list[str], output: str, force: bool, unit: str, model: str | None, threshold: float | None,
-               explain: int, marker: str, literal_marker: bool, glob: str, encoding: str, errors: str,
+               explain: int | None, marker: str, literal_marker: bool, glob: str, encoding: str, errors: str,
                allow_version_mismatch: bool, quiet: bool, debug: bool, *, review: bool = False,
                order: str = "document") -> None:
     """Build the report (or, with ``review``, the review page) and write it to ``output``."""
