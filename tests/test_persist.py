@@ -276,6 +276,7 @@ def test_an_edited_scorer_with_matching_hash_is_refused_by_field(model_copy, edi
     (lambda c: c.pop("labels"), "field 'labels' is missing"),
     (lambda c: c.update(versions=["1.0"]), "field 'versions' is a list"),
     (lambda c: c.update(files=[]), "field 'files' is a list"),
+    (lambda c: c.update(tier="huge"), "field 'tier' is 'huge'; this factcomment knows fast and accurate"),
 ])
 def test_a_card_with_bad_fields_is_refused_by_field(model_copy, edit, message):
     card = json.loads((model_copy / CARD_FILE).read_text())

@@ -31,6 +31,7 @@ from factcomment.errors import ModelError, OutputError, UsageError
 from factcomment.results import LABELS
 
 MODEL_FILE = "model.joblib"
+TIERS = ("fast", "accurate")
 SCORER_FILE = "scorer.json"
 CARD_FILE = "card.json"
 README_FILE = "README.md"
@@ -102,6 +103,9 @@ def check_card(card: dict[str, Any], path: Path) -> None:
         _bad(path, "labels", f"is {labels!r}; expected report and comment")
     if "versions" in card:
         _field(card, "versions", dict, path)
+    if card.get("tier", "fast") not in TIERS:  # read as fast, a newer tier's files would be misread
+        _bad(path, "tier", f"is {card['tier']!r}; this factcomment knows {' and '.join(TIERS)} (a newer version "
+             "may know it)")
 
 
 def check_scorer(data: Any, path: Path) -> None:
