@@ -39,6 +39,15 @@ def test_train_with_a_background_corpus_credits_it_on_the_card(tmp_path, write):
     assert runs["plain"]["idf"] != runs["background"]["idf"]
 
 
+def test_an_empty_background_corpus_is_a_warning(tmp_path, write):
+    data, empty = _data(write), write("empty.txt", "\n\n")
+    result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "m"), "--folds", "3",
+                                      "--background", empty])
+    assert result.exit_code == 0, result.output
+    assert (f"factcomment: warning: {empty}: no background sentences (empty, or each one a labelled text); the IDF "
+            "counts the labelled data alone\n") in result.stderr
+
+
 def test_a_background_corpus_is_refused_for_the_accurate_tier_and_when_missing(tmp_path, write):
     data, news = _data(write), write("news.txt", "\n".join(NEWS) + "\n")
     accurate = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "a"), "--tier", "accurate",

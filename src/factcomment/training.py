@@ -111,6 +111,9 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     if tier != "fast":
         raise UsageError(f"unknown tier {tier!r}; use 'fast' or 'accurate'")
     frequencies, described = _background(background, units + held, progress) if background else (None, None)
+    if described is not None and described["rows"] == 0:
+        problems.warn(f"{', '.join(map(str, background))}: no background sentences (empty, or each one a labelled "
+                      "text); the IDF counts the labelled data alone")
     trainer, distilled = _distilled_trainer(distil, units + held, progress) if distil is not None else (train, None)
 
     def fit(rows: list[Unit]):
