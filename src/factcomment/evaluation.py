@@ -117,20 +117,26 @@ def precision_recall_curve(gold: Sequence[str], p_comment: Sequence[float]) -> l
     return points
 
 
+def warn_one_class(units: Sequence[Any], problems: Any, which: str, figure: str, data: str) -> None:
+    """Warn when every unit has the same label: the other class's F1 is then 0 by default, not measured."""
+    if len(present := {u.label for u in units}) == 1:
+        problems.warn(f"every {which} label is {present.pop()!r}: {figure} averages in a class with no examples; "
+                      f"check {data} or the --label-map")
+
+
 def evaluate_files(paths: Sequence[str], options, problems, *, model=None, threshold: float | None = None,
                    allow_version_mismatch: bool = False) -> Evaluation:
     """Read labelled ``paths`` and score ``model`` (default: the shipped one) on them.
 
     Marked asides are scored on their text without the marker, so the figures measure the model alone.
     """
-    from factcomment.api import check_options, resolve_model
+    from factcomment.api import resolve_model
+    from factcomment.inference import check_threshold
     from factcomment.labelled import read_labelled
 
-    check_options(threshold, 0)  # NaN passes a range check (every comparison is false): --threshold nan did
+    check_threshold(threshold)  # NaN passes a range check (every comparison is false): --threshold nan did
     units = read_labelled(paths, options, problems)
-    if len(present := {u.label for u in units}) == 1:  # the other class's F1 is 0 by default, not measured
-        problems.warn(f"every gold label is {present.pop()!r}: macro-F1 averages in a class with no examples; "
-                      "check the data or the --label-map")
+    warn_one_class(units, problems, "gold", "macro-F1", "the data")
     loaded = resolve_model(model, allow_version_mismatch=allow_version_mismatch)
     cut = loaded.threshold if threshold is None else threshold
     return score([u.label for u in units], loaded.p_comment([u.text for u in units]), cut)

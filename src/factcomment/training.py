@@ -10,7 +10,7 @@ from pathlib import Path
 
 from factcomment import paragraphs
 from factcomment.errors import TrainingDataError, UsageError
-from factcomment.evaluation import Evaluation, score
+from factcomment.evaluation import Evaluation, score, warn_one_class
 from factcomment.labelled import read_labelled
 from factcomment.persist import check_model_target, installed_versions, save_model, sha256_of
 from factcomment.readers import InputOptions, Tally, Unit
@@ -100,9 +100,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     if not units:
         raise TrainingDataError("no labelled texts were read; check the inputs and --label-column")
     _warn_duplicates(units, held, problems)
-    if len(present := {u.label for u in held}) == 1:  # as evaluate warns: the other class's F1 is 0, not measured
-        problems.warn(f"every --heldout label is {present.pop()!r}: the held-out macro-F1 averages in a class with "
-                      "no examples; check the --heldout data or the --label-map")
+    warn_one_class(held, problems, "--heldout", "the held-out macro-F1", "the --heldout data")
     if tier == "accurate":
         if distil is not None:
             raise UsageError("--distil-from trains the fast tier; leave out --tier accurate")
