@@ -1,6 +1,7 @@
 """The HTML report: rendering from hand-made predictions, building from files, and the page in a real browser."""
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -205,6 +206,17 @@ def test_sentence_units_get_sentence_ids_inside_their_paragraph():
     stats = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page))
     assert stats == {"sentences": "4", "paragraphs": "2", "reporting": "2", "commentary (model)": "0",
                      "asides (marked)": "1", "share of commentary": "50%"}
+
+
+def test_review_attributes_keep_carriage_returns_that_html_would_turn_into_line_feeds():
+    # A browser reads CRLF and a lone CR in an attribute as LF: saved rows would no longer be document[start:end].
+    text = "First line of one\r\nparagraph, wrapped.\r\n\r\nA lone\rreturn.\r\n"
+    results = [SegmentPrediction(s, Prediction("report", 0.2)) for s in split_document(text)]
+    assert [s.segment.text for s in results] == ["First line of one\r\nparagraph, wrapped.", "A lone\rreturn."]
+    page = render_report([DocumentReport("a\rb.txt", text, results)], threshold=0.5, review=True)
+    attributes = re.findall(r'data-(?:text|file)="([^"]*)"', page)
+    assert "\r" not in "".join(attributes)
+    assert [html.unescape(a) for a in attributes] == ["a\rb.txt", "a\rb.txt", text[:38], "a\rb.txt", text[42:56]]
 
 
 def test_render_with_no_documents():

@@ -142,3 +142,18 @@ def test_sentences_are_marked_and_saved_with_their_sentence_number(browser, writ
     rows = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
     assert [(r["paragraph"], r["sentence"], r["label"], r["text"]) for r in rows] == [
         (0, 0, "report", HARBOUR.splitlines()[0]), (1, 0, "comment", HARBOUR.splitlines()[1])]
+
+
+@pytest.mark.slow
+def test_saved_text_keeps_the_carriage_returns_of_a_hard_wrapped_crlf_document(browser, write, tiny_model, tmp_path):
+    # The browser read CRLF in data-text as LF: the saved text was no longer document[start:end].
+    text = "The harbour board voted on Tuesday\r\nto close the north pier.\r\n\r\nEngineers said the piles\rhad rotted.\r\n"
+    doc = write("docs/crlf.txt", text.encode("utf-8"))
+    page = str(tmp_path / "review.html")
+    result = runner.invoke(app, ["review", doc, "-o", page, "--model", str(tiny_model.path)])
+    assert result.exit_code == 0, result.stderr
+    browser.open("file://" + page)
+    items = browser.js("Array.from(document.querySelectorAll('.seg[data-text]'))"
+                       ".map(e => [e.dataset.text, +e.dataset.start, +e.dataset.end])")
+    assert [t for t, _, _ in items] == [text[s:e] for _, s, e in items] == [
+        "The harbour board voted on Tuesday\r\nto close the north pier.", "Engineers said the piles\rhad rotted."]

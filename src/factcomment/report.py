@@ -242,7 +242,7 @@ class _Page:
         cells = "".join(self.cell(index, r) for r in doc.results)
         if cells:
             cells = f'<nav class="map" aria-label="Map of {escape(doc.file)}">{cells}</nav>\n'
-        return (f'<article class="doc" id="d{index}" aria-labelledby="d{index}-h" data-file="{escape(doc.file)}">\n'
+        return (f'<article class="doc" id="d{index}" aria-labelledby="d{index}-h" data-file="{_attribute(doc.file)}">\n'
                 f'<h2 id="d{index}-h">{escape(doc.file)}</h2>\n'
                 f'<dl class="summary" data-units="{c["units"]}" data-report="{c["report"]}" data-model="{c["model"]}" '
                 f'data-marked="{c["marked"]}" data-asides="{c["asides"]}">{summary}</dl>\n'
@@ -300,12 +300,18 @@ class _Page:
         data = ""
         if self.review:
             sentence = "" if s.sentence is None else f' data-sentence="{s.sentence}"'
-            data = (f' tabindex="0" data-file="{escape(file)}" data-paragraph="{s.paragraph}"{sentence}'
-                    f' data-start="{s.start}" data-end="{s.end}" data-text="{escape(s.text)}"')
+            data = (f' tabindex="0" data-file="{_attribute(file)}" data-paragraph="{s.paragraph}"{sentence}'
+                    f' data-start="{s.start}" data-end="{s.end}" data-text="{_attribute(s.text)}"')
         return (f'<{tag} class="seg {r.label} {r.source}" id="{_anchor(index, r)}" data-kind="{r.label}" '
                 f'data-source="{r.source}" data-p="{p:.3f}"{data} style="background-color:{shade(p, self.threshold)}">'
                 f'{number}<div class="head">{badge}{_marks(_anchor(index, r)) if self.review else ""}</div>'
                 f'{place}<p class="text">{marker}{text}</p>{why}</{tag}>')
+
+
+def _attribute(value: str) -> str:
+    # A browser reads a CR or CRLF in the page as LF, so a saved row's text would no longer be
+    # document[start:end]; a character reference is kept as written.
+    return escape(value).replace("\r", "&#13;")
 
 
 def _marks(anchor: str) -> str:
