@@ -193,6 +193,12 @@ def test_marker_only_paragraph_is_empty_aside(doc, start):
     ({"marker": re.compile(r"NB\b")}, "NB this\nnb that", [("comment", "this"), ("report", "nb that")]),
     ({"marker": None}, "Comment: x", [("report", "Comment: x")]),
     ({"marker": r"x*"}, "xx y\nz", [("comment", "y"), ("report", "z")]),  # empty matches never count
+    # ^ and \A anchor at each paragraph's start (re.match(text, pos) alone would match them at the document's)
+    ({"marker": r"^comment:"}, "Fact.\n  Comment: a\nx Comment: b", [("report", "Fact."), ("comment", "a"),
+                                                                     ("report", "x Comment: b")]),
+    ({"marker": r"\A(?:note|nb):"}, "\ufeffNB: a\nFact.\nNote: b", [("comment", "a"), ("report", "Fact."),
+                                                                  ("comment", "b")]),
+    ({"marker": re.compile(r"^nb\b", re.I)}, "Fact.\nNB this", [("report", "Fact."), ("comment", "this")]),
 ])
 def test_custom_markers(kw, doc, expected):
     assert texts(doc, **kw) == expected

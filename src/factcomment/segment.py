@@ -124,9 +124,21 @@ def _marker_pattern(marker: str | re.Pattern | None, literal: bool) -> re.Patter
     return _compile(marker, literal)
 
 
-def _marker_at(pattern: re.Pattern | None, text: str, start: int, end: int) -> re.Match | None:
-    m = pattern.match(text, start, end) if pattern is not None else None
-    return m if m is not None and m.end() > start else None
+# A marker that may hold ^ or \A (or only [^...] or \^, which costs nothing but a copy of the paragraph).
+_MAY_ANCHOR = re.compile(r"\^|\\A")
+
+
+def _marker_at(pattern: re.Pattern | None, text: str, start: int, end: int) -> tuple[int, str] | None:
+    """The end and text of a non-empty marker at ``start``, or None."""
+    if pattern is None:
+        return None
+    if _MAY_ANCHOR.search(pattern.pattern):
+        # ^ and \A match only at the start of the whole string, never at the pos given to match(): a marker
+        # written '^Comment:' would find no aside. On the paragraph alone they match at its start, as meant.
+        m, offset = pattern.match(text[start:end]), start
+    else:
+        m, offset = pattern.match(text, start, end), 0
+    return (offset + m.end(), m.group()) if m is not None and m.end() > m.start() else None
 
 
 def _paragraph_bounds(text: str, pattern: re.Pattern | None) -> Iterator[tuple[int, int]]:
@@ -282,8 +294,8 @@ def _segments(text: str, pattern: re.Pattern | None, by_sentence: bool) -> Itera
         kind, mark, mark_start = "report", None, None
         m = _marker_at(pattern, text, start, end)
         if m is not None:
-            kind, mark, mark_start = "comment", m.group(), start
-            start = _SKIP_WS.match(text, m.end(), end).end()
+            kind, mark, mark_start = "comment", m[1], start
+            start = _SKIP_WS.match(text, m[0], end).end()
         # Sentences are split from this copy, so they are exactly split_sentences() of the paragraph, whatever
         # precedes it.
         para = text[start:end]
