@@ -219,3 +219,20 @@ def test_cli_train_distils_into_a_teacher_lexicon_by_default(tiny_model, tmp_pat
     assert dict(zip(words, unpack_doubles(scorer["cues"]["teacher"]))) == lexicon
     toward_comment, toward_report, _, _ = load_model(out).scorer.explain("Honestly, the mayor must go.", k=40)
     assert "cue:teacher" in [name for name, _ in toward_comment + toward_report]
+
+
+@pytest.mark.parametrize("options, named", [
+    (["--transfer-mode", "bogus"], "--transfer-mode: for distillation only; add --distil-from MODEL and --transfer "
+                                   "FILE, or leave it out"),
+    (["--transfer-weight", "0.5", "--teacher-cache", "none"], "--transfer-weight, --teacher-cache: for "
+     "distillation only; add --distil-from MODEL and --transfer FILE, or leave them out"),
+])
+def test_distillation_options_without_a_teacher_are_refused_not_ignored(tmp_path, write, options, named):
+    from typer.testing import CliRunner
+
+    from factcomment.cli import app
+
+    data = write("d.jsonl", '{"text": "a", "label": "report"}\n')
+    result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "m"), *options])
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"factcomment: error: {named}\n")
+    assert not (tmp_path / "m").exists()

@@ -34,11 +34,13 @@ def train(paths: Paths,
                                     "sentences for the fast model to learn from too.")] = None,
           transfer: Annotated[Optional[list[str]], typer.Option(
               "--transfer", help="Unlabelled sentences, one per line, for --distil-from (repeatable).")] = None,
-          transfer_mode: Annotated[str, typer.Option(
-              "--transfer-mode", help="lexicon: a stance cue from the teacher's mean score per word; soft: "
-                                      "teacher probabilities as sample weights; hard: teacher labels.")] = "lexicon",
-          transfer_weight: Annotated[float, typer.Option(
-              "--transfer-weight", help="soft/hard: weight of one transfer sentence against one labelled row.")] = 0.1,
+          transfer_mode: Annotated[Optional[str], typer.Option(
+              "--transfer-mode", help="lexicon (default): a stance cue from the teacher's mean score per word; soft: "
+                                      "teacher probabilities as sample weights; hard: teacher labels.",
+              show_default=False)] = None,
+          transfer_weight: Annotated[Optional[float], typer.Option(
+              "--transfer-weight", help="soft/hard: weight of one transfer sentence against one labelled row "
+                                        "(default 0.1).", show_default=False)] = None,
           background: Annotated[Optional[list[str]], typer.Option(
               "--background", help="Unlabelled news sentences, one per line (repeatable), whose document "
                                    "frequencies join the fast model's IDF.")] = None,
@@ -71,11 +73,21 @@ def train(paths: Paths,
         if tier not in ("fast", "accurate"):
             raise UsageError(f"--tier {tier!r}: use fast or accurate")
         distil = None
-        if distil_from is not None or transfer:
+        if distil_from is None and not transfer:
+            # Left alone, a distillation option would be dropped without a word and the model trained without it.
+            given = [name for name, value in (("--transfer-mode", transfer_mode),
+                                              ("--transfer-weight", transfer_weight),
+                                              ("--teacher-cache", teacher_cache)) if value is not None]
+            if given:
+                raise UsageError(f"{', '.join(given)}: for distillation only; add --distil-from MODEL and --transfer "
+                                 f"FILE, or leave {'it' if len(given) == 1 else 'them'} out")
+        else:
             from factcomment.distil import MODES, Distillation, default_cache
 
             if distil_from is None or not transfer:
                 raise UsageError("distillation needs both --distil-from MODEL and --transfer FILE")
+            transfer_mode = "lexicon" if transfer_mode is None else transfer_mode
+            transfer_weight = 0.1 if transfer_weight is None else transfer_weight
             if transfer_mode not in MODES or not 0 < transfer_weight < float("inf"):
                 raise UsageError("--transfer-mode is lexicon, soft or hard, and --transfer-weight a positive number")
             cache = None if teacher_cache == "none" else Path(teacher_cache) if teacher_cache else default_cache()
