@@ -73,6 +73,15 @@ def test_teacher_scores_are_cached_by_content(tiny_model, tmp_path, monkeypatch)
     assert [p.suffix for p in tmp_path.iterdir()] == [""]  # one whole file, no .part left behind
 
 
+def test_a_teacher_cache_file_cut_short_is_scored_again_and_replaced(tiny_model, tmp_path):
+    # It was an internal error (bytes length not a multiple of item size) on every later run.
+    first = teacher_scores(tiny_model, TRANSFER, cache=tmp_path)
+    (kept,) = tmp_path.iterdir()
+    kept.write_bytes(kept.read_bytes()[:-3])
+    assert teacher_scores(tiny_model, TRANSFER, cache=tmp_path) == first
+    assert kept.stat().st_size == 8 * len(TRANSFER)
+
+
 def test_a_teacher_cache_that_cannot_be_written_keeps_the_scores(tiny_model, tmp_path, monkeypatch):
     # A full disk under the cache must not throw away minutes of teacher scoring (it read as stdout being full).
     import errno

@@ -146,7 +146,12 @@ def _cached_scores(model: Any, sentences: Sequence[str], cache: str | os.PathLik
     score = encoder if encoder is not None else model.scorer.p_comment
     path = Path(cache) / _cache_key(model, sentences, "encoder" if encoder else "p") if cache is not None else None
     cached = path is not None and path.is_file()
-    values = array("d", path.read_bytes() if cached else b"")
+    data, values = path.read_bytes() if cached else b"", array("d")
+    if len(data) % values.itemsize:
+        # Cut short (an old crash, a copy gone wrong): no scores to trust, so they are made again and replaced.
+        cached = False
+    else:
+        values.frombytes(data)
     if not cached or len(values) != len(sentences):
         try:  # before the scoring, which a cache that cannot be kept would otherwise waste
             if path is not None:
