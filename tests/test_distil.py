@@ -245,3 +245,20 @@ def test_distillation_options_without_a_teacher_are_refused_not_ignored(tmp_path
     result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "m"), *options])
     assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"factcomment: error: {named}\n")
     assert not (tmp_path / "m").exists()
+
+
+def test_a_transfer_corpus_with_no_sentences_is_refused(tiny_model, tmp_path, write):
+    # It trained the model without a teacher, and the card said it was distilled (rows 0).
+    from typer.testing import CliRunner
+
+    from factcomment.cli import app
+
+    data = write("train.jsonl", "".join(json.dumps({"text": t, "label": label}) + "\n" for t, label in
+                                        [*((t, "report") for t in TINY_REPORT), *((t, "comment") for t in TINY_COMMENT)]))
+    corpus = write("news.txt", "\n \n" + TINY_REPORT[0] + "\n")  # blank lines and a gold text only
+    result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "student"), "-q", "--teacher-cache",
+                                      "none", "--distil-from", str(tiny_model.path), "--transfer", corpus])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"factcomment: error: {corpus}: no transfer sentences (empty, or each one a labelled "
+                             "text); give unlabelled sentences, one per line, or leave out --distil-from\n")
+    assert not (tmp_path / "student").exists()

@@ -292,9 +292,13 @@ def _distilled_trainer(distil, gold: list[Unit], progress):
     from factcomment.inference import load_model
     from factcomment.model import train
 
-    teacher = load_model(distil.teacher)
     # Gold texts (held-out ones included) are left out of the transfer set: no text is labelled twice.
     corpus = read_transfer(distil.corpus, exclude=[u.text for u in gold])
+    if not corpus:
+        # Else the model would be trained as without a teacher, and its card would say it was distilled.
+        raise TrainingDataError(f"{', '.join(map(str, distil.corpus))}: no transfer sentences (empty, or each one a "
+                                "labelled text); give unlabelled sentences, one per line, or leave out --distil-from")
+    teacher = load_model(distil.teacher)
     if progress:
         progress(f"teacher {teacher.path.name} is scoring {len(corpus):,} transfer sentences "
                  "(cached by content, so a rerun is instant)")
