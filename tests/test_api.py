@@ -38,6 +38,27 @@ def test_bad_texts_are_usage_errors(tiny_model, texts, message):
         classify(texts, model=tiny_model)
 
 
+@pytest.mark.parametrize("call, message", [
+    (lambda m: m.predict("one string"), r"^Model.predict\(\) takes a list of texts, not str; for one text write "
+                                        r"model.predict\(\[text\]\)$"),
+    (lambda m: m.p_comment("ab"), r"^Model.p_comment\(\) takes a list of texts, not str"),
+    (lambda m: m.predict(None), r"^Model.predict\(\) takes a list of texts, not NoneType"),
+    (lambda m: m.predict(["x"], explain=-1),
+     r"^explain must be a whole number, 0 or more, not -1; pass e.g. explain=2$"),
+])
+def test_a_loaded_model_refuses_what_classify_refuses(tiny_model, call, message):
+    # A lone string was labelled character by character; None and a negative explain were a TypeError and a
+    # quietly shortened explanation.
+    with pytest.raises(UsageError, match=message):
+        call(tiny_model)
+
+
+def test_a_loaded_model_takes_any_iterable_of_texts(tiny_model):
+    texts = ["The bill passed.", "What a disgrace!"]
+    assert tiny_model.predict(t for t in texts) == tiny_model.predict(texts)
+    assert tiny_model.predict(iter(texts), explain=2) == tiny_model.predict(texts, explain=2)
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(threshold=1.5), "threshold must lie between 0 and 1"),
     (dict(jobs=-1), "jobs must be 0 or more"),

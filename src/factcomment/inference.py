@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import numbers
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,10 @@ class Model:
 
     def predict(self, texts: list[str], *, threshold: float | None = None, explain: int = 0) -> list[Prediction]:
         """Label ``texts`` in order; ``p_comment >= threshold`` means comment."""
+        texts = _texts(texts, "predict")
+        if isinstance(explain, bool) or not isinstance(explain, numbers.Integral) or explain < 0:
+            # A negative number is true: it explained with all but the last features.
+            raise UsageError(f"explain must be a whole number, 0 or more, not {explain!r}; pass e.g. explain=2")
         predictions = self.label(self.p_comment(texts), threshold=threshold)
         if not explain:
             return predictions
@@ -52,7 +57,7 @@ class Model:
     def p_comment(self, texts: list[str]) -> list[float]:
         """The probability that each text is comment (a paragraph's: from its sentences' mean decision value,
         :mod:`~factcomment.paragraphs`)."""
-        return paragraphs.p_comment(self.scorer, texts)
+        return paragraphs.p_comment(self.scorer, _texts(texts, "p_comment"))
 
     def label(self, probabilities: list[float], *, threshold: float | None = None) -> list[Prediction]:
         """Predictions for probabilities computed elsewhere (say, in a worker process)."""
@@ -121,6 +126,14 @@ def check_threshold(threshold: float | None) -> None:
         raise UsageError(f"threshold must be a number between 0 and 1, not {threshold!r}; pass e.g. threshold=0.5")
     if not 0.0 <= threshold <= 1.0:
         raise UsageError(f"threshold must lie between 0 and 1, not {threshold}")
+
+
+def _texts(texts: Any, method: str) -> list[str] | tuple[str, ...]:
+    # A lone string is iterable too: each of its characters would be labelled, without a word.
+    if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable):
+        raise UsageError(f"Model.{method}() takes a list of texts, not {type(texts).__name__}; for one text write "
+                         f"model.{method}([text])")
+    return texts if isinstance(texts, (list, tuple)) else list(texts)  # read twice when explaining
 
 
 def _model_files(card: dict[str, Any]) -> list[str]:
