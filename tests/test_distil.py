@@ -262,3 +262,18 @@ def test_a_transfer_corpus_with_no_sentences_is_refused(tiny_model, tmp_path, wr
     assert result.stderr == (f"factcomment: error: {corpus}: no transfer sentences (empty, or each one a labelled "
                              "text); give unlabelled sentences, one per line, or leave out --distil-from\n")
     assert not (tmp_path / "student").exists()
+
+
+def test_an_empty_teacher_cache_is_refused_not_read_as_the_default(tiny_model, tmp_path, write, monkeypatch):
+    from typer.testing import CliRunner
+
+    from factcomment.cli import app
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    data = write("d.jsonl", '{"text": "a", "label": "report"}\n')
+    corpus = write("news.txt", "\n".join(TRANSFER) + "\n")
+    result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "m"), "--distil-from",
+                                      str(tiny_model.path), "--transfer", corpus, "--teacher-cache", ""])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "factcomment: error: --teacher-cache is empty; give a directory, or none for no cache\n"
+    assert not (tmp_path / "m").exists() and not (tmp_path / "home-cache").exists()

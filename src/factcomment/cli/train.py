@@ -90,6 +90,8 @@ def train(paths: Paths,
             transfer_weight = 0.1 if transfer_weight is None else transfer_weight
             if transfer_mode not in MODES or not 0 < transfer_weight < float("inf"):
                 raise UsageError("--transfer-mode is lexicon, soft or hard, and --transfer-weight a positive number")
+            if teacher_cache == "":  # an unset "$CACHE": not the default folder, nor the working directory
+                raise UsageError("--teacher-cache is empty; give a directory, or none for no cache")
             cache = None if teacher_cache == "none" else Path(teacher_cache) if teacher_cache else default_cache()
             distil = Distillation(distil_from, tuple(transfer), transfer_mode, transfer_weight, cache=cache)
         say = None if quiet else (lambda message: typer.echo(f"factcomment: {message}", err=True))
