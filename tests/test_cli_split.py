@@ -53,6 +53,17 @@ def test_split_custom_literal_marker(write):
     assert kinds == ["report", "comment"]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_offsets_index_the_file_read_as_docs_cli_says(write, encoding):
+    text = "Police said so.\r\nComment: Really?\rMore.\r\n\r\nLast one.\n"
+    path = write("d.txt", text.encode(encoding))
+    rows = [json.loads(line) for line in run("split", path, "--format", "jsonl").stdout.splitlines()]
+    # docs/cli.md: open(path, encoding="utf-8-sig", newline="").read()[start:end] is the row's text
+    read = open(path, encoding=encoding, newline="").read()
+    assert [read[r["start"]:r["end"]] for r in rows] == [r["text"] for r in rows] == [
+        "Police said so.", "Really?\rMore.", "Last one."]
+
+
 def test_literal_marker_without_a_marker_is_a_usage_error(write):
     # It read the default regex comment\s*: as plain text, found no aside, and exited 0.
     path = write("n.txt", "Report.\nComment: ours.\n")
