@@ -104,6 +104,18 @@ def test_an_empty_input_beside_a_missing_one_was_processed_so_exit_1_with_the_ou
         "factcomment: 1 problem(s) in 1 of 2 input(s); everything else was processed"]
 
 
+def test_a_fatal_error_comes_after_the_warnings_that_explain_it(write, tmp_path):
+    # They were dropped: "no labelled texts were read" came alone, for a review file of 'unsure' marks only.
+    marks = write("review.jsonl", '{"text": "A.", "label": "unsure", "reviewed": true}\n')
+    result = run("evaluate", marks)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("factcomment: warning: 1 row(s) marked 'unsure' left out\n"
+                             "factcomment: error: nothing to evaluate: no labelled texts were read\n")
+    empty = write("empty.txt", "")
+    result = run("train", empty, "--out", tmp_path / "m", "-q")
+    assert result.exit_code == 2 and "warning" not in result.stderr  # --quiet still silences them
+
+
 def test_usage_errors_exit_2_without_traceback(write):
     path = write("a.txt", "Fine.")
     result = run("split", path, "--unit", "word")

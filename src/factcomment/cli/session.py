@@ -133,7 +133,9 @@ def session(debug: bool, quiet: bool, tally: Tally | None = None) -> Iterator[Ta
     try:
         yield tally
     except FactcommentError as error:
-        # The inputs' problems usually explain the fatal error ("no labelled texts"), so they come first.
+        # The inputs' problems usually explain the fatal error ("no labelled texts"), so they come first; so do
+        # the warnings ("empty", "rows marked 'unsure' left out"), which are often the whole explanation.
+        _report_warnings(tally, quiet)
         _report_errors(tally)
         fail(debug, f"error: {error}", EXIT_USAGE)
     except BrokenPipeError:
@@ -174,9 +176,7 @@ def _drop_stdout() -> None:
 
 
 def summarise(tally: Tally, quiet: bool) -> None:
-    if not quiet:
-        for warning in tally.warnings:
-            typer.echo(f"factcomment: warning: {file_name(warning)}", err=True)
+    _report_warnings(tally, quiet)
     if not tally.errors:
         return
     _report_errors(tally)
@@ -189,6 +189,12 @@ def summarise(tally: Tally, quiet: bool) -> None:
     typer.echo(f"factcomment: {len(tally.errors)} problem(s) in {len(tally.failed_files)} of {tally.files} input(s); "
                + rest, err=True)
     raise typer.Exit(EXIT_USAGE if nothing else EXIT_SOME_FAILED)
+
+
+def _report_warnings(tally: Tally, quiet: bool) -> None:
+    if not quiet:
+        for warning in tally.warnings:
+            typer.echo(f"factcomment: warning: {file_name(warning)}", err=True)
 
 
 def _report_errors(tally: Tally) -> None:
