@@ -31,6 +31,12 @@ def test_read_transfer_names_a_bad_byte_by_its_place_in_the_file(write, content,
     assert str(raised.value) == f"{path}: {message}; unlabelled sentences are UTF-8 text, one sentence per line"
 
 
+def test_read_transfer_strips_a_byte_order_mark_as_whitespace(write):
+    # str.strip() keeps U+FEFF: the first sentence escaped the gold texts it repeats.
+    path = write("t.txt", "\ufeffGold text.\nOther.\ufeff\n".encode("utf-8"))
+    assert read_transfer([path], exclude=["Gold text."]) == ["Other."]
+
+
 def test_read_transfer_ends_lines_at_cr_too(write):
     assert read_transfer([write("t.txt", b"One.\rTwo.\r\nThree.\n")]) == ["One.", "Two.", "Three."]
 

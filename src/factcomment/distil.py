@@ -30,6 +30,7 @@ from factcomment.atomic import write_whole
 from factcomment.errors import InputError, OutputError, UsageError
 from factcomment.readers import unreadable
 from factcomment.results import LABELS
+from factcomment.segment import WHITESPACE
 
 __all__ = ["BATCH", "MODES", "Distillation", "balanced_weights", "default_cache", "read_transfer", "lexicon_alpha",
            "teacher_lexicon", "teacher_log_odds", "teacher_scores", "train_distilled", "transfer_rows"]
@@ -88,7 +89,9 @@ def read_transfer(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[
                                          "sentences are UTF-8 text, one sentence per line", file=str(path)) from None
                     offset += len(raw)
                     for piece in line.split("\r"):  # a lone CR ends a line too, as in a text stream
-                        text = piece.strip()
+                        # WHITESPACE has the BOM that an editor puts first: str.strip() keeps it, and the first
+                        # sentence was then neither a gold text's twin nor the word it starts with.
+                        text = piece.strip(WHITESPACE)
                         if text and text not in seen:
                             seen.add(text)
                             sentences.append(text)
