@@ -60,7 +60,8 @@ def test_cli_refuses_an_infinite_transfer_weight_before_training(tiny_model, tmp
     data = write("d.jsonl", '{"text": "a", "label": "report"}\n')
     corpus = write("news.txt", "\n".join(TRANSFER) + "\n")
     result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "m"), "--distil-from", str(tiny_model.path),
-                                      "--transfer", corpus, "--transfer-weight", "inf", "-q"])
+                                      "--transfer", corpus, "--transfer-mode", "soft", "--transfer-weight", "inf",
+                                      "-q"])
     assert (result.exit_code, result.stdout) == (2, "") and not (tmp_path / "m").exists()
     assert result.stderr == ("factcomment: error: --transfer-mode is lexicon, soft or hard, and --transfer-weight a "
                              "positive number\n")
@@ -283,3 +284,17 @@ def test_an_empty_teacher_cache_is_refused_not_read_as_the_default(tiny_model, t
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == "factcomment: error: --teacher-cache is empty; give a directory, or none for no cache\n"
     assert not (tmp_path / "m").exists() and not (tmp_path / "home-cache").exists()
+
+
+def test_a_transfer_weight_in_lexicon_mode_is_refused_not_ignored(tiny_model, tmp_path, write):
+    from typer.testing import CliRunner
+
+    from factcomment.cli import app
+
+    data = write("d.jsonl", '{"text": "a", "label": "report"}\n')
+    corpus = write("news.txt", "\n".join(TRANSFER) + "\n")
+    result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "m"), "--distil-from",
+                                      str(tiny_model.path), "--transfer", corpus, "--transfer-weight", "0.5"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("factcomment: error: --transfer-weight weighs transfer rows (--transfer-mode soft or "
+                             "hard); the lexicon mode has none: leave it out, or pass --transfer-mode soft\n")

@@ -87,6 +87,9 @@ def train(paths: Paths,
             if distil_from is None or not transfer:
                 raise UsageError("distillation needs both --distil-from MODEL and --transfer FILE")
             transfer_mode = "lexicon" if transfer_mode is None else transfer_mode
+            if transfer_mode == "lexicon" and transfer_weight is not None:  # the cue's weight is fitted on gold data
+                raise UsageError("--transfer-weight weighs transfer rows (--transfer-mode soft or hard); the lexicon "
+                                 "mode has none: leave it out, or pass --transfer-mode soft")
             transfer_weight = 0.1 if transfer_weight is None else transfer_weight
             if transfer_mode not in MODES or not 0 < transfer_weight < float("inf"):
                 raise UsageError("--transfer-mode is lexicon, soft or hard, and --transfer-weight a positive number")
