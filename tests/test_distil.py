@@ -89,6 +89,20 @@ def test_a_teacher_cache_file_cut_short_is_scored_again_and_replaced(tiny_model,
     assert kept.stat().st_size == 8 * len(TRANSFER)
 
 
+def test_a_teacher_cache_file_that_cannot_be_read_is_scored_again(tiny_model, tmp_path, monkeypatch):
+    # A PermissionError (a file another user left in a shared cache) was an internal error.
+    import errno
+    from pathlib import Path
+
+    first = teacher_scores(tiny_model, TRANSFER, cache=tmp_path)
+
+    def denied(self):
+        raise OSError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    assert teacher_scores(tiny_model, TRANSFER, cache=tmp_path) == first
+
+
 def test_a_teacher_cache_that_cannot_be_written_keeps_the_scores(tiny_model, tmp_path, monkeypatch):
     # A full disk under the cache must not throw away minutes of teacher scoring (it read as stdout being full).
     import errno

@@ -149,7 +149,12 @@ def _cached_scores(model: Any, sentences: Sequence[str], cache: str | os.PathLik
     score = encoder if encoder is not None else model.scorer.p_comment
     path = Path(cache) / _cache_key(model, sentences, "encoder" if encoder else "p") if cache is not None else None
     cached = path is not None and path.is_file()
-    data, values = path.read_bytes() if cached else b"", array("d")
+    data, values = b"", array("d")
+    if cached:
+        try:
+            data = path.read_bytes()
+        except OSError:  # another user's file in a shared cache: scored again, as a cache that cannot be written
+            cached = False
     if len(data) % values.itemsize:
         # Cut short (an old crash, a copy gone wrong): no scores to trust, so they are made again and replaced.
         cached = False
