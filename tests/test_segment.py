@@ -220,6 +220,8 @@ def test_sentence_unit_puts_marker_on_first_sentence_only():
     ({"marker": ""}, r"marker=None"),
     ({"marker": 3}, r"compiled regular expression or None, not int"),
     ({"marker": re.compile("x"), "literal": True}, r"plain string"),
+    ({"marker": re.compile(b"x")}, r"^marker must be a str pattern, not bytes; compile it from a str, "
+                                    r"e.g. re.compile\(r'note:'\)$"),  # was a TypeError at the first paragraph
     # The default is a regular expression; read literally it matched nothing and every aside was lost.
     ({"literal": True}, r"^literal=True applies to a marker you give; the default, comment\\s\*:, is a regular "),
 ])

@@ -111,6 +111,9 @@ def _marker_pattern(marker: str | re.Pattern | None, literal: bool) -> re.Patter
         if literal:
             raise UsageError("literal=True needs the marker as a plain string, not a compiled pattern; "
                              "drop literal=True or pass the text of the marker")
+        if not isinstance(marker.pattern, str):
+            raise UsageError("marker must be a str pattern, not bytes; compile it from a str, "
+                             "e.g. re.compile(r'note:')")
         return marker
     if not isinstance(marker, str):
         raise UsageError(f"marker must be a string, a compiled regular expression or None, "
