@@ -37,6 +37,12 @@ def test_read_transfer_strips_a_byte_order_mark_as_whitespace(write):
     assert read_transfer([path], exclude=["Gold text."]) == ["Other."]
 
 
+def test_read_transfer_leaves_out_a_gold_text_with_space_around_it(write):
+    # One CheckThat sentence starts with a space: its stripped line in a transfer file was kept, labelled twice.
+    path = write("t.txt", "Gold text.\nOther.\n")
+    assert read_transfer([path], exclude=[" Gold text.\t"]) == ["Other."]
+
+
 def test_read_transfer_ends_lines_at_cr_too(write):
     assert read_transfer([write("t.txt", b"One.\rTwo.\r\nThree.\n")]) == ["One.", "Two.", "Three."]
 

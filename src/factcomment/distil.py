@@ -70,7 +70,7 @@ class Distillation:
 def read_transfer(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str] = ()) -> list[str]:
     """Unlabeled sentences, one per line, from ``paths`` in order: stripped, blank lines and repeats dropped,
     and any sentence in ``exclude`` (the gold texts, say) left out so no gold text is labelled twice."""
-    seen = set(exclude)
+    seen = {text.strip(WHITESPACE) for text in exclude}  # compared as the lines are, stripped
     sentences = []
     for path in paths:
         try:
