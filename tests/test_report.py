@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
+from factcomment.errors import UsageError
 from factcomment.inference import Model
 from factcomment.readers import InputOptions, Tally
 from factcomment.report import DocumentReport, build_report, render_report, shade, word_spans
@@ -217,6 +218,16 @@ def test_review_attributes_keep_carriage_returns_that_html_would_turn_into_line_
     attributes = re.findall(r'data-(?:text|file)="([^"]*)"', page)
     assert "\r" not in "".join(attributes)
     assert [html.unescape(a) for a in attributes] == ["a\rb.txt", "a\rb.txt", text[:38], "a\rb.txt", text[42:56]]
+
+
+@pytest.mark.parametrize("threshold, message", [
+    (float("nan"), "threshold must lie between 0 and 1, not nan"), (2.0, "threshold must lie between 0 and 1, not 2.0"),
+    ("0.5", "threshold must be a number between 0 and 1, not '0.5'"), (None, "threshold must be a number"),
+])
+def test_render_report_refuses_a_threshold_that_is_not_one(threshold, message):
+    # A string or None was a TypeError from the shading; NaN and 2 drew a page with that cut in its legend.
+    with pytest.raises(UsageError, match=re.escape(message)):
+        render_report([_doc()], threshold=threshold)
 
 
 def test_render_with_no_documents():

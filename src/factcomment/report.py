@@ -31,6 +31,7 @@ from importlib import resources
 from factcomment._version import __version__
 from factcomment.errors import UsageError
 from factcomment.explain import FUNCTION_WORDS, Reason, Reasons, raw_count, readable
+from factcomment.inference import check_threshold
 from factcomment.readers import InputOptions, Tally, iter_documents
 from factcomment.results import SegmentPrediction
 
@@ -135,6 +136,9 @@ def render_report(documents: list[DocumentReport], *, threshold: float, title: s
     reasons
         At most this many reasons each way per item (default: every one the explanation yields).
     """
+    if threshold is None:  # check_threshold lets None mean the model's own; here there is no model to ask
+        raise UsageError("threshold must be a number between 0 and 1, not None; pass the cut the labels were made with")
+    check_threshold(threshold)  # the shading divides by it, and the legend would show a cut of 2.000 or nan
     if order not in ORDERS:
         raise UsageError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
     page = _Page(threshold, review, reasons)
