@@ -64,6 +64,15 @@ def test_offsets_index_the_file_read_as_docs_cli_says(write, encoding):
         "Police said so.", "Really?\rMore.", "Last one."]
 
 
+def test_a_marker_that_starts_with_a_space_is_a_usage_error(write):
+    # It matched no paragraph (they are stripped), found no aside and exited 0.
+    path = write("n.txt", "Report.\nNote: ours.\n")
+    result = run("split", path, "--marker", " Note:")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("factcomment: error: --marker ' Note:' starts with whitespace, which no paragraph does "
+                             "(they are stripped); drop it: --marker Note:\n")
+
+
 def test_literal_marker_without_a_marker_is_a_usage_error(write):
     # It read the default regex comment\s*: as plain text, found no aside, and exited 0.
     path = write("n.txt", "Report.\nComment: ours.\n")

@@ -193,6 +193,8 @@ def test_marker_only_paragraph_is_empty_aside(doc, start):
     ({"marker": re.compile(r"NB\b")}, "NB this\nnb that", [("comment", "this"), ("report", "nb that")]),
     ({"marker": None}, "Comment: x", [("report", "Comment: x")]),
     ({"marker": r"x*"}, "xx y\nz", [("comment", "y"), ("report", "z")]),  # empty matches never count
+    ({"marker": r" ?note:"}, "Note: a\nb", [("comment", "a"), ("report", "b")]),  # may start with no space
+    ({"marker": " note:", "literal": True}, "Note: a", [("comment", "a")]),  # a literal marker is stripped
     # ^ and \A anchor at each paragraph's start (re.match(text, pos) alone would match them at the document's)
     ({"marker": r"^comment:"}, "Fact.\n  Comment: a\nx Comment: b", [("report", "Fact."), ("comment", "a"),
                                                                      ("report", "x Comment: b")]),
@@ -220,6 +222,9 @@ def test_sentence_unit_puts_marker_on_first_sentence_only():
     ({"marker": ""}, r"marker=None"),
     ({"marker": 3}, r"compiled regular expression or None, not int"),
     ({"marker": re.compile("x"), "literal": True}, r"plain string"),
+    # Paragraphs start at a non-blank character: this marker matched none, and every aside was lost.
+    ({"marker": " note:"}, r"^marker ' note:' starts with whitespace, which no paragraph does; drop it: "
+                           r"marker='note:'$"),
     ({"marker": re.compile(b"x")}, r"^marker must be a str pattern, not bytes; compile it from a str, "
                                     r"e.g. re.compile\(r'note:'\)$"),  # was a TypeError at the first paragraph
     # The default is a regular expression; read literally it matched nothing and every aside was lost.

@@ -120,6 +120,10 @@ def _marker_pattern(marker: str | re.Pattern | None, literal: bool) -> re.Patter
                          f"not {type(marker).__name__}")
     if not marker.strip():
         raise UsageError("marker must not be empty; pass marker=None to treat every paragraph as reporting")
+    if not literal and marker[0] in WHITESPACE and marker[1:2] not in ("?", "*", "{"):
+        # A paragraph starts at its first non-blank character, so this matches none: every aside would be lost.
+        raise UsageError(f"marker {marker!r} starts with whitespace, which no paragraph does; drop it: "
+                         f"marker={marker.lstrip(WHITESPACE)!r}")
     if literal and marker == DEFAULT_MARKER:
         # The default is a regular expression: read as plain text it matches nothing, and every aside is lost.
         raise UsageError(f"literal=True applies to a marker you give; the default, {DEFAULT_MARKER}, is a regular "

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Annotated, Optional
 
 import typer
 
 from factcomment.errors import UsageError
-from factcomment.segment import DEFAULT_MARKER
+from factcomment.segment import DEFAULT_MARKER, WHITESPACE
 
 Paths = Annotated[list[str], typer.Argument(help="Files, directories (searched recursively) or - for stdin.",
                                             show_default=False)]
@@ -55,6 +56,9 @@ def check_marker(marker: str, literal: bool) -> None:
         raise UsageError(f"--literal-marker applies to a --marker you give; the default, {DEFAULT_MARKER}, is a "
                          "regular expression: add --marker with the marker's text (e.g. --marker \"Editor's note:\") or drop "
                          "--literal-marker")
+    if not literal and marker[0] in WHITESPACE and marker[1:2] not in ("?", "*", "{"):
+        raise UsageError(f"--marker {marker!r} starts with whitespace, which no paragraph does (they are stripped); "
+                         f"drop it: --marker {shlex.quote(marker.lstrip(WHITESPACE))}")
     if not literal:
         try:
             re.compile(marker)
