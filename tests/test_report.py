@@ -313,6 +313,20 @@ def model(tmp_path):
     return Model(tmp_path, {"threshold": 0.5, "created": "today"}, _Scorer())
 
 
+def test_a_file_name_that_is_not_utf8_is_spelled_as_in_the_rows(model, tmp_path):
+    # The page spelled it n\udcffame.txt (Python's surrogate), where split, classify and stderr write n\xffame.txt.
+    import os
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / os.fsdecode(b"n\xffame.txt")).write_text("He said no.\n", encoding="utf-8")
+    (folder / os.fsdecode(b"b\xffad.txt")).write_bytes(b"bin\x00ary")
+    page = build_report([str(folder)], InputOptions(), Tally(), model=model, review=True)
+    assert "\udcff" not in page  # written out, it became the text \udcff
+    assert f'<h2 id="d0-h">{folder}/n\\xffame.txt</h2>' in page and f'data-file="{folder}/n\\xffame.txt"' in page
+    assert f"<li>{folder}/b\\xffad.txt: binary data" in page
+
+
 def test_build_report_reads_files_reports_failures_and_goes_on(write, model, tmp_path):
     good = write("docs/a.txt", "He said no.\nI think it is bad.\nComment: Indeed.")
     write("docs/b.txt", b"bin\x00ary")

@@ -34,6 +34,7 @@ from factcomment.explain import FUNCTION_WORDS, Reason, Reasons, raw_count, read
 from factcomment.inference import check_threshold
 from factcomment.readers import InputOptions, Tally, iter_documents
 from factcomment.results import SegmentPrediction
+from factcomment.writers import file_name
 
 __all__ = ["DocumentReport", "ORDERS", "build_report", "render_report", "shade", "word_spans"]
 
@@ -198,8 +199,9 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
         if not results:
             problems.no_text(name)
         problems.units += len(results)
-        documents.append(DocumentReport("stdin" if name == "-" else name, text, results))
-    skipped = [str(e) for e in problems.errors[before:]]
+        # A name that is not UTF-8 is spelled as in the rows and on stderr (\xff), not as Python holds it.
+        documents.append(DocumentReport("stdin" if name == "-" else file_name(name), text, results))
+    skipped = [file_name(str(e)) for e in problems.errors[before:]]
     cut = loaded.threshold if threshold is None else threshold
     return render_report(documents, threshold=cut, title=title, model_card=loaded.card, skipped=skipped,
                          review=review, order=order, explained=explained, reasons=explain)
