@@ -354,6 +354,8 @@ def test_build_report_threshold_unit_and_stdin(model, monkeypatch):
     assert '<h2 id="d0-h">stdin</h2>' in page and "threshold 0.950" in page
     assert re.findall(r'id="(d0-p0-s\d)" data-kind="(\w+)"', page) == [("d0-p0-s0", "report"), ("d0-p0-s1", "report")]
     assert '<details class="why"' not in page  # explain=0: no reasons to show
+    # ...and the legend promises none: it described underlines and Why lines that were not there.
+    assert "No per-word reasons were asked for (explain 0)" in page and "<b>Why</b> lines" not in page
 
 
 def test_a_model_without_reasons_gets_a_page_without_them_unless_they_are_asked_for(write):

@@ -151,7 +151,7 @@ def render_report(documents: list[DocumentReport], *, threshold: float, title: s
         docs = "\n".join(page.document(i, doc) for i, doc in enumerate(documents))
     script = f"<script>{_package_text('review.js')}</script>" if review else ""
     return _PAGE.format(title=escape(title), css=_package_text("report.css"),
-                        meta=_meta(documents, threshold, model_card), legend=_legend(threshold, review, explained),
+                        meta=_meta(documents, threshold, model_card), legend=_legend(threshold, review, explained, reasons),
                         nav=_nav(documents), skipped=_skipped(skipped), docs=docs, script=script,
                         toolbar=_toolbar(documents) if review else "")
 
@@ -410,17 +410,21 @@ def _meta(documents: list[DocumentReport], threshold: float, card: dict | None) 
     return " · ".join(parts)
 
 
-def _legend(threshold: float, review: bool, explained: bool) -> str:
+def _legend(threshold: float, review: bool, explained: bool, reasons_asked: int | None = None) -> str:
     t = 100 * threshold
     stops = (f"{shade(0, threshold)} 0%, {shade(max(0.0, threshold - 1e-9), threshold)} {t:.1f}%, "
              f"{shade(threshold, threshold)} {t:.1f}%, {shade(1, threshold)} 100%")
     ticks = "".join(f'<span style="left:{p * 25}%">{p / 4:g}</span>' for p in range(5))
-    reasons = ("""<li><mark class="to-comment">word</mark> a strong push toward commentary (solid underline).</li>
+    if not explained:
+        reasons = "<li>This model gives no per-word reasons; the shading and badges still apply.</li>"
+    elif reasons_asked == 0:  # asked for none: no underlines or Why lines to promise
+        reasons = "<li>No per-word reasons were asked for (explain 0); the shading and badges still apply.</li>"
+    else:
+        reasons = """<li><mark class="to-comment">word</mark> a strong push toward commentary (solid underline).</li>
 <li><mark class="to-report">word</mark> a strong push toward reporting (dashed underline).</li>
 <li><b>Why</b> lines list the strongest reasons with their signed contributions: words and phrases as
 written, and cues such as <span class="cue">first person (I, we)</span> or <span class="cue">a number</span>.
 Function words and punctuation count under <i>other words</i>; open a line for the full account.</li>"""
-               if explained else "<li>This model gives no per-word reasons; the shading and badges still apply.</li>")
     review_keys = """<div><h3>Reviewing</h3><ul class="keys">
 <li>Mark each item <button type="button" class="mark comment" tabindex="-1">comment</button>
 <button type="button" class="mark report" tabindex="-1">report</button> or
