@@ -46,6 +46,14 @@ def test_split_rows_keep_their_id_and_line(write):
         {"file": str(rows), "id": "x", "line": 2, "kind": "comment", "text": "b"}]
 
 
+
+def test_rows_stay_whole_whatever_the_unit_and_marker_as_docs_cli_says(write):
+    rows = write("r.jsonl", '{"id": 1, "text": "Comment: One. Two."}\n')
+    result = run("split", rows, "--format", "jsonl", "--unit", "sentence")
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"file": str(rows), "id": 1, "line": 1, "text": "Comment: One. Two."}]
+
+
 def test_split_custom_literal_marker(write):
     path = write("n.txt", "Report.\nEditor's note: ours.\n")
     result = run("split", path, "--marker", "Editor's note:", "--literal-marker", "-f", "jsonl")
