@@ -48,8 +48,8 @@ def train(paths: Paths,
               "--checkpoint", help="Directory keeping each finished fine-tune of --tier accurate, so that a rerun "
                                    "on the same data resumes where an interrupted one stopped.")] = None,
           teacher_cache: Annotated[Optional[str], typer.Option(
-              "--teacher-cache", help="Directory caching teacher scores (default ~/.cache/factcomment/teacher; "
-                                      "'none' turns it off).")] = None,
+              "--teacher-cache", help="Directory caching teacher scores (default $XDG_CACHE_HOME or ~/.cache, "
+                                      "then factcomment/teacher; 'none' turns it off).")] = None,
           text_column: TextColumn = None, label_column: LabelColumn = None, label_map: LabelMap = None,
           unit: Unit_ = "paragraph", marker: Marker = DEFAULT_MARKER, literal_marker: Literal = False,
           glob: Glob = "*.txt", input_format: InputFormat = "auto", encoding: Encoding = "utf-8",
