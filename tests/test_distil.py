@@ -43,6 +43,12 @@ def test_read_transfer_leaves_out_a_gold_text_with_space_around_it(write):
     assert read_transfer([path], exclude=[" Gold text.\t"]) == ["Other."]
 
 
+def test_read_transfer_says_it_does_not_read_stdin():
+    with pytest.raises(InputError, match=r"^-: unlabelled sentences are read from files, not stdin; save them to a "
+                                         r"file and name that$"):
+        read_transfer(["-"])
+
+
 def test_read_transfer_ends_lines_at_cr_too(write):
     assert read_transfer([write("t.txt", b"One.\rTwo.\r\nThree.\n")]) == ["One.", "Two.", "Three."]
 

@@ -73,6 +73,9 @@ def read_transfer(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[
     seen = {text.strip(WHITESPACE) for text in exclude}  # compared as the lines are, stripped
     sentences = []
     for path in paths:
+        if str(path) == "-":  # every other input reads "-" as stdin; here it was "no such file"
+            raise InputError("-: unlabelled sentences are read from files, not stdin; save them to a file and name "
+                             "that", file="-")
         try:
             with open(path, "rb") as stream:
                 # Bytes a line at a time, so that a bad byte is named by its place in the file (a text stream's
