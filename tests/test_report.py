@@ -230,6 +230,15 @@ def test_render_report_refuses_a_threshold_that_is_not_one(threshold, message):
         render_report([_doc()], threshold=threshold)
 
 
+@pytest.mark.parametrize("order", ["document", "uncertain"])
+def test_every_link_on_the_page_has_its_target(order):
+    # In the uncertain order the list of documents linked to #d0 and #d1, which that page does not have.
+    page = render_report([_doc("a.txt"), _doc("b.txt")], threshold=0.5, review=True, order=order)
+    targets = re.findall(r'href="#([^"]+)"', page)
+    assert set(targets) <= set(re.findall(r' id="([^"]+)"', page)) and (order == "uncertain" or targets)
+    assert ("b.txt</a>" in page) == (order == "document")
+
+
 def test_render_with_no_documents():
     assert "No documents could be read." in render_report([], threshold=0.5, skipped=["x.txt: <gone>"])
     assert "<li>x.txt: &lt;gone&gt;</li>" in render_report([], threshold=0.5, skipped=["x.txt: <gone>"])

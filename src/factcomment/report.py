@@ -152,7 +152,7 @@ def render_report(documents: list[DocumentReport], *, threshold: float, title: s
     script = f"<script>{_package_text('review.js')}</script>" if review else ""
     return _PAGE.format(title=escape(title), css=_package_text("report.css"),
                         meta=_meta(documents, threshold, model_card), legend=_legend(threshold, review, explained, reasons),
-                        nav=_nav(documents), skipped=_skipped(skipped), docs=docs, script=script,
+                        nav=_nav(documents, linked=order == "document"), skipped=_skipped(skipped), docs=docs, script=script,
                         toolbar=_toolbar(documents) if review else "")
 
 
@@ -455,11 +455,12 @@ hatched edge, double border.</li>
 </div></details></section>"""
 
 
-def _nav(documents: list[DocumentReport]) -> str:
+def _nav(documents: list[DocumentReport], linked: bool = True) -> str:
     if len(documents) < 2:
         return ""
-    items = "".join(f'<li><a href="#d{i}">{escape(doc.file)}</a> '
-                    f'<span class="share">{_counts(doc.results)["share"]} commentary</span></li>'
+    # In one queue of every item the documents have no sections (no #d0) to jump to: names without links.
+    items = "".join((f'<li><a href="#d{i}">{escape(doc.file)}</a> ' if linked else f"<li>{escape(doc.file)} ")
+                    + f'<span class="share">{_counts(doc.results)["share"]} commentary</span></li>'
                     for i, doc in enumerate(documents))
     return f'<nav class="toc" aria-label="Documents"><h2>Documents</h2><ol>{items}</ol></nav>'
 
