@@ -183,7 +183,7 @@ def _element_doc(page: str, index: int) -> str:
 
 
 @pytest.mark.parametrize("card", [None, {}, {"metrics": None}, {"metrics": {"cross_validation": {}}},
-                                  {"created": None, "threshold": "x"}])
+                                  {"created": None, "threshold": "x"}, {"metrics": "x"}])  # was AttributeError
 def test_model_card_with_missing_keys_is_fine(card):
     page = render_report([_doc()], threshold=0.5, model_card=card)
     assert "threshold 0.500" in page and "macro-F1" not in page.split("<main>")[0]

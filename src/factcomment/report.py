@@ -402,7 +402,8 @@ def _meta(documents: list[DocumentReport], threshold: float, card: dict | None) 
         # An ISO timestamp reads better as its date; anything else is shown as it is.
         created = created[:10] if re.match(r"\d{4}-\d\d-\d\dT", created) else created
         parts.append(f"model created {escape(created)}")
-    cv = (card.get("metrics") or {}).get("cross_validation") or {}
+    metrics = card.get("metrics")  # a hand-edited card may hold anything here: shown only when it is a table
+    cv = (metrics.get("cross_validation") or {}) if isinstance(metrics, dict) else {}
     if isinstance(cv, dict) and isinstance(cv.get("macro_f1"), (int, float)):
         parts.append(f"cross-validated macro-F1 {cv['macro_f1']:.3f}")
     if isinstance(card.get("threshold"), (int, float)) and abs(card["threshold"] - threshold) > 5e-4:
