@@ -43,8 +43,9 @@ def test_bad_texts_are_usage_errors(tiny_model, texts, message):
                                         r"model.predict\(\[text\]\)$"),
     (lambda m: m.p_comment("ab"), r"^Model.p_comment\(\) takes a list of texts, not str"),
     (lambda m: m.predict(None), r"^Model.predict\(\) takes a list of texts, not NoneType"),
-    (lambda m: m.predict(["x"], explain=-1),
-     r"^explain must be a whole number, 0 or more, not -1; pass e.g. explain=2$"),
+    (lambda m: m.predict(["x"], explain=-1), r"^explain must be 0 or more, not -1$"),
+    (lambda m: m.predict(["x"], explain=True), r"^explain must be a whole number, not True; pass e.g. explain=2$"),
+    (lambda m: m.explain("x", -1), r"^k must be 0 or more, not -1$"),
 ])
 def test_a_loaded_model_refuses_what_classify_refuses(tiny_model, call, message):
     # A lone string was labelled character by character; None and a negative explain were a TypeError and a

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import TINY_COMMENT, TINY_REPORT
 from factcomment import InputError, UsageError
-from factcomment.distil import (LEXICON_ALPHAS, balanced_weights, lexicon_alpha, read_transfer, teacher_lexicon,
-                                teacher_log_odds, teacher_scores, train_distilled, transfer_rows)
+from factcomment.distil import (LEXICON_ALPHAS, Distillation, balanced_weights, lexicon_alpha, read_transfer,
+                                teacher_lexicon, teacher_log_odds, teacher_scores, train_distilled, transfer_rows)
 from factcomment.scorer import unpack_doubles
 
 TRANSFER = ["The mayor opened the new bridge on Sunday.", "Honestly, this is a scandal.",
@@ -75,8 +75,19 @@ def test_cli_refuses_an_infinite_transfer_weight_before_training(tiny_model, tmp
                                       "--transfer", corpus, "--transfer-mode", "soft", "--transfer-weight", "inf",
                                       "-q"])
     assert (result.exit_code, result.stdout) == (2, "") and not (tmp_path / "m").exists()
-    assert result.stderr == ("factcomment: error: --transfer-mode is lexicon, soft or hard, and --transfer-weight a "
-                             "positive number\n")
+    assert result.stderr == "factcomment: error: the transfer weight must be a positive number, not inf (--transfer-weight)\n"
+
+
+@pytest.mark.parametrize("kw, message", [
+    (dict(mode="sof"), r"^unknown transfer mode 'sof'; use lexicon, soft or hard \(--transfer-mode\)$"),
+    (dict(weight=0), r"^the transfer weight must be a positive number, not 0 \(--transfer-weight\)$"),
+    (dict(weight="0.1"), r"^the transfer weight must be a positive number, not '0.1'"),
+    (dict(min_df=0), r"^min_df must be a whole number, 1 or more, not 0$"),
+])
+def test_distillation_settings_are_checked_when_made(kw, message):
+    # A bad mode was refused only after the teacher had scored the whole transfer corpus.
+    with pytest.raises(UsageError, match=message):
+        Distillation("accurate", ("news.txt",), **kw)
 
 
 def test_balanced_weights_give_both_classes_the_same_mass():

@@ -124,6 +124,17 @@ def test_unsure_rows_are_left_out_with_a_warning(write):
     assert tally.warnings == ["1 row(s) marked 'unsure' left out"] and tally.errors == []
 
 
+def test_rows_without_text_are_left_out_with_a_warning(write):
+    # A review page saves an aside that holds only its marker as a row with no text; trained on, it taught
+    # the model that nothing at all is comment.
+    path = write("r.jsonl", '{"text": "", "label": "comment", "reviewed": true}\n'
+                            '{"text": " \\n", "label": "report"}\n{"text": "C.", "label": "comment"}\n')
+    tally = Tally()
+    units = read_labelled([path], InputOptions(), tally)
+    assert [(u.text, u.label) for u in units] == [("C.", "comment")]
+    assert tally.warnings == ["2 labelled row(s) with no text left out"] and tally.errors == []
+
+
 @pytest.mark.slow
 def test_sentences_are_marked_and_saved_with_their_sentence_number(browser, write, tiny_model, tmp_path):
     page = _review_page(write, tiny_model, "--unit", "sentence")

@@ -240,6 +240,9 @@ def test_usage_errors_are_raised_eagerly(kw, message):
 def test_bytes_input_is_a_usage_error():
     with pytest.raises(UsageError, match="decode bytes first"):
         split_document(b"Comment: x")
+    # Only bytes get the decoding hint: for None it pointed the wrong way.
+    with pytest.raises(UsageError, match=r"^text must be str, not NoneType$"):
+        split_document(None)
 
 
 def test_defaults_and_empty_documents():

@@ -7,14 +7,13 @@
 from __future__ import annotations
 
 import functools
-import numbers
 import os
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
 from factcomment.errors import UsageError
-from factcomment.inference import Model, check_threshold, load_model
+from factcomment.inference import Model, check_count, check_threshold, load_model
 from factcomment.results import Prediction, SegmentPrediction
 from factcomment.segment import DEFAULT_MARKER, split_document
 
@@ -156,11 +155,8 @@ def resolve_model(model: ModelLike, *, allow_version_mismatch: bool = False) -> 
 def check_options(threshold: float | None, explain: int, jobs: int = 1) -> None:
     """Refuse a threshold that is not a number in [0, 1], an explain or jobs that is not a whole number in range."""
     check_threshold(threshold)
-    for name, value, least in (("explain", explain, 0), ("jobs", jobs, 0)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise UsageError(f"{name} must be a whole number, not {value!r}; pass e.g. {name}={max(least, 2)}")
-        if value < least:
-            raise UsageError(f"{name} must be {least} or more, not {value}")
+    check_count("explain", explain)
+    check_count("jobs", jobs)
 
 
 def _is_marked(unit: Unit) -> bool:

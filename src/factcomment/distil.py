@@ -66,6 +66,15 @@ class Distillation:
     min_df: int = 3
     cache: Path | None = None
 
+    def __post_init__(self) -> None:
+        # Checked here, not when the teacher has scored for minutes: a bad mode used to fail only then.
+        if self.mode not in MODES:
+            raise UsageError(f"unknown transfer mode {self.mode!r}; use lexicon, soft or hard (--transfer-mode)")
+        if isinstance(self.weight, bool) or not isinstance(self.weight, (int, float)) or not 0 < self.weight < math.inf:
+            raise UsageError(f"the transfer weight must be a positive number, not {self.weight!r} (--transfer-weight)")
+        if isinstance(self.min_df, bool) or not isinstance(self.min_df, int) or self.min_df < 1:
+            raise UsageError(f"min_df must be a whole number, 1 or more, not {self.min_df!r}")
+
 
 def read_transfer(paths: Iterable[str | os.PathLike[str]], *, exclude: Iterable[str] = ()) -> list[str]:
     """Unlabeled sentences, one per line, from ``paths`` in order: stripped, blank lines and repeats dropped,

@@ -23,7 +23,7 @@ from factcomment.persist import (MODEL_FILE, SCORER_FILE, check_scorer, check_ve
                                  read_model, read_verified)
 from factcomment.results import Explanation, Prediction
 
-__all__ = ["Model", "check_threshold", "load_model"]
+__all__ = ["Model", "check_count", "check_threshold", "load_model"]
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,7 @@ class Model:
     def predict(self, texts: list[str], *, threshold: float | None = None, explain: int = 0) -> list[Prediction]:
         """Label ``texts`` in order; ``p_comment >= threshold`` means comment."""
         texts = _texts(texts, "predict")
-        if isinstance(explain, bool) or not isinstance(explain, numbers.Integral) or explain < 0:
-            # A negative number is true: it explained with all but the last features.
-            raise UsageError(f"explain must be a whole number, 0 or more, not {explain!r}; pass e.g. explain=2")
+        check_count("explain", explain)  # a negative number is true: it explained with all but the last features
         predictions = self.label(self.p_comment(texts), threshold=threshold)
         if not explain:
             return predictions
@@ -67,6 +65,7 @@ class Model:
 
     def explain(self, text: str, k: int) -> Explanation:
         """The ``k`` features that pushed ``text`` hardest toward each label, with exact contributions."""
+        check_count("k", k)  # a negative k dropped the last features without a word
         if not callable(getattr(self.scorer, "explain", None)):
             raise UsageError(f"the {self.card.get('tier', 'given')} model gives no per-word explanations; use the "
                              "fast model for them (model=\"fast\"; --model fast on the command line)")
@@ -126,6 +125,14 @@ def check_threshold(threshold: float | None) -> None:
         raise UsageError(f"threshold must be a number between 0 and 1, not {threshold!r}; pass e.g. threshold=0.5")
     if not 0.0 <= threshold <= 1.0:
         raise UsageError(f"threshold must lie between 0 and 1, not {threshold}")
+
+
+def check_count(name: str, value: Any, least: int = 0) -> None:
+    """Refuse (``UsageError``) a ``value`` that is not a whole number of at least ``least`` (bool included)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise UsageError(f"{name} must be a whole number, not {value!r}; pass e.g. {name}={max(least, 2)}")
+    if value < least:
+        raise UsageError(f"{name} must be {least} or more, not {value}")
 
 
 def _texts(texts: Any, method: str) -> list[str] | tuple[str, ...]:

@@ -48,6 +48,10 @@ def read_labelled(paths: Iterable[str], options: InputOptions, problems: Tally) 
     if unsure := sum(u.label == UNSURE for u in units):
         problems.warn(f"{unsure} row(s) marked {UNSURE!r} left out")
         units = [u for u in units if u.label != UNSURE]
+    # An empty text teaches nothing but the prior (a review page saves one for an aside holding only its marker).
+    if empty := sum(not u.text.strip() for u in units):
+        problems.warn(f"{empty} labelled row(s) with no text left out")
+        units = [u for u in units if u.text.strip()]
     if options.skip_bad_rows:
         return units
     failed = {e.file for e in problems.errors[before:]}

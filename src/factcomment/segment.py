@@ -89,8 +89,8 @@ class Segment:
 
 def _check_text(text: object) -> None:
     if not isinstance(text, str):
-        raise UsageError(f"text must be str, not {type(text).__name__}; decode bytes first, "
-                         "e.g. data.decode('utf-8-sig')")
+        hint = "; decode bytes first, e.g. data.decode('utf-8-sig')" if isinstance(text, (bytes, bytearray)) else ""
+        raise UsageError(f"text must be str, not {type(text).__name__}{hint}")
 
 
 @lru_cache(maxsize=64)

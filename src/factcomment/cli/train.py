@@ -82,7 +82,7 @@ def train(paths: Paths,
                 raise UsageError(f"{', '.join(given)}: for distillation only; add --distil-from MODEL and --transfer "
                                  f"FILE, or leave {'it' if len(given) == 1 else 'them'} out")
         else:
-            from factcomment.distil import MODES, Distillation, default_cache
+            from factcomment.distil import Distillation, default_cache
 
             if distil_from is None or not transfer:
                 raise UsageError("distillation needs both --distil-from MODEL and --transfer FILE")
@@ -91,8 +91,6 @@ def train(paths: Paths,
                 raise UsageError("--transfer-weight weighs transfer rows (--transfer-mode soft or hard); the lexicon "
                                  "mode has none: leave it out, or pass --transfer-mode soft")
             transfer_weight = 0.1 if transfer_weight is None else transfer_weight
-            if transfer_mode not in MODES or not 0 < transfer_weight < float("inf"):
-                raise UsageError("--transfer-mode is lexicon, soft or hard, and --transfer-weight a positive number")
             if teacher_cache == "":  # an unset "$CACHE": not the default folder, nor the working directory
                 raise UsageError("--teacher-cache is empty; give a directory, or none for no cache")
             cache = None if teacher_cache == "none" else Path(teacher_cache) if teacher_cache else default_cache()
