@@ -304,3 +304,23 @@ def test_a_scorer_that_is_not_json_is_refused(model_copy):
     (model_copy / CARD_FILE).write_text(json.dumps(card))
     with pytest.raises(ModelError, match="scorer.json: not valid JSON"):
         load_model(model_copy)
+
+
+def test_a_full_disk_while_saving_names_the_model_not_stdout(tiny_model, model_copy, monkeypatch):
+    import errno
+
+    import factcomment.persist as persist
+    from factcomment.errors import OutputError
+
+    before = sorted(p.name for p in model_copy.parent.iterdir())
+
+    def full(directory, scorer):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(persist, "write_scorer", full)
+    # A bare OSError reached the CLI, which took it for standard output filling up ("use -o").
+    with pytest.raises(OutputError, match=rf"^{model_copy}: cannot write the model \(No space left on device\); "
+                                          "free some space or write elsewhere$"):
+        _resave(tiny_model, model_copy, 0.25, force=True)
+    assert load_model(model_copy).threshold == tiny_model.threshold
+    assert sorted(p.name for p in model_copy.parent.iterdir()) == before

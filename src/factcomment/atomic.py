@@ -25,6 +25,8 @@ _AT_FDCWD = -100
 _TEMPORARY = re.compile(r"^\..+\.fc(\d+)-[^.]+\.(part|tmp)$")
 # Outputs this process is writing now (resolved paths): the readers skip them, so a run never reads its own output.
 _writing: set[str] = set()
+# Errors that mean the output cannot take what is written (a full disk or quota, a device that refuses).
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
 
 
 def temporary_prefix(target: Path) -> str:

@@ -14,6 +14,7 @@ write the directory can rewrite the card too, so only load models you trained or
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import itertools
 import json
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from factcomment._version import __version__
-from factcomment.atomic import remove_stale, swap_dirs, temporary_prefix, umask
+from factcomment.atomic import WRITE_ERRNOS, remove_stale, swap_dirs, temporary_prefix, umask
 from factcomment.errors import ModelError, OutputError, UsageError
 from factcomment.results import LABELS
 
@@ -265,7 +266,14 @@ def staging_dir(out: str | os.PathLike[str], *, force: bool = False) -> Iterator
     except OSError as error:
         raise OutputError(f"{out}: cannot write here ({error.strerror}); check the directory") from None
     try:
-        yield staged
+        try:
+            yield staged
+        except OSError as error:
+            if error.errno not in WRITE_ERRNOS:
+                raise
+            # Left bare, the CLI would take a full disk here for standard output filling up.
+            room = "free some space or " if error.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+            raise OutputError(f"{out}: cannot write the model ({error.strerror}); {room}write elsewhere") from None
         os.chmod(staged, 0o777 & ~umask())  # mkdtemp makes it private; a model is an ordinary folder
         check_model_target(target, force=force)
         try:

@@ -25,13 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from factcomment.atomic import publish_file, remove_stale, temporary_prefix, umask, writing
+from factcomment.atomic import WRITE_ERRNOS, publish_file, remove_stale, temporary_prefix, umask, writing
 from factcomment.errors import OutputError, UsageError
 from factcomment.readers import SUFFIX_FORMATS, InputOptions, Tally, expand_paths
 
 OUTPUT_FORMATS = ("table", "jsonl", "csv", "tsv")
-# Errors that mean the output cannot take what is written (a full disk or quota, a device that refuses).
-WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
 # json.dumps builds a new encoder on every call that passes options; one encoder serves every row that
 # _json_row cannot spell itself.
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
