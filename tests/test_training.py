@@ -122,3 +122,17 @@ def test_a_piped_training_file_gets_no_hash_of_nothing_on_the_card(write):
     finally:
         os.close(read_end)
     assert described == [{"file": str(read_end), "rows": 12, "labels": {"comment": 6, "report": 6}}]
+
+
+def test_an_out_below_a_file_is_refused_before_training(tmp_path, write, monkeypatch):
+    import factcomment.training
+
+    data = _data(write)
+    (tmp_path / "notes.txt").write_text("a user's file\n", encoding="utf-8")
+    # Found only when the model was saved, after the whole training (minutes, for the accurate tier).
+    monkeypatch.setattr(factcomment.training, "read_labelled", lambda *a: pytest.fail("trained first"))
+    result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "notes.txt" / "m")])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"factcomment: error: {tmp_path / 'notes.txt' / 'm'}: {tmp_path / 'notes.txt'} is a "
+                             "file, not a directory; give --out a path in a directory\n")
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "a user's file\n"

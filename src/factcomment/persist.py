@@ -220,6 +220,10 @@ def check_model_target(out: str | os.PathLike[str], *, force: bool = False) -> N
     path = Path(out)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{out}: is a file; give --out a directory (new, empty, or a model to replace)")
+    # Else found only when the model is saved, after the whole training.
+    existing = next((p for p in path.parents if os.path.lexists(p)), None)
+    if existing is not None and not existing.is_dir():
+        raise OutputError(f"{out}: {existing} is a file, not a directory; give --out a path in a directory")
     try:
         entries = set(os.listdir(path)) if path.is_dir() else set()
     except OSError as error:
