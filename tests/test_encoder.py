@@ -181,3 +181,23 @@ def test_calls_from_several_threads_score_every_text(accurate):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(fresh.logits, [texts] * 4))
     assert results == [expected] * 4
+
+
+@pytest.mark.parametrize("max_length", [0, -1, 1e30, True, 128.5])
+def test_a_card_with_an_unusable_max_length_is_a_model_error(tmp_path, max_length):
+    import json
+    import re
+    import shutil
+
+    from factcomment import ModelError
+    from factcomment.inference import load_model
+
+    copy = shutil.copytree(SHIPPED, tmp_path / "m", ignore=shutil.ignore_patterns("__pycache__"))
+    card = json.loads((copy / "card.json").read_text(encoding="utf-8"))
+    card["encoder"]["max_length"] = max_length
+    (copy / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    # -1 and 1e30 were internal errors (OverflowError); 0 and true scored every text as the empty one.
+    with pytest.raises(ModelError, match=rf"^{copy}: the card's encoder.max_length is {re.escape(repr(max_length))}; expected a "
+                                         r"whole number of tokens from 1 to \d+; retrain with factcomment train "
+                                         "--tier accurate$"):
+        load_model(copy)

@@ -20,6 +20,8 @@ from factcomment.errors import ModelError
 __all__ = ["ENCODER_FILES", "AccurateScorer", "accurate_model_dir"]
 
 ENCODER_FILES = ("model.onnx.gz", "tokenizer.json")
+# More tokens than any encoder's positions; tokenizers cannot take a negative or a 64-bit-overflowing length.
+_MAX_TOKENS = 1 << 16
 
 
 def accurate_model_dir() -> Path:
@@ -56,10 +58,14 @@ class AccurateScorer:
             stacking = card["stacking"]
             self._w_encoder, self._w_fast = float(stacking["encoder"]), float(stacking["fast"])
             self._bias = float(stacking["bias"])
-            max_length = int(card["encoder"]["max_length"])
+            max_length = card["encoder"]["max_length"]
         except (KeyError, TypeError, ValueError) as error:
             raise ModelError(f"{directory}: the card's stacking/encoder fields are missing or wrong ({error}); "
                              "retrain with factcomment train --tier accurate") from None
+        # 0 (or true, read as 1) cut every text to nothing, so every text got one score, without a word.
+        if isinstance(max_length, bool) or not isinstance(max_length, int) or not 1 <= max_length <= _MAX_TOKENS:
+            raise ModelError(f"{directory}: the card's encoder.max_length is {max_length!r}; expected a whole number "
+                             f"of tokens from 1 to {_MAX_TOKENS}; retrain with factcomment train --tier accurate")
         if not all(map(math.isfinite, (self._w_encoder, self._w_fast, self._bias))):
             raise ModelError(f"{directory}: the card's stacking weights are not finite numbers; retrain the model")
         if self._w_fast and fast is None:
