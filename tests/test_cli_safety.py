@@ -83,6 +83,14 @@ def test_readme_documents_the_exit_codes():
         assert code in readme
 
 
+def test_the_readme_says_train_exits_2_on_any_failed_input():
+    # train writes no model when an input failed (exit 2, test_cli_classify); the README's table read as if
+    # it were exit 1, "every other input was processed and written".
+    for page in (ROOT / "README.md", ROOT / "docs" / "cli.md"):
+        row = next(line for line in page.read_text(encoding="utf-8").splitlines() if line.startswith("| 2 |"))
+        assert "`train` with any failed input" in row, page.name
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=400))
 def test_random_bytes_never_traceback(tmp_path, tiny_model, data):
