@@ -253,3 +253,26 @@ def test_help_shows_the_extra_to_install(command, extra):
     # Typer renders help as Rich markup, where an unescaped "[train]" is a style tag and silently vanishes.
     result = runner.invoke(app, [command, "--help"])
     assert extra in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize("command, out", [("classify", "rows.jsonl"), ("report", "page.html"), ("review", "page.html"),
+                                          ("evaluate", "plot.png")])
+def test_an_unusable_model_exits_2_writing_nothing(tmp_path, tiny_model, command, out):
+    # The README's exit code 2: "unusable model ... no output file is written".
+    import shutil
+
+    model = shutil.copytree(tiny_model.path, tmp_path / "m")
+    with open(model / "scorer.json", "ab") as stream:
+        stream.write(b" ")
+    rows = tmp_path / "in.jsonl"
+    rows.write_text('{"text": "The council met on Monday.", "label": "report"}\n'
+                    '{"text": "Frankly, this is a disgrace.", "label": "comment"}\n', encoding="utf-8")
+    target = tmp_path / "out" / out
+    target.parent.mkdir()
+    result = runner.invoke(app, [command, str(rows), "--plot" if command == "evaluate" else "-o", str(target),
+                                 "--model", str(model)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"factcomment: error: {model / 'scorer.json'}: SHA-256 does not match card.json; the file "
+                             "is damaged or was replaced. Restore it or retrain with factcomment train (refusing to "
+                             "load it)\n")
+    assert os.listdir(target.parent) == []
