@@ -177,6 +177,19 @@ def test_a_full_output_is_one_line_and_exit_2(args, stdout, message):
     assert (done.returncode, done.stderr) == (2, f"factcomment: error: {message}\n")
 
 
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["classify", "--help"]])
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_help_and_version_into_a_full_stdout_are_one_line_and_exit_2(args):
+    # These are written by click before any command's session runs: they ended in a traceback.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    with open("/dev/full", "w") as sink:
+        done = subprocess.run([sys.executable, "-m", "factcomment", *args], stdout=sink, stderr=subprocess.PIPE,
+                              text=True, env=env, timeout=120)
+    assert (done.returncode, done.stderr) == (
+        2, "factcomment: error: cannot write to standard output (No space left on device); free some space or "
+           "write elsewhere\n")
+
+
 @pytest.mark.parametrize("error, message", [
     (PermissionError(13, "Permission denied"),
      "internal error: PermissionError: [Errno 13] Permission denied (rerun with --debug and report it)"),

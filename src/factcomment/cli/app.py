@@ -55,6 +55,19 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.ClickException as error:  # e.g. a file option click itself could not open
         typer.echo(f"factcomment: error: {' '.join(error.format_message().split())}", err=True)
         sys.exit(error.exit_code)
+    except OSError as error:
+        from factcomment.atomic import WRITE_ERRNOS
+
+        if error.errno not in WRITE_ERRNOS:
+            raise
+        # --help and --version are written by click before any command's session, which handles a full stdout.
+        from factcomment.cli.session import _drop_stdout
+        from factcomment.writers import write_hint
+
+        _drop_stdout()
+        typer.echo(f"factcomment: error: cannot write to standard output ({error.strerror}); "
+                   f"{write_hint(error, 'write elsewhere')}", err=True)
+        sys.exit(EXIT_USAGE)
     except typer.Abort:  # Ctrl-C while click itself was reading input (typer 0.27's click has no exceptions.Abort)
         typer.echo("factcomment: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
