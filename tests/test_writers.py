@@ -139,6 +139,23 @@ def test_output_gets_the_usual_file_mode(tmp_path):
     assert target.stat().st_mode & 0o777 == 0o644
 
 
+def test_a_replaced_output_keeps_its_mode(tmp_path):
+    # A file kept private (0600) became readable by all (0644) when --force replaced it; `>` keeps the mode.
+    target = tmp_path / "private.jsonl"
+    target.write_text("old\n")
+    target.chmod(0o600)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    old = os.umask(0o022)
+    try:
+        for path in (target, link):
+            with open_output(str(path), force=True) as stream:
+                stream.write("new\n")
+            assert (target.stat().st_mode & 0o777, target.read_text()) == (0o600, "new\n")
+    finally:
+        os.umask(old)
+
+
 _JSON_VALUES = st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.lists(st.integers(), max_size=3)
 
 

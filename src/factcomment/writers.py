@@ -233,8 +233,9 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-            # mkstemp makes the file private (0600); the result should get the mode any new file gets here.
-            os.fchmod(stream.fileno(), 0o666 & ~umask())
+            # mkstemp makes the file private (0600); the result should get the mode any new file gets here, or
+            # keep the mode of the file it replaces, as `>` does (a file kept private stays private).
+            os.fchmod(stream.fileno(), 0o666 & ~umask() if mode is None else mode & 0o777)
         try:
             publish_file(Path(temp), real, replace=force)
         except FileExistsError:
