@@ -324,3 +324,10 @@ def test_a_full_disk_while_saving_names_the_model_not_stdout(tiny_model, model_c
         _resave(tiny_model, model_copy, 0.25, force=True)
     assert load_model(model_copy).threshold == tiny_model.threshold
     assert sorted(p.name for p in model_copy.parent.iterdir()) == before
+
+
+def test_a_replaced_model_directory_keeps_its_mode(tiny_model, model_copy):
+    # A model kept private (0700) became readable by all (0755) when train --force replaced it.
+    model_copy.chmod(0o700)
+    _resave(tiny_model, model_copy, 0.25, force=True)
+    assert (model_copy.stat().st_mode & 0o777, load_model(model_copy).threshold) == (0o700, 0.25)

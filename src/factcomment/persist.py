@@ -278,7 +278,8 @@ def staging_dir(out: str | os.PathLike[str], *, force: bool = False) -> Iterator
             # Left bare, the CLI would take a full disk here for standard output filling up.
             room = "free some space or " if error.errno in (errno.ENOSPC, errno.EDQUOT) else ""
             raise OutputError(f"{out}: cannot write the model ({error.strerror}); {room}write elsewhere") from None
-        os.chmod(staged, 0o777 & ~umask())  # mkdtemp makes it private; a model is an ordinary folder
+        # mkdtemp makes it private; a model is an ordinary folder, or keeps the mode of the one it replaces.
+        os.chmod(staged, os.stat(target).st_mode & 0o777 if target.is_dir() else 0o777 & ~umask())
         check_model_target(target, force=force)
         try:
             if target.is_dir():
