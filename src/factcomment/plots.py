@@ -11,7 +11,15 @@ from factcomment.errors import OutputError, UsageError
 from factcomment.evaluation import Evaluation, precision_recall_curve
 from factcomment.results import LABELS
 
-__all__ = ["plot_evaluation"]
+__all__ = ["plot_evaluation", "require_matplotlib"]
+
+
+def require_matplotlib() -> None:
+    """Raise UsageError, saying how to install it, when matplotlib is missing (before a long evaluation)."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError("--plot needs matplotlib: pip install 'factcomment[plot]'") from None
 
 
 def plot_evaluation(result: Evaluation, path: str | BinaryIO) -> None:

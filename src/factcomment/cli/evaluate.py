@@ -59,6 +59,10 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
             # (Checked once the name is known not to be an input, so that error is the one reported.)
             if plot is not None and Path(plot).suffix and Path(plot).suffix.lower() != ".png":
                 raise UsageError(f"--plot {plot}: the plot is a PNG image; give a file name ending in .png")
+            if plot is not None:
+                from factcomment.plots import require_matplotlib
+
+                require_matplotlib()  # now, not after the evaluation has run and its table been printed
             result = evaluate_files(paths, options, tally, model=model, threshold=threshold,
                                     allow_version_mismatch=allow_version_mismatch)
             typer.echo(json.dumps(result.as_dict(), indent=2) if format == "json" else render_table(result))
