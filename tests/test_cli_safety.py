@@ -177,6 +177,18 @@ def test_a_full_output_is_one_line_and_exit_2(args, stdout, message):
     assert (done.returncode, done.stderr) == (2, f"factcomment: error: {message}\n")
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_evaluate_into_a_full_stdout_suggests_no_option_it_lacks(tiny_model):
+    # evaluate has no -o, and the message told the user to use it.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    with open("/dev/full", "w") as sink:
+        done = subprocess.run([sys.executable, "-m", "factcomment", "evaluate", str(ROOT / "seeds"), "--model",
+                               str(tiny_model.path)], stdout=sink, stderr=subprocess.PIPE, text=True, env=env,
+                              timeout=120)
+    assert (done.returncode, done.stderr) == (2, "factcomment: error: cannot write to standard output (No space left "
+                                                 "on device); free some space or redirect it elsewhere\n")
+
+
 @pytest.mark.parametrize("args", [["--version"], ["--help"], ["classify", "--help"]])
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_help_and_version_into_a_full_stdout_are_one_line_and_exit_2(args):

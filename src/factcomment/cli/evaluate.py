@@ -37,7 +37,7 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
     Marked asides in documents count as gold 'comment' and are scored by the model with the marker removed,
     so the figures measure the model, not the markers.
     """
-    with session(debug, quiet) as tally:
+    with session(debug, quiet, elsewhere="redirect it elsewhere") as tally:  # it has no -o
         from factcomment.evaluation import evaluate_files, render_table
         from factcomment.labelled import parse_label_map
 

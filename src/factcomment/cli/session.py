@@ -119,9 +119,9 @@ class _Interrupted(BaseException):
 
 
 @contextlib.contextmanager
-def session(debug: bool, quiet: bool, tally: Tally | None = None) -> Iterator[Tally]:
+def session(debug: bool, quiet: bool, tally: Tally | None = None, *, elsewhere: str = "use -o") -> Iterator[Tally]:
     """Run a command body with ``tally`` (a new one by default): map errors to exit codes and one-line
-    messages, then summarise the inputs."""
+    messages, then summarise the inputs. ``elsewhere`` is the fix suggested when stdout is full."""
     tally = Tally() if tally is None else tally
 
     def on_term(signum: int, frame: Any) -> None:
@@ -151,7 +151,7 @@ def session(debug: bool, quiet: bool, tally: Tally | None = None) -> Iterator[Ta
             # Readers report their own OS errors, and --output its own (OutputError): this is stdout, full.
             _drop_stdout()
             _report_errors(tally)
-            fail(debug, f"error: cannot write to standard output ({error.strerror}); {write_hint(error, 'use -o')}",
+            fail(debug, f"error: cannot write to standard output ({error.strerror}); {write_hint(error, elsewhere)}",
                  EXIT_USAGE)
         # Anything else is a bug, not a user error: say so, briefly.
         fail(debug, f"internal error: {type(error).__name__}: {error} (rerun with --debug and report it)", EXIT_USAGE)

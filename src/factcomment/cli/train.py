@@ -60,7 +60,7 @@ def train(paths: Paths,
     label column (report/comment, or OBJ/SUBJ as in CheckThat, or anything mapped with --label-map).
     Prints a JSON summary (counts, threshold, cross-validated and held-out figures) on stdout.
     """
-    with session(debug, quiet) as tally:
+    with session(debug, quiet, elsewhere="redirect it elsewhere") as tally:  # it has no -o
         from factcomment.labelled import parse_label_map
         from factcomment.training import check_train_target, train_files
 
