@@ -201,3 +201,20 @@ def test_a_card_with_an_unusable_max_length_is_a_model_error(tmp_path, max_lengt
                                          r"whole number of tokens from 1 to \d+; retrain with factcomment train "
                                          "--tier accurate$"):
         load_model(copy)
+
+
+@pytest.mark.parametrize("weight", ["1.5", True, float("nan"), float("inf")])
+def test_a_card_with_stacking_weights_that_are_not_numbers_is_a_model_error(tmp_path, weight):
+    import json
+    import shutil
+
+    from factcomment import ModelError
+    from factcomment.inference import load_model
+
+    copy = shutil.copytree(SHIPPED, tmp_path / "m", ignore=shutil.ignore_patterns("__pycache__"))
+    card = json.loads((copy / "card.json").read_text(encoding="utf-8"))
+    card["stacking"]["encoder"] = weight
+    (copy / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    # A string or true was read by float() without a word.
+    with pytest.raises(ModelError, match=rf"^{copy}: the card's stacking weights are not finite numbers; retrain"):
+        load_model(copy)

@@ -209,6 +209,19 @@ def test_save_model_needs_force_to_replace_a_model(tiny_model, model_copy):
     assert load_model(model_copy).threshold == 0.3
 
 
+def test_a_model_with_an_unreadable_card_is_not_replaced_and_the_reason_is_given(tiny_model, model_copy):
+    # The reason was hidden behind "not a factcomment model card", and a future format read as someone else's folder.
+    from factcomment.errors import OutputError
+
+    card = json.loads((model_copy / CARD_FILE).read_text())
+    (model_copy / CARD_FILE).write_text(json.dumps({**card, "format": 2}))
+    with pytest.raises(OutputError, match=r"holds a card.json that cannot be read as a factcomment model card \(a model "
+                                          r"card of format 2, and this factcomment reads format 1\); give --out a new "
+                                          r"or empty directory, or remove that model yourself$"):
+        _resave(tiny_model, model_copy, 0.3, force=True)
+    assert json.loads((model_copy / CARD_FILE).read_text())["format"] == 2
+
+
 def _tamper_scorer(directory, edit):
     """Edit scorer.json and update the card's hash to match, as someone editing by hand would."""
     import hashlib

@@ -89,6 +89,12 @@ def test_a_heldout_file_of_one_class_is_warned_about_as_evaluate_does(tmp_path, 
                              "averages in a class with no examples; check the --heldout data or the --label-map\n")
 
 
+def test_a_missing_input_fails_without_a_training_message(tmp_path):
+    result = CliRunner().invoke(app, ["train", str(tmp_path / "nosuch.tsv"), "--out", str(tmp_path / "m")])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert "training" not in result.stderr and not (tmp_path / "m").exists()
+
+
 def test_a_usage_error_comes_before_the_training_message(tmp_path, write):
     result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--seed", "-1"])
     assert (result.exit_code, result.stdout) == (2, "")

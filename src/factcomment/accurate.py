@@ -66,7 +66,10 @@ class AccurateScorer:
         if isinstance(max_length, bool) or not isinstance(max_length, int) or not 1 <= max_length <= _MAX_TOKENS:
             raise ModelError(f"{directory}: the card's encoder.max_length is {max_length!r}; expected a whole number "
                              f"of tokens from 1 to {_MAX_TOKENS}; retrain with factcomment train --tier accurate")
-        if not all(map(math.isfinite, (self._w_encoder, self._w_fast, self._bias))):
+        # float() would take "1.5" and true from a hand-edited card without a word.
+        raw = [stacking[key] for key in ("encoder", "fast", "bias")]
+        if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in raw) or \
+                not all(map(math.isfinite, (self._w_encoder, self._w_fast, self._bias))):
             raise ModelError(f"{directory}: the card's stacking weights are not finite numbers; retrain the model")
         if self._w_fast and fast is None:
             raise ModelError(f"{directory}: the card stacks a fast model but scorer.json is missing; retrain")

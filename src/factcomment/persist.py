@@ -234,9 +234,12 @@ def check_model_target(out: str | os.PathLike[str], *, force: bool = False) -> N
         raise OutputError(f"{out}: is not empty and holds no factcomment model; give --out a new or empty directory")
     try:
         card = read_card(path)
-    except ModelError:
-        raise OutputError(f"{out}: holds a {CARD_FILE} that is not a factcomment model card; "
-                          "give --out a new or empty directory") from None
+    except ModelError as error:
+        # Which files are ours is on the card, so even --force cannot replace this safely; the reason is shown,
+        # since a future format or a damaged field is not the same as someone else's folder.
+        reason = str(error).removeprefix(f"{path / CARD_FILE}: ").split(";")[0]
+        raise OutputError(f"{out}: holds a {CARD_FILE} that cannot be read as a factcomment model card ({reason}); "
+                          "give --out a new or empty directory, or remove that model yourself") from None
     if not force:
         raise UsageError(f"{out}: already holds a model; pass --force to replace it")
     ours = {CARD_FILE, README_FILE, *card.get("files", {})}

@@ -89,8 +89,6 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         from factcomment.encoder_training import require_torch
 
         require_torch()
-    if progress is not None:
-        progress("training (cross-validating the threshold)...")
     before = len(problems.errors)
     units = read_labelled(paths, options, problems)
     held = read_labelled(heldout, options, problems) if heldout else []
@@ -99,6 +97,8 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
                                 "Fix or leave out the failed inputs")
     if not units:
         raise TrainingDataError("no labelled texts were read; check the inputs and --label-column")
+    if progress is not None:  # not before: a run whose only input is missing said "training" and then failed
+        progress("training (cross-validating the threshold)...")
     _warn_duplicates(units, held, problems)
     warn_one_class(held, problems, "--heldout", "the held-out macro-F1", "the --heldout data")
     if tier == "accurate":
