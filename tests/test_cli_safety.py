@@ -189,6 +189,22 @@ def test_evaluate_into_a_full_stdout_suggests_no_option_it_lacks(tiny_model):
                                                  "on device); free some space or redirect it elsewhere\n")
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_train_into_a_full_stdout_says_the_model_is_saved(tmp_path):
+    # Its summary is written after the model is saved, and exit 2 otherwise means --out was left as it was.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = tmp_path / "m"
+    with open("/dev/full", "w") as sink:
+        done = subprocess.run([sys.executable, "-m", "factcomment", "train", str(ROOT / "seeds"), "--out", str(out),
+                               "--folds", "2", "-q"], stdout=sink, stderr=subprocess.PIPE, text=True, env=env,
+                              timeout=300)
+    assert (done.returncode, done.stderr) == (2, "factcomment: error: cannot write to standard output (No space left "
+                                                 "on device); free some space or redirect it elsewhere; only the "
+                                                 f"summary was lost, the model is saved in {out}\n")
+    assert (out / "card.json").is_file()
+
+
 @pytest.mark.parametrize("args", [["--version"], ["--help"], ["classify", "--help"]])
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_help_and_version_into_a_full_stdout_are_one_line_and_exit_2(args):

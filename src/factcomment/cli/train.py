@@ -60,7 +60,10 @@ def train(paths: Paths,
     label column (report/comment, or OBJ/SUBJ as in CheckThat, or anything mapped with --label-map).
     Prints a JSON summary (counts, threshold, cross-validated and held-out figures) on stdout.
     """
-    with session(debug, quiet, elsewhere="redirect it elsewhere") as tally:  # it has no -o
+    # It has no -o, and its one write to stdout comes after the model is saved: say so, as exit 2 otherwise
+    # means --out was left as it was.
+    elsewhere = f"redirect it elsewhere; only the summary was lost, the model is saved in {out}"
+    with session(debug, quiet, elsewhere=elsewhere) as tally:
         from factcomment.labelled import parse_label_map
         from factcomment.training import check_train_target, train_files
 
