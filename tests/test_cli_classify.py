@@ -174,6 +174,24 @@ def test_evaluate_plot_without_matplotlib_stops_before_evaluating(tiny_model, tm
     assert sorted(os.listdir(tmp_path)) == ["gold.jsonl"]
 
 
+def test_evaluate_prints_no_table_when_its_plot_cannot_be_written(tiny_model, tmp_path, write, monkeypatch):
+    # The table went to stdout before the plot was written, so a failed plot left it there with exit 2.
+    import errno
+
+    pytest.importorskip("matplotlib", reason="--plot needs the plot extra")
+    import factcomment.plots
+
+    def full(result, stream):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(factcomment.plots, "plot_evaluation", full)
+    data = write("gold.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT)
+                 + "".join(json.dumps({"text": t, "label": "comment"}) + "\n" for t in TINY_COMMENT))
+    result = run("evaluate", data, "--model", tiny_model.path, "--plot", tmp_path / "eval.png")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert sorted(os.listdir(tmp_path)) == ["gold.jsonl"]
+
+
 def test_evaluate_plot_never_overwrites_an_input(tiny_model, write):
     # --plot is an output like -o: naming the gold file replaced the data with a PNG.
     pytest.importorskip("matplotlib", reason="--plot needs the plot extra")

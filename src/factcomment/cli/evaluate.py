@@ -65,9 +65,10 @@ def evaluate(paths: Paths, model: ModelPath = None, threshold: Threshold = None,
                 require_matplotlib()  # now, not after the evaluation has run and its table been printed
             result = evaluate_files(paths, options, tally, model=model, threshold=threshold,
                                     allow_version_mismatch=allow_version_mismatch)
-            typer.echo(json.dumps(result.as_dict(), indent=2) if format == "json" else render_table(result))
             if plot is not None:
                 from factcomment.plots import plot_evaluation
 
                 plot_evaluation(result, png := io.BytesIO())
                 picture.buffer.write(png.getvalue())
+        # After the plot is committed: a plot that cannot be written (a full disk) leaves no table on stdout.
+        typer.echo(json.dumps(result.as_dict(), indent=2) if format == "json" else render_table(result))
