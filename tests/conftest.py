@@ -1,6 +1,7 @@
 """Shared fixtures: the repo's own files, and small inline corpora written to tmp_path."""
 from __future__ import annotations
 
+import builtins
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,16 @@ def tiny_base(tmp_path_factory):
     config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
                         intermediate_size=32, max_position_embeddings=64)
     return config, path
+
+
+@pytest.fixture
+def no_matplotlib(monkeypatch):
+    """Imports of matplotlib fail, as where the plot extra is not installed."""
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)

@@ -152,20 +152,11 @@ def test_evaluate_plot_writes_png(tiny_model, tmp_path, write):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_evaluate_plot_without_matplotlib_stops_before_evaluating(tiny_model, tmp_path, write, monkeypatch):
+def test_evaluate_plot_without_matplotlib_stops_before_evaluating(tiny_model, tmp_path, write, monkeypatch,
+                                                                 no_matplotlib):
     # It evaluated first (minutes with the accurate model), printed the table, then exited 2 for the plot.
-    import builtins
-
     import factcomment.evaluation
 
-    real_import = builtins.__import__
-
-    def no_matplotlib(name, *args, **kwargs):
-        if name == "matplotlib" or name.startswith("matplotlib."):
-            raise ImportError(f"No module named {name!r}")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     monkeypatch.setattr(factcomment.evaluation, "evaluate_files", lambda *a, **k: pytest.fail("evaluated first"))
     data = write("gold.jsonl", "".join(json.dumps({"text": t, "label": "report"}) + "\n" for t in TINY_REPORT))
     result = run("evaluate", data, "--model", tiny_model.path, "--plot", tmp_path / "eval.png")

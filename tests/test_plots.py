@@ -1,7 +1,6 @@
 """The evaluation plot: one PNG with the confusion matrix and the precision-recall curve."""
 from __future__ import annotations
 
-import builtins
 import struct
 
 import pytest
@@ -36,15 +35,7 @@ def test_plot_into_a_missing_directory_is_an_output_error(tmp_path):
         plot_evaluation(score(GOLD, P, 0.5), str(tmp_path / "no" / "such" / "dir.png"))
 
 
-def test_plot_without_matplotlib_says_how_to_install_it(tmp_path, monkeypatch):
-    real_import = builtins.__import__
-
-    def no_matplotlib(name, *args, **kwargs):
-        if name == "matplotlib" or name.startswith("matplotlib."):
-            raise ImportError(f"No module named {name!r}")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+def test_plot_without_matplotlib_says_how_to_install_it(tmp_path, no_matplotlib):
     with pytest.raises(UsageError, match=r"--plot needs matplotlib: pip install 'factcomment\[plot\]'"):
         plot_evaluation(score(GOLD, P, 0.5), str(tmp_path / "x.png"))
     assert not (tmp_path / "x.png").exists()
