@@ -32,7 +32,8 @@ from itertools import tee
 from .errors import UsageError
 
 __all__ = ["DEFAULT_MARKER", "UNITS", "WHITESPACE", "Span", "Segment", "iter_segments", "iter_sentence_texts",
-           "quoted_sentence_texts", "sentence_texts", "split_document", "split_paragraphs", "split_sentences"]
+           "marker_fault", "quoted_sentence_texts", "sentence_texts", "split_document", "split_paragraphs",
+           "split_sentences"]
 
 DEFAULT_MARKER = r"comment\s*:"
 UNITS = ("paragraph", "sentence")
@@ -93,15 +94,30 @@ def _check_text(text: object) -> None:
         raise UsageError(f"text must be str, not {type(text).__name__}{hint}")
 
 
+def marker_fault(marker: str, literal: bool) -> tuple[str, str] | None:
+    """Why the marker text ``marker`` cannot work, as ``(kind, detail)``, or None if it can.
+
+    ``kind`` is ``"empty"``; ``"default literal"`` (the default is a regular expression: read as plain text it
+    matches nothing); ``"leading space"`` (``detail``: the marker without it; a paragraph starts at its first
+    non-blank character, so it would match none); or ``"bad regex"`` (``detail``: re's message). The library
+    and the command line word the fix each in their own terms (``marker=`` or ``--marker``).
+    """
+    if not marker.strip():
+        return "empty", ""
+    if literal:
+        return ("default literal", "") if marker == DEFAULT_MARKER else None
+    if marker[0] in WHITESPACE and marker[1:2] not in ("?", "*", "{"):
+        return "leading space", marker.lstrip(WHITESPACE)
+    try:
+        re.compile(marker)
+    except re.error as exc:
+        return "bad regex", str(exc)
+    return None
+
+
 @lru_cache(maxsize=64)
 def _compile(marker: str, literal: bool) -> re.Pattern:
-    if literal:
-        return re.compile(re.escape(marker.strip()), re.IGNORECASE)
-    try:
-        return re.compile(marker, re.IGNORECASE)
-    except re.error as exc:
-        raise UsageError(f"marker {marker!r} is not a valid regular expression ({exc}); "
-                         "pass literal=True to match it as plain text") from None
+    return re.compile(re.escape(marker.strip()) if literal else marker, re.IGNORECASE)
 
 
 def _marker_pattern(marker: str | re.Pattern | None, literal: bool) -> re.Pattern | None:
@@ -118,16 +134,18 @@ def _marker_pattern(marker: str | re.Pattern | None, literal: bool) -> re.Patter
     if not isinstance(marker, str):
         raise UsageError(f"marker must be a string, a compiled regular expression or None, "
                          f"not {type(marker).__name__}")
-    if not marker.strip():
-        raise UsageError("marker must not be empty; pass marker=None to treat every paragraph as reporting")
-    if not literal and marker[0] in WHITESPACE and marker[1:2] not in ("?", "*", "{"):
-        # A paragraph starts at its first non-blank character, so this matches none: every aside would be lost.
-        raise UsageError(f"marker {marker!r} starts with whitespace, which no paragraph does; drop it: "
-                         f"marker={marker.lstrip(WHITESPACE)!r}")
-    if literal and marker == DEFAULT_MARKER:
-        # The default is a regular expression: read as plain text it matches nothing, and every aside is lost.
-        raise UsageError(f"literal=True applies to a marker you give; the default, {DEFAULT_MARKER}, is a regular "
-                         "expression: pass the marker's text (e.g. marker=\"Editor's note:\") or drop literal=True")
+    fault = marker_fault(marker, literal)
+    if fault is not None:
+        kind, detail = fault
+        raise UsageError({
+            "empty": "marker must not be empty; pass marker=None to treat every paragraph as reporting",
+            "leading space": f"marker {marker!r} starts with whitespace, which no paragraph does; drop it: "
+                             f"marker={detail!r}",
+            "default literal": f"literal=True applies to a marker you give; the default, {DEFAULT_MARKER}, is a "
+                               "regular expression: pass the marker's text (e.g. marker=\"Editor's note:\") or drop "
+                               "literal=True",
+            "bad regex": f"marker {marker!r} is not a valid regular expression ({detail}); pass literal=True to "
+                         "match it as plain text"}[kind])
     return _compile(marker, literal)
 
 

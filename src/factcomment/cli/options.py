@@ -1,14 +1,13 @@
 """Option definitions shared by every command, so each is defined (and documented) once."""
 from __future__ import annotations
 
-import re
 import shlex
 from typing import Annotated, Optional
 
 import typer
 
 from factcomment.errors import UsageError
-from factcomment.segment import DEFAULT_MARKER, WHITESPACE
+from factcomment.segment import DEFAULT_MARKER, marker_fault
 
 Paths = Annotated[list[str], typer.Argument(help="Files, directories (searched recursively) or - for stdin.",
                                             show_default=False)]
@@ -50,18 +49,16 @@ def check_marker(marker: str, literal: bool) -> None:
 
     The library's own message names its keyword (``literal=True``); here the fix is ``--literal-marker``.
     """
-    if not marker.strip():
-        raise UsageError("--marker must not be empty; give the text that starts an aside, e.g. --marker 'Note:'")
-    if literal and marker == DEFAULT_MARKER:
-        raise UsageError(f"--literal-marker applies to a --marker you give; the default, {DEFAULT_MARKER}, is a "
-                         "regular expression: add --marker with the marker's text (e.g. --marker \"Editor's note:\") or drop "
-                         "--literal-marker")
-    if not literal and marker[0] in WHITESPACE and marker[1:2] not in ("?", "*", "{"):
-        raise UsageError(f"--marker {marker!r} starts with whitespace, which no paragraph does (they are stripped); "
-                         f"drop it: --marker {shlex.quote(marker.lstrip(WHITESPACE))}")
-    if not literal:
-        try:
-            re.compile(marker)
-        except re.error as exc:
-            raise UsageError(f"--marker {marker!r} is not a valid regular expression ({exc}); "
-                             "pass --literal-marker to match it as plain text") from None
+    fault = marker_fault(marker, literal)
+    if fault is None:
+        return
+    kind, detail = fault
+    raise UsageError({
+        "empty": "--marker must not be empty; give the text that starts an aside, e.g. --marker 'Note:'",
+        "default literal": f"--literal-marker applies to a --marker you give; the default, {DEFAULT_MARKER}, is a "
+                           "regular expression: add --marker with the marker's text (e.g. --marker \"Editor's note:\") "
+                           "or drop --literal-marker",
+        "leading space": f"--marker {marker!r} starts with whitespace, which no paragraph does (they are stripped); "
+                         f"drop it: --marker {shlex.quote(detail)}",
+        "bad regex": f"--marker {marker!r} is not a valid regular expression ({detail}); pass --literal-marker to "
+                     "match it as plain text"}[kind])
