@@ -32,6 +32,11 @@ def test_threshold_moves_the_labels(tiny_model):
     (["ok", 3], r"texts\[1\] is int, not str"),
     (None, r"takes a list of texts, not NoneType; for one text write classify\(\[text\]\)"),
     (42, r"takes a list of texts, not int; for one text write classify\(\[text\]\)"),
+    # A set's results came back in an order of its own; a dict's keys were classified, not its texts.
+    ({"a", "b"}, r"^classify\(\) takes a list of texts, not set; pass a list, e\.g\. classify\(sorted\(texts\)\) or "
+                 r"classify\(list\(d\.values\(\)\)\)$"),
+    ({"id1": "Text."}, r"^classify\(\) takes a list of texts, not dict; pass a list"),
+    ((t for t in ["ok", b"x"]), r"texts\[1\] is bytes, not str"),
 ])
 def test_bad_texts_are_usage_errors(tiny_model, texts, message):
     with pytest.raises(UsageError, match=message):
@@ -43,6 +48,8 @@ def test_bad_texts_are_usage_errors(tiny_model, texts, message):
                                         r"model.predict\(\[text\]\)$"),
     (lambda m: m.p_comment("ab"), r"^Model.p_comment\(\) takes a list of texts, not str"),
     (lambda m: m.predict(None), r"^Model.predict\(\) takes a list of texts, not NoneType"),
+    (lambda m: m.p_comment(frozenset({"a"})), r"^Model.p_comment\(\) takes a list of texts, not frozenset; pass a list, "
+                                              r"e\.g\. model\.p_comment\(sorted\(texts\)\)"),
     (lambda m: m.predict(["x"], explain=-1), r"^explain must be 0 or more, not -1$"),
     (lambda m: m.predict(["x"], explain=True), r"^explain must be a whole number, not True; pass e.g. explain=2$"),
     (lambda m: m.explain("x", -1), r"^k must be 0 or more, not -1$"),

@@ -13,7 +13,7 @@ from itertools import islice
 from typing import TYPE_CHECKING
 
 from factcomment.errors import UsageError
-from factcomment.inference import Model, check_count, check_threshold, load_model
+from factcomment.inference import Model, check_count, check_texts, check_threshold, load_model
 from factcomment.results import Prediction, SegmentPrediction
 from factcomment.segment import DEFAULT_MARKER, split_document
 
@@ -53,10 +53,7 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
     >>> p.label, 0.0 <= p.p_comment <= 1.0
     ('report', True)
     """
-    if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable):  # None, a number: no TypeError
-        raise UsageError(f"classify() takes a list of texts, not {type(texts).__name__}; for one text write "
-                         "classify([text])")
-    texts = list(texts)
+    texts = list(check_texts(texts, "classify"))  # None, a number: a UsageError, not a TypeError
     for index, text in enumerate(texts):
         if not isinstance(text, str):
             raise UsageError(f"texts[{index}] is {type(text).__name__}, not str; pass text only")

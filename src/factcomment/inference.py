@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import numbers
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from factcomment.persist import (MODEL_FILE, SCORER_FILE, check_scorer, check_ve
                                  read_model, read_verified)
 from factcomment.results import Explanation, Prediction
 
-__all__ = ["Model", "check_count", "check_threshold", "load_model"]
+__all__ = ["Model", "check_count", "check_texts", "check_threshold", "load_model"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Model:
 
     def predict(self, texts: list[str], *, threshold: float | None = None, explain: int = 0) -> list[Prediction]:
         """Label ``texts`` in order; ``p_comment >= threshold`` means comment."""
-        texts = _texts(texts, "predict")
+        texts = check_texts(texts, "Model.predict")
         check_count("explain", explain)  # a negative number is true: it explained with all but the last features
         predictions = self.label(self.p_comment(texts), threshold=threshold)
         if not explain:
@@ -55,7 +55,7 @@ class Model:
     def p_comment(self, texts: list[str]) -> list[float]:
         """The probability that each text is comment (a paragraph's: from its sentences' mean decision value,
         :mod:`~factcomment.paragraphs`)."""
-        return paragraphs.p_comment(self.scorer, _texts(texts, "p_comment"))
+        return paragraphs.p_comment(self.scorer, check_texts(texts, "Model.p_comment"))
 
     def label(self, probabilities: list[float], *, threshold: float | None = None) -> list[Prediction]:
         """Predictions for probabilities computed elsewhere (say, in a worker process)."""
@@ -135,11 +135,17 @@ def check_count(name: str, value: Any, least: int = 0) -> None:
         raise UsageError(f"{name} must be {least} or more, not {value}")
 
 
-def _texts(texts: Any, method: str) -> list[str] | tuple[str, ...]:
+def check_texts(texts: Any, call: str) -> list[str] | tuple[str, ...]:
+    """``texts`` as a list or tuple, or a UsageError naming ``call`` (``"classify"``, ``"Model.predict"``)."""
+    example = call[0].lower() + call[1:]
     # A lone string is iterable too: each of its characters would be labelled, without a word.
     if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable):
-        raise UsageError(f"Model.{method}() takes a list of texts, not {type(texts).__name__}; for one text write "
-                         f"model.{method}([text])")
+        raise UsageError(f"{call}() takes a list of texts, not {type(texts).__name__}; for one text write "
+                         f"{example}([text])")
+    if isinstance(texts, (AbstractSet, Mapping)):
+        # A set has no order to give the results back in; a dict holds texts as often in its values as its keys.
+        raise UsageError(f"{call}() takes a list of texts, not {type(texts).__name__}; pass a list, e.g. "
+                         f"{example}(sorted(texts)) or {example}(list(d.values()))")
     return texts if isinstance(texts, (list, tuple)) else list(texts)  # read twice when explaining
 
 
