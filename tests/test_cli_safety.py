@@ -44,6 +44,32 @@ def test_interrupted_run_leaves_no_file_and_no_litter(tmp_path, signum):
     assert os.listdir(out.parent) == []
 
 
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_an_interrupt_while_the_command_line_loads_is_one_line_and_exit_130(monkeypatch, capsys, how):
+    # The console script imported typer and every command before main() ran: Ctrl-C in that first ~0.1 s
+    # printed a traceback, and SIGTERM ended it with 143.
+    import builtins
+
+    import factcomment.__main__ as entry
+
+    real_import = builtins.__import__
+
+    def interrupted(name, *args, **kwargs):
+        if name == "factcomment.cli":
+            if how == "ctrl-c":
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(SystemExit) as stopped:
+        entry.main(["--version"])
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "factcomment: interrupted\n"
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def test_top_level_help_documents_exit_codes():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
