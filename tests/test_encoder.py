@@ -218,3 +218,18 @@ def test_a_card_with_stacking_weights_that_are_not_numbers_is_a_model_error(tmp_
     # A string or true was read by float() without a word.
     with pytest.raises(ModelError, match=rf"^{copy}: the card's stacking weights are not finite numbers; retrain"):
         load_model(copy)
+
+
+def test_a_card_with_a_stacking_weight_too_big_for_a_float_is_a_model_error(tmp_path):
+    import json
+    import shutil
+
+    from factcomment import ModelError
+    from factcomment.inference import load_model
+
+    copy = shutil.copytree(SHIPPED, tmp_path / "m", ignore=shutil.ignore_patterns("__pycache__"))
+    card = json.loads((copy / "card.json").read_text(encoding="utf-8"))
+    card["stacking"]["bias"] = 10 ** 400  # float() raised OverflowError: an internal error
+    (copy / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    with pytest.raises(ModelError, match=rf"^{copy}: the card's stacking/encoder fields are missing or wrong"):
+        load_model(copy)

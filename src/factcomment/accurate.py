@@ -59,7 +59,7 @@ class AccurateScorer:
             self._w_encoder, self._w_fast = float(stacking["encoder"]), float(stacking["fast"])
             self._bias = float(stacking["bias"])
             max_length = card["encoder"]["max_length"]
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, OverflowError) as error:  # 1e400 is JSON, and too big
             raise ModelError(f"{directory}: the card's stacking/encoder fields are missing or wrong ({error}); "
                              "retrain with factcomment train --tier accurate") from None
         # 0 (or true, read as 1) cut every text to nothing, so every text got one score, without a word.

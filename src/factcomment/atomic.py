@@ -29,6 +29,11 @@ _writing: set[str] = set()
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
 
 
+def write_hint(error: OSError, elsewhere: str) -> str:
+    """The fix to suggest for a failed write: room, when room is what ran out; otherwise ``elsewhere``."""
+    return f"free some space or {elsewhere}" if error.errno in (errno.ENOSPC, errno.EDQUOT) else elsewhere
+
+
 def temporary_prefix(target: Path) -> str:
     """The start of a temporary name for ``target`` owned by this process (``mkstemp``/``mkdtemp`` add the rest)."""
     return f".{target.name}.fc{os.getpid()}-"

@@ -14,7 +14,6 @@ write the directory can rewrite the card too, so only load models you trained or
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import itertools
 import json
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from factcomment._version import __version__
-from factcomment.atomic import WRITE_ERRNOS, remove_stale, swap_dirs, temporary_prefix, umask
+from factcomment.atomic import WRITE_ERRNOS, remove_stale, swap_dirs, temporary_prefix, umask, write_hint
 from factcomment.errors import ModelError, OutputError, UsageError
 from factcomment.results import LABELS
 
@@ -279,8 +278,8 @@ def staging_dir(out: str | os.PathLike[str], *, force: bool = False) -> Iterator
             if error.errno not in WRITE_ERRNOS:
                 raise
             # Left bare, the CLI would take a full disk here for standard output filling up.
-            room = "free some space or " if error.errno in (errno.ENOSPC, errno.EDQUOT) else ""
-            raise OutputError(f"{out}: cannot write the model ({error.strerror}); {room}write elsewhere") from None
+            raise OutputError(f"{out}: cannot write the model ({error.strerror}); "
+                              f"{write_hint(error, 'write elsewhere')}") from None
         # mkdtemp makes it private; a model is an ordinary folder, or keeps the mode of the one it replaces.
         os.chmod(staged, os.stat(target).st_mode & 0o777 if target.is_dir() else 0o777 & ~umask())
         check_model_target(target, force=force)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import errno
 import io
 import json
 import math
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from factcomment.atomic import WRITE_ERRNOS, publish_file, remove_stale, temporary_prefix, umask, writing
+from factcomment.atomic import WRITE_ERRNOS, publish_file, remove_stale, temporary_prefix, umask, write_hint, writing
 from factcomment.errors import OutputError, UsageError
 from factcomment.readers import SUFFIX_FORMATS, InputOptions, Tally, expand_paths
 
@@ -267,10 +266,6 @@ def _write_into(path: str) -> Iterator[IO[str]]:
 def _cannot_write(path: str, error: OSError) -> OutputError:
     return OutputError(f"{path}: cannot write ({error.strerror}); {write_hint(error, 'write elsewhere')}")
 
-
-def write_hint(error: OSError, elsewhere: str) -> str:
-    """The fix to suggest for a failed write: room, when room is what ran out; otherwise ``elsewhere``."""
-    return f"free some space or {elsewhere}" if error.errno in (errno.ENOSPC, errno.EDQUOT) else elsewhere
 
 
 def _refuse_input(path: str, inputs: Sequence[str], pattern: str) -> None:

@@ -61,12 +61,9 @@ def main(argv: list[str] | None = None) -> None:
         if error.errno not in WRITE_ERRNOS:
             raise
         # --help and --version are written by click before any command's session, which handles a full stdout.
-        from factcomment.cli.session import _drop_stdout
-        from factcomment.writers import write_hint
+        from factcomment.cli.session import stdout_full
 
-        _drop_stdout()
-        typer.echo(f"factcomment: error: cannot write to standard output ({error.strerror}); "
-                   f"{write_hint(error, 'write elsewhere')}", err=True)
+        typer.echo(f"factcomment: {stdout_full(error, 'write elsewhere')}", err=True)
         sys.exit(EXIT_USAGE)
     except typer.Abort:  # Ctrl-C while click itself was reading input (typer 0.27's click has no exceptions.Abort)
         typer.echo("factcomment: interrupted", err=True)

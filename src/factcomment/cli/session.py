@@ -15,8 +15,8 @@ import typer
 from factcomment.cli.app import EXIT_INTERRUPTED, EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE
 from factcomment.errors import FactcommentError
 from factcomment.readers import Tally, format_of
-from factcomment.writers import (WRITE_ERRNOS, RowWriter, choose_format, columns_for, file_name, open_output,
-                                 write_hint)
+from factcomment.atomic import WRITE_ERRNOS, write_hint
+from factcomment.writers import RowWriter, choose_format, columns_for, file_name, open_output
 
 T = TypeVar("T")
 
@@ -149,10 +149,9 @@ def session(debug: bool, quiet: bool, tally: Tally | None = None, *, elsewhere: 
     except Exception as error:
         if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
             # Readers report their own OS errors, and --output its own (OutputError): this is stdout, full.
-            _drop_stdout()
+            message = stdout_full(error, elsewhere)
             _report_errors(tally)
-            fail(debug, f"error: cannot write to standard output ({error.strerror}); {write_hint(error, elsewhere)}",
-                 EXIT_USAGE)
+            fail(debug, message, EXIT_USAGE)
         # Anything else is a bug, not a user error: say so, briefly.
         fail(debug, f"internal error: {type(error).__name__}: {error} (rerun with --debug and report it)", EXIT_USAGE)
     finally:
@@ -166,6 +165,12 @@ def fail(debug: bool, message: str, code: int) -> None:
         traceback.print_exc()
     typer.echo(f"factcomment: {file_name(message)}", err=True)
     raise typer.Exit(code)
+
+
+def stdout_full(error: OSError, elsewhere: str) -> str:
+    """The error line for a stdout that cannot take more (``error``), once stdout is pointed at /dev/null."""
+    _drop_stdout()
+    return f"error: cannot write to standard output ({error.strerror}); {write_hint(error, elsewhere)}"
 
 
 def _drop_stdout() -> None:
