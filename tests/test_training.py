@@ -142,3 +142,18 @@ def test_an_out_below_a_file_is_refused_before_training(tmp_path, write, monkeyp
     assert result.stderr == (f"factcomment: error: {tmp_path / 'notes.txt' / 'm'}: {tmp_path / 'notes.txt'} is a "
                              "file, not a directory; give --out a path in a directory\n")
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "a user's file\n"
+
+
+def test_a_wikinews_file_among_the_training_data_is_credited_on_the_card(tmp_path, write, monkeypatch):
+    # Its corpus entry had no "obtain", and rendering the card failed with a KeyError after the whole training.
+    import hashlib
+
+    from factcomment import training
+
+    data = _data(write)
+    digest = hashlib.sha256(open(data, "rb").read()).hexdigest()
+    monkeypatch.setitem(training.KNOWN_CORPORA, digest, {**training._WIKINEWS, "split": "wikinews_tosca"})
+    result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "m"), "--folds", "3", "-q"])
+    assert result.exit_code == 0, result.output
+    assert ("Contains data from *Wikinews contributors, https://en.wikinews.org*, licensed CC BY 2.5; obtain it "
+            "from https://en.wikinews.org.") in (tmp_path / "m" / "README.md").read_text(encoding="utf-8")

@@ -24,7 +24,7 @@ _CHECKTHAT = {
     "obtain": "https://gitlab.com/checkthat_lab/clef2025-checkthat-lab (task1/data/english)",
 }
 _WIKINEWS = {"name": "English Wikinews sentences (unlabelled)", "licence": "CC BY 2.5",
-             "attribution": "Wikinews contributors, https://en.wikinews.org"}
+             "attribution": "Wikinews contributors, https://en.wikinews.org", "obtain": "https://en.wikinews.org"}
 KNOWN_CORPORA = {
     "33efc43c5f5ba64edae63c6c5b4f34c6d97cb6e0a312550b41b5cc5ccc1ace69": {**_CHECKTHAT, "split": "train_en.tsv"},
     "046d571e1c7de0da681e087a73499263be04369ad76b2d53d39a6278c55e334f": {**_CHECKTHAT, "split": "dev_en.tsv"},
