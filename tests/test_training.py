@@ -157,3 +157,19 @@ def test_a_wikinews_file_among_the_training_data_is_credited_on_the_card(tmp_pat
     assert result.exit_code == 0, result.output
     assert ("Contains data from *Wikinews contributors, https://en.wikinews.org*, licensed CC BY 2.5; obtain it "
             "from https://en.wikinews.org.") in (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_file_name_that_is_not_utf8_is_spelled_on_the_card_as_in_the_rows(tmp_path, write):
+    # The card's README.md could not be encoded (a lone surrogate): an internal error after the whole training.
+    import os
+
+    data, news = _data(write), write("news.txt", "\n".join(NEWS) + "\n")
+    odd, odd_news = os.fsdecode(os.fsencode(str(tmp_path)) + b"/d\xff.jsonl"), os.fsdecode(b"n\xfe.txt")
+    os.rename(data, odd)
+    os.rename(news, tmp_path / odd_news)
+    result = CliRunner().invoke(app, ["train", odd, "--out", str(tmp_path / "m"), "--folds", "3", "-q",
+                                      "--background", str(tmp_path / odd_news)])
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m" / "card.json").read_text(encoding="utf-8"))
+    assert [card["training_data"][0]["file"], card["background"]["corpus"]] == ["d\\xff.jsonl", "n\\xfe.txt"]
+    assert "| d\\xff.jsonl | 12 |" in (tmp_path / "m" / "README.md").read_text(encoding="utf-8")

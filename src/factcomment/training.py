@@ -15,6 +15,7 @@ from factcomment.labelled import read_labelled
 from factcomment.persist import check_model_target, installed_versions, save_model, sha256_of
 from factcomment.readers import InputOptions, Tally, Unit
 from factcomment.results import LABELS
+from factcomment.writers import file_name
 
 # Public corpora we recognise by hash, so the card can credit them and say where to get them.
 _CHECKTHAT = {
@@ -192,7 +193,7 @@ def _describe(units: list[Unit]) -> list[dict]:
     per_file: dict[str, Counter] = {}
     for unit in units:
         per_file.setdefault(unit.file, Counter())[unit.label] += 1
-    return [{"file": Path(file).name, "rows": sum(counts.values()), "labels": dict(sorted(counts.items())),
+    return [{"file": file_name(Path(file).name), "rows": sum(counts.values()), "labels": dict(sorted(counts.items())),
              **_source(file)} for file, counts in per_file.items()]
 
 
@@ -265,7 +266,7 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
 
 def _corpus(paths: Sequence[str]) -> dict:
     """The card's account of unlabelled corpus files: names, hashes, and licence for corpora it knows."""
-    described = [{"file": Path(path).name, **_source(path)} for path in paths]
+    described = [{"file": file_name(Path(path).name), **_source(path)} for path in paths]
     return {"corpus": ", ".join(d["file"] for d in described), "files": described,
             "licence": " / ".join(sorted({d.get("licence", "see the corpus") for d in described})),
             "attribution": "; ".join(sorted({d.get("attribution", d["file"]) for d in described}))}
