@@ -173,3 +173,17 @@ def test_a_file_name_that_is_not_utf8_is_spelled_on_the_card_as_in_the_rows(tmp_
     card = json.loads((tmp_path / "m" / "card.json").read_text(encoding="utf-8"))
     assert [card["training_data"][0]["file"], card["background"]["corpus"]] == ["d\\xff.jsonl", "n\\xfe.txt"]
     assert "| d\\xff.jsonl | 12 |" in (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
+
+
+def test_distillation_with_the_accurate_tier_is_refused_before_reading_and_training(tmp_path, write, monkeypatch):
+    # It was found after every input had been read and "training (cross-validating the threshold)..." printed.
+    import factcomment.training
+
+    transfer = write("transfer.txt", "\n".join(NEWS) + "\n")
+    monkeypatch.setattr(factcomment.training, "read_labelled", lambda *a: pytest.fail("read first"))
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--tier", "accurate",
+                                      "--checkpoint", str(tmp_path / "ck"), "--distil-from", "fast",
+                                      "--transfer", transfer])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "factcomment: error: --distil-from trains the fast tier; leave out --tier accurate\n"
+    assert not (tmp_path / "m").exists()

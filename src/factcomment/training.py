@@ -84,6 +84,8 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         raise UsageError("--checkpoint keeps the fine-tunes of --tier accurate; leave it out for the fast tier")
     if background and tier == "accurate":
         raise UsageError("--background weighs the fast tier's words; leave it out for --tier accurate")
+    if distil is not None and tier == "accurate":
+        raise UsageError("--distil-from trains the fast tier; leave out --tier accurate")
     if tier == "accurate" and checkpoint is None:
         # Found missing before the inputs are read, not after the first fold has started. (A run with a
         # --checkpoint may resume from finished fine-tunes and need no torch, so it is left to find out.)
@@ -103,8 +105,6 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     _warn_duplicates(units, held, problems)
     warn_one_class(held, problems, "--heldout", "the held-out macro-F1", "the --heldout data")
     if tier == "accurate":
-        if distil is not None:
-            raise UsageError("--distil-from trains the fast tier; leave out --tier accurate")
         return _train_accurate_files(units, held, out, refit_with_heldout=refit_with_heldout, seed=seed,
                                      force=force, checkpoint=checkpoint, progress=progress, began=began)
     if tier != "fast":
