@@ -165,6 +165,15 @@ def test_train_distilled_learns_from_transfer_rows(tiny_model):
     assert 0.0 <= result.threshold <= 1.0 and result.settings["class_weight"] is None
 
 
+@pytest.mark.parametrize("mode", ["soft", "hard"])
+def test_train_distilled_lowers_the_folds_to_the_rarest_class_as_train_does(mode):
+    # Four examples of each class with the default five folds: an internal scikit-learn ValueError.
+    texts, labels = TINY_REPORT[:4] + TINY_COMMENT[:4], ["report"] * 4 + ["comment"] * 4
+    result = train_distilled(texts, labels, TRANSFER, [0.1, 0.9, 0.2, 0.8], teacher_threshold=0.5, mode=mode,
+                             min_df=1)
+    assert (result.cv_metrics["folds"], result.cv_metrics["n"], result.settings["calibration_folds"]) == (4, 8, 3)
+
+
 def test_cli_train_with_distillation_writes_it_on_the_card(tiny_model, tmp_path, write):
     from typer.testing import CliRunner
 

@@ -322,7 +322,7 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     from sklearn.model_selection import StratifiedKFold
 
     from factcomment.evaluation import best_threshold
-    from factcomment.model import TrainResult, build_pipeline, resolve_settings, slim, validate_training_data
+    from factcomment.model import TrainResult, _fold_settings, build_pipeline, slim, validate_training_data
 
     texts, y = validate_training_data(texts, labels)
     t_texts, t_labels, t_weights = transfer_rows(transfer, p_teacher, mode=mode, weight=1.0,
@@ -331,7 +331,8 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     # Balanced within the transfer rows, then scaled so that one transfer row weighs `weight` gold rows.
     t_weights = [weight * w for w in balanced_weights(t_labels, t_weights)]
     # The weights do the balancing. One CV picks the threshold: each repeat refits on every transfer row.
-    s = {**resolve_settings(settings), "class_weight": None, "min_df": min_df, "threshold_repeats": 1}
+    s, folds = _fold_settings(y, settings, folds)  # fewer folds, as train's, when a class is rare
+    s = {**s, "class_weight": None, "min_df": min_df, "threshold_repeats": 1}
     pipeline = build_pipeline(s, seed=seed, background=background)
 
     def fit(rows):
