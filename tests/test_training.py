@@ -187,3 +187,18 @@ def test_distillation_with_the_accurate_tier_is_refused_before_reading_and_train
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == "factcomment: error: --distil-from trains the fast tier; leave out --tier accurate\n"
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("given, folds", [([], None), (["--folds", "4"], 4)])
+def test_folds_reach_the_accurate_tier_when_given(tmp_path, write, monkeypatch, given, folds):
+    # --folds was dropped without a word for --tier accurate, which cross-fitted on its own 3 folds.
+    import factcomment.encoder_training
+    from factcomment.errors import TrainingDataError
+
+    def stop(texts, labels, directory, **options):
+        raise TrainingDataError(f"folds {options.get('folds')}")
+
+    monkeypatch.setattr(factcomment.encoder_training, "train_accurate", stop)
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--tier", "accurate",
+                                      "--checkpoint", str(tmp_path / "ck"), "-q", *given])
+    assert (result.exit_code, result.stderr) == (2, f"factcomment: error: folds {folds}\n")

@@ -51,7 +51,7 @@ class TrainSummary:
 
 def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, out: str | Path, *,
                 heldout: Sequence[str] = (), refit_with_heldout: bool = False, seed: int = 0,
-                folds: int = 5, force: bool = False, tier: str = "fast", distil=None,
+                folds: int | None = None, force: bool = False, tier: str = "fast", distil=None,
                 background: Sequence[str] = (), checkpoint: str | Path | None = None, progress=None) -> TrainSummary:
     """Train on labelled ``paths`` and save the model (joblib + compiled scorer + card) in ``out``.
 
@@ -106,7 +106,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     warn_one_class(held, problems, "--heldout", "the held-out macro-F1", "the --heldout data")
     if tier == "accurate":
         return _train_accurate_files(units, held, out, refit_with_heldout=refit_with_heldout, seed=seed,
-                                     force=force, checkpoint=checkpoint, progress=progress, began=began)
+                                     folds=folds, force=force, checkpoint=checkpoint, progress=progress, began=began)
     if tier != "fast":
         raise UsageError(f"unknown tier {tier!r}; use 'fast' or 'accurate'")
     frequencies, described = _background(background, units + held, progress) if background else (None, None)
@@ -116,7 +116,8 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     trainer, distilled = _distilled_trainer(distil, units + held, progress) if distil is not None else (train, None)
 
     def fit(rows: list[Unit]):
-        return trainer([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds, background=frequencies)
+        return trainer([u.text for u in rows], [u.label for u in rows], seed=seed,
+                       folds=5 if folds is None else folds, background=frequencies)
 
     def held_scores(result, texts: list[str]) -> list[float]:
         return paragraphs.p_comment(Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)), texts)
@@ -235,7 +236,7 @@ def save_accurate(out: str | Path, result, card: dict, *, force: bool = False) -
 
 
 def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, *, refit_with_heldout: bool,
-                          seed: int, force: bool, checkpoint: str | Path | None, progress,
+                          seed: int, folds: int | None, force: bool, checkpoint: str | Path | None, progress,
                           began: float) -> TrainSummary:
     import tempfile
 
@@ -243,13 +244,13 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
     from factcomment.inference import load_model
 
     with tempfile.TemporaryDirectory(prefix=".factcomment-encoder.") as work:
-        runs = iter(("first", "refit"))
+        runs, given = iter(("first", "refit")), {} if folds is None else {"folds": folds}  # else the recipe's 3
 
         def fit(rows: list[Unit]):
             texts, labels = [u.text for u in rows], [u.label for u in rows]
-            saved = checkpoint_dir(checkpoint, texts, labels, seed=seed) if checkpoint is not None else None
+            saved = checkpoint_dir(checkpoint, texts, labels, seed=seed, **given) if checkpoint is not None else None
             return train_accurate(texts, labels, Path(work) / next(runs), seed=seed, checkpoint=saved,
-                                  progress=progress)
+                                  progress=progress, **given)
 
         def held_scores(result, texts: list[str]) -> list[float]:
             save_accurate(Path(work) / "model", result, {"seed": seed})
