@@ -189,7 +189,7 @@ def test_distillation_with_the_accurate_tier_is_refused_before_reading_and_train
     assert not (tmp_path / "m").exists()
 
 
-@pytest.mark.parametrize("given, folds", [([], None), (["--folds", "4"], 4)])
+@pytest.mark.parametrize("given, folds", [([], None), (["--folds", "4"], 4), (["--folds", "9"], 6)])
 def test_folds_reach_the_accurate_tier_when_given(tmp_path, write, monkeypatch, given, folds):
     # --folds was dropped without a word for --tier accurate, which cross-fitted on its own 3 folds.
     import factcomment.encoder_training

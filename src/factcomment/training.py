@@ -244,10 +244,12 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
     from factcomment.inference import load_model
 
     with tempfile.TemporaryDirectory(prefix=".factcomment-encoder.") as work:
-        runs, given = iter(("first", "refit")), {} if folds is None else {"folds": folds}  # else the recipe's 3
+        runs = iter(("first", "refit"))
 
         def fit(rows: list[Unit]):
             texts, labels = [u.text for u in rows], [u.label for u in rows]
+            # Without --folds, the recipe's 3; with it, as in the fast tier, no more than the rarest class has.
+            given = {} if folds is None else {"folds": min(folds, *Counter(labels).values())}
             saved = checkpoint_dir(checkpoint, texts, labels, seed=seed, **given) if checkpoint is not None else None
             return train_accurate(texts, labels, Path(work) / next(runs), seed=seed, checkpoint=saved,
                                   progress=progress, **given)
