@@ -202,3 +202,15 @@ def test_folds_reach_the_accurate_tier_when_given(tmp_path, write, monkeypatch, 
     result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--tier", "accurate",
                                       "--checkpoint", str(tmp_path / "ck"), "-q", *given])
     assert (result.exit_code, result.stderr) == (2, f"factcomment: error: folds {folds}\n")
+
+
+def test_an_empty_checkpoint_name_is_refused_not_taken_for_the_working_directory(tmp_path, write, monkeypatch):
+    # An unset "$CKPT" kept the fine-tunes in the working directory.
+    import factcomment.encoder_training
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(factcomment.encoder_training, "train_accurate", lambda *a, **k: pytest.fail("trained"))
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", "m", "--tier", "accurate", "--checkpoint", ""])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "factcomment: error: --checkpoint is empty; give a directory name\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]

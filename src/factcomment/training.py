@@ -80,6 +80,8 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         raise UsageError(f"--seed {seed!r}: use a whole number from 0 to {2**31 - 1}")
     if refit_with_heldout and not heldout:
         raise UsageError("--refit-with-heldout refits on --heldout files; name them with --heldout FILE")
+    if checkpoint == "":  # Path("") is the working directory
+        raise UsageError("--checkpoint is empty; give a directory name")
     if checkpoint is not None and tier != "accurate":
         raise UsageError("--checkpoint keeps the fine-tunes of --tier accurate; leave it out for the fast tier")
     if background and tier == "accurate":
