@@ -72,11 +72,21 @@ def test_card_names_the_files_inference_reads_for_its_tier_only():
     fast = render_card(CARD)
     assert fast.endswith("before loading, which catches damage, not tampering. Only load models you trained or trust.\n")
     assert "Inference reads" not in fast and "its SHA-256 on this card first" not in fast
-    accurate = render_card({**CARD, "tier": "accurate"})
-    assert accurate.endswith("Inference reads `model.onnx.gz`, `tokenizer.json` and `scorer.json` (no pickle), each "
+    files = {name: CARD["files"]["scorer.json"] for name in ("model.onnx.gz", "tokenizer.json", "scorer.json")}
+    accurate = render_card({**CARD, "tier": "accurate", "files": files, "stacking": {"fast": 0.1}})
+    assert accurate.endswith("Inference reads `model.onnx.gz`, `tokenizer.json`, `scorer.json` (no pickle), each "
                              "checked\n  against its SHA-256 on this card first; that catches damage, not tampering. "
                              "Only load models you trust.\n")
-    assert "model.joblib" not in accurate
+    assert "model.joblib" not in accurate and "int8 ONNX) stacked with a TF-IDF linear model, that" in accurate
+
+
+def test_an_accurate_card_whose_stack_dropped_the_fast_model_claims_neither_it_nor_its_file():
+    # The stack keeps the fast model only when it raises the AUC; without it no scorer.json is written, but the
+    # card still said "stacked with a TF-IDF linear model" and "Inference reads ... scorer.json".
+    files = {name: CARD["files"]["scorer.json"] for name in ("model.onnx.gz", "tokenizer.json")}
+    text = render_card({**CARD, "tier": "accurate", "files": files, "stacking": {"encoder": 0.5, "fast": 0.0}})
+    assert "A fine-tuned sentence encoder (all-MiniLM-L6-v2, int8 ONNX), that labels" in text
+    assert "TF-IDF" not in text and "- Inference reads `model.onnx.gz`, `tokenizer.json` (no pickle)" in text
 
 
 def test_card_credits_a_background_corpus():

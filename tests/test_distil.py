@@ -165,6 +165,15 @@ def test_train_distilled_learns_from_transfer_rows(tiny_model):
     assert 0.0 <= result.threshold <= 1.0 and result.settings["class_weight"] is None
 
 
+@pytest.mark.parametrize("mode", ["soft", "hard"])
+def test_train_distilled_lowers_the_folds_to_the_rarest_class_as_train_does(mode):
+    # Four examples of each class with the default five folds: an internal scikit-learn ValueError.
+    texts, labels = TINY_REPORT[:4] + TINY_COMMENT[:4], ["report"] * 4 + ["comment"] * 4
+    result = train_distilled(texts, labels, TRANSFER, [0.1, 0.9, 0.2, 0.8], teacher_threshold=0.5, mode=mode,
+                             min_df=1)
+    assert (result.cv_metrics["folds"], result.cv_metrics["n"], result.settings["calibration_folds"]) == (4, 8, 3)
+
+
 def test_cli_train_with_distillation_writes_it_on_the_card(tiny_model, tmp_path, write):
     from typer.testing import CliRunner
 
@@ -335,3 +344,11 @@ def test_a_transfer_weight_in_lexicon_mode_is_refused_not_ignored(tiny_model, tm
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == ("factcomment: error: --transfer-weight weighs transfer rows (--transfer-mode soft or "
                              "hard); the lexicon mode has none: leave it out, or pass --transfer-mode soft\n")
+
+
+def test_train_distilled_keeps_copies_of_a_gold_text_in_one_fold_as_train_does():
+    # Scattered over folds, every copy was scored by a model trained on its twins: the card said macro-F1 1.0.
+    texts, labels = TINY_REPORT + TINY_COMMENT, ["report"] * len(TINY_REPORT) + ["comment"] * len(TINY_COMMENT)
+    once, thrice = (train_distilled(texts * k, labels * k, TRANSFER, [0.1, 0.9, 0.2, 0.8], teacher_threshold=0.5,
+                                    min_df=1, folds=3).cv_metrics["macro_f1"] for k in (1, 3))
+    assert thrice < 1.0 and abs(thrice - once) < 0.2

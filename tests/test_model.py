@@ -147,3 +147,16 @@ def test_training_with_a_background_keeps_its_idf_but_not_its_counts():
     plain_words = plain.pipeline.named_steps["features"].transformer_list[0][1]
     said = words.vocabulary_["said"]
     assert words.idf_[said] < plain_words.idf_[said]  # common in the background, so it weighs less
+
+
+def test_copies_kept_in_one_fold_lower_the_calibration_folds_of_a_training_fold_they_leave_short():
+    # 4 copies of one comment and 2 of another: a training fold without the 4 held 2 comments, and its
+    # calibration asked scikit-learn for 4 folds (an internal ValueError).
+    result = train(REPORT + ["What a disgrace."] * 4 + ["How absurd."] * 2, ["report"] * 8 + ["comment"] * 6)
+    assert (result.cv_metrics["n"], result.cv_metrics["folds"], result.settings["calibration_folds"]) == (14, 5, 4)
+
+
+def test_one_text_repeated_as_a_whole_class_is_refused_with_a_fix():
+    with pytest.raises(TrainingDataError, match="leaves a cross-validation training fold with 0 'comment' "
+                                                "example\\(s\\); add distinct 'comment' examples"):
+        train(REPORT + ["What a disgrace."] * 4, ["report"] * 8 + ["comment"] * 4)

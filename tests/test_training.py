@@ -142,3 +142,75 @@ def test_an_out_below_a_file_is_refused_before_training(tmp_path, write, monkeyp
     assert result.stderr == (f"factcomment: error: {tmp_path / 'notes.txt' / 'm'}: {tmp_path / 'notes.txt'} is a "
                              "file, not a directory; give --out a path in a directory\n")
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "a user's file\n"
+
+
+def test_a_wikinews_file_among_the_training_data_is_credited_on_the_card(tmp_path, write, monkeypatch):
+    # Its corpus entry had no "obtain", and rendering the card failed with a KeyError after the whole training.
+    import hashlib
+
+    from factcomment import training
+
+    data = _data(write)
+    digest = hashlib.sha256(open(data, "rb").read()).hexdigest()
+    monkeypatch.setitem(training.KNOWN_CORPORA, digest, {**training._WIKINEWS, "split": "wikinews_tosca"})
+    result = CliRunner().invoke(app, ["train", data, "--out", str(tmp_path / "m"), "--folds", "3", "-q"])
+    assert result.exit_code == 0, result.output
+    assert ("Contains data from *Wikinews contributors, https://en.wikinews.org*, licensed CC BY 2.5; obtain it "
+            "from https://en.wikinews.org.") in (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_file_name_that_is_not_utf8_is_spelled_on_the_card_as_in_the_rows(tmp_path, write):
+    # The card's README.md could not be encoded (a lone surrogate): an internal error after the whole training.
+    import os
+
+    data, news = _data(write), write("news.txt", "\n".join(NEWS) + "\n")
+    odd, odd_news = os.fsdecode(os.fsencode(str(tmp_path)) + b"/d\xff.jsonl"), os.fsdecode(b"n\xfe.txt")
+    os.rename(data, odd)
+    os.rename(news, tmp_path / odd_news)
+    result = CliRunner().invoke(app, ["train", odd, "--out", str(tmp_path / "m"), "--folds", "3", "-q",
+                                      "--background", str(tmp_path / odd_news)])
+    assert result.exit_code == 0, result.output
+    card = json.loads((tmp_path / "m" / "card.json").read_text(encoding="utf-8"))
+    assert [card["training_data"][0]["file"], card["background"]["corpus"]] == ["d\\xff.jsonl", "n\\xfe.txt"]
+    assert "| d\\xff.jsonl | 12 |" in (tmp_path / "m" / "README.md").read_text(encoding="utf-8")
+
+
+def test_distillation_with_the_accurate_tier_is_refused_before_reading_and_training(tmp_path, write, monkeypatch):
+    # It was found after every input had been read and "training (cross-validating the threshold)..." printed.
+    import factcomment.training
+
+    transfer = write("transfer.txt", "\n".join(NEWS) + "\n")
+    monkeypatch.setattr(factcomment.training, "read_labelled", lambda *a: pytest.fail("read first"))
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--tier", "accurate",
+                                      "--checkpoint", str(tmp_path / "ck"), "--distil-from", "fast",
+                                      "--transfer", transfer])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "factcomment: error: --distil-from trains the fast tier; leave out --tier accurate\n"
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize("given, folds", [([], None), (["--folds", "4"], 4), (["--folds", "9"], 6)])
+def test_folds_reach_the_accurate_tier_when_given(tmp_path, write, monkeypatch, given, folds):
+    # --folds was dropped without a word for --tier accurate, which cross-fitted on its own 3 folds.
+    import factcomment.encoder_training
+    from factcomment.errors import TrainingDataError
+
+    def stop(texts, labels, directory, **options):
+        raise TrainingDataError(f"folds {options.get('folds')}")
+
+    monkeypatch.setattr(factcomment.encoder_training, "train_accurate", stop)
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--tier", "accurate",
+                                      "--checkpoint", str(tmp_path / "ck"), "-q", *given])
+    assert (result.exit_code, result.stderr) == (2, f"factcomment: error: folds {folds}\n")
+
+
+def test_an_empty_checkpoint_name_is_refused_not_taken_for_the_working_directory(tmp_path, write, monkeypatch):
+    # An unset "$CKPT" kept the fine-tunes in the working directory.
+    import factcomment.encoder_training
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(factcomment.encoder_training, "train_accurate", lambda *a, **k: pytest.fail("trained"))
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", "m", "--tier", "accurate", "--checkpoint", ""])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == "factcomment: error: --checkpoint is empty; give a directory name\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]

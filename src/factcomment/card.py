@@ -11,7 +11,9 @@ def render_card(card: dict[str, Any]) -> str:
     repeats = card.get("settings", {}).get("threshold_repeats", 1)
     rule = (f"the mean of the cuts that maximised out-of-fold macro-F1 in {repeats} repeats of cross-validation"
             if repeats > 1 else "the threshold that maximised cross-validated macro-F1")
-    what = ("A fine-tuned sentence encoder (all-MiniLM-L6-v2, int8 ONNX) stacked with a TF-IDF linear model,"
+    # The stack keeps the fast model only when it ranks better with it (then it has a scorer.json).
+    stacked = " stacked with a TF-IDF linear model" if card.get("stacking", {}).get("fast") else ""
+    what = (f"A fine-tuned sentence encoder (all-MiniLM-L6-v2, int8 ONNX){stacked},"
             if accurate else "A linear classifier (TF-IDF word n-grams plus stance cues)")
     lines = [
         "# factcomment model card" + (" (accurate tier)" if accurate else ""),
@@ -62,7 +64,7 @@ def render_card(card: dict[str, Any]) -> str:
               *(["- `model.joblib` is a pickle: loading it runs code. factcomment checks its SHA-256 against this card",
                  "  before loading, which catches damage, not tampering. Only load models you trained or trust."]
                 if not accurate else
-                ["- Inference reads `model.onnx.gz`, `tokenizer.json` and `scorer.json` (no pickle), each checked",
+                ["- Inference reads " + ", ".join(f"`{name}`" for name in card["files"]) + " (no pickle), each checked",
                  "  against its SHA-256 on this card first; that catches damage, not tampering. Only load models you trust."]),
               ""]
     return "\n".join(lines)

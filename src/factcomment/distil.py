@@ -319,10 +319,10 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     import numpy as np
     from sklearn.base import clone
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     from factcomment.evaluation import best_threshold
-    from factcomment.model import TrainResult, build_pipeline, resolve_settings, slim, validate_training_data
+    from factcomment.model import TrainResult, _fold_settings, build_pipeline, slim, validate_training_data
 
     texts, y = validate_training_data(texts, labels)
     t_texts, t_labels, t_weights = transfer_rows(transfer, p_teacher, mode=mode, weight=1.0,
@@ -331,7 +331,8 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     # Balanced within the transfer rows, then scaled so that one transfer row weighs `weight` gold rows.
     t_weights = [weight * w for w in balanced_weights(t_labels, t_weights)]
     # The weights do the balancing. One CV picks the threshold: each repeat refits on every transfer row.
-    s = {**resolve_settings(settings), "class_weight": None, "min_df": min_df, "threshold_repeats": 1}
+    s, folds = _fold_settings(y, settings, folds)  # fewer folds, as train's, when a class is rare
+    s = {**s, "class_weight": None, "min_df": min_df, "threshold_repeats": 1}
     pipeline = build_pipeline(s, seed=seed, background=background)
 
     def fit(rows):
@@ -339,7 +340,9 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
                                    clf__sample_weight=np.array([gold_w[i] for i in rows] + t_weights))
 
     p_oof = np.zeros(len(texts))
-    for fit_rows, held_rows in StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+    grouped = len(set(texts)) < len(texts)  # copies of a text share a fold, as in train
+    splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(folds, shuffle=True, random_state=seed)
+    for fit_rows, held_rows in splitter.split(np.zeros(len(y)), y, groups=texts if grouped else None):
         model = fit(fit_rows)
         column = list(model.classes_).index("comment")
         p_oof[held_rows] = model.predict_proba([texts[i] for i in held_rows])[:, column]

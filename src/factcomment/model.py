@@ -205,9 +205,15 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
     for repeat_seed in range(seed, seed + s["threshold_repeats"]):
         splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(folds, shuffle=True,
                                                                           random_state=repeat_seed)
-        pipeline = build_pipeline(s, seed=repeat_seed, background=background, teacher=teacher)
-        proba = cross_val_predict(pipeline, texts, y, groups=texts if grouped else None, cv=splitter,
-                                  method="predict_proba")
+        splits = list(splitter.split(texts, y, groups=texts if grouped else None))
+        # Copies kept in one fold can leave a training fold with fewer of a class than _fold_settings counted on.
+        fewest, label = min((int((y[rows] == label).sum()), label) for rows, _ in splits for label in LABELS)
+        if fewest < 2:
+            raise TrainingDataError(f"keeping copies of a repeated text together leaves a cross-validation training "
+                                    f"fold with {fewest} {label!r} example(s); add distinct {label!r} examples")
+        pipeline = build_pipeline({**s, "calibration_folds": min(s["calibration_folds"], fewest)}, seed=repeat_seed,
+                                  background=background, teacher=teacher)
+        proba = cross_val_predict(pipeline, texts, y, cv=splits, method="predict_proba")
         runs.append(proba[:, list(np.unique(y)).index("comment")])  # columns in np.unique order
         cuts.append(best_threshold(y == "comment", runs[-1])[0])
     threshold = float(np.mean(cuts))

@@ -15,6 +15,7 @@ from factcomment.labelled import read_labelled
 from factcomment.persist import check_model_target, installed_versions, save_model, sha256_of
 from factcomment.readers import InputOptions, Tally, Unit
 from factcomment.results import LABELS
+from factcomment.writers import file_name
 
 # Public corpora we recognise by hash, so the card can credit them and say where to get them.
 _CHECKTHAT = {
@@ -24,7 +25,7 @@ _CHECKTHAT = {
     "obtain": "https://gitlab.com/checkthat_lab/clef2025-checkthat-lab (task1/data/english)",
 }
 _WIKINEWS = {"name": "English Wikinews sentences (unlabelled)", "licence": "CC BY 2.5",
-             "attribution": "Wikinews contributors, https://en.wikinews.org"}
+             "attribution": "Wikinews contributors, https://en.wikinews.org", "obtain": "https://en.wikinews.org"}
 KNOWN_CORPORA = {
     "33efc43c5f5ba64edae63c6c5b4f34c6d97cb6e0a312550b41b5cc5ccc1ace69": {**_CHECKTHAT, "split": "train_en.tsv"},
     "046d571e1c7de0da681e087a73499263be04369ad76b2d53d39a6278c55e334f": {**_CHECKTHAT, "split": "dev_en.tsv"},
@@ -50,7 +51,7 @@ class TrainSummary:
 
 def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, out: str | Path, *,
                 heldout: Sequence[str] = (), refit_with_heldout: bool = False, seed: int = 0,
-                folds: int = 5, force: bool = False, tier: str = "fast", distil=None,
+                folds: int | None = None, force: bool = False, tier: str = "fast", distil=None,
                 background: Sequence[str] = (), checkpoint: str | Path | None = None, progress=None) -> TrainSummary:
     """Train on labelled ``paths`` and save the model (joblib + compiled scorer + card) in ``out``.
 
@@ -79,10 +80,14 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         raise UsageError(f"--seed {seed!r}: use a whole number from 0 to {2**31 - 1}")
     if refit_with_heldout and not heldout:
         raise UsageError("--refit-with-heldout refits on --heldout files; name them with --heldout FILE")
+    if checkpoint == "":  # Path("") is the working directory
+        raise UsageError("--checkpoint is empty; give a directory name")
     if checkpoint is not None and tier != "accurate":
         raise UsageError("--checkpoint keeps the fine-tunes of --tier accurate; leave it out for the fast tier")
     if background and tier == "accurate":
         raise UsageError("--background weighs the fast tier's words; leave it out for --tier accurate")
+    if distil is not None and tier == "accurate":
+        raise UsageError("--distil-from trains the fast tier; leave out --tier accurate")
     if tier == "accurate" and checkpoint is None:
         # Found missing before the inputs are read, not after the first fold has started. (A run with a
         # --checkpoint may resume from finished fine-tunes and need no torch, so it is left to find out.)
@@ -102,10 +107,8 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     _warn_duplicates(units, held, problems)
     warn_one_class(held, problems, "--heldout", "the held-out macro-F1", "the --heldout data")
     if tier == "accurate":
-        if distil is not None:
-            raise UsageError("--distil-from trains the fast tier; leave out --tier accurate")
         return _train_accurate_files(units, held, out, refit_with_heldout=refit_with_heldout, seed=seed,
-                                     force=force, checkpoint=checkpoint, progress=progress, began=began)
+                                     folds=folds, force=force, checkpoint=checkpoint, progress=progress, began=began)
     if tier != "fast":
         raise UsageError(f"unknown tier {tier!r}; use 'fast' or 'accurate'")
     frequencies, described = _background(background, units + held, progress) if background else (None, None)
@@ -115,7 +118,8 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
     trainer, distilled = _distilled_trainer(distil, units + held, progress) if distil is not None else (train, None)
 
     def fit(rows: list[Unit]):
-        return trainer([u.text for u in rows], [u.label for u in rows], seed=seed, folds=folds, background=frequencies)
+        return trainer([u.text for u in rows], [u.label for u in rows], seed=seed,
+                       folds=5 if folds is None else folds, background=frequencies)
 
     def held_scores(result, texts: list[str]) -> list[float]:
         return paragraphs.p_comment(Scorer.from_dict(compile_scorer(result.pipeline, result.threshold)), texts)
@@ -192,7 +196,7 @@ def _describe(units: list[Unit]) -> list[dict]:
     per_file: dict[str, Counter] = {}
     for unit in units:
         per_file.setdefault(unit.file, Counter())[unit.label] += 1
-    return [{"file": Path(file).name, "rows": sum(counts.values()), "labels": dict(sorted(counts.items())),
+    return [{"file": file_name(Path(file).name), "rows": sum(counts.values()), "labels": dict(sorted(counts.items())),
              **_source(file)} for file, counts in per_file.items()]
 
 
@@ -234,7 +238,7 @@ def save_accurate(out: str | Path, result, card: dict, *, force: bool = False) -
 
 
 def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, *, refit_with_heldout: bool,
-                          seed: int, force: bool, checkpoint: str | Path | None, progress,
+                          seed: int, folds: int | None, force: bool, checkpoint: str | Path | None, progress,
                           began: float) -> TrainSummary:
     import tempfile
 
@@ -246,9 +250,11 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
 
         def fit(rows: list[Unit]):
             texts, labels = [u.text for u in rows], [u.label for u in rows]
-            saved = checkpoint_dir(checkpoint, texts, labels, seed=seed) if checkpoint is not None else None
+            # Without --folds, the recipe's 3; with it, as in the fast tier, no more than the rarest class has.
+            given = {} if folds is None else {"folds": min(folds, *Counter(labels).values())}
+            saved = checkpoint_dir(checkpoint, texts, labels, seed=seed, **given) if checkpoint is not None else None
             return train_accurate(texts, labels, Path(work) / next(runs), seed=seed, checkpoint=saved,
-                                  progress=progress)
+                                  progress=progress, **given)
 
         def held_scores(result, texts: list[str]) -> list[float]:
             save_accurate(Path(work) / "model", result, {"seed": seed})
@@ -265,7 +271,7 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
 
 def _corpus(paths: Sequence[str]) -> dict:
     """The card's account of unlabelled corpus files: names, hashes, and licence for corpora it knows."""
-    described = [{"file": Path(path).name, **_source(path)} for path in paths]
+    described = [{"file": file_name(Path(path).name), **_source(path)} for path in paths]
     return {"corpus": ", ".join(d["file"] for d in described), "files": described,
             "licence": " / ".join(sorted({d.get("licence", "see the corpus") for d in described})),
             "attribution": "; ".join(sorted({d.get("attribution", d["file"]) for d in described}))}

@@ -24,7 +24,9 @@ def train(paths: Paths,
           refit_with_heldout: Annotated[bool, typer.Option(
               "--refit-with-heldout", help="After scoring --heldout, train the saved model on it too.")] = False,
           seed: Annotated[int, typer.Option("--seed", help="Random seed (training is deterministic).")] = 0,
-          folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds for threshold and metrics.", min=2)] = 5,
+          folds: Annotated[Optional[int], typer.Option(
+              "--folds", help="Cross-validation folds for threshold and metrics (default 5; --tier accurate: 3).",
+              min=2, show_default=False)] = None,
           force: Annotated[bool, typer.Option("--force", help="Replace a model already in --out.")] = False,
           tier: Annotated[str, typer.Option(
               "--tier", help="fast (TF-IDF, seconds) or accurate (fine-tunes a sentence encoder on the CPU; "
