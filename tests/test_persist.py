@@ -344,3 +344,11 @@ def test_a_replaced_model_directory_keeps_its_mode(tiny_model, model_copy):
     model_copy.chmod(0o700)
     _resave(tiny_model, model_copy, 0.25, force=True)
     assert (model_copy.stat().st_mode & 0o777, load_model(model_copy).threshold) == (0o700, 0.25)
+
+
+def test_a_model_path_naming_some_other_file_is_refused_by_that_name(tmp_path, model_copy):
+    data = tmp_path / "rows.jsonl"
+    data.write_text('{"text": "a", "label": "report"}\n', encoding="utf-8")
+    with pytest.raises(ModelError, match=r"rows\.jsonl: a file, not a model; pass fast, accurate or a model directory"):
+        load_model(data)
+    assert load_model(model_copy / "card.json").card == load_model(model_copy).card  # a model's own file still works

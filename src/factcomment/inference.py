@@ -19,7 +19,7 @@ from typing import Any
 
 from factcomment import paragraphs
 from factcomment.errors import ModelError, UsageError
-from factcomment.persist import (MODEL_FILE, SCORER_FILE, check_scorer, check_versions, default_model_dir,
+from factcomment.persist import (CARD_FILE, MODEL_FILE, SCORER_FILE, check_scorer, check_versions, default_model_dir,
                                  read_model, read_verified)
 from factcomment.results import Explanation, Prediction
 
@@ -105,7 +105,10 @@ def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mism
     'report'
     """
     directory = _model_dir(path)
-    if directory.is_file():
+    if directory.is_file():  # a file of a model (its card.json, say) stands for its directory
+        if not (directory.parent / CARD_FILE).is_file():
+            raise ModelError(f"{directory}: a file, not a model; pass fast, accurate or a model directory "
+                             "(see factcomment train)")
         directory = directory.parent
     card, files = read_model(directory, _model_files, allow_version_mismatch)
     fast = _fast_scorer(files[SCORER_FILE], directory) if SCORER_FILE in files else None
