@@ -319,10 +319,9 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     import numpy as np
     from sklearn.base import clone
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
     from factcomment.evaluation import best_threshold
-    from factcomment.model import TrainResult, _fold_settings, build_pipeline, slim, validate_training_data
+    from factcomment.model import TrainResult, _fold_settings, build_pipeline, cv_splits, slim, validate_training_data
 
     texts, y = validate_training_data(texts, labels)
     t_texts, t_labels, t_weights = transfer_rows(transfer, p_teacher, mode=mode, weight=1.0,
@@ -340,9 +339,7 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
                                    clf__sample_weight=np.array([gold_w[i] for i in rows] + t_weights))
 
     p_oof = np.zeros(len(texts))
-    grouped = len(set(texts)) < len(texts)  # copies of a text share a fold, as in train
-    splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(folds, shuffle=True, random_state=seed)
-    for fit_rows, held_rows in splitter.split(np.zeros(len(y)), y, groups=texts if grouped else None):
+    for fit_rows, held_rows in cv_splits(texts, y, folds, seed):
         model = fit(fit_rows)
         column = list(model.classes_).index("comment")
         p_oof[held_rows] = model.predict_proba([texts[i] for i in held_rows])[:, column]

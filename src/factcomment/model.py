@@ -31,7 +31,7 @@ from factcomment.evaluation import best_threshold, score
 from factcomment.results import LABELS
 
 __all__ = ["DEFAULT_SETTINGS", "LABELS", "MIN_PER_CLASS", "BackgroundTfidf", "DocumentFrequencies", "TrainResult",
-           "build_pipeline", "document_frequencies", "fit_pipeline", "resolve_settings", "slim", "train",
+           "build_pipeline", "cv_splits", "document_frequencies", "fit_pipeline", "resolve_settings", "slim", "train",
            "validate_training_data"]
 
 # Outer CV for the threshold plus inner CV for calibration need 2 examples of each class in every split.
@@ -200,12 +200,9 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
     texts, y = validate_training_data(texts, labels)
     counts = Counter(y.tolist())
     s, folds = _fold_settings(y, settings, folds)
-    grouped = len(set(texts)) < len(texts)  # copies of a text share a fold, or CV scores a text the model has seen
     cuts, runs = [], []
     for repeat_seed in range(seed, seed + s["threshold_repeats"]):
-        splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(folds, shuffle=True,
-                                                                          random_state=repeat_seed)
-        splits = list(splitter.split(texts, y, groups=texts if grouped else None))
+        splits = cv_splits(texts, y, folds, repeat_seed)
         # Copies kept in one fold can leave a training fold with fewer of a class than _fold_settings counted on.
         fewest, label = min((int((y[rows] == label).sum()), label) for rows, _ in splits for label in LABELS)
         if fewest < 2:
@@ -222,6 +219,14 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
                    repeat_thresholds=cuts)
 
     return TrainResult(_fit(texts, y, s, seed, background, teacher), threshold, metrics, s)
+
+
+def cv_splits(texts: Sequence[str], y: Sequence[str], folds: int, seed: int) -> list[tuple[Any, Any]]:
+    """Stratified cross-validation folds (training rows, held-out rows) in which copies of a text share a fold:
+    scattered, a copy would be scored by a model trained on its twins, and the CV figures flattered."""
+    grouped = len(set(texts)) < len(texts)
+    splitter = (StratifiedGroupKFold if grouped else StratifiedKFold)(folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(y)), y, groups=list(texts) if grouped else None))
 
 
 def fit_pipeline(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, Any] | None = None,
