@@ -149,13 +149,15 @@ def test_train_files_scores_heldout_then_refits_the_accurate_tier(tiny_base, tmp
     (tmp_path / "train.jsonl").write_text("".join(rows))
     (tmp_path / "held.jsonl").write_text("".join(held))
     summary = train_files([str(tmp_path / "train.jsonl")], InputOptions(), Tally(), tmp_path / "m",
-                          heldout=[str(tmp_path / "held.jsonl")], refit_with_heldout=True, tier="accurate")
+                          heldout=[str(tmp_path / "held.jsonl")], refit_with_heldout=True, tier="accurate",
+                          checkpoint=tmp_path / "ck\udcff")  # a name that is not UTF-8 (byte 0xff)
     assert fitted == [len(TEXTS) - 4, len(TEXTS)]  # scored on the held-out rows first, then refitted with them
     card = json.loads((tmp_path / "m" / "card.json").read_text())
     assert card["metrics"]["heldout"]["n"] == 4 and card["metrics"]["heldout"]["trained_without_them"] is True
     assert card["metrics"]["heldout"]["macro_f1"] == summary.heldout.as_dict()["macro_f1"]
     assert sum(entry["rows"] for entry in card["training_data"]) == len(TEXTS) == sum(summary.counts.values())
     assert load_model(tmp_path / "m").card["tier"] == "accurate"
+    assert card["checkpoint"].endswith("/ck\\xff")  # spelt as in the rows; the lone surrogate made README.md fail
 
 
 def test_a_checkpoint_resumes_without_fine_tuning_again(tiny_base, tmp_path):

@@ -214,3 +214,26 @@ def test_an_empty_checkpoint_name_is_refused_not_taken_for_the_working_directory
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == "factcomment: error: --checkpoint is empty; give a directory name\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
+
+
+def test_a_checkpoint_inside_out_is_refused_before_training(tmp_path, write, monkeypatch):
+    # The finished model's swap refused it after the whole run: --out held files train did not write.
+    import factcomment.encoder_training
+
+    monkeypatch.setattr(factcomment.encoder_training, "train_accurate", lambda *a, **k: pytest.fail("trained"))
+    out = tmp_path / "m"
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(out), "--tier", "accurate",
+                                      "--checkpoint", str(out / "ck")])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"factcomment: error: --checkpoint {out / 'ck'} lies inside --out {out}, which the new "
+                             "model replaces; keep it beside --out\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
+
+
+def test_a_heldout_file_with_no_rows_is_an_error_not_a_model_without_heldout_figures(tmp_path, write):
+    held = write("held.jsonl", "")
+    result = CliRunner().invoke(app, ["train", _data(write), "--heldout", held, "--out", str(tmp_path / "m")])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.endswith("factcomment: error: no labelled texts were read from --heldout; check those "
+                                  "files and --label-column\n")
+    assert not (tmp_path / "m").exists()

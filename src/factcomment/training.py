@@ -84,6 +84,10 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         raise UsageError("--checkpoint is empty; give a directory name")
     if checkpoint is not None and tier != "accurate":
         raise UsageError("--checkpoint keeps the fine-tunes of --tier accurate; leave it out for the fast tier")
+    if checkpoint is not None and Path(out).resolve() in (kept := Path(checkpoint).resolve(), *kept.parents):
+        # Found now, not when the finished model is swapped in and --out holds files train did not write.
+        raise UsageError(f"--checkpoint {checkpoint} lies inside --out {out}, which the new model replaces; "
+                         "keep it beside --out")
     if background and tier == "accurate":
         raise UsageError("--background weighs the fast tier's words; leave it out for --tier accurate")
     if distil is not None and tier == "accurate":
@@ -102,6 +106,8 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
                                 "Fix or leave out the failed inputs")
     if not units:
         raise TrainingDataError("no labelled texts were read; check the inputs and --label-column")
+    if heldout and not held:  # asked for held-out figures: training without them would hide that they are missing
+        raise TrainingDataError("no labelled texts were read from --heldout; check those files and --label-column")
     if progress is not None:  # not before: a run whose only input is missing said "training" and then failed
         progress("training (cross-validating the threshold)...")
     _warn_duplicates(units, held, problems)
@@ -264,7 +270,7 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
         card = {"seed": seed, "training_data": _describe(units), "reviewed_rows": sum(u.reviewed for u in units),
                 "training_seconds": round(time.perf_counter() - began, 1), "metrics": _heldout_metrics(held, evaluation),
                 # The time above leaves out fine-tunes read back from the checkpoint.
-                **({"checkpoint": str(checkpoint)} if checkpoint is not None else {})}
+                **({"checkpoint": file_name(str(checkpoint))} if checkpoint is not None else {})}
         save_accurate(out, result, card, force=force)
     return _summary(out, units, result, evaluation, began)
 
