@@ -6,6 +6,7 @@ nothing is downloaded and each test takes a second or two.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 
@@ -186,3 +187,20 @@ def test_loading_a_base_directory_draws_no_progress_bar_and_leaves_the_setting_a
     assert capfd.readouterr().err == ""
     assert logging.is_progress_bar_enabled()
     assert tokenizer.get_vocab_size() == Tokenizer.from_file(str(tiny_base[1])).get_vocab_size()
+
+
+def test_copies_of_a_text_share_a_cross_fitting_fold():
+    # Spread over folds, each copy's out-of-fold logit came from an encoder trained on its twins, which
+    # flattered the stack's fit and the threshold (the fast tier already kept copies together).
+    texts = [f"text {i}" for i in range(12)] + ["the same text"] * 3
+    labels = ["report", "comment"] * 6 + ["comment"] * 3
+    folds = et._folds(texts, labels, 3, 0)
+    assert [sum(i >= 12 for i in held) for _, held in folds].count(3) == 1
+    assert sorted(i for _, held in folds for i in held) == list(range(15))
+    # Checkpoints kept before copies were grouped hold other folds' logits: data with copies gets a new key.
+    def key(*recipe):
+        return "encoder-" + hashlib.sha256(json.dumps(list(recipe)).encode()).hexdigest()[:12]
+
+    assert et.checkpoint_dir("ck", texts[:12], labels[:12]).name == key(texts[:12], labels[:12], et.ENCODER_SETTINGS, 3, 0)
+    assert et.checkpoint_dir("ck", texts, labels).name == key(texts, labels, et.ENCODER_SETTINGS, 3, 0,
+                                                             "copies share a fold")

@@ -322,18 +322,18 @@ class AccurateResult:
     cv_metrics: dict[str, Any]
 
 
-def _folds(labels: Sequence[str], folds: int, seed: int):
-    import numpy as np
-    from sklearn.model_selection import StratifiedKFold
+def _folds(texts: Sequence[str], labels: Sequence[str], folds: int, seed: int):
+    from factcomment.model import cv_splits
 
-    y = np.array([label == "comment" for label in labels])
-    return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    return cv_splits(texts, [label == "comment" for label in labels], folds, seed)
 
 
 def checkpoint_dir(root: str | Path, texts: Sequence[str], labels: Sequence[str], *,
                    settings: dict[str, Any] | None = None, seed: int = 0, folds: int = 3) -> Path:
     """The directory under ``root`` where :func:`train_encoder` keeps the fine-tunes of this data and recipe."""
     recipe = [list(texts), list(labels), {**ENCODER_SETTINGS, **(settings or {})}, folds, seed]
+    if len(set(texts)) < len(texts):  # since copies share a fold, their folds differ from those kept before
+        recipe.append("copies share a fold")
     return Path(root) / f"encoder-{hashlib.sha256(json.dumps(recipe).encode()).hexdigest()[:12]}"
 
 
@@ -359,7 +359,7 @@ def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | 
                          settings=settings, seed=seed)
 
     oof = [0.0] * len(texts)
-    for k, (fit_rows, held_rows) in enumerate(_folds(labels, folds, seed), 1):
+    for k, (fit_rows, held_rows) in enumerate(_folds(texts, labels, folds, seed), 1):
         done = saved / f"fold{k}of{folds}.json" if saved else None
         if done is not None and done.is_file():
             logits = json.loads(done.read_text())
@@ -415,7 +415,7 @@ def stack_with_fast(texts: Sequence[str], labels: Sequence[str], encoder: Encode
     texts, labels = list(texts), list(labels)
     y = np.array([label == "comment" for label in labels])
     enc_oof, fast_oof = np.asarray(encoder.oof), np.zeros(len(y))
-    for fit_rows, held_rows in _folds(labels, encoder.folds, encoder.seed):
+    for fit_rows, held_rows in _folds(texts, labels, encoder.folds, encoder.seed):
         # Only the fold model's decision values are used: no CV for a threshold (0.5 is stored, never read).
         pipeline = fit_pipeline([texts[i] for i in fit_rows], [labels[i] for i in fit_rows], seed=encoder.seed)
         scorer = Scorer.from_dict(compile_scorer(pipeline, 0.5))
