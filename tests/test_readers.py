@@ -325,6 +325,17 @@ def test_csv_one_bad_row_costs_that_row_only(write, bad, message):
         (f"{path}:4: {message} (pass --skip-bad-rows to skip bad rows)", True)]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+@pytest.mark.parametrize("sep, quoting", [(",", '"'), ("\t", "")])
+def test_delimited_rows_end_only_at_line_ends(write, encoding, sep, quoting):
+    # str.splitlines also ends a line at \f, \x85, U+2028 and others: a text holding one lost its end, silently.
+    texts = ["Before\u2028after.", "Form\x0cfeed.", "Next\x85line.", "Fine."]
+    rows = "".join(f"{i}{sep}{quoting}{t}{quoting}\n" for i, t in enumerate(texts))
+    path = write("r." + ("csv" if sep == "," else "tsv"), f"id{sep}text\n{rows}".encode(encoding))
+    units, tally = read([path])
+    assert ([(u.line, u.text) for u in units], tally.errors) == ([(2 + i, t) for i, t in enumerate(texts)], [])
+
+
 def test_closed_stdin_is_one_failed_input(write, monkeypatch):
     monkeypatch.setattr("sys.stdin", None)  # what Python makes of a closed file descriptor 0 (`<&-`)
     path = write("a.txt", "The council met.\n")

@@ -16,6 +16,7 @@ import io
 import json
 import math
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -596,7 +597,13 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
     encoding = "utf-8-sig" if options.encoding.lower().replace("_", "-") == "utf-8" else options.encoding
     encoding = bom_encoding(head) or encoding
     if _wide(encoding):
-        yield from _decoded_lines(codecs.getreader(encoding)(stream, options.errors), name, encoding)
+        # A text stream, not codecs.getreader, whose lines end at str.splitlines' breaks (see below) too.
+        text = io.TextIOWrapper(stream, encoding, options.errors, newline="")
+        text._CHUNK_SIZE = 128  # decoded a little at a time: an undecodable byte ends the file near its own line
+        try:
+            yield from _decoded_lines(text, name, encoding)
+        finally:
+            text.detach()  # the caller closes the file (or leaves stdin open)
         return
     decoder_encoding, number, offset = encoding, 0, 0
     for raw in stream:
@@ -608,12 +615,17 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
             problem = _not_valid(options.encoding, offset + error.start)
         decoder_encoding = "utf-8" if encoding == "utf-8-sig" else encoding  # only the file's start has a BOM
         offset += len(raw)
-        # splitlines, as a text stream would: a lone CR ends a line too.
-        for piece in text.splitlines(keepends=True):
+        # Lines end at \n, \r\n or a lone \r, as in a text stream; str.splitlines (the fast way to find that there
+        # is just one) ends them at \f, \x85 and U+2028 too, which would cut a field that holds one.
+        pieces = text.splitlines(keepends=True)
+        for piece in pieces if len(pieces) < 2 else _LINE.findall(text):
             number += 1
             if problem is not None:
                 bad.setdefault(number, problem)
             yield piece
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 
 
 def _wide(encoding: str) -> bool:
