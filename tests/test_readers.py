@@ -90,6 +90,19 @@ def test_jsonl_skip_bad_rows_goes_on(write):
     assert [str(e) for e in tally.errors] == [f"{path}:2: expected a JSON object with a text field"]
 
 
+@pytest.mark.parametrize("content, message", [
+    (b'{"text": "Caf\xe9."}\n{"text": "Fine."}\n', "1: not valid utf-8 at byte 13; pass --encoding with the file's "
+                                                   "encoding, or --errors replace"),
+    (b'{"text": "Fine."}\n{"text": "Caf\xe9."}\n', "2: not valid utf-8 at byte 31; pass --encoding with the file's "
+                                                   "encoding, or --errors replace"),
+    (b'{"text": "N\x00L."}\n{"text": "Fine."}\n', "1: binary data (NUL byte at byte 11); factcomment reads text files"),
+])
+def test_jsonl_undecodable_row_names_its_line(write, content, message):
+    path = write("r.jsonl", content)
+    units, tally = read([path], skip_bad_rows=True)
+    assert ([u.text for u in units], [str(e) for e in tally.errors]) == (["Fine."], [f"{path}:{message}"])
+
+
 def test_csv_with_columns_named(write):
     path = write("r.csv", 'key,body\n1,"Hello, world."\n2,"Line\nbreak"\n')
     units, _ = read([path], text_column="body", id_column="key")

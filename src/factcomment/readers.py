@@ -493,7 +493,7 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
             except UnicodeDecodeError:
                 line = None
             if line is None:
-                line = decode(raw, name, options.encoding, options.errors, offset=start)
+                line = decode(raw, f"{name}:{number}", options.encoding, options.errors, offset=start)
             try:
                 row = json.loads(line)
             except ValueError as error:
