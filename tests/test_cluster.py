@@ -69,6 +69,18 @@ def test_classify_partition_refuses_missing_text_and_a_bad_threshold(tiny_model)
         classify_partition(TINY_REPORT[:1], model_path=str(tiny_model.path), threshold=5)
 
 
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_classify_partition_refuses_a_missing_text_in_a_list(tiny_model, missing):
+    # A bag's None or NaN was classified as the word "None" or "nan", though the docs say it is refused.
+    from factcomment.cluster import classify_partition
+    from factcomment.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"^2 text\(s\) missing \(None or NaN\) in the partition \(the first at "
+                                         r"position 1\); drop them first, e\.g\. bag\.filter\(lambda t: "
+                                         r"isinstance\(t, str\)\)$"):
+        classify_partition([TINY_REPORT[0], missing, missing], model_path=str(tiny_model.path))
+
+
 @pytest.mark.parametrize("address, reason", [("tcp://", "missing port number in address ''"),
                                              ("tcp://127.0.0.1:abc", "invalid literal for int() with base 10: 'abc'")])
 def test_malformed_dask_address_is_a_usage_error(tiny_model, tmp_path, address, reason):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -68,7 +69,12 @@ def classify_partition(partition: Any, *, text_column: str = "text", model_path:
                              f"frame.dropna(subset=[{text_column!r}])")
         predictions = model.predict(partition[text_column].astype(str).tolist(), threshold=threshold)
         return partition.assign(label=[p.label for p in predictions], p_comment=[p.p_comment for p in predictions])
-    predictions = model.predict([str(t) for t in partition], threshold=threshold)
+    texts = list(partition)
+    missing = [i for i, t in enumerate(texts) if t is None or (isinstance(t, float) and math.isnan(t))]
+    if missing:  # str() would classify the word "None" or "nan"
+        raise UsageError(f"{len(missing)} text(s) missing (None or NaN) in the partition (the first at position "
+                         f"{missing[0]}); drop them first, e.g. bag.filter(lambda t: isinstance(t, str))")
+    predictions = model.predict([str(t) for t in texts], threshold=threshold)
     return [{"label": p.label, "p_comment": p.p_comment} for p in predictions]
 
 
