@@ -192,6 +192,37 @@ def test_open_output_writes_into_a_device():
     assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
 
 
+@pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="needs /dev/shm")
+def test_a_file_in_dev_shm_is_a_file_like_any_other():
+    # /dev/shm holds ordinary files: as a path under /dev, one was written into, replaced without --force,
+    # and emptied by a run that failed.
+    import tempfile
+
+    handle, path = tempfile.mkstemp(dir="/dev/shm", suffix=".jsonl")
+    os.write(handle, b"kept\n")
+    os.close(handle)
+    try:
+        with pytest.raises(OutputError, match="already exists; pass --force"):
+            with open_output(path):
+                pass
+        with pytest.raises(RuntimeError), open_output(path, force=True) as stream:
+            stream.write("half")
+            raise RuntimeError
+        with open(path) as kept:
+            assert kept.read() == "kept\n"
+    finally:
+        os.unlink(path)
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
+def test_open_output_writes_into_an_open_regular_file_by_its_descriptor(tmp_path):
+    target = tmp_path / "redirected.jsonl"
+    with open(target, "w") as held:
+        with open_output(f"/dev/fd/{held.fileno()}") as stream:
+            stream.write("row\n")
+    assert target.read_text() == "row\n" and os.listdir(tmp_path) == ["redirected.jsonl"]
+
+
 def test_open_output_replaces_a_symlinks_target_not_the_link(tmp_path):
     real = tmp_path / "real.jsonl"
     real.write_text("old\n")

@@ -213,7 +213,7 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
         raise OutputError(f"{path}: is a directory; give a file name for {option}")
     # /dev/stdout, /dev/fd/N and /proc/self/fd/N name an open file, perhaps a regular one (stdout redirected
     # to a file): it is written into, as a shell would, never replaced.
-    if mode is not None and (not stat.S_ISREG(mode) or os.path.abspath(path).startswith(("/dev/", "/proc/"))):
+    if mode is not None and (not stat.S_ISREG(mode) or _through_proc(path)):
         yield from _write_into(path)
         return
     if mode is not None and not force:
@@ -246,6 +246,17 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
         if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
             raise _cannot_write(path, error) from None
         raise
+
+
+def _through_proc(path: str) -> bool:
+    """Whether ``path`` leads into /proc or /dev/fd (a file open in some process), as /dev/stdout, /dev/fd/N and
+    /proc/self/fd/N do. Not any path under /dev: /dev/shm holds ordinary files, replaced atomically."""
+    for _ in range(40):  # the kernel follows at most 40 links
+        path = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+        if path.startswith(("/proc/", "/dev/fd/")) or not os.path.islink(path):
+            return path.startswith(("/proc/", "/dev/fd/"))
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+    return False
 
 
 def _write_into(path: str) -> Iterator[IO[str]]:
