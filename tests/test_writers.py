@@ -245,6 +245,22 @@ def test_open_output_refuses_an_input(tmp_path, force):
     assert source.read_text() == "text\n"
 
 
+def test_a_standard_output_appended_to_an_input_is_refused(tmp_path, monkeypatch):
+    # `classify in.jsonl >> in.jsonl` read its own rows back as they were written: it ran until the disk was full.
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "One."}\n')
+    with open(source, "a") as appended:
+        monkeypatch.setattr("sys.stdout", appended)
+        with pytest.raises(OutputError, match=r"^standard output: is also an input \(as .*in\.jsonl\); write the "
+                                              r"output to another file$"):
+            with open_output(None, inputs=[str(tmp_path)], pattern="*.jsonl"):
+                pass
+    with open(tmp_path / "other.txt", "a") as other:  # a file that is no input is written to, as before
+        monkeypatch.setattr("sys.stdout", other)
+        with open_output("-", inputs=[str(source)]) as stream:
+            assert stream is other
+
+
 @pytest.mark.parametrize("link, named", [(os.link, "file"), (os.link, "folder"), (os.symlink, "file")])
 def test_open_output_refuses_another_name_for_an_input(tmp_path, link, named):
     # The same file (device and inode) under another name is an input too, also when it is found in a folder.

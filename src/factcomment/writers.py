@@ -195,6 +195,10 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
     ``pattern``), under any name; errors name it as ``option``.
     """
     if path is None or path == "-":
+        with contextlib.suppress(AttributeError, ValueError, OSError):  # a stream with no file descriptor
+            stdout = f"/dev/fd/{sys.stdout.fileno()}"
+            if stat.S_ISREG(os.stat(stdout).st_mode):  # `>> in.jsonl` would read its own rows back, without end
+                _refuse_input(stdout, inputs, pattern, "standard output")
         yield sys.stdout
         return
     if not path:  # pathlib reads "" as "."
@@ -279,20 +283,20 @@ def _cannot_write(path: str, error: OSError) -> OutputError:
 
 
 
-def _refuse_input(path: str, inputs: Sequence[str], pattern: str) -> None:
+def _refuse_input(path: str, inputs: Sequence[str], pattern: str, stdout: str | None = None) -> None:
     """Refuse an output that is a file the run reads, named or found in a folder, under any name: the same
     device and inode (a hard link, a symlink). An output the folder search passes over (it sits in the folder,
-    or a symlink points there) is not read, so it is not an input."""
+    or a symlink points there) is not read, so it is not an input; the search does not pass over ``stdout``."""
     try:
         output = os.stat(path)
     except OSError:
         return  # nothing there yet: no input can be it
-    with writing(path):
+    with writing(path) if stdout is None else contextlib.nullcontext():
         for name in expand_paths(inputs, pattern, Tally()):
             with contextlib.suppress(OSError):
                 if name != "-" and os.path.samestat(output, os.stat(name)):
                     alias = "" if os.path.abspath(name) == os.path.abspath(path) else f" (as {name})"
-                    raise OutputError(f"{path}: is also an input{alias}; write the output to another file")
+                    raise OutputError(f"{stdout or path}: is also an input{alias}; write the output to another file")
 
 
 def _json_keys(columns: Sequence[str]) -> list[tuple[str, str]]:
