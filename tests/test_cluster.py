@@ -115,6 +115,21 @@ def test_an_address_where_no_scheduler_answers_is_a_usage_error_not_a_hang(tiny_
                              "8786 by default, not the dashboard's 8787)\n")
 
 
+def test_a_scheduler_without_workers_is_a_usage_error_not_an_internal_one(tiny_model, tmp_path, monkeypatch):
+    # Dask gave up after its own timeout with "internal error: TimeoutError: No valid workers found".
+    from factcomment import cluster as module
+
+    monkeypatch.setattr(module, "CONNECT_SECONDS", 1)
+    path = tmp_path / "a.txt"
+    path.write_text("Fine.")
+    with distributed.LocalCluster(n_workers=0, dashboard_address=None) as empty:
+        address = empty.scheduler_address
+        result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", address])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"factcomment: error: --dask {address}: the scheduler has no workers (none joined "
+                             f"within 1 s); start them with `dask worker {address}`\n")
+
+
 def test_bad_dask_address_is_a_usage_error(tiny_model, tmp_path):
     path = tmp_path / "a.txt"
     path.write_text("Fine.")

@@ -38,6 +38,11 @@ def dask_executor(address: str, shared: Any) -> Iterator[tuple[Callable[[Callabl
     """
     client, cluster = _connect(address)
     try:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_SECONDS)  # else Dask's own "No valid workers found", later
+        except TimeoutError:
+            raise UsageError(f"--dask {address}: the scheduler has no workers (none joined within {CONNECT_SECONDS} "
+                             f"s); start them with `dask worker {address}`") from None
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         scattered = client.scatter(shared, broadcast=True)
         executor = client.get_executor(pure=False)
