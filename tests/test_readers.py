@@ -83,6 +83,14 @@ def test_jsonl_bad_row_message_is_whole(write, line, detail):
                                               "bad rows)"]
 
 
+def test_jsonl_row_nested_too_deeply_is_a_bad_row(write):
+    # json.loads raises RecursionError, not ValueError: it ended the whole run as an internal error.
+    path = write("r.jsonl", '{"text": "One.", "id": ' + "[" * 100_000 + "]" * 100_000 + '}\n{"text": "Two."}\n')
+    units, tally = read([path], skip_bad_rows=True)
+    assert [u.text for u in units] == ["Two."]
+    assert [str(e) for e in tally.errors] == [f"{path}:1: JSON nested too deeply to read"]
+
+
 def test_jsonl_skip_bad_rows_goes_on(write):
     path = write("r.jsonl", '{"text": "One."}\n[1]\n{"text": "Three."}\n')
     units, tally = read([path], skip_bad_rows=True)

@@ -503,6 +503,8 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
                 if isinstance(error, json.JSONDecodeError):
                     detail = f"{error.msg.removesuffix(' at')} at column {error.pos + 1}"
                 raise InputError(f"{name}:{number}: not valid JSON ({detail})") from None
+            except RecursionError:
+                raise InputError(f"{name}:{number}: JSON nested too deeply to read") from None
             if not isinstance(row, dict):
                 raise InputError(f"{name}:{number}: expected a JSON object with a text field")
             yield _unit_from_row(name, number, row, options)
