@@ -466,6 +466,20 @@ def test_blocks_frame_json_lines_raw_and_read_other_inputs_as_units(write):
     assert tally.files == 2 and tally.units == 2  # raw lines are counted where they are parsed
 
 
+def test_blocks_of_long_lines_or_units_end_at_a_size_in_bytes_too(write, monkeypatch):
+    # 2,048 lines of whole articles made pieces of hundreds of megabytes: a 300 MB file of 50 KB rows peaked at
+    # 1.3 GB with --jobs 1, as if read whole.
+    from factcomment.readers import Lines, iter_blocks
+
+    monkeypatch.setattr(readers, "PIECE_BYTES", 40)
+    rows = write("r.jsonl", "".join(f'{{"text": "Row {i}."}}\n' for i in range(5)))  # 19 bytes a line
+    table = write("t.tsv", "text\n" + "".join(f"{'x' * 15}{i}\n" for i in range(5)))  # 16 characters a text
+    blocks = list(iter_blocks([rows, table], InputOptions(), Tally(), 10))
+    assert [(b.first_line, b.first_byte, len(b.lines), b.last) for b in blocks if isinstance(b, Lines)] == [
+        (1, 0, 3, False), (4, 57, 2, True)]
+    assert [len(b) for b in blocks if not isinstance(b, Lines)] == [3, 2]
+
+
 @pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
 def test_json_lines_from_a_pipe_named_as_a_path_are_read_once(write):
     # `classify <(cmd) --input-format jsonl`: the raw-lines path opened the input twice (a peek for a BOM,

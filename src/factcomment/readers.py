@@ -19,9 +19,8 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -241,8 +240,22 @@ def iter_blocks(paths: Iterable[str], options: InputOptions, problems: Tally,
             yield from _line_blocks(name, problems, size)
             continue
         units = _read_input(name, options, problems)
-        while chunk := list(islice(units, size)):
+        while chunk := _take(units, size, lambda unit: len(unit.text)):
             yield chunk
+
+
+PIECE_BYTES = 1 << 22  # a block also ends once it holds this much: 2,048 whole articles would be far more
+
+
+def _take(items: Iterable, size: int, weigh: Callable[..., int]) -> list:
+    """The next ``size`` items, or fewer that weigh :data:`PIECE_BYTES` together."""
+    taken, held = [], 0
+    for item in items:
+        taken.append(item)
+        held += weigh(item)
+        if len(taken) >= size or held >= PIECE_BYTES:
+            break
+    return taken
 
 
 def parse_lines(block: Lines, options: InputOptions) -> tuple[list[Unit], Tally]:
@@ -285,11 +298,11 @@ def _line_blocks(name: str, problems: Tally, size: int) -> Iterator[Lines]:
     # A read that fails part-way (EIO) is this input's failure, like one that fails at open: the blocks
     # already yielded stay, and the run goes on with the next input.
     with _reported(name, problems), open(name, "rb") as stream:
-        line, byte, lines = 1, 0, list(islice(stream, size))
+        line, byte, lines = 1, 0, _take(stream, size, len)
         while True:
             # One block is read ahead so that the last block with lines says so: a short file is then a single
             # piece of work, which needs no worker processes.
-            following = list(islice(stream, size)) if lines and not problems.stopped(name) else []
+            following = _take(stream, size, len) if lines and not problems.stopped(name) else []
             yield Lines(name, lines, line, byte, last=not following)
             if not following:
                 return
