@@ -415,6 +415,17 @@ def test_rows_with_a_bom_read_like_documents(write, suffix, content, encoding):
                                                        (ids[1], 3 if suffix == ".csv" else 2, "Prices rose.")]
 
 
+def test_a_utf8_bom_makes_every_json_line_utf8_whatever_the_encoding_option(write):
+    # Only the first line (which holds the BOM) was read as UTF-8; the rest took --encoding: "CafÃ© two."
+    from factcomment.readers import iter_blocks, parse_lines
+
+    path = write("r.jsonl", codecs.BOM_UTF8 + '{"text": "Café one."}\n{"text": "Café two."}\n'.encode())
+    options = InputOptions(encoding="latin-1")
+    units, tally = read([path], encoding="latin-1")
+    (block,) = iter_blocks([path], options, Tally(), 10)
+    assert [u.text for u in units] == [u.text for u in parse_lines(block, options)[0]] == ["Café one.", "Café two."]
+
+
 def test_utf16_without_a_bom_gets_an_encoding_hint(write):
     path = write("a.txt", "Hello there.\n".encode("utf-16-le"))
     _, tally = read([path])

@@ -150,6 +150,7 @@ class Lines:
     first_line: int = 1
     first_byte: int = 0
     last: bool = False  # the file's last block (empty for an empty file)
+    encoding: str | None = None  # "utf-8" in a file with a UTF-8 BOM, whatever --encoding says
 
 
 def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterator[str]:
@@ -261,6 +262,7 @@ def _take(items: Iterable, size: int, weigh: Callable[..., int]) -> list:
 def parse_lines(block: Lines, options: InputOptions) -> tuple[list[Unit], Tally]:
     """The units of a block of raw JSON lines, and a Tally of what went wrong and how many units it gave."""
     problems, units = Tally(), []
+    options = options if block.encoding is None else dataclasses.replace(options, encoding=block.encoding)
     try:
         units.extend(read_jsonl_lines(block.file, block.lines, options, problems, block.first_line, block.first_byte))
     except InputError as error:  # a bad row stopped the file (not skip_bad_rows)
@@ -298,12 +300,14 @@ def _line_blocks(name: str, problems: Tally, size: int) -> Iterator[Lines]:
     # A read that fails part-way (EIO) is this input's failure, like one that fails at open: the blocks
     # already yielded stay, and the run goes on with the next input.
     with _reported(name, problems), open(name, "rb") as stream:
+        # A UTF-8 BOM: every line is UTF-8, not the first only (UTF-16 and UTF-32 files are not framed).
+        encoding = "utf-8" if bom_encoding(stream.peek(3)[:3] if hasattr(stream, "peek") else b"") else None
         line, byte, lines = 1, 0, _take(stream, size, len)
         while True:
             # One block is read ahead so that the last block with lines says so: a short file is then a single
             # piece of work, which needs no worker processes.
             following = _take(stream, size, len) if lines and not problems.stopped(name) else []
-            yield Lines(name, lines, line, byte, last=not following)
+            yield Lines(name, lines, line, byte, last=not following, encoding=encoding)
             if not following:
                 return
             line, byte, lines = line + len(lines), byte + sum(map(len, lines)), following
@@ -434,6 +438,8 @@ def is_wide_file(name: str, options: InputOptions) -> bool:
 def _read_jsonl(name: str, stream: BinaryIO, options: InputOptions, problems: Tally) -> Iterator[Unit]:
     encoding = _wide_encoding(stream, options)
     if encoding is None:
+        if bom_encoding(stream.peek(3)[:3] if hasattr(stream, "peek") else b""):  # UTF-8's: so is every line
+            options = dataclasses.replace(options, encoding="utf-8")
         yield from read_jsonl_lines(name, stream, options, problems)
         return
     # UTF-16/32 lines are decoded here and handed on as UTF-8, which read_jsonl_lines frames and parses.
