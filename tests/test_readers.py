@@ -30,6 +30,17 @@ def test_an_empty_path_is_a_failed_input_not_the_working_directory(write, tmp_pa
         "an empty path; give a file, a directory (. for this one) or - for standard input"]
 
 
+def test_a_path_that_cannot_be_looked_at_is_a_failed_input(write):
+    # Path.is_dir raises for a name too long (or below a folder that may not be searched): the run ended as an
+    # internal error, and the other inputs were lost.
+    path = write("a.txt", "Police said so.\n")
+    long = os.path.join(os.path.dirname(path), "x" * 300)
+    units, tally = read([long, path])
+    assert [u.text for u in units] == ["Police said so."]
+    assert [str(e) for e in tally.errors] == [f"{long}: cannot read (File name too long); check the path and "
+                                              "permissions"]
+
+
 def test_text_document_paragraphs_and_asides(write):
     path = write("a.txt", "Police said he was charged.\nComment: About time.\n")
     units, tally = read([path])

@@ -176,7 +176,13 @@ def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterato
             problems(InputError("an empty path; give a file, a directory (. for this one) or - for standard input",
                                 file=raw))
             continue
-        if raw != "-" and path.is_dir():
+        try:
+            is_dir = raw != "-" and path.is_dir()
+        except OSError as error:  # a name too long, a folder on the way that may not be searched
+            problems.files += 1
+            problems(unreadable(raw, error))
+            continue
+        if is_dir:
             # Never this run's own output or anyone's temporary file, even when the output is in this folder.
             found = sorted(p for p in path.rglob(pattern) if p.is_file() and not is_being_written(p))
             if not found:
