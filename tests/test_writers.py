@@ -35,6 +35,21 @@ def test_csv_quotes_and_keeps_blank_cells():
                              'a.txt,1,,"Quote ""x"", new\nline"\n')
 
 
+@pytest.mark.parametrize("long", [False, True])
+def test_csv_quotes_a_field_holding_a_lone_carriage_return(monkeypatch, long):
+    # The csv module quotes only the characters of its line terminator ("\n"): "a\rb" went out bare, and every
+    # CSV reader ended the record at the "\r".
+    import csv
+
+    if long:
+        monkeypatch.setattr(writers, "LONG", 2)
+    rows = [{"file": "a\rb.txt", "paragraph": 0, "text": "Old\rMac"}, {"file": "a.txt", "paragraph": 1, "text": "CR\r"}]
+    out = render("csv", rows, ("file", "paragraph", "text"))
+    assert out == 'file,paragraph,text\n"a\rb.txt",0,"Old\rMac"\na.txt,1,"CR\r"\n'
+    assert list(csv.reader(io.StringIO(out, newline=""))) == [
+        ["file", "paragraph", "text"], ["a\rb.txt", "0", "Old\rMac"], ["a.txt", "1", "CR\r"]]
+
+
 def test_tsv_escapes_tabs_and_newlines():
     assert render("tsv") == ('file\tparagraph\tp_comment\ttext\na.txt\t0\t0.25\tTab\\there\n'
                              'a.txt\t1\t\tQuote "x", new\\nline\n')

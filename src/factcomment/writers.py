@@ -74,7 +74,11 @@ class RowWriter:
         elif self.fmt == "jsonl":
             self.stream.write(_json_row(row, self._json_keys) + "\n")
         elif self.fmt == "csv":
-            self._csv.writerow([_cell(row.get(key)) for key in self.columns])
+            cells = [_cell(row.get(key)) for key in self.columns]
+            if "\r" in "".join(cells):
+                self.stream.write(_csv_line(cells))
+            else:
+                self._csv.writerow(cells)
         elif self.fmt == "tsv":
             self.stream.write("\t".join(_cell(row.get(key)).translate(_TSV_ESCAPES) for key in self.columns) + "\n")
         else:
@@ -339,9 +343,11 @@ def _csv_quoted_piece(piece: str) -> str:
 
 
 def _csv_line(cells: list[str]) -> str:
+    # The csv module quotes a field for the characters of its line terminator, not for a lone "\r", which every
+    # CSV reader takes for a line end: ended by "\r\n", the record is quoted as it must be, and then ends at "\n".
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()[:-2] + "\n"
 
 
 def _cell(value: Any) -> str:
