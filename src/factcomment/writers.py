@@ -199,6 +199,8 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
     ``pattern``), under any name; errors name it as ``option``.
     """
     if path is None or path == "-":
+        if sys.stdout is None:  # what Python makes of a closed file descriptor 1 (`>&-`)
+            raise OutputError("standard output is closed; write to a file with -o FILE")
         with contextlib.suppress(AttributeError, ValueError, OSError):  # a stream with no file descriptor
             stdout = f"/dev/fd/{sys.stdout.fileno()}"
             if stat.S_ISREG(os.stat(stdout).st_mode):  # `>> in.jsonl` would read its own rows back, without end
