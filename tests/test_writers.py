@@ -123,6 +123,14 @@ def test_open_output_commits_atomically(tmp_path):
     assert os.listdir(tmp_path) == ["out.jsonl"]
 
 
+def test_open_output_commits_a_name_as_long_as_the_file_system_allows(tmp_path):
+    # The temporary name adds about 25 bytes to the target's: a name of 230 to 255 bytes could not be written.
+    target = tmp_path / ("é" * 124 + ".jsonl")  # 254 bytes
+    with open_output(str(target)) as stream:
+        stream.write("row\n")
+    assert target.read_text() == "row\n" and os.listdir(tmp_path) == [target.name]
+
+
 def test_open_output_interrupted_leaves_nothing(tmp_path):
     target = tmp_path / "out.jsonl"
     with pytest.raises(KeyboardInterrupt):
