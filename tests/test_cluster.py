@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
@@ -128,6 +129,41 @@ def test_a_scheduler_without_workers_is_a_usage_error_not_an_internal_one(tiny_m
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == (f"factcomment: error: --dask {address}: the scheduler has no workers (none joined "
                              f"within 1 s); start them with `dask worker {address}`\n")
+
+
+def test_losing_the_scheduler_ends_the_run_with_one_line(tiny_model, tmp_path, monkeypatch):
+    # The results came through the client's executor, whose futures waited for ever once the scheduler was gone
+    # (and then Ctrl-C printed "interrupted" but the process stayed). The client's own futures are cancelled.
+    from concurrent.futures import Future
+
+    from factcomment import cluster as module
+
+    class LostScheduler:
+        def wait_for_workers(self, n, timeout):
+            pass
+
+        def scheduler_info(self):
+            return {"workers": {"tcp://w": {}}}
+
+        def scatter(self, shared, broadcast):
+            return shared
+
+        def submit(self, work, shared, item, pure):
+            future = Future()
+            future.cancel()  # what the client does to its futures when the scheduler connection is lost
+            return future
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(module, "_connect", lambda address: (LostScheduler(), None))
+    path, out = tmp_path / "a.txt", tmp_path / "out.jsonl"
+    path.write_text("Fine.")
+    result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", "tcp://s:1",
+                                      "-o", str(out)])
+    assert (result.exit_code, result.stderr) == (2, "factcomment: error: --dask tcp://s:1: lost the connection to the "
+                                                    "scheduler; check the cluster and rerun\n")
+    assert os.listdir(tmp_path) == ["a.txt"]
 
 
 def test_bad_dask_address_is_a_usage_error(tiny_model, tmp_path):

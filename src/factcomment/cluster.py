@@ -21,10 +21,11 @@ import contextlib
 import functools
 import math
 from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
 from typing import Any
 
 from factcomment.encoder import usable_cores
-from factcomment.errors import UsageError
+from factcomment.errors import UsageError, WorkerError
 from factcomment.inference import Model, check_threshold, load_model
 
 
@@ -45,8 +46,11 @@ def dask_executor(address: str, shared: Any) -> Iterator[tuple[Callable[[Callabl
                              f"s); start them with `dask worker {address}`") from None
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         scattered = client.scatter(shared, broadcast=True)
-        executor = client.get_executor(pure=False)
-        yield (lambda work, item: executor.submit(work, scattered, item)), workers
+        # The client's own futures, not its executor's: those waited for ever once the scheduler was gone.
+        yield (lambda work, item: client.submit(work, scattered, item, pure=False)), workers
+    except CancelledError:  # the scheduler went away, and with it every result still owed
+        raise WorkerError(f"--dask {address}: lost the connection to the scheduler; check the cluster and "
+                          "rerun") from None
     finally:
         client.close()
         if cluster is not None:
