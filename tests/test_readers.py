@@ -102,6 +102,15 @@ def test_jsonl_row_nested_too_deeply_is_a_bad_row(write):
     assert [str(e) for e in tally.errors] == [f"{path}:1: JSON nested too deeply to read"]
 
 
+@pytest.mark.parametrize("content", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\n\n", b"\xef\xbb\xbf \n{\"text\": \"One.\"}\n"])
+def test_jsonl_a_bom_on_a_blank_first_line_is_blank(write, content):
+    # Blank lines were found before decoding, so the BOM's line (all an editor writes for an empty file) was
+    # "not valid JSON".
+    path = write("r.jsonl", content)
+    units, tally = read([path])
+    assert tally.errors == [] and [u.text for u in units] == (["One."] if b"One" in content else [])
+
+
 def test_jsonl_skip_bad_rows_goes_on(write):
     path = write("r.jsonl", '{"text": "One."}\n[1]\n{"text": "Three."}\n')
     units, tally = read([path], skip_bad_rows=True)

@@ -519,6 +519,8 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
                 line = None
             if line is None:
                 line = decode(raw, f"{name}:{number}", options.encoding, options.errors, offset=start)
+                if not line.strip():  # a BOM on a line of its own
+                    continue
             try:
                 row = json.loads(line)
             except ValueError as error:
