@@ -189,6 +189,16 @@ def test_classify_with_stdin_closed_keeps_the_other_inputs(tmp_path):
     assert len(out.read_text(encoding="utf-8").splitlines()) == 27
 
 
+@pytest.mark.parametrize("command", ["split", "classify"])
+def test_a_closed_standard_output_is_one_line_and_exit_2(tmp_path, command):
+    # `>&-` left sys.stdout None: "internal error: AttributeError" asked for a bug report.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run([sys.executable, "-m", "factcomment", command, str(ROOT / "seeds")], stderr=subprocess.PIPE,
+                          text=True, env=env, preexec_fn=lambda: os.close(1), timeout=120)
+    assert (done.returncode, done.stderr) == (
+        2, "factcomment: error: standard output is closed; write to a file with -o FILE\n")
+
+
 @pytest.mark.parametrize("args, stdout, message", [
     ([], "/dev/full", "cannot write to standard output (No space left on device); free some space or use -o"),
     (["-o", "/dev/full"], None,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
@@ -69,6 +70,18 @@ def test_classify_partition_refuses_missing_text_and_a_bad_threshold(tiny_model)
         classify_partition(TINY_REPORT[:1], model_path=str(tiny_model.path), threshold=5)
 
 
+@pytest.mark.parametrize("missing", [None, float("nan")])
+def test_classify_partition_refuses_a_missing_text_in_a_list(tiny_model, missing):
+    # A bag's None or NaN was classified as the word "None" or "nan", though the docs say it is refused.
+    from factcomment.cluster import classify_partition
+    from factcomment.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"^2 text\(s\) missing \(None or NaN\) in the partition \(the first at "
+                                         r"position 1\); drop them first, e\.g\. bag\.filter\(lambda t: "
+                                         r"isinstance\(t, str\)\)$"):
+        classify_partition([TINY_REPORT[0], missing, missing], model_path=str(tiny_model.path))
+
+
 @pytest.mark.parametrize("address, reason", [("tcp://", "missing port number in address ''"),
                                              ("tcp://127.0.0.1:abc", "invalid literal for int() with base 10: 'abc'")])
 def test_malformed_dask_address_is_a_usage_error(tiny_model, tmp_path, address, reason):
@@ -101,6 +114,56 @@ def test_an_address_where_no_scheduler_answers_is_a_usage_error_not_a_hang(tiny_
     assert result.stderr == (f"factcomment: error: --dask {address}: something listens there but no Dask scheduler "
                              "answered within 2 s; give the scheduler's address (`dask scheduler` prints it; port "
                              "8786 by default, not the dashboard's 8787)\n")
+
+
+def test_a_scheduler_without_workers_is_a_usage_error_not_an_internal_one(tiny_model, tmp_path, monkeypatch):
+    # Dask gave up after its own timeout with "internal error: TimeoutError: No valid workers found".
+    from factcomment import cluster as module
+
+    monkeypatch.setattr(module, "CONNECT_SECONDS", 1)
+    path = tmp_path / "a.txt"
+    path.write_text("Fine.")
+    with distributed.LocalCluster(n_workers=0, dashboard_address=None) as empty:
+        address = empty.scheduler_address
+        result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", address])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"factcomment: error: --dask {address}: the scheduler has no workers (none joined "
+                             f"within 1 s); start them with `dask worker {address}`\n")
+
+
+def test_losing_the_scheduler_ends_the_run_with_one_line(tiny_model, tmp_path, monkeypatch):
+    # The results came through the client's executor, whose futures waited for ever once the scheduler was gone
+    # (and then Ctrl-C printed "interrupted" but the process stayed). The client's own futures are cancelled.
+    from concurrent.futures import Future
+
+    from factcomment import cluster as module
+
+    class LostScheduler:
+        def wait_for_workers(self, n, timeout):
+            pass
+
+        def scheduler_info(self):
+            return {"workers": {"tcp://w": {}}}
+
+        def scatter(self, shared, broadcast):
+            return shared
+
+        def submit(self, work, shared, item, pure):
+            future = Future()
+            future.cancel()  # what the client does to its futures when the scheduler connection is lost
+            return future
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(module, "_connect", lambda address: (LostScheduler(), None))
+    path, out = tmp_path / "a.txt", tmp_path / "out.jsonl"
+    path.write_text("Fine.")
+    result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", "tcp://s:1",
+                                      "-o", str(out)])
+    assert (result.exit_code, result.stderr) == (2, "factcomment: error: --dask tcp://s:1: lost the connection to the "
+                                                    "scheduler; check the cluster and rerun\n")
+    assert os.listdir(tmp_path) == ["a.txt"]
 
 
 def test_bad_dask_address_is_a_usage_error(tiny_model, tmp_path):

@@ -30,6 +30,17 @@ def test_an_empty_path_is_a_failed_input_not_the_working_directory(write, tmp_pa
         "an empty path; give a file, a directory (. for this one) or - for standard input"]
 
 
+def test_a_path_that_cannot_be_looked_at_is_a_failed_input(write):
+    # Path.is_dir raises for a name too long (or below a folder that may not be searched): the run ended as an
+    # internal error, and the other inputs were lost.
+    path = write("a.txt", "Police said so.\n")
+    long = os.path.join(os.path.dirname(path), "x" * 300)
+    units, tally = read([long, path])
+    assert [u.text for u in units] == ["Police said so."]
+    assert [str(e) for e in tally.errors] == [f"{long}: cannot read (File name too long); check the path and "
+                                              "permissions"]
+
+
 def test_text_document_paragraphs_and_asides(write):
     path = write("a.txt", "Police said he was charged.\nComment: About time.\n")
     units, tally = read([path])
@@ -83,11 +94,41 @@ def test_jsonl_bad_row_message_is_whole(write, line, detail):
                                               "bad rows)"]
 
 
+def test_jsonl_row_nested_too_deeply_is_a_bad_row(write):
+    # json.loads raises RecursionError, not ValueError: it ended the whole run as an internal error.
+    path = write("r.jsonl", '{"text": "One.", "id": ' + "[" * 100_000 + "]" * 100_000 + '}\n{"text": "Two."}\n')
+    units, tally = read([path], skip_bad_rows=True)
+    assert [u.text for u in units] == ["Two."]
+    assert [str(e) for e in tally.errors] == [f"{path}:1: JSON nested too deeply to read"]
+
+
+@pytest.mark.parametrize("content", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\n\n", b"\xef\xbb\xbf \n{\"text\": \"One.\"}\n"])
+def test_jsonl_a_bom_on_a_blank_first_line_is_blank(write, content):
+    # Blank lines were found before decoding, so the BOM's line (all an editor writes for an empty file) was
+    # "not valid JSON".
+    path = write("r.jsonl", content)
+    units, tally = read([path])
+    assert tally.errors == [] and [u.text for u in units] == (["One."] if b"One" in content else [])
+
+
 def test_jsonl_skip_bad_rows_goes_on(write):
     path = write("r.jsonl", '{"text": "One."}\n[1]\n{"text": "Three."}\n')
     units, tally = read([path], skip_bad_rows=True)
     assert [u.text for u in units] == ["One.", "Three."]
     assert [str(e) for e in tally.errors] == [f"{path}:2: expected a JSON object with a text field"]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'{"text": "Caf\xe9."}\n{"text": "Fine."}\n', "1: not valid utf-8 at byte 13; pass --encoding with the file's "
+                                                   "encoding, or --errors replace"),
+    (b'{"text": "Fine."}\n{"text": "Caf\xe9."}\n', "2: not valid utf-8 at byte 31; pass --encoding with the file's "
+                                                   "encoding, or --errors replace"),
+    (b'{"text": "N\x00L."}\n{"text": "Fine."}\n', "1: binary data (NUL byte at byte 11); factcomment reads text files"),
+])
+def test_jsonl_undecodable_row_names_its_line(write, content, message):
+    path = write("r.jsonl", content)
+    units, tally = read([path], skip_bad_rows=True)
+    assert ([u.text for u in units], [str(e) for e in tally.errors]) == (["Fine."], [f"{path}:{message}"])
 
 
 def test_csv_with_columns_named(write):
@@ -325,6 +366,17 @@ def test_csv_one_bad_row_costs_that_row_only(write, bad, message):
         (f"{path}:4: {message} (pass --skip-bad-rows to skip bad rows)", True)]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+@pytest.mark.parametrize("sep, quoting", [(",", '"'), ("\t", "")])
+def test_delimited_rows_end_only_at_line_ends(write, encoding, sep, quoting):
+    # str.splitlines also ends a line at \f, \x85, U+2028 and others: a text holding one lost its end, silently.
+    texts = ["Before\u2028after.", "Form\x0cfeed.", "Next\x85line.", "Fine."]
+    rows = "".join(f"{i}{sep}{quoting}{t}{quoting}\n" for i, t in enumerate(texts))
+    path = write("r." + ("csv" if sep == "," else "tsv"), f"id{sep}text\n{rows}".encode(encoding))
+    units, tally = read([path])
+    assert ([(u.line, u.text) for u in units], tally.errors) == ([(2 + i, t) for i, t in enumerate(texts)], [])
+
+
 def test_closed_stdin_is_one_failed_input(write, monkeypatch):
     monkeypatch.setattr("sys.stdin", None)  # what Python makes of a closed file descriptor 0 (`<&-`)
     path = write("a.txt", "The council met.\n")
@@ -383,6 +435,17 @@ def test_rows_with_a_bom_read_like_documents(write, suffix, content, encoding):
                                                        (ids[1], 3 if suffix == ".csv" else 2, "Prices rose.")]
 
 
+def test_a_utf8_bom_makes_every_json_line_utf8_whatever_the_encoding_option(write):
+    # Only the first line (which holds the BOM) was read as UTF-8; the rest took --encoding: "CafÃ© two."
+    from factcomment.readers import iter_blocks, parse_lines
+
+    path = write("r.jsonl", codecs.BOM_UTF8 + '{"text": "Café one."}\n{"text": "Café two."}\n'.encode())
+    options = InputOptions(encoding="latin-1")
+    units, tally = read([path], encoding="latin-1")
+    (block,) = iter_blocks([path], options, Tally(), 10)
+    assert [u.text for u in units] == [u.text for u in parse_lines(block, options)[0]] == ["Café one.", "Café two."]
+
+
 def test_utf16_without_a_bom_gets_an_encoding_hint(write):
     path = write("a.txt", "Hello there.\n".encode("utf-16-le"))
     _, tally = read([path])
@@ -432,6 +495,20 @@ def test_blocks_frame_json_lines_raw_and_read_other_inputs_as_units(write):
         (1, 0, 2, False), (3, 38, 2, False), (5, 76, 1, True)]
     assert [[u.text for u in b] for b in blocks[3:]] == [["One.", "Two."]]
     assert tally.files == 2 and tally.units == 2  # raw lines are counted where they are parsed
+
+
+def test_blocks_of_long_lines_or_units_end_at_a_size_in_bytes_too(write, monkeypatch):
+    # 2,048 lines of whole articles made pieces of hundreds of megabytes: a 300 MB file of 50 KB rows peaked at
+    # 1.3 GB with --jobs 1, as if read whole.
+    from factcomment.readers import Lines, iter_blocks
+
+    monkeypatch.setattr(readers, "PIECE_BYTES", 40)
+    rows = write("r.jsonl", "".join(f'{{"text": "Row {i}."}}\n' for i in range(5)))  # 19 bytes a line
+    table = write("t.tsv", "text\n" + "".join(f"{'x' * 15}{i}\n" for i in range(5)))  # 16 characters a text
+    blocks = list(iter_blocks([rows, table], InputOptions(), Tally(), 10))
+    assert [(b.first_line, b.first_byte, len(b.lines), b.last) for b in blocks if isinstance(b, Lines)] == [
+        (1, 0, 3, False), (4, 57, 2, True)]
+    assert [len(b) for b in blocks if not isinstance(b, Lines)] == [3, 2]
 
 
 @pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")

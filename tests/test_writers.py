@@ -35,6 +35,21 @@ def test_csv_quotes_and_keeps_blank_cells():
                              'a.txt,1,,"Quote ""x"", new\nline"\n')
 
 
+@pytest.mark.parametrize("long", [False, True])
+def test_csv_quotes_a_field_holding_a_lone_carriage_return(monkeypatch, long):
+    # The csv module quotes only the characters of its line terminator ("\n"): "a\rb" went out bare, and every
+    # CSV reader ended the record at the "\r".
+    import csv
+
+    if long:
+        monkeypatch.setattr(writers, "LONG", 2)
+    rows = [{"file": "a\rb.txt", "paragraph": 0, "text": "Old\rMac"}, {"file": "a.txt", "paragraph": 1, "text": "CR\r"}]
+    out = render("csv", rows, ("file", "paragraph", "text"))
+    assert out == 'file,paragraph,text\n"a\rb.txt",0,"Old\rMac"\na.txt,1,"CR\r"\n'
+    assert list(csv.reader(io.StringIO(out, newline=""))) == [
+        ["file", "paragraph", "text"], ["a\rb.txt", "0", "Old\rMac"], ["a.txt", "1", "CR\r"]]
+
+
 def test_tsv_escapes_tabs_and_newlines():
     assert render("tsv") == ('file\tparagraph\tp_comment\ttext\na.txt\t0\t0.25\tTab\\there\n'
                              'a.txt\t1\t\tQuote "x", new\\nline\n')
@@ -106,6 +121,14 @@ def test_open_output_commits_atomically(tmp_path):
         assert not target.exists()
     assert target.read_text() == "one\n"
     assert os.listdir(tmp_path) == ["out.jsonl"]
+
+
+def test_open_output_commits_a_name_as_long_as_the_file_system_allows(tmp_path):
+    # The temporary name adds about 25 bytes to the target's: a name of 230 to 255 bytes could not be written.
+    target = tmp_path / ("é" * 124 + ".jsonl")  # 254 bytes
+    with open_output(str(target)) as stream:
+        stream.write("row\n")
+    assert target.read_text() == "row\n" and os.listdir(tmp_path) == [target.name]
 
 
 def test_open_output_interrupted_leaves_nothing(tmp_path):
@@ -192,6 +215,37 @@ def test_open_output_writes_into_a_device():
     assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
 
 
+@pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="needs /dev/shm")
+def test_a_file_in_dev_shm_is_a_file_like_any_other():
+    # /dev/shm holds ordinary files: as a path under /dev, one was written into, replaced without --force,
+    # and emptied by a run that failed.
+    import tempfile
+
+    handle, path = tempfile.mkstemp(dir="/dev/shm", suffix=".jsonl")
+    os.write(handle, b"kept\n")
+    os.close(handle)
+    try:
+        with pytest.raises(OutputError, match="already exists; pass --force"):
+            with open_output(path):
+                pass
+        with pytest.raises(RuntimeError), open_output(path, force=True) as stream:
+            stream.write("half")
+            raise RuntimeError
+        with open(path) as kept:
+            assert kept.read() == "kept\n"
+    finally:
+        os.unlink(path)
+
+
+@pytest.mark.skipif(not os.path.isdir("/dev/fd"), reason="needs /dev/fd")
+def test_open_output_writes_into_an_open_regular_file_by_its_descriptor(tmp_path):
+    target = tmp_path / "redirected.jsonl"
+    with open(target, "w") as held:
+        with open_output(f"/dev/fd/{held.fileno()}") as stream:
+            stream.write("row\n")
+    assert target.read_text() == "row\n" and os.listdir(tmp_path) == ["redirected.jsonl"]
+
+
 def test_open_output_replaces_a_symlinks_target_not_the_link(tmp_path):
     real = tmp_path / "real.jsonl"
     real.write_text("old\n")
@@ -212,6 +266,22 @@ def test_open_output_refuses_an_input(tmp_path, force):
         with open_output(str(source), force=force, inputs=[str(tmp_path / "." / "in.txt")]):
             pass
     assert source.read_text() == "text\n"
+
+
+def test_a_standard_output_appended_to_an_input_is_refused(tmp_path, monkeypatch):
+    # `classify in.jsonl >> in.jsonl` read its own rows back as they were written: it ran until the disk was full.
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "One."}\n')
+    with open(source, "a") as appended:
+        monkeypatch.setattr("sys.stdout", appended)
+        with pytest.raises(OutputError, match=r"^standard output: is also an input \(as .*in\.jsonl\); write the "
+                                              r"output to another file$"):
+            with open_output(None, inputs=[str(tmp_path)], pattern="*.jsonl"):
+                pass
+    with open(tmp_path / "other.txt", "a") as other:  # a file that is no input is written to, as before
+        monkeypatch.setattr("sys.stdout", other)
+        with open_output("-", inputs=[str(source)]) as stream:
+            assert stream is other
 
 
 @pytest.mark.parametrize("link, named", [(os.link, "file"), (os.link, "folder"), (os.symlink, "file")])

@@ -36,7 +36,15 @@ def write_hint(error: OSError, elsewhere: str) -> str:
 
 def temporary_prefix(target: Path) -> str:
     """The start of a temporary name for ``target`` owned by this process (``mkstemp``/``mkdtemp`` add the rest)."""
-    return f".{target.name}.fc{os.getpid()}-"
+    return f".{_stem(target)}.fc{os.getpid()}-"
+
+
+def _stem(target: Path) -> str:
+    """``target``'s name, cut to 200 bytes: a temporary name adds about 25, and a name holds at most 255."""
+    name = target.name
+    while len(os.fsencode(name)) > 200:
+        name = name[:-1]
+    return name
 
 
 def is_temporary(name: str) -> bool:
@@ -65,7 +73,7 @@ def remove_stale(target: Path) -> None:
     with contextlib.suppress(OSError):
         for entry in os.scandir(target.parent):
             match = _TEMPORARY.match(entry.name)
-            if match and entry.name.startswith(f".{target.name}.fc") and not _alive(int(match.group(1))):
+            if match and entry.name.startswith(f".{_stem(target)}.fc") and not _alive(int(match.group(1))):
                 with contextlib.suppress(OSError):
                     if entry.is_dir(follow_symlinks=False):
                         import shutil  # here, not at the top: readers import this module on every start

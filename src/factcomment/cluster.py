@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
 from typing import Any
 
 from factcomment.encoder import usable_cores
-from factcomment.errors import UsageError
+from factcomment.errors import UsageError, WorkerError
 from factcomment.inference import Model, check_threshold, load_model
 
 
@@ -37,10 +39,18 @@ def dask_executor(address: str, shared: Any) -> Iterator[tuple[Callable[[Callabl
     """
     client, cluster = _connect(address)
     try:
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_SECONDS)  # else Dask's own "No valid workers found", later
+        except TimeoutError:
+            raise UsageError(f"--dask {address}: the scheduler has no workers (none joined within {CONNECT_SECONDS} "
+                             f"s); start them with `dask worker {address}`") from None
         workers = max(1, len(client.scheduler_info().get("workers", {})))
         scattered = client.scatter(shared, broadcast=True)
-        executor = client.get_executor(pure=False)
-        yield (lambda work, item: executor.submit(work, scattered, item)), workers
+        # The client's own futures, not its executor's: those waited for ever once the scheduler was gone.
+        yield (lambda work, item: client.submit(work, scattered, item, pure=False)), workers
+    except CancelledError:  # the scheduler went away, and with it every result still owed
+        raise WorkerError(f"--dask {address}: lost the connection to the scheduler; check the cluster and "
+                          "rerun") from None
     finally:
         client.close()
         if cluster is not None:
@@ -68,7 +78,12 @@ def classify_partition(partition: Any, *, text_column: str = "text", model_path:
                              f"frame.dropna(subset=[{text_column!r}])")
         predictions = model.predict(partition[text_column].astype(str).tolist(), threshold=threshold)
         return partition.assign(label=[p.label for p in predictions], p_comment=[p.p_comment for p in predictions])
-    predictions = model.predict([str(t) for t in partition], threshold=threshold)
+    texts = list(partition)
+    missing = [i for i, t in enumerate(texts) if t is None or (isinstance(t, float) and math.isnan(t))]
+    if missing:  # str() would classify the word "None" or "nan"
+        raise UsageError(f"{len(missing)} text(s) missing (None or NaN) in the partition (the first at position "
+                         f"{missing[0]}); drop them first, e.g. bag.filter(lambda t: isinstance(t, str))")
+    predictions = model.predict([str(t) for t in texts], threshold=threshold)
     return [{"label": p.label, "p_comment": p.p_comment} for p in predictions]
 
 

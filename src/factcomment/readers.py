@@ -16,11 +16,11 @@ import io
 import json
 import math
 import os
+import re
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -150,6 +150,7 @@ class Lines:
     first_line: int = 1
     first_byte: int = 0
     last: bool = False  # the file's last block (empty for an empty file)
+    encoding: str | None = None  # "utf-8" in a file with a UTF-8 BOM, whatever --encoding says
 
 
 def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterator[str]:
@@ -175,7 +176,13 @@ def expand_paths(paths: Iterable[str], pattern: str, problems: Tally) -> Iterato
             problems(InputError("an empty path; give a file, a directory (. for this one) or - for standard input",
                                 file=raw))
             continue
-        if raw != "-" and path.is_dir():
+        try:
+            is_dir = raw != "-" and path.is_dir()
+        except OSError as error:  # a name too long, a folder on the way that may not be searched
+            problems.files += 1
+            problems(unreadable(raw, error))
+            continue
+        if is_dir:
             # Never this run's own output or anyone's temporary file, even when the output is in this folder.
             found = sorted(p for p in path.rglob(pattern) if p.is_file() and not is_being_written(p))
             if not found:
@@ -240,13 +247,28 @@ def iter_blocks(paths: Iterable[str], options: InputOptions, problems: Tally,
             yield from _line_blocks(name, problems, size)
             continue
         units = _read_input(name, options, problems)
-        while chunk := list(islice(units, size)):
+        while chunk := _take(units, size, lambda unit: len(unit.text)):
             yield chunk
+
+
+PIECE_BYTES = 1 << 22  # a block also ends once it holds this much: 2,048 whole articles would be far more
+
+
+def _take(items: Iterable, size: int, weigh: Callable[..., int]) -> list:
+    """The next ``size`` items, or fewer that weigh :data:`PIECE_BYTES` together."""
+    taken, held = [], 0
+    for item in items:
+        taken.append(item)
+        held += weigh(item)
+        if len(taken) >= size or held >= PIECE_BYTES:
+            break
+    return taken
 
 
 def parse_lines(block: Lines, options: InputOptions) -> tuple[list[Unit], Tally]:
     """The units of a block of raw JSON lines, and a Tally of what went wrong and how many units it gave."""
     problems, units = Tally(), []
+    options = options if block.encoding is None else dataclasses.replace(options, encoding=block.encoding)
     try:
         units.extend(read_jsonl_lines(block.file, block.lines, options, problems, block.first_line, block.first_byte))
     except InputError as error:  # a bad row stopped the file (not skip_bad_rows)
@@ -284,12 +306,14 @@ def _line_blocks(name: str, problems: Tally, size: int) -> Iterator[Lines]:
     # A read that fails part-way (EIO) is this input's failure, like one that fails at open: the blocks
     # already yielded stay, and the run goes on with the next input.
     with _reported(name, problems), open(name, "rb") as stream:
-        line, byte, lines = 1, 0, list(islice(stream, size))
+        # A UTF-8 BOM: every line is UTF-8, not the first only (UTF-16 and UTF-32 files are not framed).
+        encoding = "utf-8" if bom_encoding(stream.peek(3)[:3] if hasattr(stream, "peek") else b"") else None
+        line, byte, lines = 1, 0, _take(stream, size, len)
         while True:
             # One block is read ahead so that the last block with lines says so: a short file is then a single
             # piece of work, which needs no worker processes.
-            following = list(islice(stream, size)) if lines and not problems.stopped(name) else []
-            yield Lines(name, lines, line, byte, last=not following)
+            following = _take(stream, size, len) if lines and not problems.stopped(name) else []
+            yield Lines(name, lines, line, byte, last=not following, encoding=encoding)
             if not following:
                 return
             line, byte, lines = line + len(lines), byte + sum(map(len, lines)), following
@@ -420,6 +444,8 @@ def is_wide_file(name: str, options: InputOptions) -> bool:
 def _read_jsonl(name: str, stream: BinaryIO, options: InputOptions, problems: Tally) -> Iterator[Unit]:
     encoding = _wide_encoding(stream, options)
     if encoding is None:
+        if bom_encoding(stream.peek(3)[:3] if hasattr(stream, "peek") else b""):  # UTF-8's: so is every line
+            options = dataclasses.replace(options, encoding="utf-8")
         yield from read_jsonl_lines(name, stream, options, problems)
         return
     # UTF-16/32 lines are decoded here and handed on as UTF-8, which read_jsonl_lines frames and parses.
@@ -492,7 +518,9 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
             except UnicodeDecodeError:
                 line = None
             if line is None:
-                line = decode(raw, name, options.encoding, options.errors, offset=start)
+                line = decode(raw, f"{name}:{number}", options.encoding, options.errors, offset=start)
+                if not line.strip():  # a BOM on a line of its own
+                    continue
             try:
                 row = json.loads(line)
             except ValueError as error:
@@ -502,6 +530,8 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
                 if isinstance(error, json.JSONDecodeError):
                     detail = f"{error.msg.removesuffix(' at')} at column {error.pos + 1}"
                 raise InputError(f"{name}:{number}: not valid JSON ({detail})") from None
+            except RecursionError:
+                raise InputError(f"{name}:{number}: JSON nested too deeply to read") from None
             if not isinstance(row, dict):
                 raise InputError(f"{name}:{number}: expected a JSON object with a text field")
             yield _unit_from_row(name, number, row, options)
@@ -596,7 +626,13 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
     encoding = "utf-8-sig" if options.encoding.lower().replace("_", "-") == "utf-8" else options.encoding
     encoding = bom_encoding(head) or encoding
     if _wide(encoding):
-        yield from _decoded_lines(codecs.getreader(encoding)(stream, options.errors), name, encoding)
+        # A text stream, not codecs.getreader, whose lines end at str.splitlines' breaks (see below) too.
+        text = io.TextIOWrapper(stream, encoding, options.errors, newline="")
+        text._CHUNK_SIZE = 128  # decoded a little at a time: an undecodable byte ends the file near its own line
+        try:
+            yield from _decoded_lines(text, name, encoding)
+        finally:
+            text.detach()  # the caller closes the file (or leaves stdin open)
         return
     decoder_encoding, number, offset = encoding, 0, 0
     for raw in stream:
@@ -608,12 +644,17 @@ def _delimited_lines(name: str, stream: BinaryIO, options: InputOptions, bad: di
             problem = _not_valid(options.encoding, offset + error.start)
         decoder_encoding = "utf-8" if encoding == "utf-8-sig" else encoding  # only the file's start has a BOM
         offset += len(raw)
-        # splitlines, as a text stream would: a lone CR ends a line too.
-        for piece in text.splitlines(keepends=True):
+        # Lines end at \n, \r\n or a lone \r, as in a text stream; str.splitlines (the fast way to find that there
+        # is just one) ends them at \f, \x85 and U+2028 too, which would cut a field that holds one.
+        pieces = text.splitlines(keepends=True)
+        for piece in pieces if len(pieces) < 2 else _LINE.findall(text):
             number += 1
             if problem is not None:
                 bad.setdefault(number, problem)
             yield piece
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 
 
 def _wide(encoding: str) -> bool:

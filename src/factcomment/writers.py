@@ -74,7 +74,11 @@ class RowWriter:
         elif self.fmt == "jsonl":
             self.stream.write(_json_row(row, self._json_keys) + "\n")
         elif self.fmt == "csv":
-            self._csv.writerow([_cell(row.get(key)) for key in self.columns])
+            cells = [_cell(row.get(key)) for key in self.columns]
+            if "\r" in "".join(cells):
+                self.stream.write(_csv_line(cells))
+            else:
+                self._csv.writerow(cells)
         elif self.fmt == "tsv":
             self.stream.write("\t".join(_cell(row.get(key)).translate(_TSV_ESCAPES) for key in self.columns) + "\n")
         else:
@@ -195,6 +199,12 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
     ``pattern``), under any name; errors name it as ``option``.
     """
     if path is None or path == "-":
+        if sys.stdout is None:  # what Python makes of a closed file descriptor 1 (`>&-`)
+            raise OutputError("standard output is closed; write to a file with -o FILE")
+        with contextlib.suppress(AttributeError, ValueError, OSError):  # a stream with no file descriptor
+            stdout = f"/dev/fd/{sys.stdout.fileno()}"
+            if stat.S_ISREG(os.stat(stdout).st_mode):  # `>> in.jsonl` would read its own rows back, without end
+                _refuse_input(stdout, inputs, pattern, "standard output")
         yield sys.stdout
         return
     if not path:  # pathlib reads "" as "."
@@ -213,7 +223,7 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
         raise OutputError(f"{path}: is a directory; give a file name for {option}")
     # /dev/stdout, /dev/fd/N and /proc/self/fd/N name an open file, perhaps a regular one (stdout redirected
     # to a file): it is written into, as a shell would, never replaced.
-    if mode is not None and (not stat.S_ISREG(mode) or os.path.abspath(path).startswith(("/dev/", "/proc/"))):
+    if mode is not None and (not stat.S_ISREG(mode) or _through_proc(path)):
         yield from _write_into(path)
         return
     if mode is not None and not force:
@@ -248,6 +258,17 @@ def open_output(path: str | None, *, force: bool = False, inputs: Sequence[str] 
         raise
 
 
+def _through_proc(path: str) -> bool:
+    """Whether ``path`` leads into /proc or /dev/fd (a file open in some process), as /dev/stdout, /dev/fd/N and
+    /proc/self/fd/N do. Not any path under /dev: /dev/shm holds ordinary files, replaced atomically."""
+    for _ in range(40):  # the kernel follows at most 40 links
+        path = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+        if path.startswith(("/proc/", "/dev/fd/")) or not os.path.islink(path):
+            return path.startswith(("/proc/", "/dev/fd/"))
+        path = os.path.join(os.path.dirname(path), os.readlink(path))
+    return False
+
+
 def _write_into(path: str) -> Iterator[IO[str]]:
     """Write straight into a device or named pipe: there is nothing to replace, and no rename could."""
     try:
@@ -268,20 +289,20 @@ def _cannot_write(path: str, error: OSError) -> OutputError:
 
 
 
-def _refuse_input(path: str, inputs: Sequence[str], pattern: str) -> None:
+def _refuse_input(path: str, inputs: Sequence[str], pattern: str, stdout: str | None = None) -> None:
     """Refuse an output that is a file the run reads, named or found in a folder, under any name: the same
     device and inode (a hard link, a symlink). An output the folder search passes over (it sits in the folder,
-    or a symlink points there) is not read, so it is not an input."""
+    or a symlink points there) is not read, so it is not an input; the search does not pass over ``stdout``."""
     try:
         output = os.stat(path)
     except OSError:
         return  # nothing there yet: no input can be it
-    with writing(path):
+    with writing(path) if stdout is None else contextlib.nullcontext():
         for name in expand_paths(inputs, pattern, Tally()):
             with contextlib.suppress(OSError):
                 if name != "-" and os.path.samestat(output, os.stat(name)):
                     alias = "" if os.path.abspath(name) == os.path.abspath(path) else f" (as {name})"
-                    raise OutputError(f"{path}: is also an input{alias}; write the output to another file")
+                    raise OutputError(f"{stdout or path}: is also an input{alias}; write the output to another file")
 
 
 def _json_keys(columns: Sequence[str]) -> list[tuple[str, str]]:
@@ -324,9 +345,11 @@ def _csv_quoted_piece(piece: str) -> str:
 
 
 def _csv_line(cells: list[str]) -> str:
+    # The csv module quotes a field for the characters of its line terminator, not for a lone "\r", which every
+    # CSV reader takes for a line end: ended by "\r\n", the record is quoted as it must be, and then ends at "\n".
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()
+    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
+    return buffer.getvalue()[:-2] + "\n"
 
 
 def _cell(value: Any) -> str:

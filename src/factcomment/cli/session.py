@@ -96,7 +96,7 @@ def progress(items: Iterable[T], quiet: bool, count: Callable[[], int] | None = 
     terminal (``output`` is stdout and a terminal) they show the progress, and a spinner redrawn over
     them would garble the table, so there is none.
     """
-    to_terminal = output in (None, "-") and sys.stdout.isatty()
+    to_terminal = output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()  # None: closed
     if quiet or not sys.stderr.isatty() or to_terminal:
         return items
     from rich.console import Console
