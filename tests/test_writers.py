@@ -278,6 +278,13 @@ def test_a_standard_output_appended_to_an_input_is_refused(tmp_path, monkeypatch
                                               r"output to another file$"):
             with open_output(None, inputs=[str(tmp_path)], pattern="*.jsonl"):
                 pass
+    with open(source) as piped, open(source, "a") as appended:  # `- < in.jsonl >> in.jsonl`: the same loop
+        monkeypatch.setattr("sys.stdin", piped)
+        monkeypatch.setattr("sys.stdout", appended)
+        with pytest.raises(OutputError, match=r"^standard output: is also an input \(as standard input\); write "
+                                              r"the output to another file$"):
+            with open_output(None, inputs=["-"]):
+                pass
     with open(tmp_path / "other.txt", "a") as other:  # a file that is no input is written to, as before
         monkeypatch.setattr("sys.stdout", other)
         with open_output("-", inputs=[str(source)]) as stream:

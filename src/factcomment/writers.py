@@ -299,9 +299,12 @@ def _refuse_input(path: str, inputs: Sequence[str], pattern: str, stdout: str | 
         return  # nothing there yet: no input can be it
     with writing(path) if stdout is None else contextlib.nullcontext():
         for name in expand_paths(inputs, pattern, Tally()):
-            with contextlib.suppress(OSError):
-                if name != "-" and os.path.samestat(output, os.stat(name)):
-                    alias = "" if os.path.abspath(name) == os.path.abspath(path) else f" (as {name})"
+            with contextlib.suppress(AttributeError, ValueError, OSError):  # no stdin, or one with no descriptor
+                # `- < in.jsonl >> in.jsonl` reads its own rows back too; only a regular file can be both.
+                seen = os.fstat(sys.stdin.fileno()) if name == "-" else os.stat(name)
+                if (name != "-" or stat.S_ISREG(seen.st_mode)) and os.path.samestat(output, seen):
+                    alias = ("" if os.path.abspath(name) == os.path.abspath(path) else
+                             f" (as {'standard input' if name == '-' else name})")
                     raise OutputError(f"{stdout or path}: is also an input{alias}; write the output to another file")
 
 
