@@ -353,3 +353,14 @@ def test_an_unusable_model_exits_2_writing_nothing(tmp_path, tiny_model, command
                              "is damaged or was replaced. Restore it or retrain with factcomment train (refusing to "
                              "load it)\n")
     assert os.listdir(target.parent) == []
+
+
+def test_a_file_name_with_a_line_break_keeps_each_problem_on_one_line(tmp_path):
+    (tmp_path / "bad\nname.txt").write_bytes(b"\xff\xfd not text")
+    (tmp_path / "good.txt").write_text("The court heard evidence on Monday.\n")
+    result = CliRunner().invoke(app, ["classify", str(tmp_path), "--format", "csv"])
+    assert result.exit_code == 1 and result.stdout.count("good.txt") == 1
+    assert result.stderr.splitlines() == [
+        f"factcomment: error: {tmp_path}/bad\\nname.txt: not valid utf-8 at byte 0; pass --encoding with the file's "
+        "encoding, or --errors replace",
+        "factcomment: 1 problem(s) in 1 of 2 input(s); everything else was processed"]

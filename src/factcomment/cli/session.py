@@ -163,8 +163,14 @@ def fail(debug: bool, message: str, code: int) -> None:
     """Print ``message`` and end with ``code``; with ``debug`` the traceback first (the code stays the same)."""
     if debug:
         traceback.print_exc()
-    typer.echo(f"factcomment: {file_name(message)}", err=True)
+    typer.echo(f"factcomment: {_line(message)}", err=True)
     raise typer.Exit(code)
+
+
+def _line(message: str) -> str:
+    """``message`` as one stderr line: names spelled as in the rows (``\\xHH``), and a line break (from a file
+    name, say) as ``\\n``, so that each problem stays one line for whoever counts or greps them."""
+    return file_name(message).replace("\r", "\\r").replace("\n", "\\n")
 
 
 def stdout_full(error: OSError, elsewhere: str) -> str:
@@ -199,9 +205,9 @@ def summarise(tally: Tally, quiet: bool) -> None:
 def _report_warnings(tally: Tally, quiet: bool) -> None:
     if not quiet:
         for warning in tally.warnings:
-            typer.echo(f"factcomment: warning: {file_name(warning)}", err=True)
+            typer.echo(f"factcomment: warning: {_line(warning)}", err=True)
 
 
 def _report_errors(tally: Tally) -> None:
     for error in tally.errors:
-        typer.echo(f"factcomment: error: {file_name(str(error))}", err=True)  # names spelled as in the rows
+        typer.echo(f"factcomment: error: {_line(str(error))}", err=True)
