@@ -321,7 +321,7 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     from sklearn.metrics import roc_auc_score
 
     from factcomment.evaluation import best_threshold
-    from factcomment.model import TrainResult, _fold_settings, build_pipeline, cv_splits, slim, validate_training_data
+    from factcomment.model import TrainResult, fold_settings, build_pipeline, cv_splits, slim, validate_training_data
 
     texts, y = validate_training_data(texts, labels)
     t_texts, t_labels, t_weights = transfer_rows(transfer, p_teacher, mode=mode, weight=1.0,
@@ -330,7 +330,7 @@ def train_distilled(texts: Sequence[str], labels: Sequence[str], transfer: Seque
     # Balanced within the transfer rows, then scaled so that one transfer row weighs `weight` gold rows.
     t_weights = [weight * w for w in balanced_weights(t_labels, t_weights)]
     # The weights do the balancing. One CV picks the threshold: each repeat refits on every transfer row.
-    s, folds = _fold_settings(y, settings, folds)  # fewer folds, as train's, when a class is rare
+    s, folds = fold_settings(y, settings, folds)  # fewer folds, as train's, when a class is rare
     s = {**s, "class_weight": None, "min_df": min_df, "threshold_repeats": 1}
     pipeline = build_pipeline(s, seed=seed, background=background)
 

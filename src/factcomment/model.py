@@ -31,8 +31,8 @@ from factcomment.evaluation import best_threshold, score
 from factcomment.results import LABELS
 
 __all__ = ["DEFAULT_SETTINGS", "LABELS", "MIN_PER_CLASS", "BackgroundTfidf", "DocumentFrequencies", "TrainResult",
-           "build_pipeline", "cv_splits", "document_frequencies", "fit_pipeline", "resolve_settings", "slim", "train",
-           "validate_training_data"]
+           "build_pipeline", "cv_splits", "document_frequencies", "fit_pipeline", "fold_count", "fold_settings",
+           "resolve_settings", "slim", "train", "validate_training_data"]
 
 # Outer CV for the threshold plus inner CV for calibration need 2 examples of each class in every split.
 MIN_PER_CLASS = 4
@@ -199,11 +199,11 @@ def train(texts: Sequence[str], labels: Sequence[str], *, settings: dict[str, An
     """
     texts, y = validate_training_data(texts, labels)
     counts = Counter(y.tolist())
-    s, folds = _fold_settings(y, settings, folds)
+    s, folds = fold_settings(y, settings, folds)
     cuts, runs = [], []
     for repeat_seed in range(seed, seed + s["threshold_repeats"]):
         splits = cv_splits(texts, y, folds, repeat_seed)
-        # Copies kept in one fold can leave a training fold with fewer of a class than _fold_settings counted on.
+        # Copies kept in one fold can leave a training fold with fewer of a class than fold_settings counted on.
         fewest, label = min((int((y[rows] == label).sum()), label) for rows, _ in splits for label in LABELS)
         if fewest < 2:
             raise TrainingDataError(f"keeping copies of a repeated text together leaves a cross-validation training "
@@ -235,13 +235,18 @@ def fit_pipeline(texts: Sequence[str], labels: Sequence[str], *, settings: dict[
     """The Pipeline :func:`train` fits on all the data, without the cross-validation that sets its threshold:
     for callers that use its scores only (the accurate tier's stack), at a fraction of the time."""
     texts, y = validate_training_data(texts, labels)
-    return _fit(texts, y, _fold_settings(y, settings, folds)[0], seed, background, teacher)
+    return _fit(texts, y, fold_settings(y, settings, folds)[0], seed, background, teacher)
 
 
-def _fold_settings(y: np.ndarray, settings: dict[str, Any] | None, folds: int) -> tuple[dict[str, Any], int]:
+def fold_count(labels: Sequence[Any], folds: int) -> int:
+    """``folds``, or fewer when the rarest class has fewer examples: every fold must hold one of each class."""
+    return min(folds, *Counter(labels).values())
+
+
+def fold_settings(y: np.ndarray, settings: dict[str, Any] | None, folds: int) -> tuple[dict[str, Any], int]:
     """The settings and the number of CV folds for labels ``y``: fewer folds when a class is rare."""
     rarest = min(Counter(y.tolist()).values())
-    folds = min(folds, rarest)
+    folds = fold_count(y.tolist(), folds)
     s = resolve_settings(settings)
     # The calibration split runs inside each training fold, which may lack ceil(n/folds) of the rarest class.
     s["calibration_folds"] = min(s["calibration_folds"], max(2, rarest - -(-rarest // folds)))

@@ -256,8 +256,10 @@ def _train_accurate_files(units: list[Unit], held: list[Unit], out: str | Path, 
 
         def fit(rows: list[Unit]):
             texts, labels = [u.text for u in rows], [u.label for u in rows]
+            from factcomment.model import fold_count
+
             # Without --folds, the recipe's 3; with it, as in the fast tier, no more than the rarest class has.
-            given = {} if folds is None else {"folds": min(folds, *Counter(labels).values())}
+            given = {} if folds is None else {"folds": fold_count(labels, folds)}
             saved = checkpoint_dir(checkpoint, texts, labels, seed=seed, **given) if checkpoint is not None else None
             return train_accurate(texts, labels, Path(work) / next(runs), seed=seed, checkpoint=saved,
                                   progress=progress, **given)
