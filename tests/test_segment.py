@@ -80,6 +80,9 @@ def test_seed_002_is_one_report_paragraph_with_tricky_quotes():
     ("Mr. Smith met Mrs. Jones and Dr. Who at St. Paul's. Prof. X agreed.",
      ["Mr. Smith met Mrs. Jones and Dr. Who at St. Paul's.", "Prof. X agreed."]),
     ("J. K. Rowling met David A. Carrick. He left.", ["J. K. Rowling met David A. Carrick.", "He left."]),
+    # Military ranks before a name, the commonest false breaks on Wikinews (bench/sentence_boundaries.py).
+    ("Maj. Gen. Zhu met Brig. Gen. Pate, Cmdr. Ray, Adm. Fox, Cpl. Lee and Pvt. Farr. Lt. Col. Ash left.",
+     ["Maj. Gen. Zhu met Brig. Gen. Pate, Cmdr. Ray, Adm. Fox, Cpl. Lee and Pvt. Farr.", "Lt. Col. Ash left."]),
     ("The U.K. and the U.S. agreed, e.g. on trade, i.e. tariffs, etc. and more. Fine.",
      ["The U.K. and the U.S. agreed, e.g. on trade, i.e. tariffs, etc. and more.", "Fine."]),
     ("He lives at No. 10 and was born on Jan. 5 in 1990. No. It was Feb. Then.",
