@@ -37,6 +37,17 @@ def test_split_stdin_sentences_csv():
                              "-,,,0,1,16,27,report,,He said so.\n")
 
 
+def test_split_takes_a_full_width_colon_for_the_default_marker(write):
+    # Reposts typed on CJK keyboards write "Comment\uff1a": their asides came out as reporting.
+    path = write("cjk.txt", "Police said so.\nComment\uff1a\u592a\u665a\u4e86\u3002\n")
+    result = run("split", path, "--format", "jsonl")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"file": path, "paragraph": 0, "start": 0, "end": 15, "kind": "report", "text": "Police said so."},
+        {"file": path, "paragraph": 1, "start": 24, "end": 28, "kind": "comment", "marker": "Comment\uff1a",
+         "text": "\u592a\u665a\u4e86\u3002"}]
+
+
 def test_split_rows_keep_their_id_and_line(write):
     rows = write("r.jsonl", '{"id": 7, "text": "a"}\n{"id": "x", "text": "b", "label": "comment"}\n')
     result = run("split", rows, "--format", "jsonl")
@@ -87,8 +98,8 @@ def test_literal_marker_without_a_marker_is_a_usage_error(write):
     result = run("split", path, "--literal-marker")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == ("factcomment: error: --literal-marker applies to a --marker you give; the default, "
-                             "comment\\s*:, is a regular expression: add --marker with the marker's text (e.g. "
-                             "--marker \"Editor's note:\") or drop --literal-marker\n")
+                             "comment\\s*[:\\uff1a], is a regular expression: add --marker with the marker's text "
+                             "(e.g. --marker \"Editor's note:\") or drop --literal-marker\n")
 
 
 def test_mixed_good_and_bad_inputs_exit_1_with_good_output(write, tmp_path):
