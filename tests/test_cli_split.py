@@ -48,6 +48,20 @@ def test_split_takes_a_full_width_colon_for_the_default_marker(write):
          "text": "\u592a\u665a\u4e86\u3002"}]
 
 
+@pytest.mark.parametrize("skip", [False, True])
+def test_a_json_row_with_a_key_twice_is_a_bad_row_named_by_its_line(write, skip):
+    # {"text": "a", "text": "b"} was read as "b" without a word.
+    path = write("r.jsonl", '{"text": "One."}\n{"text": "a", "text": "b"}\n{"text": "Three."}\n')
+    result = run("split", path, "-f", "jsonl", *(["--skip-bad-rows"] if skip else []))
+    assert result.exit_code == 1
+    assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == ["One.", "Three."][:1 + skip]
+    rest = ("everything else was processed" if skip else "the rows after the bad row in 1 file(s) were not read "
+            "(pass --skip-bad-rows to skip bad rows); everything else was processed")
+    assert result.stderr == (f"factcomment: error: {path}:2: key 'text' appears 2 times in the object; remove all "
+                             f"but one{'' if skip else ' (pass --skip-bad-rows to skip bad rows)'}\n"
+                             f"factcomment: 1 problem(s) in 1 of 1 input(s); {rest}\n")
+
+
 def test_split_rows_keep_their_id_and_line(write):
     rows = write("r.jsonl", '{"id": 7, "text": "a"}\n{"id": "x", "text": "b", "label": "comment"}\n')
     result = run("split", rows, "--format", "jsonl")

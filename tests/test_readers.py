@@ -118,6 +118,47 @@ def test_jsonl_skip_bad_rows_goes_on(write):
     assert [str(e) for e in tally.errors] == [f"{path}:2: expected a JSON object with a text field"]
 
 
+def test_jsonl_a_key_read_twice_is_a_bad_row(write):
+    # json keeps the last value of a repeated key: {"text": "a", "text": "b"} was read as "b" without a word.
+    path = write("r.jsonl", '{"text": "One."}\n{"text": "a", "text": "b"}\n{"text": "Three."}\n')
+    units, tally = read([path])
+    assert [u.text for u in units] == ["One."]
+    assert [(str(e), e.stopped) for e in tally.errors] == [
+        (f"{path}:2: key 'text' appears 2 times in the object; remove all but one (pass --skip-bad-rows to skip "
+         "bad rows)", True)]
+    units, tally = read([path], skip_bad_rows=True)
+    assert [u.text for u in units] == ["One.", "Three."]
+    assert [(str(e), e.skipped_row) for e in tally.errors] == [
+        (f"{path}:2: key 'text' appears 2 times in the object; remove all but one", True)]
+
+
+@pytest.mark.parametrize("row, options, message", [
+    ('{"id": 1, "id": 2, "text": "x"}', {}, "key 'id' appears 2 times"),
+    ('{"text": "x", "label": "OBJ", "label": "SUBJ", "label": "OBJ"}', {}, "key 'label' appears 3 times"),
+    ('{"text": "x", "reviewed": false, "reviewed": true}', {}, "key 'reviewed' appears 2 times"),
+    ('{"body": "x", "body": "y", "text": "z"}', {"text_column": "body"}, "key 'body' appears 2 times"),
+    # Keys factcomment does not read may repeat, at the top or inside a value.
+    ('{"text": "x", "note": 1, "note": 2}', {}, None),
+    ('{"text": "x", "sentence": "a", "sentence": "b"}', {}, None),  # "text" is read, "sentence" is not
+    ('{"text": "x", "text": "y", "body": "z"}', {"text_column": "body"}, None),
+    ('{"text": "x", "id": {"a": 1, "a": 2}}', {}, None),
+])
+def test_jsonl_only_repeated_keys_that_are_read_matter(write, row, options, message):
+    path = write("r.jsonl", row + "\n")
+    units, tally = read([path], skip_bad_rows=True, **options)
+    assert [str(e) for e in tally.errors] == ([] if message is None else [f"{path}:1: {message} in the object; "
+                                                                          "remove all but one"])
+    assert len(units) == (message is None)
+
+
+def test_jsonl_a_bom_inside_the_file_is_still_named(write):
+    path = write("r.jsonl", '{"text": "One."}\n\ufeff{"text": "Two."}\n')
+    units, tally = read([path], skip_bad_rows=True)
+    assert [u.text for u in units] == ["One."]
+    assert [str(e) for e in tally.errors] == [
+        f"{path}:2: not valid JSON (Unexpected UTF-8 BOM (decode using utf-8-sig) at column 1)"]
+
+
 @pytest.mark.parametrize("content, message", [
     (b'{"text": "Caf\xe9."}\n{"text": "Fine."}\n', "1: not valid utf-8 at byte 13; pass --encoding with the file's "
                                                    "encoding, or --errors replace"),

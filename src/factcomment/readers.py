@@ -522,7 +522,9 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
                 if not line.strip():  # a BOM on a line of its own
                     continue
             try:
-                row = json.loads(line)
+                if line.startswith("\ufeff"):  # what json.loads says, as the decoder alone does not
+                    raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
+                row = _JSON.decode(line)
             except ValueError as error:
                 # JSONDecodeError's msg stops where its position begins ("Invalid control character at"),
                 # so the column in this line is added back.
@@ -534,9 +536,45 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
                 raise InputError(f"{name}:{number}: JSON nested too deeply to read") from None
             if not isinstance(row, dict):
                 raise InputError(f"{name}:{number}: expected a JSON object with a text field")
+            if type(row) is _Repeats:
+                _refuse_repeated_keys(name, number, row, options)
             yield _unit_from_row(name, number, row, options)
         except InputError as error:
             _bad_row(name, error, options, problems)
+
+
+class _Repeats(dict):
+    """A JSON object in which some key appears more than once: ``repeated`` counts those keys."""
+
+    __slots__ = ("repeated",)
+
+
+def _json_object(pairs: list[tuple[str, object]]) -> dict:
+    # json keeps the last value of a repeated key without a word: {"text": "a", "text": "b"} reads as "b".
+    # Only a key factcomment reads is an error (see _refuse_repeated_keys); this costs one dict() per object.
+    row = dict(pairs)
+    if len(row) == len(pairs):
+        return row
+    row = _Repeats(row)
+    counts: dict[str, int] = {}
+    for key, _ in pairs:
+        counts[key] = counts.get(key, 0) + 1
+    row.repeated = {key: n for key, n in counts.items() if n > 1}
+    return row
+
+
+_JSON = json.JSONDecoder(object_pairs_hook=_json_object)
+
+
+def _refuse_repeated_keys(name: str, number: int, row: _Repeats, options: InputOptions) -> None:
+    """An InputError if a key that :func:`_unit_from_row` reads appears more than once in the JSON object."""
+    for chosen, defaults in ((options.text_column, TEXT_COLUMNS), (options.id_column, ID_COLUMNS),
+                             (options.label_column, LABEL_COLUMNS), ("reviewed", ())):
+        key = chosen if chosen is not None else next((k for k in defaults if k in row), None)
+        if key in row.repeated:
+            # Which value counts is up to the JSON reader (Python's keeps the last): refuse to guess.
+            raise InputError(f"{name}:{number}: key {key!r} appears {row.repeated[key]} times in the object; "
+                             "remove all but one")
 
 
 def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems: Tally, tsv: bool) -> Iterator[Unit]:
