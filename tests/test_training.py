@@ -204,6 +204,29 @@ def test_folds_reach_the_accurate_tier_when_given(tmp_path, write, monkeypatch, 
     assert (result.exit_code, result.stderr) == (2, f"factcomment: error: folds {folds}\n")
 
 
+def test_a_full_disk_under_the_checkpoint_names_the_checkpoint_file(tmp_path, write, monkeypatch):
+    # It was "cannot write to standard output (No space left on device)", which train had not yet written.
+    # The fine-tune is faked (no torch needed): the first fold's logits are the first checkpoint write.
+    import errno
+
+    import factcomment.encoder_training as et
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(et, "load_base", lambda *a, **k: (None, None))
+    monkeypatch.setattr(et, "fine_tune", lambda *a, **k: None)
+    monkeypatch.setattr(et, "predict_logits", lambda tuned, texts: [0.0] * len(texts))
+    monkeypatch.setattr(et, "write_whole", full)
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--tier", "accurate",
+                                      "--checkpoint", str(tmp_path / "ck"), "-q"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    kept = et.checkpoint_dir(tmp_path / "ck", REPORT + COMMENT, ["report"] * 6 + ["comment"] * 6)
+    assert result.stderr == (f"factcomment: error: {kept / 'fold1of3.json'}: cannot write the checkpoint (No space "
+                             "left on device); free some space or pass --checkpoint another directory\n")
+    assert not (tmp_path / "m").exists()
+
+
 def test_an_empty_checkpoint_name_is_refused_not_taken_for_the_working_directory(tmp_path, write, monkeypatch):
     # An unset "$CKPT" kept the fine-tunes in the working directory.
     import factcomment.encoder_training
