@@ -62,6 +62,25 @@ def test_a_background_corpus_is_refused_for_the_accurate_tier_and_when_missing(t
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+@pytest.mark.parametrize("given", [["--background"], ["--distil-from", "fast", "--transfer"]])
+def test_a_missing_corpus_file_is_reported_first_and_alone(tmp_path, write, given):
+    # "training (cross-validating the threshold)..." came first, as if the run had begun, then the error.
+    missing = str(tmp_path / "nope.txt")
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), *given, missing])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"factcomment: error: {missing}: no such file; check the path\n"
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_background_corpus_is_counted_before_training_is_announced(tmp_path, write):
+    news = write("news.txt", "\n".join(NEWS) + "\n")
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--folds", "3",
+                                      "--background", news])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("factcomment: counting the document frequencies of 3 background sentences\n"
+                             "factcomment: training (cross-validating the threshold)...\n")
+
+
 def test_accurate_tier_without_torch_fails_in_one_line_before_reading_and_leaves_nothing(tmp_path, write,
                                                                                        monkeypatch):
     # It used to print "training ..." and "fold 1/3: fine-tuning ..." first, then fail in the first fold.
