@@ -436,6 +436,48 @@ def test_stdin_json_lines_are_sniffed_through_any_bom(monkeypatch, encoding):
     assert ([(u.id, u.text) for u in units], tally.errors) == ([(1, "The council met.")], [])
 
 
+class _Trickle(io.RawIOBase):
+    """A pipe whose writer writes ``chunks`` one at a time, slowly: each read gives the next one."""
+
+    def __init__(self, chunks):
+        self.chunks = list(chunks)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self.chunks.pop(0) if self.chunks else b""
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+COUNCIL = (1, "The council met.")
+
+
+@pytest.mark.parametrize("chunks, expected", [
+    ([b"\n", b'{"id": 1, "text": "The council met."}\n'], [(*COUNCIL, 2)]),
+    # A BOM cut in two, and a UTF-16 one cut inside the blank line after it.
+    ([b"\xef\xbb", b"\xbf \r\n", b"\n", b'{"id": 1, ', b'"text": "The council met."}\n'], [(*COUNCIL, 3)]),
+    ([b"\xff\xfe\n", b"\x00" + '{"id": 1, "text": "The council met."}'.encode("utf-16-le")], [(*COUNCIL, 2)]),
+    # A CSV header, or text: stdin is a document either way.
+    ([b"\n", b"id,text\n1,The council met.\n"], [(None, "id,text", None), (None, "1,The council met.", None)]),
+    ([b"\n", b"Police said so.\n", b"Comment: Odd.\n"], [(None, "Police said so.", None), (None, "Odd.", None)]),
+    ([b"\n \n"], []),
+    ([], []),
+])
+def test_stdin_from_a_slow_writer_is_sniffed_as_the_whole_input_would_be(monkeypatch, chunks, expected):
+    # A peek at a pipe gives what was written so far: `(echo; sleep 1; echo '{"text": "x"}') | factcomment
+    # classify -` saw one blank line and read the JSON line as a document.
+    def units(stdin):
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(stdin))
+        found, tally = read(["-"])
+        assert tally.errors == []
+        return [(u.id, u.text, u.line) for u in found]
+
+    assert units(io.BufferedReader(io.BytesIO(b"".join(chunks)))) == expected
+    assert units(io.BufferedReader(_Trickle(chunks))) == expected
+
+
 def test_an_input_named_twice_is_read_once_with_a_warning(write, tmp_path):
     path = write("d/a.txt", "The council met.\n")
     units, tally = read([path, str(tmp_path / "d"), str(tmp_path / "d" / ".." / "d" / "a.txt")])

@@ -281,6 +281,8 @@ def _read_input(name: str, options: InputOptions, problems: Tally) -> Iterator[U
     problems.files += 1
     count = 0
     with _reported(name, problems), _open_binary(name) as stream:
+        if name == "-" and options.input_format == "auto":
+            stream = _sniffable(stream)
         for unit in _READERS[format_of(name, stream, options.input_format)](name, stream, options, problems):
             count += 1
             problems.units += 1
@@ -481,14 +483,58 @@ def _open_binary(name: str) -> contextlib.AbstractContextManager[BinaryIO]:
     return open(name, "rb")
 
 
+SNIFF = 4096  # bytes of stdin that format_of looks at
+
+
 def format_of(name: str, stream: BinaryIO, requested: str) -> str:
     if requested != "auto":
         return requested
     if name != "-":
         return SUFFIX_FORMATS.get(Path(name).suffix.lower(), "text")
     # stdin has no name: a JSON object on the first non-blank character (after any BOM) means JSON lines.
-    head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
-    return "jsonl" if head.decode(bom_encoding(head) or "utf-8", "ignore").lstrip(" \t\r\n").startswith("{") else "text"
+    head = stream.peek(SNIFF)[:SNIFF] if hasattr(stream, "peek") else b""
+    return "jsonl" if _blank_head(head).startswith("{") else "text"
+
+
+def _blank_head(head: bytes) -> str:
+    """``head`` decoded (by its BOM, else as UTF-8), without the blanks it starts with."""
+    return head.decode(bom_encoding(head) or "utf-8", "ignore").lstrip(" \t\r\n")
+
+
+def _sniffable(stream: BinaryIO) -> BinaryIO:
+    """``stream`` (stdin) with enough of its start buffered for :func:`format_of` to decide as it would on
+    the whole input: its first non-blank character, or :data:`SNIFF` bytes, or all of it.
+
+    A peek at a pipe gives what the writer has written so far: from a slow producer whose first write was a
+    blank line, that line was all there was to see, and JSON lines were read as a document.
+    """
+    if not hasattr(stream, "peek") or len(head := stream.peek(SNIFF)[:SNIFF]) >= SNIFF or _blank_head(head):
+        return stream
+    start = bytearray()
+    while len(start) < SNIFF and not _blank_head(bytes(start)):
+        chunk = stream.read1(SNIFF - len(start))  # waits for the writer, and returns what it has written
+        if not chunk:
+            break
+        start += chunk
+    return io.BufferedReader(_Prefixed(bytes(start), stream))
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes ``start``, then the rest of ``stream``; closing it leaves ``stream`` (stdin) open."""
+
+    def __init__(self, start: bytes, stream: BinaryIO) -> None:
+        self._start, self._stream = memoryview(start), stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._start:
+            n = min(len(buffer), len(self._start))
+            buffer[:n] = self._start[:n]
+            self._start = self._start[n:]
+            return n
+        return self._stream.readinto1(buffer)
 
 
 def _read_text(name: str, stream: BinaryIO, options: InputOptions, problems: Tally) -> Iterator[Unit]:
