@@ -131,10 +131,14 @@ def test_a_scheduler_without_workers_is_a_usage_error_not_an_internal_one(tiny_m
                              f"within 1 s); start them with `dask worker {address}`\n")
 
 
-def test_losing_the_scheduler_ends_the_run_with_one_line(tiny_model, tmp_path, monkeypatch):
+@pytest.mark.parametrize("lost", ["cancelled", "closed"])
+def test_losing_the_scheduler_ends_the_run_with_one_line(tiny_model, tmp_path, monkeypatch, lost):
     # The results came through the client's executor, whose futures waited for ever once the scheduler was gone
-    # (and then Ctrl-C printed "interrupted" but the process stayed). The client's own futures are cancelled.
+    # (and then Ctrl-C printed "interrupted" but the process stayed). The client's own futures are cancelled;
+    # or a result being gathered finds the connection closed, which was "internal error: CommClosedError".
     from concurrent.futures import Future
+
+    from distributed.comm.core import CommClosedError
 
     from factcomment import cluster as module
 
@@ -150,7 +154,10 @@ def test_losing_the_scheduler_ends_the_run_with_one_line(tiny_model, tmp_path, m
 
         def submit(self, work, shared, item, pure):
             future = Future()
-            future.cancel()  # what the client does to its futures when the scheduler connection is lost
+            if lost == "cancelled":
+                future.cancel()  # what the client does to its futures when the scheduler connection is lost
+            else:
+                future.set_exception(CommClosedError("in <TCP (closed) ConnectionPool.gather>: Stream is closed"))
             return future
 
         def close(self):
