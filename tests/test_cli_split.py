@@ -37,6 +37,31 @@ def test_split_stdin_sentences_csv():
                              "-,,,0,1,16,27,report,,He said so.\n")
 
 
+def test_split_takes_a_full_width_colon_for_the_default_marker(write):
+    # Reposts typed on CJK keyboards write "Comment\uff1a": their asides came out as reporting.
+    path = write("cjk.txt", "Police said so.\nComment\uff1a\u592a\u665a\u4e86\u3002\n")
+    result = run("split", path, "--format", "jsonl")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"file": path, "paragraph": 0, "start": 0, "end": 15, "kind": "report", "text": "Police said so."},
+        {"file": path, "paragraph": 1, "start": 24, "end": 28, "kind": "comment", "marker": "Comment\uff1a",
+         "text": "\u592a\u665a\u4e86\u3002"}]
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_a_json_row_with_a_key_twice_is_a_bad_row_named_by_its_line(write, skip):
+    # {"text": "a", "text": "b"} was read as "b" without a word.
+    path = write("r.jsonl", '{"text": "One."}\n{"text": "a", "text": "b"}\n{"text": "Three."}\n')
+    result = run("split", path, "-f", "jsonl", *(["--skip-bad-rows"] if skip else []))
+    assert result.exit_code == 1
+    assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == ["One.", "Three."][:1 + skip]
+    rest = ("everything else was processed" if skip else "the rows after the bad row in 1 file(s) were not read "
+            "(pass --skip-bad-rows to skip bad rows); everything else was processed")
+    assert result.stderr == (f"factcomment: error: {path}:2: key 'text' appears 2 times in the object; remove all "
+                             f"but one{'' if skip else ' (pass --skip-bad-rows to skip bad rows)'}\n"
+                             f"factcomment: 1 problem(s) in 1 of 1 input(s); {rest}\n")
+
+
 def test_split_rows_keep_their_id_and_line(write):
     rows = write("r.jsonl", '{"id": 7, "text": "a"}\n{"id": "x", "text": "b", "label": "comment"}\n')
     result = run("split", rows, "--format", "jsonl")
@@ -87,8 +112,8 @@ def test_literal_marker_without_a_marker_is_a_usage_error(write):
     result = run("split", path, "--literal-marker")
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == ("factcomment: error: --literal-marker applies to a --marker you give; the default, "
-                             "comment\\s*:, is a regular expression: add --marker with the marker's text (e.g. "
-                             "--marker \"Editor's note:\") or drop --literal-marker\n")
+                             "comment\\s*[:\\uff1a], is a regular expression: add --marker with the marker's text "
+                             "(e.g. --marker \"Editor's note:\") or drop --literal-marker\n")
 
 
 def test_mixed_good_and_bad_inputs_exit_1_with_good_output(write, tmp_path):

@@ -118,6 +118,47 @@ def test_jsonl_skip_bad_rows_goes_on(write):
     assert [str(e) for e in tally.errors] == [f"{path}:2: expected a JSON object with a text field"]
 
 
+def test_jsonl_a_key_read_twice_is_a_bad_row(write):
+    # json keeps the last value of a repeated key: {"text": "a", "text": "b"} was read as "b" without a word.
+    path = write("r.jsonl", '{"text": "One."}\n{"text": "a", "text": "b"}\n{"text": "Three."}\n')
+    units, tally = read([path])
+    assert [u.text for u in units] == ["One."]
+    assert [(str(e), e.stopped) for e in tally.errors] == [
+        (f"{path}:2: key 'text' appears 2 times in the object; remove all but one (pass --skip-bad-rows to skip "
+         "bad rows)", True)]
+    units, tally = read([path], skip_bad_rows=True)
+    assert [u.text for u in units] == ["One.", "Three."]
+    assert [(str(e), e.skipped_row) for e in tally.errors] == [
+        (f"{path}:2: key 'text' appears 2 times in the object; remove all but one", True)]
+
+
+@pytest.mark.parametrize("row, options, message", [
+    ('{"id": 1, "id": 2, "text": "x"}', {}, "key 'id' appears 2 times"),
+    ('{"text": "x", "label": "OBJ", "label": "SUBJ", "label": "OBJ"}', {}, "key 'label' appears 3 times"),
+    ('{"text": "x", "reviewed": false, "reviewed": true}', {}, "key 'reviewed' appears 2 times"),
+    ('{"body": "x", "body": "y", "text": "z"}', {"text_column": "body"}, "key 'body' appears 2 times"),
+    # Keys factcomment does not read may repeat, at the top or inside a value.
+    ('{"text": "x", "note": 1, "note": 2}', {}, None),
+    ('{"text": "x", "sentence": "a", "sentence": "b"}', {}, None),  # "text" is read, "sentence" is not
+    ('{"text": "x", "text": "y", "body": "z"}', {"text_column": "body"}, None),
+    ('{"text": "x", "id": {"a": 1, "a": 2}}', {}, None),
+])
+def test_jsonl_only_repeated_keys_that_are_read_matter(write, row, options, message):
+    path = write("r.jsonl", row + "\n")
+    units, tally = read([path], skip_bad_rows=True, **options)
+    assert [str(e) for e in tally.errors] == ([] if message is None else [f"{path}:1: {message} in the object; "
+                                                                          "remove all but one"])
+    assert len(units) == (message is None)
+
+
+def test_jsonl_a_bom_inside_the_file_is_still_named(write):
+    path = write("r.jsonl", '{"text": "One."}\n\ufeff{"text": "Two."}\n')
+    units, tally = read([path], skip_bad_rows=True)
+    assert [u.text for u in units] == ["One."]
+    assert [str(e) for e in tally.errors] == [
+        f"{path}:2: not valid JSON (Unexpected UTF-8 BOM (decode using utf-8-sig) at column 1)"]
+
+
 @pytest.mark.parametrize("content, message", [
     (b'{"text": "Caf\xe9."}\n{"text": "Fine."}\n', "1: not valid utf-8 at byte 13; pass --encoding with the file's "
                                                    "encoding, or --errors replace"),
@@ -393,6 +434,48 @@ def test_stdin_json_lines_are_sniffed_through_any_bom(monkeypatch, encoding):
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
     units, tally = read(["-"])
     assert ([(u.id, u.text) for u in units], tally.errors) == ([(1, "The council met.")], [])
+
+
+class _Trickle(io.RawIOBase):
+    """A pipe whose writer writes ``chunks`` one at a time, slowly: each read gives the next one."""
+
+    def __init__(self, chunks):
+        self.chunks = list(chunks)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self.chunks.pop(0) if self.chunks else b""
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+COUNCIL = (1, "The council met.")
+
+
+@pytest.mark.parametrize("chunks, expected", [
+    ([b"\n", b'{"id": 1, "text": "The council met."}\n'], [(*COUNCIL, 2)]),
+    # A BOM cut in two, and a UTF-16 one cut inside the blank line after it.
+    ([b"\xef\xbb", b"\xbf \r\n", b"\n", b'{"id": 1, ', b'"text": "The council met."}\n'], [(*COUNCIL, 3)]),
+    ([b"\xff\xfe\n", b"\x00" + '{"id": 1, "text": "The council met."}'.encode("utf-16-le")], [(*COUNCIL, 2)]),
+    # A CSV header, or text: stdin is a document either way.
+    ([b"\n", b"id,text\n1,The council met.\n"], [(None, "id,text", None), (None, "1,The council met.", None)]),
+    ([b"\n", b"Police said so.\n", b"Comment: Odd.\n"], [(None, "Police said so.", None), (None, "Odd.", None)]),
+    ([b"\n \n"], []),
+    ([], []),
+])
+def test_stdin_from_a_slow_writer_is_sniffed_as_the_whole_input_would_be(monkeypatch, chunks, expected):
+    # A peek at a pipe gives what was written so far: `(echo; sleep 1; echo '{"text": "x"}') | factcomment
+    # classify -` saw one blank line and read the JSON line as a document.
+    def units(stdin):
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(stdin))
+        found, tally = read(["-"])
+        assert tally.errors == []
+        return [(u.id, u.text, u.line) for u in found]
+
+    assert units(io.BufferedReader(io.BytesIO(b"".join(chunks)))) == expected
+    assert units(io.BufferedReader(_Trickle(chunks))) == expected
 
 
 def test_an_input_named_twice_is_read_once_with_a_warning(write, tmp_path):

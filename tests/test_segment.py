@@ -161,7 +161,9 @@ def test_wrapped_document_segments():
 
 # --- markers ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("written", ["Comment:", "COMMENT :", "comment:", "Comment\t:", "cOmMeNt  :"])
+# The full-width colon (U+FF1A) is what CJK keyboards type: those reposts' asides were read as reporting.
+@pytest.mark.parametrize("written", ["Comment:", "COMMENT :", "comment:", "Comment\t:", "cOmMeNt  :",
+                                     "Comment\uff1a", "COMMENT \uff1a", "comment\u3000\uff1a"])
 def test_marker_variants(written):
     doc = f"Report.\n  {written}  Aside text. \n"
     report, aside = split_document(doc)
@@ -173,6 +175,7 @@ def test_marker_variants(written):
     "Officials declined to comment: the case is open.",
     'He said "No comment: we are busy." and left.',
     "A comment: not at the start.",
+    "A comment\uff1a not at the start either.",
 ])
 def test_marker_mid_paragraph_is_reporting(doc):
     assert texts(doc) == [("report", doc)]
@@ -209,6 +212,15 @@ def test_custom_markers(kw, doc, expected):
     assert texts(doc, **kw) == expected
 
 
+def test_a_full_width_colon_marker_keeps_offsets_exact():
+    # East-Asian typesetting puts no space after the full-width colon; the marker is kept as written.
+    doc = "\ufeffReport.\r\n\u3000Comment\uff1a\u8fd9\u662f\u8bc4\u8bba\u3002\r\n"
+    report, aside = split_document(doc)
+    assert aside == Segment(1, None, "comment", "\u8fd9\u662f\u8bc4\u8bba\u3002", 19, 24, "Comment\uff1a", 11)
+    assert doc[aside.marker_start:aside.marker_start + len(aside.marker)] == "Comment\uff1a"
+    assert split_document(doc, marker="Comment:", literal=True)[1].kind == "report"  # a marker given is as written
+
+
 def test_sentence_unit_puts_marker_on_first_sentence_only():
     doc = "Rates rose. Prices fell.\nComment: Odd. Very odd."
     assert split_document(doc, unit="sentence") == [
@@ -231,7 +243,8 @@ def test_sentence_unit_puts_marker_on_first_sentence_only():
     ({"marker": re.compile(b"x")}, r"^marker must be a str pattern, not bytes; compile it from a str, "
                                     r"e.g. re.compile\(r'note:'\)$"),  # was a TypeError at the first paragraph
     # The default is a regular expression; read literally it matched nothing and every aside was lost.
-    ({"literal": True}, r"^literal=True applies to a marker you give; the default, comment\\s\*:, is a regular "),
+    ({"literal": True}, r"^literal=True applies to a marker you give; the default, comment\\s\*\[:\\uff1a\], is a "
+                        r"regular "),
 ])
 def test_usage_errors_are_raised_eagerly(kw, message):
     with pytest.raises(UsageError, match=message):
@@ -249,7 +262,7 @@ def test_bytes_input_is_a_usage_error():
 
 
 def test_defaults_and_empty_documents():
-    assert DEFAULT_MARKER == r"comment\s*:"
+    assert DEFAULT_MARKER == r"comment\s*[:\uff1a]" and DEFAULT_MARKER.isascii()
     assert split_document("") == [] and split_document(" \n\ufeff\r\n", unit="sentence") == []
     assert list(iter_segments("A.\nB.")) == split_document("A.\nB.")
 
@@ -272,7 +285,8 @@ def test_pathological_inputs_are_fast(piece):
 
 # --- properties ---------------------------------------------------------------------------------------------
 
-ALPHABET = st.sampled_from(list("aZ. ?!:\n\r\t\"'“”’()") + ["Comment:", "COMMENT :", "Mr.", "U.K.", "\r\n",
+ALPHABET = st.sampled_from(list("aZ. ?!:\n\r\t\"'“”’()") + ["Comment:", "COMMENT :", "Comment\uff1a", "\u3000",
+                           "\uff1a", "Mr.", "U.K.", "\r\n",
                            "\n\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\ufeff",
                            "\x00", "é", "É", "…", "3.5", " comment: "])
 DOCS = st.one_of(st.text(), st.lists(ALPHABET, max_size=60).map("".join))
@@ -292,7 +306,8 @@ def check_lossless(doc, segs):
 
 
 MARKERS = st.sampled_from([{}, {"marker": None}, {"marker": "Mr.", "literal": True}, {"marker": r"\.+\s*"},
-                           {"marker": r"x*"}, {"marker": "."}, {"marker": re.compile(r"comment\s*:\s*")}])
+                           {"marker": r"x*"}, {"marker": "."}, {"marker": re.compile(r"comment\s*:\s*")},
+                           {"marker": "comment\uff1a", "literal": True}])
 
 
 @settings(max_examples=300, deadline=None)

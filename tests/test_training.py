@@ -62,6 +62,25 @@ def test_a_background_corpus_is_refused_for_the_accurate_tier_and_when_missing(t
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+@pytest.mark.parametrize("given", [["--background"], ["--distil-from", "fast", "--transfer"]])
+def test_a_missing_corpus_file_is_reported_first_and_alone(tmp_path, write, given):
+    # "training (cross-validating the threshold)..." came first, as if the run had begun, then the error.
+    missing = str(tmp_path / "nope.txt")
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), *given, missing])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"factcomment: error: {missing}: no such file; check the path\n"
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_background_corpus_is_counted_before_training_is_announced(tmp_path, write):
+    news = write("news.txt", "\n".join(NEWS) + "\n")
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--folds", "3",
+                                      "--background", news])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("factcomment: counting the document frequencies of 3 background sentences\n"
+                             "factcomment: training (cross-validating the threshold)...\n")
+
+
 def test_accurate_tier_without_torch_fails_in_one_line_before_reading_and_leaves_nothing(tmp_path, write,
                                                                                        monkeypatch):
     # It used to print "training ..." and "fold 1/3: fine-tuning ..." first, then fail in the first fold.
@@ -202,6 +221,29 @@ def test_folds_reach_the_accurate_tier_when_given(tmp_path, write, monkeypatch, 
     result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--tier", "accurate",
                                       "--checkpoint", str(tmp_path / "ck"), "-q", *given])
     assert (result.exit_code, result.stderr) == (2, f"factcomment: error: folds {folds}\n")
+
+
+def test_a_full_disk_under_the_checkpoint_names_the_checkpoint_file(tmp_path, write, monkeypatch):
+    # It was "cannot write to standard output (No space left on device)", which train had not yet written.
+    # The fine-tune is faked (no torch needed): the first fold's logits are the first checkpoint write.
+    import errno
+
+    import factcomment.encoder_training as et
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(et, "load_base", lambda *a, **k: (None, None))
+    monkeypatch.setattr(et, "fine_tune", lambda *a, **k: None)
+    monkeypatch.setattr(et, "predict_logits", lambda tuned, texts: [0.0] * len(texts))
+    monkeypatch.setattr(et, "write_whole", full)
+    result = CliRunner().invoke(app, ["train", _data(write), "--out", str(tmp_path / "m"), "--tier", "accurate",
+                                      "--checkpoint", str(tmp_path / "ck"), "-q"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    kept = et.checkpoint_dir(tmp_path / "ck", REPORT + COMMENT, ["report"] * 6 + ["comment"] * 6)
+    assert result.stderr == (f"factcomment: error: {kept / 'fold1of3.json'}: cannot write the checkpoint (No space "
+                             "left on device); free some space or pass --checkpoint another directory\n")
+    assert not (tmp_path / "m").exists()
 
 
 def test_an_empty_checkpoint_name_is_refused_not_taken_for_the_working_directory(tmp_path, write, monkeypatch):

@@ -38,6 +38,8 @@ def dask_executor(address: str, shared: Any) -> Iterator[tuple[Callable[[Callabl
     with one single-threaded worker process per core. ``shared`` (the model) is sent to every worker once.
     """
     client, cluster = _connect(address)
+    from distributed.comm.core import CommClosedError  # Dask is there: _connect has imported it
+
     try:
         try:
             client.wait_for_workers(1, timeout=CONNECT_SECONDS)  # else Dask's own "No valid workers found", later
@@ -48,7 +50,9 @@ def dask_executor(address: str, shared: Any) -> Iterator[tuple[Callable[[Callabl
         scattered = client.scatter(shared, broadcast=True)
         # The client's own futures, not its executor's: those waited for ever once the scheduler was gone.
         yield (lambda work, item: client.submit(work, scattered, item, pure=False)), workers
-    except CancelledError:  # the scheduler went away, and with it every result still owed
+    except (CancelledError, CommClosedError):
+        # The scheduler went away, and with it every result still owed: the client cancels those futures, or a
+        # result being gathered finds the connection closed.
         raise WorkerError(f"--dask {address}: lost the connection to the scheduler; check the cluster and "
                           "rerun") from None
     finally:

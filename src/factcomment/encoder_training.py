@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from factcomment.accurate import ENCODER_FILES
-from factcomment.atomic import write_whole
+from factcomment.atomic import WRITE_ERRNOS, write_hint, write_whole
 from factcomment.encoder import configure_tokenizer
-from factcomment.errors import TrainingDataError, UsageError
+from factcomment.errors import OutputError, TrainingDataError, UsageError
 
 __all__ = ["ENCODER_SETTINGS", "AccurateResult", "EncoderFit", "base_encoder_dir", "checkpoint_dir", "copy_encoder",
            "export_onnx", "fine_tune", "predict_logits", "require_torch", "stack_with_fast", "train_accurate",
@@ -368,7 +368,8 @@ def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | 
             say(f"fold {k}/{folds}: fine-tuning the encoder on {len(fit_rows)} texts")
             logits = predict_logits(tune(fit_rows), [texts[i] for i in held_rows])
             if done is not None:
-                write_whole(done, json.dumps(logits).encode())
+                with _checkpoint_write(done):
+                    write_whole(done, json.dumps(logits).encode())
         for i, z in zip(held_rows, logits):
             oof[i] = z
     final = saved / "final" if saved else None
@@ -383,9 +384,23 @@ def train_encoder(texts: Sequence[str], labels: Sequence[str], directory: str | 
         say("exporting to ONNX and quantising")
         export = export_onnx(tuned, directory, check_texts=texts[:64])
         if final is not None:
-            copy_encoder(directory, final)
-            write_whole(final / "export.json", json.dumps(export).encode())
+            with _checkpoint_write(final):
+                copy_encoder(directory, final)
+                write_whole(final / "export.json", json.dumps(export).encode())
     return EncoderFit(directory, oof, folds, seed, {**ENCODER_SETTINGS, **(settings or {})}, export)
+
+
+@contextlib.contextmanager
+def _checkpoint_write(path: Path):
+    """Name the checkpoint ``path`` when writing it fails for want of room: left bare, the CLI took a full
+    disk here for standard output filling up."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in WRITE_ERRNOS:
+            raise
+        raise OutputError(f"{path}: cannot write the checkpoint ({error.strerror}); "
+                          f"{write_hint(error, 'pass --checkpoint another directory')}") from None
 
 
 def copy_encoder(source: Path, target: Path) -> list[str]:

@@ -281,6 +281,8 @@ def _read_input(name: str, options: InputOptions, problems: Tally) -> Iterator[U
     problems.files += 1
     count = 0
     with _reported(name, problems), _open_binary(name) as stream:
+        if name == "-" and options.input_format == "auto":
+            stream = _sniffable(stream)
         for unit in _READERS[format_of(name, stream, options.input_format)](name, stream, options, problems):
             count += 1
             problems.units += 1
@@ -481,14 +483,58 @@ def _open_binary(name: str) -> contextlib.AbstractContextManager[BinaryIO]:
     return open(name, "rb")
 
 
+SNIFF = 4096  # bytes of stdin that format_of looks at
+
+
 def format_of(name: str, stream: BinaryIO, requested: str) -> str:
     if requested != "auto":
         return requested
     if name != "-":
         return SUFFIX_FORMATS.get(Path(name).suffix.lower(), "text")
     # stdin has no name: a JSON object on the first non-blank character (after any BOM) means JSON lines.
-    head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
-    return "jsonl" if head.decode(bom_encoding(head) or "utf-8", "ignore").lstrip(" \t\r\n").startswith("{") else "text"
+    head = stream.peek(SNIFF)[:SNIFF] if hasattr(stream, "peek") else b""
+    return "jsonl" if _blank_head(head).startswith("{") else "text"
+
+
+def _blank_head(head: bytes) -> str:
+    """``head`` decoded (by its BOM, else as UTF-8), without the blanks it starts with."""
+    return head.decode(bom_encoding(head) or "utf-8", "ignore").lstrip(" \t\r\n")
+
+
+def _sniffable(stream: BinaryIO) -> BinaryIO:
+    """``stream`` (stdin) with enough of its start buffered for :func:`format_of` to decide as it would on
+    the whole input: its first non-blank character, or :data:`SNIFF` bytes, or all of it.
+
+    A peek at a pipe gives what the writer has written so far: from a slow producer whose first write was a
+    blank line, that line was all there was to see, and JSON lines were read as a document.
+    """
+    if not hasattr(stream, "peek") or len(head := stream.peek(SNIFF)[:SNIFF]) >= SNIFF or _blank_head(head):
+        return stream
+    start = bytearray()
+    while len(start) < SNIFF and not _blank_head(bytes(start)):
+        chunk = stream.read1(SNIFF - len(start))  # waits for the writer, and returns what it has written
+        if not chunk:
+            break
+        start += chunk
+    return io.BufferedReader(_Prefixed(bytes(start), stream))
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes ``start``, then the rest of ``stream``; closing it leaves ``stream`` (stdin) open."""
+
+    def __init__(self, start: bytes, stream: BinaryIO) -> None:
+        self._start, self._stream = memoryview(start), stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._start:
+            n = min(len(buffer), len(self._start))
+            buffer[:n] = self._start[:n]
+            self._start = self._start[n:]
+            return n
+        return self._stream.readinto1(buffer)
 
 
 def _read_text(name: str, stream: BinaryIO, options: InputOptions, problems: Tally) -> Iterator[Unit]:
@@ -522,7 +568,9 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
                 if not line.strip():  # a BOM on a line of its own
                     continue
             try:
-                row = json.loads(line)
+                if line.startswith("\ufeff"):  # what json.loads says, as the decoder alone does not
+                    raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
+                row = _JSON.decode(line)
             except ValueError as error:
                 # JSONDecodeError's msg stops where its position begins ("Invalid control character at"),
                 # so the column in this line is added back.
@@ -534,9 +582,45 @@ def read_jsonl_lines(name: str, lines: Iterable[bytes], options: InputOptions, p
                 raise InputError(f"{name}:{number}: JSON nested too deeply to read") from None
             if not isinstance(row, dict):
                 raise InputError(f"{name}:{number}: expected a JSON object with a text field")
+            if type(row) is _Repeats:
+                _refuse_repeated_keys(name, number, row, options)
             yield _unit_from_row(name, number, row, options)
         except InputError as error:
             _bad_row(name, error, options, problems)
+
+
+class _Repeats(dict):
+    """A JSON object in which some key appears more than once: ``repeated`` counts those keys."""
+
+    __slots__ = ("repeated",)
+
+
+def _json_object(pairs: list[tuple[str, object]]) -> dict:
+    # json keeps the last value of a repeated key without a word: {"text": "a", "text": "b"} reads as "b".
+    # Only a key factcomment reads is an error (see _refuse_repeated_keys); this costs one dict() per object.
+    row = dict(pairs)
+    if len(row) == len(pairs):
+        return row
+    row = _Repeats(row)
+    counts: dict[str, int] = {}
+    for key, _ in pairs:
+        counts[key] = counts.get(key, 0) + 1
+    row.repeated = {key: n for key, n in counts.items() if n > 1}
+    return row
+
+
+_JSON = json.JSONDecoder(object_pairs_hook=_json_object)
+
+
+def _refuse_repeated_keys(name: str, number: int, row: _Repeats, options: InputOptions) -> None:
+    """An InputError if a key that :func:`_unit_from_row` reads appears more than once in the JSON object."""
+    for chosen, defaults in ((options.text_column, TEXT_COLUMNS), (options.id_column, ID_COLUMNS),
+                             (options.label_column, LABEL_COLUMNS), ("reviewed", ())):
+        key = chosen if chosen is not None else next((k for k in defaults if k in row), None)
+        if key in row.repeated:
+            # Which value counts is up to the JSON reader (Python's keeps the last): refuse to guess.
+            raise InputError(f"{name}:{number}: key {key!r} appears {row.repeated[key]} times in the object; "
+                             "remove all but one")
 
 
 def _read_delimited(name: str, stream: BinaryIO, options: InputOptions, problems: Tally, tsv: bool) -> Iterator[Unit]:

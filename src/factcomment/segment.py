@@ -11,11 +11,12 @@ Paragraphs
 
 Asides
     A paragraph whose first non-blank characters match the marker (default ``Comment:``, any case, spaces
-    allowed before the colon) is an aside: its segment is the rest of the paragraph, stripped, and the marker is
-    kept as written in ``marker`` and ``marker_start``. The marker counts only at the start of a paragraph, so
-    "Officials declined to comment: ..." is reporting. A paragraph holding only the marker yields an aside with
-    empty text at the offset just after the marker. A marker pattern that matches the empty string never makes
-    an aside. Every non-whitespace character of the input lies in exactly one segment or marker.
+    allowed before the colon, which may be the full-width one, U+FF1A) is an aside: its segment is the rest of
+    the paragraph, stripped, and the marker is kept as written in ``marker`` and ``marker_start``. The marker
+    counts only at the start of a paragraph, so "Officials declined to comment: ..." is reporting. A paragraph
+    holding only the marker yields an aside with empty text at the offset just after the marker. A marker
+    pattern that matches the empty string never makes an aside. Every non-whitespace character of the input
+    lies in exactly one segment or marker.
 
 >>> [(s.kind, s.text) for s in split_document("Police said so.\\nComment: Really?")]
 [('report', 'Police said so.'), ('comment', 'Really?')]
@@ -35,7 +36,9 @@ __all__ = ["DEFAULT_MARKER", "UNITS", "WHITESPACE", "Span", "Segment", "iter_seg
            "marker_fault", "quoted_sentence_texts", "sentence_texts", "split_document", "split_paragraphs",
            "split_sentences"]
 
-DEFAULT_MARKER = r"comment\s*:"
+# The colon may be the full-width one (U+FF1A) that CJK keyboards and East-Asian typesetting write: reposts
+# typed there mark their asides so, and were read as reporting. Spelt \uff1a (re reads it) to keep --help ASCII.
+DEFAULT_MARKER = r"comment\s*[:\uff1a]"
 UNITS = ("paragraph", "sentence")
 
 # Everything str.isspace() accepts (what \s matches in a str pattern), plus the byte-order mark: what no

@@ -108,11 +108,17 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         raise TrainingDataError("no labelled texts were read; check the inputs and --label-column")
     if heldout and not held:  # asked for held-out figures: training without them would hide that they are missing
         raise TrainingDataError("no labelled texts were read from --heldout; check those files and --label-column")
-    if progress is not None:  # not before: a run whose only input is missing said "training" and then failed
-        progress("training (cross-validating the threshold)...")
+
+    def announce() -> None:
+        # Only once every input is read: a run whose only input (or --background or --transfer file) was
+        # missing said "training" and then failed.
+        if progress is not None:
+            progress("training (cross-validating the threshold)...")
+
     _warn_duplicates(units, held, problems)
     warn_one_class(held, problems, "--heldout", "the held-out macro-F1", "the --heldout data")
     if tier == "accurate":
+        announce()
         return _train_accurate_files(units, held, out, refit_with_heldout=refit_with_heldout, seed=seed,
                                      folds=folds, force=force, checkpoint=checkpoint, progress=progress, began=began)
     if tier != "fast":
@@ -122,6 +128,7 @@ def train_files(paths: Sequence[str], options: InputOptions, problems: Tally, ou
         problems.warn(f"{', '.join(map(str, background))}: no background sentences (empty, or each one a labelled "
                       "text); the IDF counts the labelled data alone")
     trainer, distilled = _distilled_trainer(distil, units + held, progress) if distil is not None else (train, None)
+    announce()
 
     def fit(rows: list[Unit]):
         return trainer([u.text for u in rows], [u.label for u in rows], seed=seed,

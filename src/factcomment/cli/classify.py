@@ -1,6 +1,7 @@
 """``factcomment classify``: a label and p_comment for every paragraph, sentence or row."""
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Optional
 
 import typer
@@ -9,7 +10,7 @@ from factcomment.cli.app import app
 from factcomment.cli.options import (AllowMismatch, Debug, Encoding, Errors, Force, Format, Glob, IdColumn,
                                      InputFormat, Literal, Marker, ModelPath, Output, Paths, Quiet, SkipBad,
                                      TextColumn, Threshold, Unit_, check_marker)
-from factcomment.cli.session import emit, empty_columns, progress, session
+from factcomment.cli.session import emit, empty_columns, progress, quiet_logs, session
 from factcomment.readers import InputOptions
 from factcomment.segment import DEFAULT_MARKER
 
@@ -33,7 +34,7 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
     is labelled by the model (source=model). JSON lines and CSV/TSV rows are classified as they are, one
     output row per input row, in input order, carrying the row's id.
     """
-    with session(debug, quiet) as tally:
+    with _quiet_dask(dask, debug), session(debug, quiet) as tally:
         from factcomment.batch import Job, classify_files
         from factcomment.inference import load_model
 
@@ -50,3 +51,15 @@ def classify(paths: Paths, unit: Unit_ = "paragraph", format: Format = None, out
 
         emit("classify", output, format, force, tally, paths, pattern=glob, rendered=rendered, explain=bool(explain),
              empty=empty_columns(paths, input_format, glob, unit))
+
+
+def _quiet_dask(dask: str | None, debug: bool) -> contextlib.AbstractContextManager:
+    """Dask's own log records (multi-line tracebacks when the scheduler is lost, from the client's event loop)
+    would stand beside the one-line error, so they are silenced until the run has ended; --debug keeps them
+    for a bug report."""
+    if dask is None or debug:
+        return contextlib.nullcontext()
+    with contextlib.suppress(ImportError):  # without Dask, --dask fails with its own message
+        import distributed  # noqa: F401 -- sets its loggers' levels on import: first, so they stay silenced
+
+    return quiet_logs("distributed", "tornado")

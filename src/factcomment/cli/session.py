@@ -159,6 +159,29 @@ def session(debug: bool, quiet: bool, tally: Tally | None = None, *, elsewhere: 
     summarise(tally, quiet)
 
 
+@contextlib.contextmanager
+def quiet_logs(*names: str) -> Iterator[None]:
+    """Silence the loggers ``names`` (and those below them) while the block runs, then restore their levels.
+
+    Dask's ``distributed`` configures its own loggers to write to stderr (and tornado's with them): when the
+    scheduler is lost they add multi-line tracebacks beside factcomment's one-line error.
+    """
+    import logging
+
+    loggers = [logging.getLogger(name) for name in names]
+    loggers += [logger for key, logger in list(logging.Logger.manager.loggerDict.items())
+                if isinstance(logger, logging.Logger) and key.startswith(tuple(f"{name}." for name in names))
+                and logger.level != logging.NOTSET]  # the others inherit the level set on their parent
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
 def fail(debug: bool, message: str, code: int) -> None:
     """Print ``message`` and end with ``code``; with ``debug`` the traceback first (the code stays the same)."""
     if debug:
