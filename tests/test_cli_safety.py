@@ -259,6 +259,9 @@ def test_help_and_version_into_a_full_stdout_are_one_line_and_exit_2(args):
      "internal error: PermissionError: [Errno 13] Permission denied (rerun with --debug and report it)"),
     (OSError(28, "No space left on device"),
      "error: cannot write to standard output (No space left on device); free some space or use -o"),
+    # A full disk under a file Python names (a temporary directory filling during export) is that file's.
+    (OSError(28, "No space left on device", "/tmp/export/model.onnx"),
+     "error: /tmp/export/model.onnx: cannot write (No space left on device); free some space or write elsewhere"),
     (RuntimeError("boom"), "internal error: RuntimeError: boom (rerun with --debug and report it)"),
 ])
 def test_unexpected_errors_are_internal_and_a_full_stdout_is_not(capsys, error, message):

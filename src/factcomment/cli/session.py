@@ -148,8 +148,11 @@ def session(debug: bool, quiet: bool, tally: Tally | None = None, *, elsewhere: 
         raise
     except Exception as error:
         if isinstance(error, OSError) and error.errno in WRITE_ERRNOS:
-            # Readers report their own OS errors, and --output its own (OutputError): this is stdout, full.
-            message = stdout_full(error, elsewhere)
+            # Readers report their own OS errors, and --output its own (OutputError): a full disk elsewhere (a
+            # temporary file) names its file when Python knows it, else this is stdout, full.
+            message = (f"error: {file_name(str(error.filename))}: cannot write ({error.strerror}); "
+                       f"{write_hint(error, 'write elsewhere')}"
+                       if error.filename else stdout_full(error, elsewhere))
             _report_errors(tally)
             fail(debug, message, EXIT_USAGE)
         # Anything else is a bug, not a user error: say so, briefly.
