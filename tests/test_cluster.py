@@ -131,39 +131,48 @@ def test_a_scheduler_without_workers_is_a_usage_error_not_an_internal_one(tiny_m
                              f"within 1 s); start them with `dask worker {address}`\n")
 
 
+class LostScheduler:
+    """A Dask client whose scheduler is gone: ``settle`` ends every future submitted to it."""
+
+    def __init__(self, settle):
+        self.settle = settle
+
+    def wait_for_workers(self, n, timeout):
+        pass
+
+    def scheduler_info(self):
+        return {"workers": {"tcp://w": {}}}
+
+    def scatter(self, shared, broadcast):
+        return shared
+
+    def submit(self, work, shared, item, pure):
+        from concurrent.futures import Future
+
+        future = Future()
+        self.settle(future)
+        return future
+
+    def close(self):
+        pass
+
+
 @pytest.mark.parametrize("lost", ["cancelled", "closed"])
 def test_losing_the_scheduler_ends_the_run_with_one_line(tiny_model, tmp_path, monkeypatch, lost):
     # The results came through the client's executor, whose futures waited for ever once the scheduler was gone
     # (and then Ctrl-C printed "interrupted" but the process stayed). The client's own futures are cancelled;
     # or a result being gathered finds the connection closed, which was "internal error: CommClosedError".
-    from concurrent.futures import Future
-
     from distributed.comm.core import CommClosedError
 
     from factcomment import cluster as module
 
-    class LostScheduler:
-        def wait_for_workers(self, n, timeout):
-            pass
+    def settle(future):
+        if lost == "cancelled":
+            future.cancel()  # what the client does to its futures when the scheduler connection is lost
+        else:
+            future.set_exception(CommClosedError("in <TCP (closed) ConnectionPool.gather>: Stream is closed"))
 
-        def scheduler_info(self):
-            return {"workers": {"tcp://w": {}}}
-
-        def scatter(self, shared, broadcast):
-            return shared
-
-        def submit(self, work, shared, item, pure):
-            future = Future()
-            if lost == "cancelled":
-                future.cancel()  # what the client does to its futures when the scheduler connection is lost
-            else:
-                future.set_exception(CommClosedError("in <TCP (closed) ConnectionPool.gather>: Stream is closed"))
-            return future
-
-        def close(self):
-            pass
-
-    monkeypatch.setattr(module, "_connect", lambda address: (LostScheduler(), None))
+    monkeypatch.setattr(module, "_connect", lambda address: (LostScheduler(settle), None))
     path, out = tmp_path / "a.txt", tmp_path / "out.jsonl"
     path.write_text("Fine.")
     result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", "tcp://s:1",
@@ -181,8 +190,6 @@ def test_dask_logs_stay_out_of_stderr_when_the_scheduler_is_lost(tiny_model, tmp
     # 10 s timeout, so this test stands a client in for it. Outside pytest those loggers have handlers of their
     # own that write to stderr; under pytest they hand their records on to caplog's.)
     import logging
-    from concurrent.futures import Future
-
     from distributed.comm.core import CommClosedError
 
     from factcomment import cluster as module
@@ -190,32 +197,17 @@ def test_dask_logs_stay_out_of_stderr_when_the_scheduler_is_lost(tiny_model, tmp
     names = ["distributed", "distributed.client", "distributed.batched", "tornado", "tornado.application"]
     levels = [logging.getLogger(name).level for name in names]
 
-    class LostScheduler:
-        def wait_for_workers(self, n, timeout):
-            pass
+    def settle(future):
+        try:
+            raise CommClosedError("in <TCP (closed) ConnectionPool.gather>: Stream is closed")
+        except CommClosedError as error:
+            logging.getLogger("distributed.batched").info("Batched Comm Closed", exc_info=True)
+            logging.getLogger("distributed.client").error("Failed to reconnect to scheduler after 10.00 "
+                                                          "seconds, closing client")
+            logging.getLogger("distributed.client").exception("")
+            future.set_exception(error)  # what gathering a result over the closed connection raises
 
-        def scheduler_info(self):
-            return {"workers": {"tcp://w": {}}}
-
-        def scatter(self, shared, broadcast):
-            return shared
-
-        def submit(self, work, shared, item, pure):
-            try:
-                raise CommClosedError("in <TCP (closed) ConnectionPool.gather>: Stream is closed")
-            except CommClosedError as error:
-                logging.getLogger("distributed.batched").info("Batched Comm Closed", exc_info=True)
-                logging.getLogger("distributed.client").error("Failed to reconnect to scheduler after 10.00 "
-                                                              "seconds, closing client")
-                logging.getLogger("distributed.client").exception("")
-                future = Future()
-                future.set_exception(error)  # what gathering a result over the closed connection raises
-                return future
-
-        def close(self):
-            pass
-
-    monkeypatch.setattr(module, "_connect", lambda address: (LostScheduler(), None))
+    monkeypatch.setattr(module, "_connect", lambda address: (LostScheduler(settle), None))
     path = tmp_path / "a.txt"
     path.write_text("Fine.")
     result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", "tcp://s:1",
