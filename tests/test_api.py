@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -104,6 +105,19 @@ def test_classify_document_keeps_marked_asides(shipped_model):
     marked = [(r.segment.paragraph, r.label, r.p_comment) for r in results if r.source == "marker"]
     assert marked == [(8, "comment", 1.0), (16, "comment", 1.0), (23, "comment", 1.0), (25, "comment", 1.0)]
     assert all(SEED_000[r.start:r.end] == r.text for r in results)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"marker": "("}, r"^marker '\(' is not a valid regular expression \(missing \), unterminated subpattern at "
+                     r"position 0\); pass literal_marker=True to match it as plain text$"),
+    ({"literal_marker": True}, r"^literal_marker=True applies to a marker you give; .* or drop literal_marker=True$"),
+    ({"marker": re.compile("x"), "literal_marker": True},
+     r"^literal_marker=True needs the marker as a plain string, not a compiled pattern; drop literal_marker=True "),
+])
+def test_classify_document_marker_errors_name_its_own_keyword(tiny_model, kwargs, message):
+    # split_document's keyword is literal; a fix naming it would fail here with a TypeError.
+    with pytest.raises(UsageError, match=message):
+        classify_document("Police said so.", model=tiny_model, **kwargs)
 
 
 def test_document_equals_its_paragraphs_one_by_one(tiny_model):

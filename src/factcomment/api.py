@@ -97,7 +97,10 @@ def classify_document(text: str, *, unit: str = "paragraph", model: ModelLike = 
         raise UsageError(f"classify_document() takes a str, not {type(text).__name__}")
     from factcomment.readers import Unit
 
-    segments = split_document(text, marker=marker, unit=unit, literal=literal_marker)
+    try:
+        segments = split_document(text, marker=marker, unit=unit, literal=literal_marker)
+    except UsageError as error:  # split_document's keyword is literal; here it is literal_marker
+        raise UsageError(str(error).replace("literal=True", "literal_marker=True")) from None
     units = [Unit(file="", text=s.text, segment=s, label=s.kind) for s in segments]
     return [SegmentPrediction(u.segment, p) for u, p in classify_units(units, model=model, threshold=threshold,
                                                                          explain=explain)]
