@@ -179,6 +179,17 @@ def test_explanations_sum_to_the_decision(tiny_model):
     assert all(c > 0 for _, c in e.toward_comment) and all(c < 0 for _, c in e.toward_report)
 
 
+def test_a_shipped_model_by_name_is_loaded_once_per_process(monkeypatch):
+    import factcomment.api as api
+
+    first = api.resolve_model("fast")
+    loads = []
+    monkeypatch.setattr(api, "load_model", lambda *a, **k: loads.append(a) or pytest.fail("loaded again"))
+    assert api.resolve_model(None) is first and api.resolve_model("fast") is first
+    assert classify(["Police said so."], model="fast") == classify(["Police said so."])
+    assert loads == []
+
+
 def test_shipped_model_is_the_default(shipped_model):
     assert classify(["The bill passed."]) == shipped_model.predict(["The bill passed."])
 
