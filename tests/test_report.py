@@ -392,6 +392,14 @@ def test_build_report_refuses_bad_options(model, kwargs, message):
         build_report(["x"], InputOptions(), Tally(), model=model, **kwargs)
 
 
+@pytest.mark.parametrize("paths", ["docs", Path("docs"), b"docs"])
+def test_build_report_refuses_one_path_not_in_a_list(model, paths):
+    # Iterated, "docs" was four missing files named d, o, c and s, and a page with no documents.
+    with pytest.raises(UsageError, match=rf"^build_report\(\) takes a list of paths, not {type(paths).__name__}; "
+                                         r"for one path write build_report\(\[path\], \.\.\.\)$"):
+        build_report(paths, InputOptions(), Tally(), model=model)
+
+
 # -- in a real browser ---------------------------------------------------------------------------------------
 
 class _Dom(HTMLParser):

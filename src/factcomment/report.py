@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -179,6 +180,9 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
     """
     from factcomment.api import check_options, classify_document, resolve_model
 
+    if isinstance(paths, (str, bytes, os.PathLike)):  # iterated, each character was read as a path
+        raise UsageError(f"build_report() takes a list of paths, not {type(paths).__name__}; for one path write "
+                         "build_report([path], ...)")
     check_options(threshold, 0 if explain is None else explain)
     if order not in ORDERS:
         raise UsageError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
