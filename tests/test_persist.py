@@ -131,6 +131,12 @@ def test_a_model_shows_its_path_not_its_whole_card(tiny_model):
     assert repr(tiny_model) == f"Model(path={tiny_model.path!r}, allow_version_mismatch=False)"
 
 
+def test_a_model_is_hashable_and_equal_only_to_itself(tiny_model):
+    # Its hash hashed the card, a dict: TypeError, so a model could be neither a dict key nor cached on.
+    assert {tiny_model: 1}[tiny_model] == 1 and tiny_model == tiny_model
+    assert tiny_model != load_model(tiny_model.path)
+
+
 def test_shipped_model_loads_and_is_small(shipped_model):
     assert (shipped_model.path / MODEL_FILE).stat().st_size < 5 * 1024 * 1024
     assert shipped_model.card["training_data"]

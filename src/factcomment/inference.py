@@ -26,12 +26,14 @@ from factcomment.results import Explanation, Prediction
 __all__ = ["Model", "check_count", "check_texts", "check_threshold", "load_model"]
 
 
-@dataclass(frozen=True)
+# eq=False: compared field by field, hashing the card (a dict) raised TypeError, so a model could not be a
+# dict key or an lru_cache argument; and two loads of one directory were unequal anyway (their scorers are).
+@dataclass(frozen=True, eq=False)
 class Model:
     """A loaded model: the compiled scorer, its decision threshold and its card.
 
     Use :func:`load_model` to get one; :meth:`predict` labels texts, :meth:`load_pipeline` gives the
-    scikit-learn Pipeline it was compiled from.
+    scikit-learn Pipeline it was compiled from. A model is equal only to itself, and hashable.
     """
 
     path: Path
