@@ -131,6 +131,18 @@ def test_a_model_shows_its_path_not_its_whole_card(tiny_model):
     assert repr(tiny_model) == f"Model(path={tiny_model.path!r}, allow_version_mismatch=False)"
 
 
+@pytest.mark.parametrize("text, message", [
+    (None, r"^Model\.explain\(\) takes one text, a str, not NoneType$"),
+    (["Police said so."], r"^Model\.explain\(\) takes one text, a str, not list; for several texts use "
+                          r"predict\(texts, explain=k\)$"),
+    (b"Police", r"^Model\.explain\(\) takes one text, a str, not bytes; decode bytes first, "),
+])
+def test_model_explain_refuses_what_is_not_one_text(tiny_model, text, message):
+    # None raised a bare TypeError from len() deep in the paragraph code.
+    with pytest.raises(UsageError, match=message):
+        tiny_model.explain(text, 2)
+
+
 def test_a_model_is_hashable_and_equal_only_to_itself(tiny_model):
     # Its hash hashed the card, a dict: TypeError, so a model could be neither a dict key nor cached on.
     assert {tiny_model: 1}[tiny_model] == 1 and tiny_model == tiny_model

@@ -68,6 +68,11 @@ class Model:
     def explain(self, text: str, k: int) -> Explanation:
         """The ``k`` features that pushed ``text`` hardest toward each label, with exact contributions."""
         check_count("k", k)  # a negative k dropped the last features without a word
+        if not isinstance(text, str):  # None reached len() in paragraphs.explain: a bare TypeError
+            hint = ("; for several texts use predict(texts, explain=k)" if isinstance(text, (list, tuple))
+                    else "; decode bytes first, e.g. data.decode('utf-8-sig')" if isinstance(text, (bytes, bytearray))
+                    else "")
+            raise UsageError(f"Model.explain() takes one text, a str, not {type(text).__name__}{hint}")
         if not callable(getattr(self.scorer, "explain", None)):
             raise UsageError(f"the {self.card.get('tier', 'given')} model gives no per-word explanations; use the "
                              "fast model for them (model=\"fast\"; --model fast on the command line)")
