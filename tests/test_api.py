@@ -120,6 +120,13 @@ def test_classify_document_marker_errors_name_its_own_keyword(tiny_model, kwargs
         classify_document("Police said so.", model=tiny_model, **kwargs)
 
 
+def test_a_document_result_gives_its_explanation_as_it_gives_its_label(tiny_model):
+    # label, p_comment and source were there; explanation, the fourth field, raised AttributeError.
+    report, aside = classify_document("Police said so.\nComment: Ha.", model=tiny_model, explain=2)
+    assert report.explanation is report.prediction.explanation and report.explanation.toward_report
+    assert aside.explanation is None and classify_document("Police said so.", model=tiny_model)[0].explanation is None
+
+
 def test_document_equals_its_paragraphs_one_by_one(tiny_model):
     segments = [s for s in split_document(SEED_000) if s.kind == "report"]
     whole = [r.p_comment for r in classify_document(SEED_000, model=tiny_model) if r.source == "model"]

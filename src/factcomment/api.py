@@ -86,7 +86,10 @@ def classify_document(text: str, *, unit: str = "paragraph", model: ModelLike = 
     """Split a document and label each paragraph (or sentence), with offsets into ``text``.
 
     Asides the writer marked (``Comment: ...`` by default) keep the label ``comment`` with
-    ``source="marker"``; everything else is labelled by the model, ``source="model"``.
+    ``source="marker"``; everything else is labelled by the model, ``source="model"``. ``unit`` is
+    ``"paragraph"`` or ``"sentence"``; ``marker`` a regular expression (a plain string with
+    ``literal_marker=True``) or ``None`` for no asides; ``model``, ``threshold`` and ``explain`` are as for
+    :func:`classify` (an aside has no ``explanation``).
 
     Examples
     --------
