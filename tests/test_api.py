@@ -99,6 +99,28 @@ def test_classify_units_checks_at_the_call_and_refuses_plain_texts(tiny_model):
     assert [(u, p.source) for u, p in pairs] == [(unit, "model")]
 
 
+def test_a_model_without_explanations_refuses_explain_before_scoring(tmp_path):
+    # The accurate tier scored every text (1.3 s for 600 sentences) and only then refused; an empty list or a
+    # stream not yet read passed without a word.
+    from factcomment.api import classify_units
+    from factcomment.inference import Model
+
+    class Unexplained:
+        def decision_function(self, texts):
+            pytest.fail("scored before refusing")
+
+    model = Model(tmp_path, {"threshold": 0.5, "tier": "accurate"}, Unexplained())
+    message = (r'^the accurate model gives no per-word explanations; use the fast model for them \(model="fast"; '
+               r"--model fast on the command line\)$")
+    for call in (lambda: classify(["Police said so."], model=model, explain=2),
+                 lambda: classify([], model=model, explain=1),
+                 lambda: model.predict(["Police said so."], explain=1),
+                 lambda: classify_units(iter([]), model=model, explain=1),
+                 lambda: classify_document("Police said so.", model=model, explain=1)):
+        with pytest.raises(UsageError, match=message):
+            call()
+
+
 def test_classify_document_keeps_marked_asides(shipped_model):
     results = classify_document(SEED_000, model=shipped_model)
     assert len(results) == 26

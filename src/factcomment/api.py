@@ -60,6 +60,8 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
             raise UsageError(f"texts[{index}] is {type(text).__name__}, not str; pass text only")
     resolved = resolve_model(model)
     check_options(threshold, explain, jobs)
+    if explain:
+        resolved.check_explains()
     if jobs == 1 or len(texts) <= CHUNK:
         return resolved.predict(texts, threshold=threshold, explain=explain)
     from factcomment.parallel import map_slices
@@ -121,6 +123,8 @@ def classify_units(units: Iterable[Unit], *, model: ModelLike = None, threshold:
         raise UsageError(f"classify_units() takes an iterable of units, not {type(units).__name__}")
     resolved = resolve_model(model)
     check_options(threshold, explain, 1)
+    if explain:
+        resolved.check_explains()
     return _classify_units(iter(units), resolved, threshold, explain)
 
 

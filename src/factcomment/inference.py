@@ -49,6 +49,8 @@ class Model:
         """Label ``texts`` in order; ``p_comment >= threshold`` means comment."""
         texts = check_texts(texts, "Model.predict")
         check_count("explain", explain)  # a negative number is true: it explained with all but the last features
+        if explain:  # before scoring: the accurate tier scored every text (minutes) and then refused
+            self.check_explains()
         predictions = self.label(self.p_comment(texts), threshold=threshold)
         if not explain:
             return predictions
@@ -73,13 +75,17 @@ class Model:
                     else "; decode bytes first, e.g. data.decode('utf-8-sig')" if isinstance(text, (bytes, bytearray))
                     else "")
             raise UsageError(f"Model.explain() takes one text, a str, not {type(text).__name__}{hint}")
-        if not callable(getattr(self.scorer, "explain", None)):
-            raise UsageError(f"the {self.card.get('tier', 'given')} model gives no per-word explanations; use the "
-                             "fast model for them (model=\"fast\"; --model fast on the command line)")
+        self.check_explains()
         toward_comment, toward_report, intercept, decision = paragraphs.explain(self.scorer, text, k)
         shown = sum(c for _, c in toward_comment) + sum(c for _, c in toward_report)
         return Explanation(tuple(toward_comment), tuple(toward_report), intercept,
                            decision - intercept - shown, decision)
+
+    def check_explains(self) -> None:
+        """Refuse (``UsageError``) to explain with a model that gives no per-word explanations (the accurate tier)."""
+        if not callable(getattr(self.scorer, "explain", None)):
+            raise UsageError(f"the {self.card.get('tier', 'given')} model gives no per-word explanations; use the "
+                             "fast model for them (model=\"fast\"; --model fast on the command line)")
 
     def load_pipeline(self):
         """The scikit-learn Pipeline, after checking its hash and the library versions it was saved with."""
