@@ -37,7 +37,11 @@ def test_threshold_moves_the_labels(tiny_model):
     ({"a", "b"}, r"^classify\(\) takes a list of texts, not set; pass a list, e\.g\. classify\(sorted\(texts\)\) or "
                  r"classify\(list\(d\.values\(\)\)\)$"),
     ({"id1": "Text."}, r"^classify\(\) takes a list of texts, not dict; pass a list"),
-    ((t for t in ["ok", b"x"]), r"texts\[1\] is bytes, not str"),
+    ((t for t in ["ok", b"x"]), r"^texts\[1\] is bytes, not str; decode bytes first, e\.g\. data\.decode\('utf-8-sig'\)$"),
+    # pandas' missing values (NaN) and None were told to "pass text only"
+    (["ok", float("nan")], r"^texts\[1\] is float, not str; a missing text: drop or fill missing values first$"),
+    ([None], r"^texts\[0\] is NoneType, not str; a missing text: drop or fill missing values first$"),
+    (["ok", 2.5], r"^texts\[1\] is float, not str; pass text only$"),
 ])
 def test_bad_texts_are_usage_errors(tiny_model, texts, message):
     with pytest.raises(UsageError, match=message):
@@ -140,6 +144,12 @@ def test_classify_document_marker_errors_name_its_own_keyword(tiny_model, kwargs
     # split_document's keyword is literal; a fix naming it would fail here with a TypeError.
     with pytest.raises(UsageError, match=message):
         classify_document("Police said so.", model=tiny_model, **kwargs)
+
+
+def test_classify_document_of_bytes_says_to_decode_them(tiny_model):
+    with pytest.raises(UsageError, match=r"^classify_document\(\) takes a str, not bytes; decode bytes first, "
+                                         r"e\.g\. data\.decode\('utf-8-sig'\)$"):
+        classify_document(b"Police said so.", model=tiny_model)
 
 
 def test_a_document_result_gives_its_explanation_as_it_gives_its_label(tiny_model):

@@ -57,7 +57,7 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
     texts = list(check_texts(texts, "classify"))  # None, a number: a UsageError, not a TypeError
     for index, text in enumerate(texts):
         if not isinstance(text, str):
-            raise UsageError(f"texts[{index}] is {type(text).__name__}, not str; pass text only")
+            raise UsageError(f"texts[{index}] is {type(text).__name__}, not str; {_fix_for(text)}")
     resolved = resolve_model(model)
     check_options(threshold, explain, jobs)
     if explain:
@@ -72,6 +72,15 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
         # Plain probabilities travel back from a worker far cheaper than Prediction objects.
         predictions += chunk if explain else resolved.label(chunk, threshold=threshold)
     return predictions
+
+
+def _fix_for(value: object) -> str:
+    """How to turn ``value``, which is not a str, into text."""
+    if isinstance(value, (bytes, bytearray)):
+        return "decode bytes first, e.g. data.decode('utf-8-sig')"
+    if value is None or (isinstance(value, float) and value != value):  # None, or pandas' NaN for a missing value
+        return "a missing text: drop or fill missing values first"
+    return "pass text only"
 
 
 def predict_chunk(model: Model, texts: list[str], *, threshold: float | None,
@@ -100,7 +109,7 @@ def classify_document(text: str, *, unit: str = "paragraph", model: ModelLike = 
     [('report', 'model', 0), ('comment', 'marker', 47)]
     """
     if not isinstance(text, str):
-        raise UsageError(f"classify_document() takes a str, not {type(text).__name__}")
+        raise UsageError(f"classify_document() takes a str, not {type(text).__name__}; {_fix_for(text)}")
     from factcomment.readers import Unit
 
     try:
