@@ -28,6 +28,18 @@ def test_threshold_moves_the_labels(tiny_model):
     assert classify(["Police arrested two men."], model=tiny_model, threshold=min(1.0, p + 1e-6))[0].label == "report"
 
 
+def test_a_data_frame_is_refused_not_read_as_its_column_names(tiny_model):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"id": [1, 2], "text": ["Frankly, awful.", "Police said so."]})
+    message = (r"^{}\(\) takes a list of texts, not a DataFrame, whose iteration gives its column names; pass one "
+               r"column, e\.g\. {}\(df\['text'\]\)$")
+    with pytest.raises(UsageError, match=message.format("classify", "classify")):
+        classify(df, model=tiny_model)  # gave two predictions, of "id" and "text"
+    with pytest.raises(UsageError, match=message.format(r"Model\.predict", r"model\.predict")):
+        tiny_model.predict(df)
+    assert classify(df["text"], model=tiny_model) == classify(list(df["text"]), model=tiny_model)
+
+
 @pytest.mark.parametrize("texts, message", [
     ("one string", r"takes a list of texts, not str; for one text write classify\(\[text\]\)"),
     (["ok", 3], r"texts\[1\] is int, not str"),

@@ -162,6 +162,10 @@ def check_texts(texts: Any, call: str) -> list[str] | tuple[str, ...]:
         # A set has no order to give the results back in; a dict holds texts as often in its values as its keys.
         raise UsageError(f"{call}() takes a list of texts, not {type(texts).__name__}; pass a list, e.g. "
                          f"{example}(sorted(texts)) or {example}(list(d.values()))")
+    if hasattr(texts, "columns") and hasattr(texts, "iloc"):
+        # A pandas DataFrame iterates over its column names: each name was labelled, one "text" per column.
+        raise UsageError(f"{call}() takes a list of texts, not a {type(texts).__name__}, whose iteration gives its "
+                         f"column names; pass one column, e.g. {example}(df['text'])")
     return texts if isinstance(texts, (list, tuple)) else list(texts)  # read twice when explaining
 
 
