@@ -143,6 +143,17 @@ def test_model_explain_refuses_what_is_not_one_text(tiny_model, text, message):
         tiny_model.explain(text, 2)
 
 
+def test_model_predict_refuses_a_bad_threshold_before_scoring(tmp_path):
+    from factcomment.inference import Model
+
+    class Scorer:
+        def decision_function(self, texts):
+            pytest.fail("scored before refusing")  # every text was scored, then the threshold refused
+
+    with pytest.raises(UsageError, match=r"^threshold must lie between 0 and 1, not 5$"):
+        Model(tmp_path, {"threshold": 0.5}, Scorer()).predict(["Police said so."], threshold=5)
+
+
 def test_a_model_is_hashable_and_equal_only_to_itself(tiny_model):
     # Its hash hashed the card, a dict: TypeError, so a model could be neither a dict key nor cached on.
     assert {tiny_model: 1}[tiny_model] == 1 and tiny_model == tiny_model

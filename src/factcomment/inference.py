@@ -49,6 +49,7 @@ class Model:
         """Label ``texts`` in order; ``p_comment >= threshold`` means comment."""
         texts = check_texts(texts, "Model.predict")
         check_count("explain", explain)  # a negative number is true: it explained with all but the last features
+        check_threshold(threshold)  # before scoring, not after (label checks it too, for callers of label alone)
         if explain:  # before scoring: the accurate tier scored every text (minutes) and then refused
             self.check_explains()
         predictions = self.label(self.p_comment(texts), threshold=threshold)
