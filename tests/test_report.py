@@ -247,6 +247,9 @@ def test_sentence_units_get_sentence_ids_inside_their_paragraph():
     stats = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page))
     assert stats == {"sentences": "4", "paragraphs": "2", "reporting": "2", "commentary (model)": "0",
                      "asides (marked)": "1", "share of commentary": "50%"}
+    # The map has a cell per sentence (docs/report.md said one per paragraph).
+    assert re.findall(r'<a class="cell[^"]*" href="#([^"]+)"', page) == ["d0-p0-s0", "d0-p0-s1", "d0-p1-s0",
+                                                                         "d0-p1-s1"]
 
 
 def test_review_attributes_keep_carriage_returns_that_html_would_turn_into_line_feeds():
