@@ -263,6 +263,16 @@ def test_review_attributes_keep_carriage_returns_that_html_would_turn_into_line_
     assert [html.unescape(a) for a in attributes] == ["a\rb.txt", "a\rb.txt", text[:38], "a\rb.txt", text[42:56]]
 
 
+def test_review_offsets_count_code_points_as_python_does_not_utf16_units():
+    # docs/cli.md and docs/report.md: a character beyond U+FFFF is one, where JavaScript's indices count two.
+    text = "\U0001F600 Police said so.\n\nComment: \U0001D49C ha."
+    results = [SegmentPrediction(s, Prediction("report", 0.2)) for s in split_document(text)]
+    page = render_report([DocumentReport("a.txt", text, results)], threshold=0.5, review=True)
+    spans = [(int(a), int(b)) for a, b in re.findall(r'data-start="(\d+)" data-end="(\d+)"', page)]
+    assert spans == [(0, 17), (28, 33)] and [text[a:b] for a, b in spans] == ["\U0001F600 Police said so.",
+                                                                              "\U0001D49C ha."]
+
+
 @pytest.mark.parametrize("threshold, message", [
     (float("nan"), "threshold must lie between 0 and 1, not nan"), (2.0, "threshold must lie between 0 and 1, not 2.0"),
     ("0.5", "threshold must be a number between 0 and 1, not '0.5'"), (None, "threshold must be a number"),
