@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -27,6 +28,18 @@ def test_threshold_moves_the_labels(tiny_model):
     assert classify(["Police arrested two men."], model=tiny_model, threshold=min(1.0, p + 1e-6))[0].label == "report"
 
 
+def test_a_data_frame_is_refused_not_read_as_its_column_names(tiny_model):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame({"id": [1, 2], "text": ["Frankly, awful.", "Police said so."]})
+    message = (r"^{}\(\) takes a list of texts, not a DataFrame, whose iteration gives its column names; pass one "
+               r"column, e\.g\. {}\(df\['text'\]\)$")
+    with pytest.raises(UsageError, match=message.format("classify", "classify")):
+        classify(df, model=tiny_model)  # gave two predictions, of "id" and "text"
+    with pytest.raises(UsageError, match=message.format(r"Model\.predict", r"model\.predict")):
+        tiny_model.predict(df)
+    assert classify(df["text"], model=tiny_model) == classify(list(df["text"]), model=tiny_model)
+
+
 @pytest.mark.parametrize("texts, message", [
     ("one string", r"takes a list of texts, not str; for one text write classify\(\[text\]\)"),
     (["ok", 3], r"texts\[1\] is int, not str"),
@@ -36,7 +49,11 @@ def test_threshold_moves_the_labels(tiny_model):
     ({"a", "b"}, r"^classify\(\) takes a list of texts, not set; pass a list, e\.g\. classify\(sorted\(texts\)\) or "
                  r"classify\(list\(d\.values\(\)\)\)$"),
     ({"id1": "Text."}, r"^classify\(\) takes a list of texts, not dict; pass a list"),
-    ((t for t in ["ok", b"x"]), r"texts\[1\] is bytes, not str"),
+    ((t for t in ["ok", b"x"]), r"^texts\[1\] is bytes, not str; decode bytes first, e\.g\. data\.decode\('utf-8-sig'\)$"),
+    # pandas' missing values (NaN) and None were told to "pass text only"
+    (["ok", float("nan")], r"^texts\[1\] is float, not str; a missing text: drop or fill missing values first$"),
+    ([None], r"^texts\[0\] is NoneType, not str; a missing text: drop or fill missing values first$"),
+    (["ok", 2.5], r"^texts\[1\] is float, not str; pass text only$"),
 ])
 def test_bad_texts_are_usage_errors(tiny_model, texts, message):
     with pytest.raises(UsageError, match=message):
@@ -98,12 +115,60 @@ def test_classify_units_checks_at_the_call_and_refuses_plain_texts(tiny_model):
     assert [(u, p.source) for u, p in pairs] == [(unit, "model")]
 
 
+def test_a_model_without_explanations_refuses_explain_before_scoring(tmp_path):
+    # The accurate tier scored every text (1.3 s for 600 sentences) and only then refused; an empty list or a
+    # stream not yet read passed without a word.
+    from factcomment.api import classify_units
+    from factcomment.inference import Model
+
+    class Unexplained:
+        def decision_function(self, texts):
+            pytest.fail("scored before refusing")
+
+    model = Model(tmp_path, {"threshold": 0.5, "tier": "accurate"}, Unexplained())
+    message = (r'^the accurate model gives no per-word explanations; use the fast model for them \(model="fast"; '
+               r"--model fast on the command line\)$")
+    for call in (lambda: classify(["Police said so."], model=model, explain=2),
+                 lambda: classify([], model=model, explain=1),
+                 lambda: model.predict(["Police said so."], explain=1),
+                 lambda: classify_units(iter([]), model=model, explain=1),
+                 lambda: classify_document("Police said so.", model=model, explain=1)):
+        with pytest.raises(UsageError, match=message):
+            call()
+
+
 def test_classify_document_keeps_marked_asides(shipped_model):
     results = classify_document(SEED_000, model=shipped_model)
     assert len(results) == 26
     marked = [(r.segment.paragraph, r.label, r.p_comment) for r in results if r.source == "marker"]
     assert marked == [(8, "comment", 1.0), (16, "comment", 1.0), (23, "comment", 1.0), (25, "comment", 1.0)]
     assert all(SEED_000[r.start:r.end] == r.text for r in results)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"marker": "("}, r"^marker '\(' is not a valid regular expression \(missing \), unterminated subpattern at "
+                     r"position 0\); pass literal_marker=True to match it as plain text$"),
+    ({"literal_marker": True}, r"^literal_marker=True applies to a marker you give; .* or drop literal_marker=True$"),
+    ({"marker": re.compile("x"), "literal_marker": True},
+     r"^literal_marker=True needs the marker as a plain string, not a compiled pattern; drop literal_marker=True "),
+])
+def test_classify_document_marker_errors_name_its_own_keyword(tiny_model, kwargs, message):
+    # split_document's keyword is literal; a fix naming it would fail here with a TypeError.
+    with pytest.raises(UsageError, match=message):
+        classify_document("Police said so.", model=tiny_model, **kwargs)
+
+
+def test_classify_document_of_bytes_says_to_decode_them(tiny_model):
+    with pytest.raises(UsageError, match=r"^classify_document\(\) takes a str, not bytes; decode bytes first, "
+                                         r"e\.g\. data\.decode\('utf-8-sig'\)$"):
+        classify_document(b"Police said so.", model=tiny_model)
+
+
+def test_a_document_result_gives_its_explanation_as_it_gives_its_label(tiny_model):
+    # label, p_comment and source were there; explanation, the fourth field, raised AttributeError.
+    report, aside = classify_document("Police said so.\nComment: Ha.", model=tiny_model, explain=2)
+    assert report.explanation is report.prediction.explanation and report.explanation.toward_report
+    assert aside.explanation is None and classify_document("Police said so.", model=tiny_model)[0].explanation is None
 
 
 def test_document_equals_its_paragraphs_one_by_one(tiny_model):
@@ -163,6 +228,17 @@ def test_explanations_sum_to_the_decision(tiny_model):
     total = e.intercept + sum(c for _, c in e.toward_comment) + sum(c for _, c in e.toward_report) + e.rest
     assert total == pytest.approx(e.decision, abs=1e-9)
     assert all(c > 0 for _, c in e.toward_comment) and all(c < 0 for _, c in e.toward_report)
+
+
+def test_a_shipped_model_by_name_is_loaded_once_per_process(monkeypatch):
+    import factcomment.api as api
+
+    first = api.resolve_model("fast")
+    loads = []
+    monkeypatch.setattr(api, "load_model", lambda *a, **k: loads.append(a) or pytest.fail("loaded again"))
+    assert api.resolve_model(None) is first and api.resolve_model("fast") is first
+    assert classify(["Police said so."], model="fast") == classify(["Police said so."])
+    assert loads == []
 
 
 def test_shipped_model_is_the_default(shipped_model):

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from hypothesis import given, strategies as st
 
+from factcomment.errors import UsageError
 from factcomment.explain import describe, phrase, readable
 from factcomment.results import Explanation
 
@@ -88,3 +90,13 @@ def test_every_stance_cue_the_model_has_gets_a_readable_name():
     from factcomment.features import cue_names
 
     assert sorted(_CUES) == sorted(cue_names(True))
+
+
+@pytest.mark.parametrize("k", [-1, 1.5, True, "2"])
+def test_a_count_of_reasons_that_is_not_one_is_refused(k):
+    # phrase(e, -1) left out the last reason without a word.
+    e = Explanation((("frankly", 0.9), ("awful", 0.5)), (("said", -0.4),), 0.0, 0.0, 1.0)
+    with pytest.raises(UsageError, match=rf"^k must be a whole number, 0 or more, or None for every reason, not "
+                                         rf"{re.escape(repr(k))}; pass e\.g\. k=3$"):
+        e.phrase(k)
+    assert phrase(e, 0) == "comment: -; report: -" and phrase(e, 1) == "comment: \u201cfrankly\u201d; report: \u201csaid\u201d"

@@ -131,6 +131,35 @@ def test_a_model_shows_its_path_not_its_whole_card(tiny_model):
     assert repr(tiny_model) == f"Model(path={tiny_model.path!r}, allow_version_mismatch=False)"
 
 
+@pytest.mark.parametrize("text, message", [
+    (None, r"^Model\.explain\(\) takes one text, a str, not NoneType$"),
+    (["Police said so."], r"^Model\.explain\(\) takes one text, a str, not list; for several texts use "
+                          r"predict\(texts, explain=k\)$"),
+    (b"Police", r"^Model\.explain\(\) takes one text, a str, not bytes; decode bytes first, "),
+])
+def test_model_explain_refuses_what_is_not_one_text(tiny_model, text, message):
+    # None raised a bare TypeError from len() deep in the paragraph code.
+    with pytest.raises(UsageError, match=message):
+        tiny_model.explain(text, 2)
+
+
+def test_model_predict_refuses_a_bad_threshold_before_scoring(tmp_path):
+    from factcomment.inference import Model
+
+    class Scorer:
+        def decision_function(self, texts):
+            pytest.fail("scored before refusing")  # every text was scored, then the threshold refused
+
+    with pytest.raises(UsageError, match=r"^threshold must lie between 0 and 1, not 5$"):
+        Model(tmp_path, {"threshold": 0.5}, Scorer()).predict(["Police said so."], threshold=5)
+
+
+def test_a_model_is_hashable_and_equal_only_to_itself(tiny_model):
+    # Its hash hashed the card, a dict: TypeError, so a model could be neither a dict key nor cached on.
+    assert {tiny_model: 1}[tiny_model] == 1 and tiny_model == tiny_model
+    assert tiny_model != load_model(tiny_model.path)
+
+
 def test_shipped_model_loads_and_is_small(shipped_model):
     assert (shipped_model.path / MODEL_FILE).stat().st_size < 5 * 1024 * 1024
     assert shipped_model.card["training_data"]

@@ -145,6 +145,46 @@ def test_word_spans(text, terms, expected):
     assert word_spans(text, terms) == expected
 
 
+def _spans_checked_against_every_span_taken(text, terms):
+    """word_spans as it was: each match checked against every span taken before it (quadratic)."""
+    from factcomment.report import _APOSTROPHE, _TOKEN
+
+    found = []
+    for order, (term, css) in enumerate(terms):
+        tokens = tuple(term.split(" "))
+        if not all(t == t.lower() and _TOKEN.fullmatch(t) for t in tokens):
+            continue
+        pattern = ""
+        for i, token in enumerate(tokens):
+            if i:
+                pattern += r"\s+" if token[0].isalnum() and tokens[i - 1][0].isalnum() else r"\s*"
+            pattern += _APOSTROPHE.sub(lambda _: "['\u2019]", re.escape(token))
+        pattern = (r"(?<!\w)" if tokens[0][0].isalnum() else "") + pattern + (r"(?!\w)" if tokens[-1][-1].isalnum() else "")
+        found += [(m.start(), m.end(), order, " ".join(tokens), css) for m in re.finditer(pattern, text, re.IGNORECASE)]
+    taken = []
+    for start, end, _, term, css in sorted(found, key=lambda f: (f[0] - f[1], f[0], f[2])):
+        if all(end <= s or start >= e for s, e, _, _ in taken):
+            taken.append((start, end, term, css))
+    return sorted(taken)
+
+
+@given(text=st.text(alphabet="ab .'\u2019", max_size=30), terms=st.lists(st.tuples(
+    st.sampled_from(["a", "b", "a b", "b a", "a a", "a .", ".", "a'b", "b . a"]), st.sampled_from(["x", "y"])),
+    max_size=6))
+def test_word_spans_take_what_checking_every_span_taken_takes(text, terms):
+    assert word_spans(text, terms) == _spans_checked_against_every_span_taken(text, terms)
+
+
+def test_word_spans_of_a_long_one_line_document_take_seconds_not_minutes():
+    import time
+
+    text = "Frankly, it is absurd. " * 25_000  # 50,000 matches: about 55 s when each was checked against all taken
+    began = time.perf_counter()
+    spans = word_spans(text, [("absurd", "c"), ("frankly", "c"), ("frankly ,", "c")])
+    assert time.perf_counter() - began < 10
+    assert len(spans) == 50_000 and spans[:2] == [(0, 8, "frankly ,", "c"), (15, 21, "absurd", "c")]
+
+
 _TERMS = st.lists(st.tuples(st.sampled_from(["a", "ab", "a b", "b", "i'm", "<b>", "cue:a", "&"]),
                             st.sampled_from(["to-comment", "to-report"])), max_size=5)
 
@@ -207,6 +247,9 @@ def test_sentence_units_get_sentence_ids_inside_their_paragraph():
     stats = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", page))
     assert stats == {"sentences": "4", "paragraphs": "2", "reporting": "2", "commentary (model)": "0",
                      "asides (marked)": "1", "share of commentary": "50%"}
+    # The map has a cell per sentence (docs/report.md said one per paragraph).
+    assert re.findall(r'<a class="cell[^"]*" href="#([^"]+)"', page) == ["d0-p0-s0", "d0-p0-s1", "d0-p1-s0",
+                                                                         "d0-p1-s1"]
 
 
 def test_review_attributes_keep_carriage_returns_that_html_would_turn_into_line_feeds():
@@ -218,6 +261,16 @@ def test_review_attributes_keep_carriage_returns_that_html_would_turn_into_line_
     attributes = re.findall(r'data-(?:text|file)="([^"]*)"', page)
     assert "\r" not in "".join(attributes)
     assert [html.unescape(a) for a in attributes] == ["a\rb.txt", "a\rb.txt", text[:38], "a\rb.txt", text[42:56]]
+
+
+def test_review_offsets_count_code_points_as_python_does_not_utf16_units():
+    # docs/cli.md and docs/report.md: a character beyond U+FFFF is one, where JavaScript's indices count two.
+    text = "\U0001F600 Police said so.\n\nComment: \U0001D49C ha."
+    results = [SegmentPrediction(s, Prediction("report", 0.2)) for s in split_document(text)]
+    page = render_report([DocumentReport("a.txt", text, results)], threshold=0.5, review=True)
+    spans = [(int(a), int(b)) for a, b in re.findall(r'data-start="(\d+)" data-end="(\d+)"', page)]
+    assert spans == [(0, 17), (28, 33)] and [text[a:b] for a, b in spans] == ["\U0001F600 Police said so.",
+                                                                              "\U0001D49C ha."]
 
 
 @pytest.mark.parametrize("threshold, message", [
@@ -390,6 +443,14 @@ def test_build_report_refuses_bad_options(model, kwargs, message):
 
     with pytest.raises(UsageError, match=message):
         build_report(["x"], InputOptions(), Tally(), model=model, **kwargs)
+
+
+@pytest.mark.parametrize("paths", ["docs", Path("docs"), b"docs"])
+def test_build_report_refuses_one_path_not_in_a_list(model, paths):
+    # Iterated, "docs" was four missing files named d, o, c and s, and a page with no documents.
+    with pytest.raises(UsageError, match=rf"^build_report\(\) takes a list of paths, not {type(paths).__name__}; "
+                                         r"for one path write build_report\(\[path\], \.\.\.\)$"):
+        build_report(paths, InputOptions(), Tally(), model=model)
 
 
 # -- in a real browser ---------------------------------------------------------------------------------------

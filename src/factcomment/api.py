@@ -37,7 +37,8 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
         The paragraphs or sentences to label (a list of strings; a lone string is refused, since iterating it
         would classify single characters).
     model
-        A :class:`~factcomment.inference.Model`, a model directory, or ``None`` for the shipped model.
+        A :class:`~factcomment.inference.Model`, a model directory, or a shipped model by name: ``None`` or
+        ``"fast"`` (the default), ``"accurate"``; each shipped model is loaded once per process.
     threshold
         Label ``comment`` when ``p_comment >= threshold``; default: the threshold stored with the model.
     explain
@@ -56,9 +57,11 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
     texts = list(check_texts(texts, "classify"))  # None, a number: a UsageError, not a TypeError
     for index, text in enumerate(texts):
         if not isinstance(text, str):
-            raise UsageError(f"texts[{index}] is {type(text).__name__}, not str; pass text only")
+            raise UsageError(f"texts[{index}] is {type(text).__name__}, not str; {_fix_for(text)}")
     resolved = resolve_model(model)
     check_options(threshold, explain, jobs)
+    if explain:
+        resolved.check_explains()
     if jobs == 1 or len(texts) <= CHUNK:
         return resolved.predict(texts, threshold=threshold, explain=explain)
     from factcomment.parallel import map_slices
@@ -69,6 +72,15 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
         # Plain probabilities travel back from a worker far cheaper than Prediction objects.
         predictions += chunk if explain else resolved.label(chunk, threshold=threshold)
     return predictions
+
+
+def _fix_for(value: object) -> str:
+    """How to turn ``value``, which is not a str, into text."""
+    if isinstance(value, (bytes, bytearray)):
+        return "decode bytes first, e.g. data.decode('utf-8-sig')"
+    if value is None or (isinstance(value, float) and value != value):  # None, or pandas' NaN for a missing value
+        return "a missing text: drop or fill missing values first"
+    return "pass text only"
 
 
 def predict_chunk(model: Model, texts: list[str], *, threshold: float | None,
@@ -85,7 +97,10 @@ def classify_document(text: str, *, unit: str = "paragraph", model: ModelLike = 
     """Split a document and label each paragraph (or sentence), with offsets into ``text``.
 
     Asides the writer marked (``Comment: ...`` by default) keep the label ``comment`` with
-    ``source="marker"``; everything else is labelled by the model, ``source="model"``.
+    ``source="marker"``; everything else is labelled by the model, ``source="model"``. ``unit`` is
+    ``"paragraph"`` or ``"sentence"``; ``marker`` a regular expression (a plain string with
+    ``literal_marker=True``) or ``None`` for no asides; ``model``, ``threshold`` and ``explain`` are as for
+    :func:`classify` (an aside has no ``explanation``).
 
     Examples
     --------
@@ -94,10 +109,13 @@ def classify_document(text: str, *, unit: str = "paragraph", model: ModelLike = 
     [('report', 'model', 0), ('comment', 'marker', 47)]
     """
     if not isinstance(text, str):
-        raise UsageError(f"classify_document() takes a str, not {type(text).__name__}")
+        raise UsageError(f"classify_document() takes a str, not {type(text).__name__}; {_fix_for(text)}")
     from factcomment.readers import Unit
 
-    segments = split_document(text, marker=marker, unit=unit, literal=literal_marker)
+    try:
+        segments = split_document(text, marker=marker, unit=unit, literal=literal_marker)
+    except UsageError as error:  # split_document's keyword is literal; here it is literal_marker
+        raise UsageError(str(error).replace("literal=True", "literal_marker=True")) from None
     units = [Unit(file="", text=s.text, segment=s, label=s.kind) for s in segments]
     return [SegmentPrediction(u.segment, p) for u, p in classify_units(units, model=model, threshold=threshold,
                                                                          explain=explain)]
@@ -114,6 +132,8 @@ def classify_units(units: Iterable[Unit], *, model: ModelLike = None, threshold:
         raise UsageError(f"classify_units() takes an iterable of units, not {type(units).__name__}")
     resolved = resolve_model(model)
     check_options(threshold, explain, 1)
+    if explain:
+        resolved.check_explains()
     return _classify_units(iter(units), resolved, threshold, explain)
 
 
@@ -133,15 +153,18 @@ def _classify_units(units: Iterator[Unit], resolved: Model, threshold: float | N
 MARKED = Prediction("comment", 1.0, source="marker")
 
 
-@functools.lru_cache(maxsize=1)
-def _shipped_model() -> Model:
-    return load_model()
+@functools.lru_cache(maxsize=2)
+def _shipped_model(tier: str = "fast") -> Model:
+    return load_model(tier)
 
 
 def resolve_model(model: ModelLike, *, allow_version_mismatch: bool = False) -> Model:
-    """A loaded model from a Model, a path, or ``None`` (the shipped model, loaded once per process)."""
-    if model is None and not allow_version_mismatch:
-        return _shipped_model()
+    """A loaded model from a Model, a path, ``None`` or a tier name (the shipped models, loaded once per process)."""
+    # By name too: classify(texts, model="accurate") in a loop re-read, re-hashed and re-built the encoder on
+    # every call (0.2 s for one sentence, against 3 ms with the model loaded), and "fast" took 600 times as
+    # long as model=None for the same model.
+    if not allow_version_mismatch and (model is None or (isinstance(model, str) and model in ("fast", "accurate"))):
+        return _shipped_model("fast" if model is None else model)
     if isinstance(model, Model):
         return model
     if model is None or isinstance(model, (str, os.PathLike)):

@@ -20,9 +20,11 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass, replace
 
+from factcomment.errors import UsageError
 from factcomment.results import Explanation
 
 __all__ = ["Reason", "Reasons", "describe", "phrase", "raw_count", "readable"]
@@ -146,6 +148,9 @@ def readable(e: Explanation, k: int | None = None) -> Reasons:
     Features that describe the same thing are merged (their contributions add up); function words and
     punctuation go to ``other`` unless one weighs nearly as much as the strongest contribution.
     """
+    if k is not None and (isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 0):
+        # A negative k sliced off the last reasons without a word (Model.explain refuses one the same way).
+        raise UsageError(f"k must be a whole number, 0 or more, or None for every reason, not {k!r}; pass e.g. k=3")
     pairs = list(e.toward_comment) + list(e.toward_report)
     strongest = max((abs(v) for _, v in pairs), default=0.0)
     merged: dict[str, Reason] = {}

@@ -26,12 +26,14 @@ from factcomment.results import Explanation, Prediction
 __all__ = ["Model", "check_count", "check_texts", "check_threshold", "load_model"]
 
 
-@dataclass(frozen=True)
+# eq=False: compared field by field, hashing the card (a dict) raised TypeError, so a model could not be a
+# dict key or an lru_cache argument; and two loads of one directory were unequal anyway (their scorers are).
+@dataclass(frozen=True, eq=False)
 class Model:
     """A loaded model: the compiled scorer, its decision threshold and its card.
 
     Use :func:`load_model` to get one; :meth:`predict` labels texts, :meth:`load_pipeline` gives the
-    scikit-learn Pipeline it was compiled from.
+    scikit-learn Pipeline it was compiled from. A model is equal only to itself, and hashable.
     """
 
     path: Path
@@ -47,6 +49,9 @@ class Model:
         """Label ``texts`` in order; ``p_comment >= threshold`` means comment."""
         texts = check_texts(texts, "Model.predict")
         check_count("explain", explain)  # a negative number is true: it explained with all but the last features
+        check_threshold(threshold)  # before scoring, not after (label checks it too, for callers of label alone)
+        if explain:  # before scoring: the accurate tier scored every text (minutes) and then refused
+            self.check_explains()
         predictions = self.label(self.p_comment(texts), threshold=threshold)
         if not explain:
             return predictions
@@ -66,13 +71,22 @@ class Model:
     def explain(self, text: str, k: int) -> Explanation:
         """The ``k`` features that pushed ``text`` hardest toward each label, with exact contributions."""
         check_count("k", k)  # a negative k dropped the last features without a word
-        if not callable(getattr(self.scorer, "explain", None)):
-            raise UsageError(f"the {self.card.get('tier', 'given')} model gives no per-word explanations; use the "
-                             "fast model for them (model=\"fast\"; --model fast on the command line)")
+        if not isinstance(text, str):  # None reached len() in paragraphs.explain: a bare TypeError
+            hint = ("; for several texts use predict(texts, explain=k)" if isinstance(text, (list, tuple))
+                    else "; decode bytes first, e.g. data.decode('utf-8-sig')" if isinstance(text, (bytes, bytearray))
+                    else "")
+            raise UsageError(f"Model.explain() takes one text, a str, not {type(text).__name__}{hint}")
+        self.check_explains()
         toward_comment, toward_report, intercept, decision = paragraphs.explain(self.scorer, text, k)
         shown = sum(c for _, c in toward_comment) + sum(c for _, c in toward_report)
         return Explanation(tuple(toward_comment), tuple(toward_report), intercept,
                            decision - intercept - shown, decision)
+
+    def check_explains(self) -> None:
+        """Refuse (``UsageError``) to explain with a model that gives no per-word explanations (the accurate tier)."""
+        if not callable(getattr(self.scorer, "explain", None)):
+            raise UsageError(f"the {self.card.get('tier', 'given')} model gives no per-word explanations; use the "
+                             "fast model for them (model=\"fast\"; --model fast on the command line)")
 
     def load_pipeline(self):
         """The scikit-learn Pipeline, after checking its hash and the library versions it was saved with."""
@@ -149,6 +163,10 @@ def check_texts(texts: Any, call: str) -> list[str] | tuple[str, ...]:
         # A set has no order to give the results back in; a dict holds texts as often in its values as its keys.
         raise UsageError(f"{call}() takes a list of texts, not {type(texts).__name__}; pass a list, e.g. "
                          f"{example}(sorted(texts)) or {example}(list(d.values()))")
+    if hasattr(texts, "columns") and hasattr(texts, "iloc"):
+        # A pandas DataFrame iterates over its column names: each name was labelled, one "text" per column.
+        raise UsageError(f"{call}() takes a list of texts, not a {type(texts).__name__}, whose iteration gives its "
+                         f"column names; pass one column, e.g. {example}(df['text'])")
     return texts if isinstance(texts, (list, tuple)) else list(texts)  # read twice when explaining
 
 

@@ -20,7 +20,9 @@ True
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,11 +104,18 @@ def word_spans(text: str, terms: Sequence[tuple[str | tuple[str, ...], str]]) ->
             pattern += r"(?!\w)"
         found += [(m.start(), m.end(), order, name, css) for m in re.finditer(pattern, text, re.IGNORECASE)]
     found.sort(key=lambda f: (f[0] - f[1], f[0], f[2]))
+    # The spans taken so far, by start; they never overlap, so their ends are in order too, and a match
+    # overlaps one of them only if it overlaps the last that starts before it ends. (Checked against every
+    # span taken, a one-line document of 16,000 matches took 6 s, and four times as many, 16 times that.)
+    starts: list[int] = []
     taken: list[tuple[int, int, str, str]] = []
     for start, end, _, term, css in found:
-        if all(end <= s or start >= e for s, e, _, _ in taken):
-            taken.append((start, end, term, css))
-    return sorted(taken)
+        at = bisect.bisect_left(starts, end)
+        if at and taken[at - 1][1] > start:
+            continue
+        starts.insert(at, start)
+        taken.insert(at, (start, end, term, css))
+    return taken
 
 
 def render_report(documents: list[DocumentReport], *, threshold: float, title: str = "factcomment report",
@@ -179,6 +188,9 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
     """
     from factcomment.api import check_options, classify_document, resolve_model
 
+    if isinstance(paths, (str, bytes, os.PathLike)):  # iterated, each character was read as a path
+        raise UsageError(f"build_report() takes a list of paths, not {type(paths).__name__}; for one path write "
+                         "build_report([path], ...)")
     check_options(threshold, 0 if explain is None else explain)
     if order not in ORDERS:
         raise UsageError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")

@@ -53,7 +53,8 @@ class Prediction:
 class SegmentPrediction:
     """A prediction for one paragraph or sentence of a document, with its offsets.
 
-    ``label``, ``p_comment`` and ``source`` are the prediction's; ``start``, ``end`` and ``text`` the segment's.
+    ``label``, ``p_comment``, ``source`` and ``explanation`` are the prediction's; ``start``, ``end`` and ``text``
+    the segment's.
     """
 
     segment: Segment
@@ -62,6 +63,7 @@ class SegmentPrediction:
     label = property(attrgetter("prediction.label"))
     p_comment = property(attrgetter("prediction.p_comment"))
     source = property(attrgetter("prediction.source"))
+    explanation = property(attrgetter("prediction.explanation"))  # None unless explain > 0 (and for asides)
     start = property(attrgetter("segment.start"))
     end = property(attrgetter("segment.end"))
     text = property(attrgetter("segment.text"))
