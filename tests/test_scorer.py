@@ -109,8 +109,21 @@ def test_explanation_names_placeholders_boundaries_and_cues(fitted):
     _, scorer = fitted
     toward_comment, toward_report, _, _ = scorer.explain('Police said: "We will not resign over this." What?', 1000)
     names = {name for name, _ in toward_comment + toward_report}
-    assert "cue:quotation" in names and "cue:length" in names
+    assert {name.removesuffix(":low") for name in names} >= {"cue:quotation", "cue:length"}
     assert names >= {"police", "said", "_quote_"} and any(n.startswith("<s> ") for n in names)
+
+
+def test_a_cue_the_text_has_less_of_than_usual_is_named_low(fitted):
+    # "***" leaned comment for want of attribution, and the reason read "attribution (said, told)".
+    _, scorer = fitted
+    lacking = dict(sum(scorer.explain("***", 1000)[:2], []))
+    full = dict(sum(scorer.explain("Police said, he said, she said.", 1000)[:2], []))
+    assert "cue:attribution:low" in lacking and "cue:attribution" not in lacking
+    assert "cue:attribution" in full and "cue:attribution:low" not in full
+    weight = dict(zip(scorer._cue_names, scorer._cue_weights))
+    for name, contribution in lacking.items():
+        if name.startswith("cue:"):  # below the mean exactly when the contribution opposes the weight
+            assert name.endswith(":low") == (contribution * weight[name[4:].removesuffix(":low")] < 0)
 
 
 def test_mismatched_lengths_are_refused():

@@ -49,13 +49,24 @@ _PLACEHOLDERS = {
 }
 _CUES = {
     "subjectivity": "subjective wording", "subjective_share": "strongly subjective words",
-    "polarity": "emotional tone", "abs_polarity": "emotional intensity",
+    "polarity": "positive tone", "abs_polarity": "emotional intensity",
     "first_person": "first person (I, we)", "second_person": "second person (you)", "modal": "modal verb (should, must)",
     "hedge": "hedge (perhaps, seems)", "intensifier": "intensifier (very, utterly)", "superlative": "superlative",
     "question": "question", "exclamation": "exclamation", "attribution": "attribution (said, told)",
-    "quotation": "quotation", "number": "numbers", "length": "length",
+    "quotation": "quotation", "number": "numbers", "length": "a long text",
     # The cue distilled from the accurate tier (factcomment.distil.teacher_lexicon): its words' fitted values.
     "teacher": "word choice, as the accurate model reads news",
+}
+# A cue below its training mean (cue:NAME:low) is a reason by its absence; word choice reads the same both ways.
+_LOW_CUES = {
+    "subjectivity": "little subjective wording", "subjective_share": "few strongly subjective words",
+    "polarity": "negative tone", "abs_polarity": "little emotional intensity",
+    "first_person": "little or no first person (I, we)", "second_person": "little or no second person (you)",
+    "modal": "few or no modal verbs (should, must)", "hedge": "few or no hedges (perhaps, seems)",
+    "intensifier": "few or no intensifiers (very, utterly)", "superlative": "few or no superlatives",
+    "question": "no question", "exclamation": "no exclamation", "attribution": "little or no attribution (said, told)",
+    "quotation": "no quotation", "number": "few or no numbers", "length": "a short text",
+    "teacher": _CUES["teacher"],
 }
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*")
 # A function word or punctuation is shown on its own only when it weighs nearly as much as (this share of) the
@@ -112,12 +123,15 @@ def describe(feature: str, *, keep_function_words: bool = False) -> Reason | Non
 
     >>> describe("_quote_ he").label, describe("<s> frankly").label, describe("cue:first_person").label
     ('“he” after a quotation', '“frankly” at the start of a sentence', 'first person (I, we)')
+    >>> describe("cue:attribution:low").label
+    'little or no attribution (said, told)'
     >>> describe("of the") is None, describe(",") is None, describe("_num_").label, describe("_quote_ the").label
     (True, True, 'a number', 'a quotation')
     """
     if feature.startswith("cue:"):
-        name = feature[4:]
-        return Reason(_CUES.get(name, name.replace("_", " ")), 0.0, "cue", features=(feature,))
+        name, low = feature[4:].removesuffix(":low"), feature.endswith(":low")
+        label = (_LOW_CUES if low else _CUES).get(name, name.replace("_", " ") + (" (low)" if low else ""))
+        return Reason(label, 0.0, "cue", features=(feature,))
     tokens = feature.split(" ")
     words = [t for t in tokens if t not in _PLACEHOLDERS]
     content = [t for t in words if (t not in FUNCTION_WORDS and _WORD.fullmatch(t)) or t in _NAMED_MARKS]

@@ -230,7 +230,7 @@ class Scorer:
 
         Features are the model's unigrams and bigrams as :func:`factcomment.features.ngrams` spells them
         (placeholders ``_quote_``, ``_scare_``, ``_num_``; boundaries ``<s>``, ``</s>``) and the cues, named
-        ``cue:NAME``.
+        ``cue:NAME``, or ``cue:NAME:low`` where the text has less of the cue than the training texts' mean.
 
         Returns
         -------
@@ -254,7 +254,13 @@ class Scorer:
     def strongest(self, contributions: list[tuple[str, float]], k: int
                   ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], float, float]:
         """:meth:`explain`'s result for a decision made of ``contributions`` (and the intercept)."""
-        contributions = sorted(contributions, key=lambda item: (-abs(item[1]), item[0]))
+        weight = dict(zip(self._cue_names, self._cue_weights))
+        # A cue contributes w * (value - mean): it can push toward a label because the text has *less* of it than
+        # training texts had on average ("***" leaned comment for want of attribution). Such a cue is named
+        # cue:NAME:low, so that no reason claims what the text lacks. (Decided here, after a paragraph's
+        # sentences are averaged, where the sign of the contribution over the weight's is the mean's.)
+        contributions = sorted(((f"{name}:low" if name.startswith("cue:") and c * weight[name[4:]] < 0 else name, c)
+                                for name, c in contributions), key=lambda item: (-abs(item[1]), item[0]))
         decision = self.intercept + math.fsum(c for _, c in contributions)
         toward_comment = [item for item in contributions if item[1] > 0][:k]
         toward_report = [item for item in contributions if item[1] < 0][:k]
