@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -54,6 +55,8 @@ def test_a_data_frame_is_refused_not_read_as_its_column_names(tiny_model):
     (["ok", float("nan")], r"^texts\[1\] is float, not str; a missing text: drop or fill missing values first$"),
     ([None], r"^texts\[0\] is NoneType, not str; a missing text: drop or fill missing values first$"),
     (["ok", 2.5], r"^texts\[1\] is float, not str; pass text only$"),
+    # A 0-d numpy array holds one text and cannot be iterated: a bare TypeError.
+    (np.array("One text."), r"^classify\(\) takes a list of texts, not ndarray; for one text write classify\(\[text\]\)$"),
 ])
 def test_bad_texts_are_usage_errors(tiny_model, texts, message):
     with pytest.raises(UsageError, match=message):

@@ -563,3 +563,15 @@ def test_a_model_without_explanations_gets_a_page_without_why_lines(tmp_path, wr
     assert re.findall(r'data-kind="(\w+)"', page) == ["report", "comment"]
     assert '<details class="why"' not in page and "<mark" not in page.split("</header>")[1].split("</section>", 1)[1]
     assert "This model gives no per-word reasons" in page
+
+
+def test_a_lone_surrogate_from_a_caller_is_written_as_a_replacement_character():
+    # UTF-8 cannot hold one: a page built from text with "\ud800" (JSON spells it) could not be saved.
+    text = "Bad \ud800 byte."
+    seg = Segment(0, None, "report", text, 0, len(text))
+    page = render_report([DocumentReport("a\udcff.txt", text, [SegmentPrediction(seg, Prediction("report", 0.1))])],
+                         threshold=0.5)
+    assert page.encode("utf-8") and "\ud800" not in page and "Bad \ufffd byte." in page
+    clean = render_report([DocumentReport("a.txt", "Fine.", [SegmentPrediction(Segment(0, None, "report", "Fine.", 0, 5),
+                                                                               Prediction("report", 0.1))])], threshold=0.5)
+    assert "\ufffd" not in clean

@@ -156,7 +156,8 @@ def check_texts(texts: Any, call: str) -> list[str] | tuple[str, ...]:
     """``texts`` as a list or tuple, or a UsageError naming ``call`` (``"classify"``, ``"Model.predict"``)."""
     example = call[0].lower() + call[1:]
     # A lone string is iterable too: each of its characters would be labelled, without a word.
-    if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable):
+    # So is a 0-d numpy array (np.array("text")), which then fails to iterate with a bare TypeError.
+    if isinstance(texts, (str, bytes)) or not isinstance(texts, Iterable) or getattr(texts, "ndim", None) == 0:
         raise UsageError(f"{call}() takes a list of texts, not {type(texts).__name__}; for one text write "
                          f"{example}([text])")
     if isinstance(texts, (AbstractSet, Mapping)):

@@ -159,10 +159,20 @@ def render_report(documents: list[DocumentReport], *, threshold: float, title: s
     else:
         docs = "\n".join(page.document(i, doc) for i, doc in enumerate(documents))
     script = f"<script>{_package_text('review.js')}</script>" if review else ""
-    return _PAGE.format(title=escape(title), css=_package_text("report.css"),
+    return _writable(_PAGE.format(title=escape(title), css=_package_text("report.css"),
                         meta=_meta(documents, threshold, model_card), legend=_legend(threshold, review, explained, reasons),
                         nav=_nav(documents, linked=order == "document"), skipped=_skipped(skipped), docs=docs, script=script,
-                        toolbar=_toolbar(documents) if review else "")
+                        toolbar=_toolbar(documents) if review else ""))
+
+
+def _writable(page: str) -> str:
+    """``page`` with any lone surrogate (from a caller's text, e.g. JSON's ``\\ud800``) as U+FFFD: UTF-8 cannot
+    hold one, so the page could not be saved. One code point for one keeps every offset on the page."""
+    try:
+        page.encode("utf-8")
+    except UnicodeEncodeError:
+        return re.sub("[\ud800-\udfff]", "\ufffd", page)
+    return page
 
 
 @lru_cache(maxsize=4)
