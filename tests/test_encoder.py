@@ -26,7 +26,7 @@ def accurate():
 
 
 def test_shipped_accurate_model_loads_verified(accurate):
-    assert accurate.card["tier"] == "accurate" and 0.0 < accurate.threshold < 1.0
+    assert accurate.card["tier"] == accurate.tier == "accurate" and 0.0 < accurate.threshold < 1.0
     assert {"model.onnx.gz", "tokenizer.json"} <= set(accurate.card["files"])
 
 

@@ -162,6 +162,7 @@ def test_a_model_is_hashable_and_equal_only_to_itself(tiny_model):
 
 def test_shipped_model_loads_and_is_small(shipped_model):
     assert (shipped_model.path / MODEL_FILE).stat().st_size < 5 * 1024 * 1024
+    assert "tier" not in shipped_model.card and shipped_model.tier == "fast"  # fast cards predate the field
     assert shipped_model.card["training_data"]
 
 

@@ -19,8 +19,8 @@ from typing import Any
 
 from factcomment import paragraphs
 from factcomment.errors import ModelError, UsageError
-from factcomment.persist import (CARD_FILE, MODEL_FILE, SCORER_FILE, check_scorer, check_versions, default_model_dir,
-                                 read_model, read_verified)
+from factcomment.persist import (CARD_FILE, MODEL_FILE, SCORER_FILE, card_tier, check_scorer, check_versions,
+                                 default_model_dir, read_model, read_verified)
 from factcomment.results import Explanation, Prediction
 
 __all__ = ["Model", "check_count", "check_texts", "check_threshold", "load_model"]
@@ -44,6 +44,11 @@ class Model:
     @property
     def threshold(self) -> float:
         return float(self.card["threshold"])
+
+    @property
+    def tier(self) -> str:
+        """``"fast"`` or ``"accurate"``."""
+        return card_tier(self.card)
 
     def predict(self, texts: list[str], *, threshold: float | None = None, explain: int = 0) -> list[Prediction]:
         """Label ``texts`` in order; ``p_comment >= threshold`` means comment."""
@@ -85,13 +90,13 @@ class Model:
     def check_explains(self) -> None:
         """Refuse (``UsageError``) to explain with a model that gives no per-word explanations (the accurate tier)."""
         if not callable(getattr(self.scorer, "explain", None)):
-            raise UsageError(f"the {self.card.get('tier', 'given')} model gives no per-word explanations; use the "
+            raise UsageError(f"the {self.tier} model gives no per-word explanations; use the "
                              "fast model for them (model=\"fast\"; --model fast on the command line)")
 
     def load_pipeline(self):
         """The scikit-learn Pipeline, after checking its hash and the library versions it was saved with."""
-        if self.card.get("tier", "fast") != "fast":
-            raise ModelError(f"{self.path}: an {self.card.get('tier')} model has no scikit-learn Pipeline")
+        if self.tier != "fast":
+            raise ModelError(f"{self.path}: an {self.tier} model has no scikit-learn Pipeline")
         check_versions(self.card, self.path, ("scikit-learn",), self.allow_version_mismatch)
         data = read_verified(self.path, MODEL_FILE, self.card)
         import io
@@ -126,7 +131,7 @@ def load_model(path: str | os.PathLike[str] | None = None, *, allow_version_mism
         directory = directory.parent
     card, files = read_model(directory, _model_files, allow_version_mismatch)
     fast = _fast_scorer(files[SCORER_FILE], directory) if SCORER_FILE in files else None
-    if card.get("tier", "fast") == "accurate":
+    if card_tier(card) == "accurate":
         from factcomment.accurate import AccurateScorer
 
         return Model(directory, card, AccurateScorer(directory, card, fast, files), allow_version_mismatch)
@@ -173,7 +178,7 @@ def check_texts(texts: Any, call: str) -> list[str] | tuple[str, ...]:
 
 def _model_files(card: dict[str, Any]) -> list[str]:
     """The files inference reads: the compiled scorer, and for the accurate tier the encoder's files too."""
-    if card.get("tier", "fast") == "accurate":
+    if card_tier(card) == "accurate":
         from factcomment.accurate import ENCODER_FILES
 
         return [*ENCODER_FILES, *([SCORER_FILE] if SCORER_FILE in card["files"] else [])]

@@ -103,9 +103,14 @@ def check_card(card: dict[str, Any], path: Path) -> None:
         _bad(path, "labels", f"is {labels!r}; expected report and comment")
     if "versions" in card:
         _field(card, "versions", dict, path)
-    if card.get("tier", "fast") not in TIERS:  # read as fast, a newer tier's files would be misread
+    if card_tier(card) not in TIERS:  # read as fast, a newer tier's files would be misread
         _bad(path, "tier", f"is {card['tier']!r}; this factcomment knows {' and '.join(TIERS)} (a newer version "
              "may know it)")
+
+
+def card_tier(card: dict[str, Any]) -> str:
+    """The tier a model card is for: ``"fast"`` unless it says otherwise (fast cards predate the field)."""
+    return card.get("tier", "fast")
 
 
 def check_scorer(data: Any, path: Path) -> None:

@@ -210,7 +210,7 @@ def build_report(paths: list[str], options: InputOptions, problems: Tally, *, mo
     loaded = resolve_model(model, allow_version_mismatch=allow_version_mismatch)
     explained = callable(getattr(loaded.scorer, "explain", None))
     if explain and not explained:  # asked for, not defaulted: say so, as classify does
-        raise UsageError(f"the {loaded.card.get('tier', 'given')} model gives no per-word reasons; use the fast "
+        raise UsageError(f"the {loaded.tier} model gives no per-word reasons; use the fast "
                          "model for them, or leave explain (--explain) out")
     explain = REASONS if explain is None else explain
     raw = raw_count(explain) if explained else 0

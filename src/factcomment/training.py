@@ -327,7 +327,7 @@ def _distilled_trainer(distil, gold: list[Unit], progress):
     values = scores(teacher, corpus, cache=distil.cache,
                     progress=(lambda done, total: progress(f"  {done:,}/{total:,}")) if progress else None)
     hashes = ", ".join(f"{name} {entry['sha256'][:12]}" for name, entry in sorted(teacher.card["files"].items()))
-    card = {"teacher": f"{teacher.card.get('name', 'factcomment')} ({teacher.card.get('tier', 'fast')} tier, "
+    card = {"teacher": f"{teacher.card.get('name', 'factcomment')} ({teacher.tier} tier, "
                        f"threshold {teacher.threshold:.4f}; {hashes})", "rows": len(corpus)}
     if distil.mode == "lexicon":
         if progress:
