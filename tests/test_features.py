@@ -148,6 +148,31 @@ def test_normalised_pieces_join_to_the_whole_and_split_no_token(text, size):
     assert all(pieces)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_DENSE, max_size=30).map("".join) | st.lists(_DENSE | _CONTEXT | st.text(max_size=3),
+                                                             max_size=40).map("".join))
+@example("They call it \u2018reform\u2019 \u2014 in 2021\u20132022, \u201cnot now\u201d: It didn\u2019t_matter.")
+@example('"We will not resign over this," he said. Later he left.')
+def test_token_spans_are_tokenise_with_places(text):
+    # The report matches features against these places; their tokens must be the model's own.
+    spans = features.token_spans(text)
+    if spans is None:  # only where lower-casing changes the length
+        assert len(text.lower()) != len(text)
+        return
+    assert [token for token, _, _ in spans] == tokenise(text)
+    assert all(0 <= a < b <= len(text) for _, a, b in spans)
+    assert all(a[2] <= b[1] for a, b in zip(spans, spans[1:]))  # in order, never overlapping
+    words = [(t, text[a:b].lower().replace("\u2019", "'")) for t, a, b in spans if re.fullmatch("[a-z]+", t)]
+    assert all(t == written for t, written in words)
+
+
+def test_token_spans_place_placeholders_on_what_they_stand_for():
+    text = 'He said "no" in 2021: "We will not give in."'
+    assert [(t, text[a:b]) for t, a, b in features.token_spans(text)] == [
+        ("he", "He"), ("said", "said"), ("_scare_", '"'), ("no", "no"), ("in", "in"), ("_num_", "2021"),
+        (":", ":"), ("_quote_", '"We will not give in."')]
+
+
 def test_normalised_pieces_are_bounded_outside_quotations():
     text = "Officials said the road would reopen. " * 1000
     pieces = list(features.normalised_pieces(text, size=100))

@@ -185,7 +185,71 @@ def test_word_spans_of_a_long_one_line_document_take_seconds_not_minutes():
     assert len(spans) == 50_000 and spans[:2] == [(0, 8, "frankly ,", "c"), (15, 21, "absurd", "c")]
 
 
-_TERMS = st.lists(st.tuples(st.sampled_from(["a", "ab", "a b", "b", "i'm", "<b>", "cue:a", "&"]),
+_SAID = '"We will not resign over this," he said. Later he left.'
+
+
+@pytest.mark.parametrize("text, term, expected", [
+    (_SAID, "_quote_ he", ["he"]),  # the "he" after the quotation, not the later one
+    (_SAID, "he", ["he", "he"]),  # a plain word is underlined wherever it occurs, as before
+    ("I said I would go. I did; I left.", "<s> i", ["I", "I"]),  # sentence-initial only
+    ("Police said 40 people came, then said nothing.", "said _num_", ["said"]),
+    ('They called it "reform", and the reform passed.', "_scare_ reform", ["reform"]),
+    ("Absurd, it is not. It is absurd. Absurd", "absurd </s>", ["Absurd"]),  # "." ends the other sentence
+    ('He warned "this will never work out well" and left.', "warned _quote_", ["warned"]),
+    # A quotation of three words or fewer is scare quotes to the model, not a quotation.
+    ('"Not at all," he said.', "_quote_ he", []),
+    # The model reads each sentence of a paragraph on its own, with the quote state a cut left open put back:
+    # "We are very sorry for it,” is a quotation there, so "he" follows one.
+    ('“We failed badly today. We are very sorry for it,” he said. Then he left.', "_quote_ he", ["he"]),
+    ("Frankly, no.", "<s> frankly ,", ["Frankly,"]),
+    ("“No”, he said.", "cue:x _quote_", []),  # nothing but placeholders and non-words: never found
+])
+def test_a_feature_with_context_is_underlined_only_where_the_context_holds(text, term, expected):
+    spans = word_spans(text, [(term, "c")])
+    assert [text[a:b] for a, b, _, _ in spans] == expected
+    if expected and term != "he":
+        assert spans[0][2] == term
+
+
+def test_a_sentence_cut_from_a_quotation_is_matched_as_the_model_read_it():
+    # The sentence unit's model_text has the opening mark the cut left behind; places stay those of the text.
+    paragraph = "“We failed badly today. We are very sorry for it,” he said. He left."
+    second = split_document(paragraph, unit="sentence")[1]
+    assert second.model_text == '"We are very sorry for it,” he said.'
+    assert word_spans(second.text, [("_quote_ he", "c")], model_text=second.model_text) == [
+        (27, 29, "_quote_ he", "c")]
+    # Read without the mark put back, the sentence holds no quotation, so nothing is underlined.
+    assert word_spans(second.text, [("_quote_ he", "c")]) == []
+    # A model text that is not the text with marks put back gives no places rather than wrong ones.
+    assert word_spans("he said", [("<s> he", "c")], model_text="she said") == []
+
+
+def test_the_page_underlines_a_reason_with_context_only_where_it_holds():
+    e = Explanation(toward_comment=(), toward_report=(("_quote_ he", -0.6), ("<s> later", -0.3)),
+                    intercept=-0.5, rest=0.0, decision=-1.4)
+    seg = Segment(0, None, "report", _SAID, 0, len(_SAID))
+    page = render_report([DocumentReport("a.txt", _SAID, [SegmentPrediction(seg, Prediction("report", 0.1, "model",
+                                                                                            e))])], threshold=0.5)
+    mark = '<mark class="to-report" title="pushes toward reporting">{}</mark>'
+    assert _text_of(page, "d0-p0") == (f"&quot;We will not resign over this,&quot; {mark.format('he')} said. "
+                                       f"{mark.format('Later')} he left.")
+    assert "“he” after a quotation" in _element(page, "d0-p0")
+
+
+def test_word_spans_with_context_in_a_long_one_line_document_take_seconds():
+    import time
+
+    text = "Frankly, it is absurd. " * 25_000  # 25,000 sentences; 75,000 matches (under 1 s on 2 cores)
+    began = time.perf_counter()
+    spans = word_spans(text, [("<s> frankly", "c"), ("absurd", "c"), ("absurd </s>", "c"), ("it is", "r")])
+    assert time.perf_counter() - began < 10
+    # "absurd </s>" never holds: the model's last token of each sentence is ".".
+    assert len(spans) == 75_000 and spans[:3] == [(0, 7, "<s> frankly", "c"), (9, 14, "it is", "r"),
+                                                   (15, 21, "absurd", "c")]
+
+
+_TERMS = st.lists(st.tuples(st.sampled_from(["a", "ab", "a b", "b", "i'm", "<b>", "cue:a", "&",
+                                              "<s> a", "_scare_ b", "b </s>", "_quote_ a"]),
                             st.sampled_from(["to-comment", "to-report"])), max_size=5)
 
 

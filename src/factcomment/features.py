@@ -18,7 +18,7 @@ from importlib import resources
 
 # CueFeatures is left out of __all__: a star import must not pull in scikit-learn.
 __all__ = ["CUE_NAMES", "SCARE_QUOTE_MAX_WORDS", "TEACHER_CUE", "analyse", "cue_classes", "cue_names", "cue_vector",
-           "lexicon_cues", "load_lexicon", "ngrams", "normalise_text", "normalised_pieces", "tokenise"]
+           "lexicon_cues", "load_lexicon", "ngrams", "normalise_text", "normalised_pieces", "token_spans", "tokenise"]
 
 # Two control characters the scorer uses to mark where one text ends and the next begins when it tokenises a
 # whole batch at once (factcomment.linear); normalising removes them from the input so that no text can forge
@@ -154,6 +154,58 @@ def tokenise(text: str, scare_max: int = SCARE_QUOTE_MAX_WORDS) -> list[str]:
     ["isn't", 'it', 'obvious', '?']
     """
     return _TOKEN.findall(normalise_text(text, scare_max))
+
+
+# The folds with one character for one: a dash folds to " - ", whose spaces change no token, so "-" will do.
+_FOLD_IN_PLACE = tuple((old, new.strip() or new) for old, new in _FOLD)
+
+
+def token_spans(text: str, scare_max: int = SCARE_QUOTE_MAX_WORDS) -> list[tuple[str, int, int]] | None:
+    """:func:`tokenise` ``(text)`` with where each token lies in ``text``: ``(token, start, end)``.
+
+    Built from the same expressions as :func:`normalise_text`, applied in the same order to a copy of
+    ``text`` folded one character for one, so positions stay those of ``text``. A ``_quote_`` spans its
+    quotation with its marks, a ``_scare_`` the opening mark (the quoted words follow as tokens of their
+    own), a ``_num_`` its number. ``None`` for the rare text whose lower-casing changes its length (``İ``
+    lower-cases to two code points), where positions could not be kept. For scoring use :func:`tokenise`,
+    which is faster; the two give the same tokens (tested).
+
+    Examples
+    --------
+    >>> token_spans('“Not now,” he said in 2024.')  # doctest: +NORMALIZE_WHITESPACE
+    [('_scare_', 0, 1), ('not', 1, 4), ('now', 5, 8), (',', 8, 9), ('he', 11, 13), ('said', 14, 18),
+     ('in', 19, 21), ('_num_', 22, 26), ('.', 26, 27)]
+    """
+    if "\u2018" in text:
+        text = _SINGLE_QUOTED.sub(r'"\1"', text)  # one mark for one
+    folded = text.lower()
+    if len(folded) != len(text):
+        return None
+    for old, new in _FOLD_IN_PLACE:
+        folded = folded.replace(old, new)
+    out: list[tuple[str, int, int]] = []
+
+    def plain(start: int, end: int) -> None:
+        # Where normalise_text puts a placeholder it puts spaces around it, so no token, number or \b
+        # reaches across the edge of a stretch: each is tokenised on its own.
+        piece, at = folded[start:end], 0
+        for m in _NUMBER.finditer(piece):
+            out.extend((t.group(), start + t.start(), start + t.end()) for t in _TOKEN.finditer(piece, at, m.start()))
+            out.append(("_num_", start + m.start(), start + m.end()))
+            at = m.end()
+        out.extend((t.group(), start + t.start(), start + t.end()) for t in _TOKEN.finditer(piece, at))
+
+    at = 0
+    for m in _QUOTED.finditer(folded) if '"' in folded else ():
+        plain(at, m.start())
+        if len(_WORD.findall(m.group(1))) > scare_max:
+            out.append(("_quote_", m.start(), m.end()))
+        else:
+            out.append(("_scare_", m.start(), m.start() + 1))
+            plain(m.start(1), m.end(1))
+        at = m.end()
+    plain(at, len(folded))
+    return out
 
 
 def ngrams(tokens: list[str]) -> list[str]:

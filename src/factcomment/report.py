@@ -33,9 +33,11 @@ from importlib import resources
 from factcomment._version import __version__
 from factcomment.errors import UsageError
 from factcomment.explain import FUNCTION_WORDS, Reason, Reasons, raw_count, readable
+from factcomment.features import token_spans
 from factcomment.inference import check_threshold
 from factcomment.readers import InputOptions, Tally, iter_documents
 from factcomment.results import SegmentPrediction
+from factcomment.segment import quoted_sentence_texts, split_sentences
 from factcomment.writers import file_name
 
 __all__ = ["DocumentReport", "ORDERS", "build_report", "render_report", "shade", "word_spans"]
@@ -46,6 +48,9 @@ __all__ = ["DocumentReport", "ORDERS", "build_report", "render_report", "shade",
 _LOW, _CALM, _AMBER, _HIGH = (255, 255, 255), (240, 237, 230), (251, 214, 140), (244, 178, 66)
 _APOSTROPHE = re.compile("['\u2019]")  # a straight or curly apostrophe in a term matches either
 _TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|[^\w\s]")  # a word, or one punctuation mark
+# The model's placeholders and sentence boundaries (factcomment.features): a term with one holds only where
+# the model saw that context, so it is matched against the model's tokens, not the text.
+_CONTEXT = frozenset({"_quote_", "_scare_", "_num_", "<s>", "</s>"})
 _SHOWN_IN_SUMMARY = 3  # reasons per direction on the always-visible "why" line; the rest are in the details
 _STRONG = 0.3  # underline reasons with at least this share of the paragraph's strongest one
 ORDERS = ("document", "uncertain")
@@ -77,19 +82,35 @@ def shade(p_comment: float, threshold: float = 0.5) -> str:
     return "#" + "".join(f"{round(a + (b - a) * x):02x}" for a, b in zip(start, end))
 
 
-def word_spans(text: str, terms: Sequence[tuple[str | tuple[str, ...], str]]) -> list[tuple[int, int, str, str]]:
+def word_spans(text: str, terms: Sequence[tuple[str | tuple[str, ...], str]], *,
+               model_text: str | None = None) -> list[tuple[int, int, str, str]]:
     """Where the terms occur in ``text``: sorted, non-overlapping ``(start, end, term, css_class)``.
 
     A term is a string of words and punctuation marks separated by spaces (``"i think"``, ``"said ,"``) or
     a tuple of them; other strings (``cue:first_person``) are never found. Matches are case-insensitive and
     whole-word; where matches overlap the longer wins, then the earlier, then the term listed first.
 
+    A term may also hold the model's placeholders and boundaries (``"_quote_ he"``, ``"<s> i"``,
+    ``"said _num_"``, ``"_scare_ reform"``): it is then found only where the model saw that context, by
+    matching it against the model's own tokens of each sentence it read (:func:`factcomment.features.token_spans`
+    of :func:`factcomment.segment.quoted_sentence_texts`), and the span covers its words alone. ``model_text``
+    is what the model read instead of ``text``, if anything (``Segment.model_text``: ``text`` with the
+    quotation marks a sentence cut left open put back).
+
     >>> word_spans("I think, I think so.", [("think", "to-comment"), ("i think", "to-comment")])
     [(0, 7, 'i think', 'to-comment'), (9, 16, 'i think', 'to-comment')]
+    >>> word_spans('"We will not resign over this," he said. Later he left.', [("_quote_ he", "to-report")])
+    [(32, 34, '_quote_ he', 'to-report')]
     """
     found = []
+    in_context = []
     for order, (term, css) in enumerate(terms):
         tokens = tuple(term.split(" ")) if isinstance(term, str) else tuple(term)
+        if tokens and any(t in _CONTEXT for t in tokens):
+            words = [t for t in tokens if t not in _CONTEXT]
+            if words and all(t == t.lower() and _TOKEN.fullmatch(t) for t in words):
+                in_context.append((order, tokens, css))
+            continue
         if not tokens or not all(t == t.lower() and _TOKEN.fullmatch(t) for t in tokens):
             continue
         name = " ".join(tokens)
@@ -103,6 +124,8 @@ def word_spans(text: str, terms: Sequence[tuple[str | tuple[str, ...], str]]) ->
         if tokens[-1][-1].isalnum():
             pattern += r"(?!\w)"
         found += [(m.start(), m.end(), order, name, css) for m in re.finditer(pattern, text, re.IGNORECASE)]
+    if in_context:
+        found += _in_context(text, model_text, in_context)
     found.sort(key=lambda f: (f[0] - f[1], f[0], f[2]))
     # The spans taken so far, by start; they never overlap, so their ends are in order too, and a match
     # overlaps one of them only if it overlaps the last that starts before it ends. (Checked against every
@@ -116,6 +139,76 @@ def word_spans(text: str, terms: Sequence[tuple[str | tuple[str, ...], str]]) ->
         starts.insert(at, start)
         taken.insert(at, (start, end, term, css))
     return taken
+
+
+def _in_context(text: str, model_text: str | None,
+                terms: list[tuple[int, tuple[str, ...], str]]) -> list[tuple[int, int, int, str, str]]:
+    """``(start, end, order, term, css)`` for each place the model saw a term with a placeholder or boundary.
+
+    The model reads ``model_text`` (or ``text``) sentence by sentence, each with its quote state restored
+    (:mod:`factcomment.paragraphs`), as ``<s>``, its tokens, ``</s>``. Those streams are rebuilt here with
+    each token's place in ``text``; a text whose places cannot be kept gets no such spans rather than wrong ones.
+    """
+    read = text if model_text is None else model_text
+    outer = _inserted(read, text) if read != text else []
+    if outer is None:
+        return []
+    stream: list[str] = []
+    where: list[tuple[int, int] | None] = []  # each token's (start, end) in text; None for a placeholder
+    spans = split_sentences(read)
+    for span, sentence in zip(spans, quoted_sentence_texts(read, spans)):
+        tokens = token_spans(sentence)
+        inner = _inserted(sentence, span.text) if sentence != span.text else []
+        if tokens is None or inner is None:
+            return []
+        stream.append("<s>")
+        where.append(None)
+        for token, a, b in tokens:
+            stream.append(token)
+            if token in _CONTEXT:
+                where.append(None)
+                continue
+            # From the sentence as read to read (less the marks put back), then to text likewise.
+            a, b = (span.start + x - bisect.bisect_left(inner, x) for x in (a, b))
+            a, b = (x - bisect.bisect_left(outer, x) for x in (a, b))
+            where.append((a, b) if a < b else None)
+        stream.append("</s>")
+        where.append(None)
+    at: dict[str, list[int]] = {}
+    for i, token in enumerate(stream):
+        at.setdefault(token, []).append(i)
+    found = []
+    for order, tokens, css in terms:
+        k, name = len(tokens), " ".join(tokens)
+        for i in at.get(tokens[0], ()):
+            if tuple(stream[i:i + k]) != tokens:
+                continue
+            places = [where[j] for j in range(i, i + k) if tokens[j - i] not in _CONTEXT]
+            if all(places):
+                found.append((places[0][0], places[-1][1], order, name, css))
+    return found
+
+
+def _inserted(longer: str, shorter: str) -> list[int] | None:
+    """Where ``longer`` has a ``"`` that ``shorter`` lacks, if it is ``shorter`` with such marks put in.
+
+    Whole stretches between marks are compared at once. Taking a mark of ``shorter`` as soon as it comes is
+    safe: the marks put in are marks too, so which of two marks in a row is the added one changes no place.
+    """
+    added, i, p = [], 0, 0
+    while True:
+        q = longer.find('"', i)
+        end = len(longer) if q < 0 else q
+        if shorter[p:p + end - i] != longer[i:end]:
+            return None
+        p += end - i
+        if q < 0:
+            return added if p == len(shorter) else None
+        if shorter[p:p + 1] == '"':
+            p += 1
+        else:
+            added.append(q)
+        i = q + 1
 
 
 def render_report(documents: list[DocumentReport], *, threshold: float, title: str = "factcomment report",
@@ -318,7 +411,8 @@ class _Page:
         explanation = r.prediction.explanation
         reasons = readable(explanation, self.reasons) if explanation is not None else None
         terms = _strong_terms(reasons) if reasons else []
-        text = _highlighted(s.text, terms) if s.text else '<span class="blank">(nothing after the marker)</span>'
+        text = (_highlighted(s.text, terms, s.model_text) if s.text
+                else '<span class="blank">(nothing after the marker)</span>')
         marker = f'<span class="aside-marker">{escape(s.marker)}</span> ' if s.marker else ""
         why = _why(reasons, p) if reasons else (
             '<p class="why note">Marked as an aside by the writer; the model was not asked.</p>'
@@ -370,14 +464,17 @@ def _strong_terms(reasons: Reasons) -> list[tuple[tuple[str, ...], str]]:
     line.
     """
     strongest = max((abs(r.contribution) for r in reasons.reasons), default=0.0)
-    return [(r.words, "to-comment" if r.contribution > 0 else "to-report") for r in reasons.reasons
+    # Each feature behind a reason, with its context ("_quote_ he"): word_spans finds it only where it holds.
+    return [(tuple(feature.split(" ")), "to-comment" if r.contribution > 0 else "to-report")
+            for r in reasons.reasons
             if r.kind == "words" and strongest and abs(r.contribution) >= _STRONG * strongest
-            and any(w not in FUNCTION_WORDS and w[0].isalnum() for w in r.words)]
+            and any(w not in FUNCTION_WORDS and w[0].isalnum() for w in r.words)
+            for feature in r.features]
 
 
-def _highlighted(text: str, terms: list[tuple[tuple[str, ...], str]]) -> str:
+def _highlighted(text: str, terms: list[tuple[tuple[str, ...], str]], model_text: str | None = None) -> str:
     out, at = [], 0
-    for start, end, term, css in word_spans(text, terms):
+    for start, end, term, css in word_spans(text, terms, model_text=model_text):
         direction = "commentary" if css == "to-comment" else "reporting"
         out += [escape(text[at:start]), f'<mark class="{css}" title="pushes toward {direction}">',
                 escape(text[start:end]), "</mark>"]
