@@ -16,7 +16,7 @@ distributed = pytest.importorskip("dask.distributed", reason="the dask extra is 
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as local:
+                                  dashboard_address="127.0.0.1:0") as local:
         yield local
 
 
@@ -123,7 +123,7 @@ def test_a_scheduler_without_workers_is_a_usage_error_not_an_internal_one(tiny_m
     monkeypatch.setattr(module, "CONNECT_SECONDS", 1)
     path = tmp_path / "a.txt"
     path.write_text("Fine.")
-    with distributed.LocalCluster(n_workers=0, dashboard_address=None) as empty:
+    with distributed.LocalCluster(n_workers=0, dashboard_address="127.0.0.1:0") as empty:
         address = empty.scheduler_address
         result = CliRunner().invoke(app, ["classify", str(path), "--model", str(tiny_model.path), "--dask", address])
     assert (result.exit_code, result.stdout) == (2, "")
@@ -242,3 +242,5 @@ def test_dask_local_starts_one_worker_per_usable_core(monkeypatch):
     monkeypatch.setattr(distributed, "Client", lambda cluster: ("client", cluster))
     assert module._connect("local") == (("client", "cluster"), "cluster")
     assert (started["n_workers"], started["threads_per_worker"]) == (3, 1)
+    # None still took port 8787, and Dask warned on stderr in four lines when that port was in use.
+    assert started["dashboard_address"] == "127.0.0.1:0"

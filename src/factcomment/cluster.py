@@ -151,8 +151,10 @@ def _connect(address: str):
     except ImportError:
         raise UsageError("--dask needs Dask: pip install 'factcomment[dask]'") from None
     if address == "local":
+        # None does not turn the dashboard off: it took port 8787, and with that port in use (a second run)
+        # Dask warned in four lines on stderr. Any free port, on this machine only.
         cluster = LocalCluster(n_workers=usable_cores(), threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address="127.0.0.1:0")
         return Client(cluster), cluster
     if not address.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise UsageError(f"--dask {address!r}: give a scheduler address like tcp://host:8786, or 'local'")
