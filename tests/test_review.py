@@ -168,3 +168,25 @@ def test_saved_text_keeps_the_carriage_returns_of_a_hard_wrapped_crlf_document(b
                        ".map(e => [e.dataset.text, +e.dataset.start, +e.dataset.end])")
     assert [t for t, _, _ in items] == [text[s:e] for _, s, e in items] == [
         "The harbour board voted on Tuesday\r\nto close the north pier.", "Engineers said the piles\rhad rotted."]
+
+
+def _marks_on_page(browser):
+    return browser.js("Array.from(document.querySelectorAll('.seg[data-text]'))"
+                      ".filter(e => e.dataset.mark).map(e => e.id + '=' + e.dataset.mark)")
+
+
+@pytest.mark.slow
+def test_a_key_sets_its_mark_again_rather_than_taking_it_back(browser, write, tiny_model):
+    # c on an item already marked comment cleared it: going back with k to confirm a judgement, or pressing
+    # c twice on the last item, lost the mark. Keys set (x clears); only a second click takes a mark back.
+    browser.open("file://" + _review_page(write, tiny_model))
+    for key in "jckc":  # mark d0-p0, go back to it and confirm
+        browser.press(key)
+    for _ in range(6):  # to the last item, d1-p1
+        browser.press("j")
+    browser.press("r")
+    browser.press("r")
+    assert _marks_on_page(browser) == ["d0-p0=comment", "d1-p1=report"]
+    assert browser.js("document.querySelector('.current').id") == "d1-p1"
+    browser.click("#d1-p1 button.mark.report")  # a click on the pressed button still takes it back
+    assert _marks_on_page(browser) == ["d0-p0=comment"]

@@ -22,8 +22,10 @@
     document.getElementById("marked-count").textContent =
       items.filter(function (i) { return marks[i.id]; }).length;
   }
-  function mark(item, label) {
-    if (!label || marks[item.id] === label) { delete marks[item.id]; } else { marks[item.id] = label; }
+  // A click on the pressed button takes the mark back; a key always sets its mark (x clears), so going back
+  // with k to confirm an item, or pressing c twice on the last one, does not undo the judgement.
+  function mark(item, label, toggle) {
+    if (!label || toggle && marks[item.id] === label) { delete marks[item.id]; } else { marks[item.id] = label; }
     show(item); count(); keep();
   }
   function select(item) {
@@ -52,7 +54,7 @@
   items.forEach(show); count();
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button.mark"), item = event.target.closest(".seg[data-text]");
-    if (button && item) { mark(item, button.getAttribute("data-label")); select(item); return; }
+    if (button && item) { mark(item, button.getAttribute("data-label"), true); select(item); return; }
     if (event.target.closest("#save")) { save(); return; }
     if (item && !event.target.closest("a, summary, details table")) { select(item); }
   });
@@ -64,7 +66,7 @@
     else if (key === "k" || key === "arrowup" && event.shiftKey) { select(items[Math.max(0, at - 1)]); }
     else if (key === "s") { save(); }
     else if (current && {c: 1, r: 1, u: 1, x: 1}[key]) {
-      mark(current, {c: "comment", r: "report", u: "unsure", x: ""}[key]);
+      mark(current, {c: "comment", r: "report", u: "unsure", x: ""}[key], false);
       if (key !== "x" && at + 1 < items.length) { select(items[at + 1]); }
     } else { return; }
     event.preventDefault();
