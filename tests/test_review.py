@@ -190,3 +190,18 @@ def test_a_key_sets_its_mark_again_rather_than_taking_it_back(browser, write, ti
     assert browser.js("document.querySelector('.current').id") == "d1-p1"
     browser.click("#d1-p1 button.mark.report")  # a click on the pressed button still takes it back
     assert _marks_on_page(browser) == ["d0-p0=comment"]
+
+
+@pytest.mark.slow
+def test_a_held_key_marks_one_item_not_the_ones_after_it(browser, write, tiny_model):
+    # A held c repeats: each repeat marked the next item, items the moderator had not read.
+    browser.open("file://" + _review_page(write, tiny_model))
+    browser.press("j")
+    browser.call("Input.dispatchKeyEvent", type="keyDown", key="c", text="c")
+    for _ in range(3):
+        browser.call("Input.dispatchKeyEvent", type="keyDown", key="c", text="c", autoRepeat=True)
+    browser.call("Input.dispatchKeyEvent", type="keyUp", key="c")
+    assert _marks_on_page(browser) == ["d0-p0=comment"]
+    for _ in range(2):  # j/k still repeat
+        browser.call("Input.dispatchKeyEvent", type="keyDown", key="j", text="j", autoRepeat=True)
+    assert browser.js("document.querySelector('.current').id") == "d0-p3"

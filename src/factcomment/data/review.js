@@ -64,6 +64,9 @@
     var key = event.key.toLowerCase();
     if (key === "j" || key === "arrowdown" && event.shiftKey) { select(items[Math.min(items.length - 1, at + 1)]); }
     else if (key === "k" || key === "arrowup" && event.shiftKey) { select(items[Math.max(0, at - 1)]); }
+    // A held key repeats: j/k may run down the page, but a held c must not mark items no one has read, nor a
+    // held s download the file again and again.
+    else if (event.repeat && {s: 1, c: 1, r: 1, u: 1, x: 1}[key]) { /* swallowed below */ }
     else if (key === "s") { save(); }
     else if (current && {c: 1, r: 1, u: 1, x: 1}[key]) {
       mark(current, {c: "comment", r: "report", u: "unsure", x: ""}[key], false);
