@@ -205,3 +205,27 @@ def test_a_held_key_marks_one_item_not_the_ones_after_it(browser, write, tiny_mo
     for _ in range(2):  # j/k still repeat
         browser.call("Input.dispatchKeyEvent", type="keyDown", key="j", text="j", autoRepeat=True)
     assert browser.js("document.querySelector('.current').id") == "d0-p3"
+
+
+@pytest.mark.slow
+def test_marks_from_a_page_in_uncertain_order_are_saved_in_document_order(browser, write, tiny_model, tmp_path):
+    # The rows followed the page: from the uncertain queue they came out in the model's order, so the same
+    # marks made a different file (and folds in train) on a page in document order or scored by another model.
+    page = _review_page(write, tiny_model, "--order", "uncertain")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.allow_downloads(downloads)
+    browser.open("file://" + page)
+    queue = browser.js("Array.from(document.querySelectorAll('.seg[data-text]')).map(e => e.id)")
+    assert queue != sorted(queue)  # the page is not in document order...
+    for ident in queue:
+        browser.click(f"#{ident} button.mark.report")
+    browser.click("#save")
+    saved = downloads / "review.jsonl"
+    deadline = time.monotonic() + 10
+    while not saved.is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    rows = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
+    assert [(r["file"].rsplit("/", 1)[-1], r["paragraph"]) for r in rows] == [  # ...the file is
+        ("harbour.txt", 0), ("harbour.txt", 1), ("harbour.txt", 2), ("harbour.txt", 3), ("library.txt", 0),
+        ("library.txt", 1)]

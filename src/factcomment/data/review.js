@@ -7,6 +7,15 @@
   var marks = {};
   try { marks = JSON.parse(localStorage.getItem(store) || "{}") || {}; } catch (e) { marks = {}; }
   var current = null;
+  // Saved rows follow the documents (document, paragraph, sentence), whatever order the page shows them in:
+  // the same marks make the same file from a page in document or uncertain order, or scored by another model.
+  function place(i) {
+    return [+i.id.slice(1, i.id.indexOf("-")), +i.dataset.paragraph, +(i.dataset.sentence || 0)];
+  }
+  var written = items.slice().sort(function (a, b) {
+    var x = place(a), y = place(b);
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
 
   function keep() {
     try { localStorage.setItem(store, JSON.stringify(marks)); } catch (e) { /* private mode: marks live until reload */ }
@@ -34,7 +43,7 @@
     if (item) { item.classList.add("current"); item.focus({preventScroll: true}); item.scrollIntoView({block: "nearest"}); }
   }
   function rows() {
-    return items.filter(function (i) { return marks[i.id]; }).map(function (i) {
+    return written.filter(function (i) { return marks[i.id]; }).map(function (i) {
       var d = i.dataset, row = {text: d.text, label: marks[i.id], file: d.file, paragraph: +d.paragraph};
       if (d.sentence !== undefined) { row.sentence = +d.sentence; }
       row.start = +d.start; row.end = +d.end;
