@@ -229,3 +229,23 @@ def test_marks_from_a_page_in_uncertain_order_are_saved_in_document_order(browse
     assert [(r["file"].rsplit("/", 1)[-1], r["paragraph"]) for r in rows] == [  # ...the file is
         ("harbour.txt", 0), ("harbour.txt", 1), ("harbour.txt", 2), ("harbour.txt", 3), ("library.txt", 0),
         ("library.txt", 1)]
+
+
+@pytest.mark.slow
+def test_shift_tab_reaches_the_buttons_of_the_item_before(browser, write, tiny_model):
+    # Focus on another item's button selected that item and moved the focus to the item itself, so going
+    # backwards with Shift+Tab jumped from item to item and never reached a button.
+    browser.open("file://" + _review_page(write, tiny_model))
+    browser.js("document.getElementById('d0-p2').focus()")
+
+    def shift_tab():
+        for kind in ("keyDown", "keyUp"):
+            browser.call("Input.dispatchKeyEvent", type=kind, key="Tab", code="Tab", windowsVirtualKeyCode=9,
+                         modifiers=8)
+        return browser.js("(e => (e.closest('.seg') || {}).id + ' ' + (e.dataset.label || e.tagName))"
+                          "(document.activeElement)")
+
+    assert [shift_tab() for _ in range(4)] == ["d0-p1 SUMMARY", "d0-p1 unsure", "d0-p1 report", "d0-p1 comment"]
+    assert browser.js("document.querySelector('.current').id") == "d0-p1"
+    browser.press("c")  # the keys act on the item whose button has the focus
+    assert _marks_on_page(browser) == ["d0-p1=comment"]

@@ -37,10 +37,14 @@
     if (!label || toggle && marks[item.id] === label) { delete marks[item.id]; } else { marks[item.id] = label; }
     show(item); count(); keep();
   }
-  function select(item) {
+  function select(item, focused) {
     if (current) { current.classList.remove("current"); }
     current = item;
-    if (item) { item.classList.add("current"); item.focus({preventScroll: true}); item.scrollIntoView({block: "nearest"}); }
+    if (item) {
+      item.classList.add("current");
+      if (!focused) { item.focus({preventScroll: true}); }
+      item.scrollIntoView({block: "nearest"});
+    }
   }
   function rows() {
     return written.filter(function (i) { return marks[i.id]; }).map(function (i) {
@@ -85,6 +89,8 @@
   });
   document.addEventListener("focusin", function (event) {
     var item = event.target.closest && event.target.closest(".seg[data-text]");
-    if (item && item !== current) { select(item); }
+    // Focus that reached a control inside an item (Tab, Shift+Tab) stays there: pulled back to the item, its
+    // buttons could not be reached backwards.
+    if (item && item !== current) { select(item, true); }
   });
 }());
