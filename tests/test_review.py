@@ -249,3 +249,28 @@ def test_shift_tab_reaches_the_buttons_of_the_item_before(browser, write, tiny_m
     assert browser.js("document.querySelector('.current').id") == "d0-p1"
     browser.press("c")  # the keys act on the item whose button has the focus
     assert _marks_on_page(browser) == ["d0-p1=comment"]
+
+
+@pytest.mark.slow
+def test_each_save_holds_every_mark_so_far(browser, write, tiny_model, tmp_path):
+    # The docs and the page said marks were kept "until you save"; they stay after it, and a second save holds
+    # the first one's rows again: training on both files would count them twice.
+    page = _review_page(write, tiny_model)
+    assert ("Marks are kept in this browser, also after saving: each save holds every\nmark so far."
+            in open(page, encoding="utf-8").read())
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.allow_downloads(downloads)
+    browser.open("file://" + page)
+    saves = []
+    for item, label in (("d0-p0", "report"), ("d0-p2", "comment")):
+        browser.click(f"#{item} button.mark.{label}")
+        browser.click("#save")
+        saved = downloads / "review.jsonl"
+        deadline = time.monotonic() + 10
+        while not saved.is_file() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        saves.append([(json.loads(line)["paragraph"], json.loads(line)["label"])
+                      for line in saved.read_text(encoding="utf-8").splitlines()])
+        saved.unlink()
+    assert saves == [[(0, "report")], [(0, "report"), (2, "comment")]]
