@@ -274,3 +274,24 @@ def test_each_save_holds_every_mark_so_far(browser, write, tiny_model, tmp_path)
                       for line in saved.read_text(encoding="utf-8").splitlines()])
         saved.unlink()
     assert saves == [[(0, "report")], [(0, "report"), (2, "comment")]]
+
+
+def test_two_saves_of_a_review_page_count_each_reviewed_row_once(write):
+    # Each save holds every mark so far: given the first and the second save, train counted the first one's
+    # rows twice. A text reviewed both ways is kept, and said.
+    first = ('{"text": "A.", "label": "report", "reviewed": true}\n'
+             '{"text": "B.", "label": "comment", "reviewed": true}\n')
+    second = first.replace('"comment"', '"report"') + '{"text": "C.", "label": "comment", "reviewed": true}\n'
+    other = '{"text": "A.", "label": "report"}\n'  # not reviewed: a data set's own row, kept as it is
+    paths = [write("review.jsonl", first), write("review (1).jsonl", second), write("seeds.jsonl", other)]
+    tally = Tally()
+    units = read_labelled(paths, InputOptions(), tally)
+    assert [(u.file.rsplit("/", 1)[-1], u.text, u.label, u.reviewed) for u in units] == [
+        ("review.jsonl", "A.", "report", True), ("review.jsonl", "B.", "comment", True),
+        ("review (1).jsonl", "B.", "report", True), ("review (1).jsonl", "C.", "comment", True),
+        ("seeds.jsonl", "A.", "report", False)]
+    assert tally.warnings == [
+        "1 reviewed row(s) repeating the text and label of another left out (each save of a review page holds "
+        "every mark so far; give only the latest)",
+        "1 text(s) reviewed as both comment and report; both rows kept (if a later save changed the mark, give "
+        "only the latest)"]
