@@ -295,3 +295,42 @@ def test_two_saves_of_a_review_page_count_each_reviewed_row_once(write):
         "every mark so far; give only the latest)",
         "1 text(s) reviewed as both comment and report; both rows kept (if a later save changed the mark, give "
         "only the latest)"]
+
+
+@pytest.mark.slow
+def test_the_same_page_in_two_tabs_keeps_the_marks_of_both(browser, write, tiny_model, tmp_path):
+    # Each tab kept the marks it had loaded and wrote them all back on every mark: a mark made in the second
+    # tab was lost at the next mark in the first, and a save from the first left it out.
+    import urllib.request
+
+    websocket = pytest.importorskip("websocket")
+    page = _review_page(write, tiny_model)
+    browser.open("file://" + page)
+    browser.click("#d0-p0 button.mark.report")
+    target = browser.call("Target.createTarget", url="file://" + page)["targetId"]
+    port = (tmp_path / "profile" / "DevToolsActivePort").read_text().split()[0]
+    tabs = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
+    other = websocket.create_connection(next(t for t in tabs if t["id"] == target)["webSocketDebuggerUrl"],
+                                        timeout=30, suppress_origin=True)
+
+    def in_other_tab(expression: str):
+        other.send(json.dumps({"id": 1, "method": "Runtime.evaluate",
+                               "params": {"expression": expression, "returnByValue": True}}))
+        while True:
+            message = json.loads(other.recv())
+            if message.get("id") == 1:
+                return message["result"]["result"].get("value")
+
+    try:
+        deadline = time.monotonic() + 10
+        while in_other_tab("document.readyState === 'complete' && document.getElementById('marked-count')"
+                           ".textContent") != "1" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        in_other_tab("document.querySelector('#d0-p2 button.mark.comment').click()")
+        browser.wait_for("document.getElementById('marked-count').textContent === '2'")
+        browser.click("#d1-p0 button.mark.report")
+    finally:
+        other.close()
+    assert _marks_on_page(browser) == ["d0-p0=report", "d0-p2=comment", "d1-p0=report"]
+    assert json.loads(browser.js("localStorage.getItem(Object.keys(localStorage)[0])")) == {
+        "d0-p0": "report", "d0-p2": "comment", "d1-p0": "report"}

@@ -87,6 +87,13 @@
     } else { return; }
     event.preventDefault();
   });
+  // The same page open in another tab writes the same key: take its marks, or the next mark here would
+  // write this tab's older set over them (and a save here would leave them out).
+  window.addEventListener("storage", function (event) {
+    if (event.key !== store) { return; }
+    try { marks = JSON.parse(event.newValue || "{}") || {}; } catch (e) { return; }
+    items.forEach(show); count();
+  });
   document.addEventListener("focusin", function (event) {
     var item = event.target.closest && event.target.closest(".seg[data-text]");
     // Focus that reached a control inside an item (Tab, Shift+Tab) stays there: pulled back to the item, its
