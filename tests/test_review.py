@@ -168,3 +168,169 @@ def test_saved_text_keeps_the_carriage_returns_of_a_hard_wrapped_crlf_document(b
                        ".map(e => [e.dataset.text, +e.dataset.start, +e.dataset.end])")
     assert [t for t, _, _ in items] == [text[s:e] for _, s, e in items] == [
         "The harbour board voted on Tuesday\r\nto close the north pier.", "Engineers said the piles\rhad rotted."]
+
+
+def _marks_on_page(browser):
+    return browser.js("Array.from(document.querySelectorAll('.seg[data-text]'))"
+                      ".filter(e => e.dataset.mark).map(e => e.id + '=' + e.dataset.mark)")
+
+
+@pytest.mark.slow
+def test_a_key_sets_its_mark_again_rather_than_taking_it_back(browser, write, tiny_model):
+    # c on an item already marked comment cleared it: going back with k to confirm a judgement, or pressing
+    # c twice on the last item, lost the mark. Keys set (x clears); only a second click takes a mark back.
+    browser.open("file://" + _review_page(write, tiny_model))
+    for key in "jckc":  # mark d0-p0, go back to it and confirm
+        browser.press(key)
+    for _ in range(6):  # to the last item, d1-p1
+        browser.press("j")
+    browser.press("r")
+    browser.press("r")
+    assert _marks_on_page(browser) == ["d0-p0=comment", "d1-p1=report"]
+    assert browser.js("document.querySelector('.current').id") == "d1-p1"
+    browser.click("#d1-p1 button.mark.report")  # a click on the pressed button still takes it back
+    assert _marks_on_page(browser) == ["d0-p0=comment"]
+
+
+@pytest.mark.slow
+def test_a_held_key_marks_one_item_not_the_ones_after_it(browser, write, tiny_model):
+    # A held c repeats: each repeat marked the next item, items the moderator had not read.
+    browser.open("file://" + _review_page(write, tiny_model))
+    browser.press("j")
+    browser.call("Input.dispatchKeyEvent", type="keyDown", key="c", text="c")
+    for _ in range(3):
+        browser.call("Input.dispatchKeyEvent", type="keyDown", key="c", text="c", autoRepeat=True)
+    browser.call("Input.dispatchKeyEvent", type="keyUp", key="c")
+    assert _marks_on_page(browser) == ["d0-p0=comment"]
+    for _ in range(2):  # j/k still repeat
+        browser.call("Input.dispatchKeyEvent", type="keyDown", key="j", text="j", autoRepeat=True)
+    assert browser.js("document.querySelector('.current').id") == "d0-p3"
+
+
+@pytest.mark.slow
+def test_marks_from_a_page_in_uncertain_order_are_saved_in_document_order(browser, write, tiny_model, tmp_path):
+    # The rows followed the page: from the uncertain queue they came out in the model's order, so the same
+    # marks made a different file (and folds in train) on a page in document order or scored by another model.
+    page = _review_page(write, tiny_model, "--order", "uncertain")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.allow_downloads(downloads)
+    browser.open("file://" + page)
+    queue = browser.js("Array.from(document.querySelectorAll('.seg[data-text]')).map(e => e.id)")
+    assert queue != sorted(queue)  # the page is not in document order...
+    for ident in queue:
+        browser.click(f"#{ident} button.mark.report")
+    browser.click("#save")
+    saved = downloads / "review.jsonl"
+    deadline = time.monotonic() + 10
+    while not saved.is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    rows = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
+    assert [(r["file"].rsplit("/", 1)[-1], r["paragraph"]) for r in rows] == [  # ...the file is
+        ("harbour.txt", 0), ("harbour.txt", 1), ("harbour.txt", 2), ("harbour.txt", 3), ("library.txt", 0),
+        ("library.txt", 1)]
+
+
+@pytest.mark.slow
+def test_shift_tab_reaches_the_buttons_of_the_item_before(browser, write, tiny_model):
+    # Focus on another item's button selected that item and moved the focus to the item itself, so going
+    # backwards with Shift+Tab jumped from item to item and never reached a button.
+    browser.open("file://" + _review_page(write, tiny_model))
+    browser.js("document.getElementById('d0-p2').focus()")
+
+    def shift_tab():
+        for kind in ("keyDown", "keyUp"):
+            browser.call("Input.dispatchKeyEvent", type=kind, key="Tab", code="Tab", windowsVirtualKeyCode=9,
+                         modifiers=8)
+        return browser.js("(e => (e.closest('.seg') || {}).id + ' ' + (e.dataset.label || e.tagName))"
+                          "(document.activeElement)")
+
+    assert [shift_tab() for _ in range(4)] == ["d0-p1 SUMMARY", "d0-p1 unsure", "d0-p1 report", "d0-p1 comment"]
+    assert browser.js("document.querySelector('.current').id") == "d0-p1"
+    browser.press("c")  # the keys act on the item whose button has the focus
+    assert _marks_on_page(browser) == ["d0-p1=comment"]
+
+
+@pytest.mark.slow
+def test_each_save_holds_every_mark_so_far(browser, write, tiny_model, tmp_path):
+    # The docs and the page said marks were kept "until you save"; they stay after it, and a second save holds
+    # the first one's rows again: training on both files would count them twice.
+    page = _review_page(write, tiny_model)
+    assert ("Marks are kept in this browser, also after saving: each save holds every\nmark so far."
+            in open(page, encoding="utf-8").read())
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.allow_downloads(downloads)
+    browser.open("file://" + page)
+    saves = []
+    for item, label in (("d0-p0", "report"), ("d0-p2", "comment")):
+        browser.click(f"#{item} button.mark.{label}")
+        browser.click("#save")
+        saved = downloads / "review.jsonl"
+        deadline = time.monotonic() + 10
+        while not saved.is_file() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        saves.append([(json.loads(line)["paragraph"], json.loads(line)["label"])
+                      for line in saved.read_text(encoding="utf-8").splitlines()])
+        saved.unlink()
+    assert saves == [[(0, "report")], [(0, "report"), (2, "comment")]]
+
+
+def test_two_saves_of_a_review_page_count_each_reviewed_row_once(write):
+    # Each save holds every mark so far: given the first and the second save, train counted the first one's
+    # rows twice. A text reviewed both ways is kept, and said.
+    first = ('{"text": "A.", "label": "report", "reviewed": true}\n'
+             '{"text": "B.", "label": "comment", "reviewed": true}\n')
+    second = first.replace('"comment"', '"report"') + '{"text": "C.", "label": "comment", "reviewed": true}\n'
+    other = '{"text": "A.", "label": "report"}\n'  # not reviewed: a data set's own row, kept as it is
+    paths = [write("review.jsonl", first), write("review (1).jsonl", second), write("seeds.jsonl", other)]
+    tally = Tally()
+    units = read_labelled(paths, InputOptions(), tally)
+    assert [(u.file.rsplit("/", 1)[-1], u.text, u.label, u.reviewed) for u in units] == [
+        ("review.jsonl", "A.", "report", True), ("review.jsonl", "B.", "comment", True),
+        ("review (1).jsonl", "B.", "report", True), ("review (1).jsonl", "C.", "comment", True),
+        ("seeds.jsonl", "A.", "report", False)]
+    assert tally.warnings == [
+        "1 reviewed row(s) repeating the text and label of another left out (each save of a review page holds "
+        "every mark so far; give only the latest)",
+        "1 text(s) reviewed as both comment and report; both rows kept (if a later save changed the mark, give "
+        "only the latest)"]
+
+
+@pytest.mark.slow
+def test_the_same_page_in_two_tabs_keeps_the_marks_of_both(browser, write, tiny_model, tmp_path):
+    # Each tab kept the marks it had loaded and wrote them all back on every mark: a mark made in the second
+    # tab was lost at the next mark in the first, and a save from the first left it out.
+    import urllib.request
+
+    websocket = pytest.importorskip("websocket")
+    page = _review_page(write, tiny_model)
+    browser.open("file://" + page)
+    browser.click("#d0-p0 button.mark.report")
+    target = browser.call("Target.createTarget", url="file://" + page)["targetId"]
+    port = (tmp_path / "profile" / "DevToolsActivePort").read_text().split()[0]
+    tabs = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10))
+    other = websocket.create_connection(next(t for t in tabs if t["id"] == target)["webSocketDebuggerUrl"],
+                                        timeout=30, suppress_origin=True)
+
+    def in_other_tab(expression: str):
+        other.send(json.dumps({"id": 1, "method": "Runtime.evaluate",
+                               "params": {"expression": expression, "returnByValue": True}}))
+        while True:
+            message = json.loads(other.recv())
+            if message.get("id") == 1:
+                return message["result"]["result"].get("value")
+
+    try:
+        deadline = time.monotonic() + 10
+        while in_other_tab("document.readyState === 'complete' && document.getElementById('marked-count')"
+                           ".textContent") != "1" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        in_other_tab("document.querySelector('#d0-p2 button.mark.comment').click()")
+        browser.wait_for("document.getElementById('marked-count').textContent === '2'")
+        browser.click("#d1-p0 button.mark.report")
+    finally:
+        other.close()
+    assert _marks_on_page(browser) == ["d0-p0=report", "d0-p2=comment", "d1-p0=report"]
+    assert json.loads(browser.js("localStorage.getItem(Object.keys(localStorage)[0])")) == {
+        "d0-p0": "report", "d0-p2": "comment", "d1-p0": "report"}

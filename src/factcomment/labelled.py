@@ -52,7 +52,33 @@ def read_labelled(paths: Iterable[str], options: InputOptions, problems: Tally) 
     if empty := sum(not u.text.strip() for u in units):
         problems.warn(f"{empty} labelled row(s) with no text left out")
         units = [u for u in units if u.text.strip()]
-    if options.skip_bad_rows:
-        return units
-    failed = {e.file for e in problems.errors[before:]}
-    return [u for u in units if u.file not in failed]
+    if not options.skip_bad_rows:
+        failed = {e.file for e in problems.errors[before:]}
+        units = [u for u in units if u.file not in failed]
+    return _once_reviewed(units, problems)
+
+
+def _once_reviewed(units: list[Unit], problems: Tally) -> list[Unit]:
+    """``units`` without reviewed rows that repeat an earlier reviewed row's text and label.
+
+    Each save of a review page holds every mark so far, so two saves given together would count the first
+    one's rows twice (in training, and in evaluate's figures). The same text reviewed with different labels is
+    kept, and said: which judgement stands is the moderator's to say.
+    """
+    seen: dict[str, set[str]] = {}
+    kept, repeated = [], 0
+    for u in units:
+        if u.reviewed:
+            labels = seen.setdefault(u.text, set())
+            if u.label in labels:
+                repeated += 1
+                continue
+            labels.add(u.label)
+        kept.append(u)
+    if repeated:
+        problems.warn(f"{repeated} reviewed row(s) repeating the text and label of another left out "
+                      "(each save of a review page holds every mark so far; give only the latest)")
+    if conflicts := sum(len(labels) > 1 for labels in seen.values()):
+        problems.warn(f"{conflicts} text(s) reviewed as both comment and report; both rows kept (if a later save "
+                      "changed the mark, give only the latest)")
+    return kept

@@ -551,7 +551,8 @@ Function words and punctuation count under <i>other words</i>; open a line for t
 <button type="button" class="mark unsure" tabindex="-1">unsure</button> by a click, or select it
 (click or <kbd>j</kbd>/<kbd>k</kbd>) and press <kbd>c</kbd>, <kbd>r</kbd> or <kbd>u</kbd>.</li>
 <li><b>Save marks</b> downloads them as JSON lines for <code>factcomment train</code> and
-<code>factcomment evaluate</code>. Marks are kept in this browser until you save.</li></ul></div>""" if review else ""
+<code>factcomment evaluate</code>. Marks are kept in this browser, also after saving: each save holds every
+mark so far.</li></ul></div>""" if review else ""
     # On the review page, used again and again, the legend starts folded so the items come first.
     return f"""<section class="legend" aria-labelledby="legend-h"><details{"" if review else " open"}>
 <summary><h2 id="legend-h">How to read this {"page" if review else "report"}</h2></summary>
