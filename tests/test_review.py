@@ -55,12 +55,27 @@ def test_order_uncertain_puts_p_near_the_threshold_first(write, tiny_model):
     assert "the most uncertain first" in page
 
 
-@pytest.mark.slow
-def test_marks_saved_in_a_real_browser_train_and_evaluate(browser, write, tiny_model, tmp_path):
-    page = _review_page(write, tiny_model)
+def _downloads(browser, tmp_path):
+    """A directory the browser saves downloads into."""
     downloads = tmp_path / "downloads"
     downloads.mkdir()
     browser.allow_downloads(downloads)
+    return downloads
+
+
+def _saved_rows(downloads, seconds: float = 10):
+    """The rows of the review page's saved file, once the browser has written it."""
+    saved = downloads / "review.jsonl"
+    deadline = time.monotonic() + seconds
+    while not saved.is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.slow
+def test_marks_saved_in_a_real_browser_train_and_evaluate(browser, write, tiny_model, tmp_path):
+    page = _review_page(write, tiny_model)
+    downloads = _downloads(browser, tmp_path)
     browser.open("file://" + page)
     browser.click("#d0-p0 button.mark.report")  # by mouse
     browser.click("#d0-p2 button.mark.comment")
@@ -75,11 +90,7 @@ def test_marks_saved_in_a_real_browser_train_and_evaluate(browser, write, tiny_m
     assert browser.js("document.getElementById('marked-count').textContent") == "6"
     assert browser.js("document.querySelector('#d0-p2 button.mark.comment').getAttribute('aria-pressed')") == "true"
     browser.click("#save")
-    saved = downloads / "review.jsonl"
-    deadline = time.monotonic() + 10
-    while not saved.is_file() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    rows = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
+    rows, saved = _saved_rows(downloads), downloads / "review.jsonl"
     assert [(r["file"].rsplit("/", 1)[-1], r["paragraph"], r["label"]) for r in rows] == [
         ("harbour.txt", 0, "report"), ("harbour.txt", 1, "report"), ("harbour.txt", 2, "comment"),
         ("harbour.txt", 3, "unsure"), ("library.txt", 0, "report"), ("library.txt", 1, "comment")]
@@ -138,19 +149,13 @@ def test_rows_without_text_are_left_out_with_a_warning(write):
 @pytest.mark.slow
 def test_sentences_are_marked_and_saved_with_their_sentence_number(browser, write, tiny_model, tmp_path):
     page = _review_page(write, tiny_model, "--unit", "sentence")
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    browser.allow_downloads(downloads)
+    downloads = _downloads(browser, tmp_path)
     browser.open("file://" + page)
     browser.press("j")  # the first sentence
     browser.press("r")
     browser.press("c")
     browser.press("s")  # save by keyboard
-    saved = downloads / "review.jsonl"
-    deadline = time.monotonic() + 10
-    while not saved.is_file() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    rows = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
+    rows = _saved_rows(downloads)
     assert [(r["paragraph"], r["sentence"], r["label"], r["text"]) for r in rows] == [
         (0, 0, "report", HARBOUR.splitlines()[0]), (1, 0, "comment", HARBOUR.splitlines()[1])]
 
@@ -212,20 +217,14 @@ def test_marks_from_a_page_in_uncertain_order_are_saved_in_document_order(browse
     # The rows followed the page: from the uncertain queue they came out in the model's order, so the same
     # marks made a different file (and folds in train) on a page in document order or scored by another model.
     page = _review_page(write, tiny_model, "--order", "uncertain")
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    browser.allow_downloads(downloads)
+    downloads = _downloads(browser, tmp_path)
     browser.open("file://" + page)
     queue = browser.js("Array.from(document.querySelectorAll('.seg[data-text]')).map(e => e.id)")
     assert queue != sorted(queue)  # the page is not in document order...
     for ident in queue:
         browser.click(f"#{ident} button.mark.report")
     browser.click("#save")
-    saved = downloads / "review.jsonl"
-    deadline = time.monotonic() + 10
-    while not saved.is_file() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    rows = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
+    rows = _saved_rows(downloads)
     assert [(r["file"].rsplit("/", 1)[-1], r["paragraph"]) for r in rows] == [  # ...the file is
         ("harbour.txt", 0), ("harbour.txt", 1), ("harbour.txt", 2), ("harbour.txt", 3), ("library.txt", 0),
         ("library.txt", 1)]
@@ -258,21 +257,14 @@ def test_each_save_holds_every_mark_so_far(browser, write, tiny_model, tmp_path)
     page = _review_page(write, tiny_model)
     assert ("Marks are kept in this browser, also after saving: each save holds every\nmark so far."
             in open(page, encoding="utf-8").read())
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    browser.allow_downloads(downloads)
+    downloads = _downloads(browser, tmp_path)
     browser.open("file://" + page)
     saves = []
     for item, label in (("d0-p0", "report"), ("d0-p2", "comment")):
         browser.click(f"#{item} button.mark.{label}")
         browser.click("#save")
-        saved = downloads / "review.jsonl"
-        deadline = time.monotonic() + 10
-        while not saved.is_file() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        saves.append([(json.loads(line)["paragraph"], json.loads(line)["label"])
-                      for line in saved.read_text(encoding="utf-8").splitlines()])
-        saved.unlink()
+        saves.append([(row["paragraph"], row["label"]) for row in _saved_rows(downloads)])
+        (downloads / "review.jsonl").unlink()
     assert saves == [[(0, "report")], [(0, "report"), (2, "comment")]]
 
 
