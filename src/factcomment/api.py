@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from factcomment.errors import UsageError
+from factcomment.errors import DECODE_HINT, UsageError
 from factcomment.inference import Model, check_count, check_texts, check_threshold, load_model
 from factcomment.results import Prediction, SegmentPrediction
 from factcomment.segment import DEFAULT_MARKER, split_document
@@ -77,7 +77,7 @@ def classify(texts: Iterable[str], *, model: ModelLike = None, threshold: float 
 def _fix_for(value: object) -> str:
     """How to turn ``value``, which is not a str, into text."""
     if isinstance(value, (bytes, bytearray)):
-        return "decode bytes first, e.g. data.decode('utf-8-sig')"
+        return DECODE_HINT
     if value is None or (isinstance(value, float) and value != value):  # None, or pandas' NaN for a missing value
         return "a missing text: drop or fill missing values first"
     return "pass text only"

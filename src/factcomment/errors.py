@@ -5,6 +5,9 @@ fix it. The CLI maps the classes to the exit codes documented in the README; lib
 """
 from __future__ import annotations
 
+# The fix for bytes given where text is wanted, in every message that refuses them.
+DECODE_HINT = "decode bytes first, e.g. data.decode('utf-8-sig')"
+
 
 class FactcommentError(Exception):
     """Base class of every error factcomment raises on purpose."""

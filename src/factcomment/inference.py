@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from factcomment import paragraphs
-from factcomment.errors import ModelError, UsageError
+from factcomment.errors import DECODE_HINT, ModelError, UsageError
 from factcomment.persist import (CARD_FILE, MODEL_FILE, SCORER_FILE, card_tier, check_scorer, check_versions,
                                  default_model_dir, read_model, read_verified)
 from factcomment.results import Explanation, Prediction
@@ -78,7 +78,7 @@ class Model:
         check_count("k", k)  # a negative k dropped the last features without a word
         if not isinstance(text, str):  # None reached len() in paragraphs.explain: a bare TypeError
             hint = ("; for several texts use predict(texts, explain=k)" if isinstance(text, (list, tuple))
-                    else "; decode bytes first, e.g. data.decode('utf-8-sig')" if isinstance(text, (bytes, bytearray))
+                    else f"; {DECODE_HINT}" if isinstance(text, (bytes, bytearray))
                     else "")
             raise UsageError(f"Model.explain() takes one text, a str, not {type(text).__name__}{hint}")
         self.check_explains()

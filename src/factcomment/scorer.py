@@ -175,6 +175,7 @@ class Scorer:
         self._cue_mean, self._cue_weights = list(cues["mean"]), list(cues["weights"])
         if not len(self._cue_mean) == len(self._cue_weights) == len(self._cue_names):
             raise ValueError("the scorer's cue names, means and weights differ in length")
+        self._cue_weight_of = dict(zip(self._cue_names, self._cue_weights))  # for naming explanations
         self._lexicon = {w: tuple(v) for w, v in cues["lexicon"].items()}
         # The cues are linear in occurrences (class cues) or in occurrences over the token count (lexicon
         # and teacher cues), so each feature's and each lexicon word's weighted share is summed directly;
@@ -254,7 +255,7 @@ class Scorer:
     def strongest(self, contributions: list[tuple[str, float]], k: int
                   ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], float, float]:
         """:meth:`explain`'s result for a decision made of ``contributions`` (and the intercept)."""
-        weight = dict(zip(self._cue_names, self._cue_weights))
+        weight = self._cue_weight_of
         # A cue contributes w * (value - mean): it can push toward a label because the text has *less* of it than
         # training texts had on average ("***" leaned comment for want of attribution). Such a cue is named
         # cue:NAME:low, so that no reason claims what the text lacks. (Decided here, after a paragraph's

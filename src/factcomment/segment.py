@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import tee
 
-from .errors import UsageError
+from .errors import DECODE_HINT, UsageError
 
 __all__ = ["DEFAULT_MARKER", "UNITS", "WHITESPACE", "Span", "Segment", "iter_segments", "iter_sentence_texts",
            "marker_fault", "quoted_sentence_texts", "sentence_texts", "split_document", "split_paragraphs",
@@ -95,7 +95,7 @@ class Segment:
 
 def _check_text(text: object) -> None:
     if not isinstance(text, str):
-        hint = "; decode bytes first, e.g. data.decode('utf-8-sig')" if isinstance(text, (bytes, bytearray)) else ""
+        hint = f"; {DECODE_HINT}" if isinstance(text, (bytes, bytearray)) else ""
         raise UsageError(f"text must be str, not {type(text).__name__}{hint}")
 
 
